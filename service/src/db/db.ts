@@ -1,0 +1,21 @@
+/**
+ * The one database interface the service uses, with two drivers: PostgreSQL (`pg`) and the
+ * embedded PGlite. Everything above this file is driver-agnostic.
+ */
+export type SqlParam = string | number | boolean | null | Date | string[] | Record<string, unknown> | unknown[];
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
+}
+
+export type NotificationHandler = (payload: string) => void;
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `work` in one transaction on one connection; rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribes to NOTIFY on `channel`; the returned function unsubscribes. */
+  listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
