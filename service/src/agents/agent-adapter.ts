@@ -1,0 +1,68 @@
+/**
+ * What the executor needs from each agent CLI. One adapter per CLI (claude, codex, …); the
+ * registry maps names to adapters. Adapters are pure: they build argv and parse output lines;
+ * running the process is `agent-process.ts`.
+ */
+export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'command'] as const;
+export type AgentName = (typeof agentNames)[number];
+
+export interface AgentRunRequest {
+  prompt: string;
+  /** Absolute path of the attempt's worktree: the process's cwd. */
+  worktree: string;
+  model?: string | undefined;
+  /** Extra argv from the task, appended before the prompt where the CLI allows. */
+  extraArgs: string[];
+  /** Remaining task budget, for CLIs that can cap themselves (Claude Code's --max-budget-usd). */
+  budgetUsd?: number | undefined;
+  /** `command` agent only: the argv, `{prompt}` substituted. */
+  command?: string[] | undefined;
+}
+
+export interface AgentInvocation {
+  file: string;
+  args: string[];
+  /** Added to the service's environment. */
+  env: Record<string, string>;
+}
+
+/** One progress item parsed from a stdout line. */
+export interface AgentProgress {
+  /** Short human-readable text for the event stream (an assistant message, a tool call, …). */
+  message: string;
+  /** What kind of line it was: 'init', 'message', 'tool', 'usage', 'error', 'result', 'text'. */
+  kind: string;
+  /** Running total cost in USD when the CLI reports it as it goes (drives the budget check). */
+  costUsd?: number | undefined;
+}
+
+/** What the run amounted to, read from the output once the process has exited. */
+export interface AgentOutcome {
+  succeeded: boolean;
+  sessionId?: string | undefined;
+  costUsd?: number | undefined;
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  finalMessage?: string | undefined;
+  /** Why it failed, when the output says so. */
+  error?: string | undefined;
+}
+
+export interface AgentOutputParser {
+  /** Parses one stdout line; undefined for lines that carry nothing worth an event. */
+  parseLine(line: string): AgentProgress | undefined;
+  /** Called once after exit with the exit code (null when killed). */
+  finish(exitCode: number | null): AgentOutcome;
+}
+
+export interface AgentAdapter {
+  readonly name: AgentName;
+  /** Binary looked up on PATH unless KAGE_<NAME>_BIN is set (undefined for `command`). */
+  readonly binaryName: string | undefined;
+  /** Shown when the binary is missing. */
+  readonly installHint: string;
+  /** True when the CLI reports dollars; otherwise tokens are priced from the price table. */
+  readonly reportsCost: boolean;
+  invocation(request: AgentRunRequest, binaryPath: string): AgentInvocation;
+  createParser(): AgentOutputParser;
+}

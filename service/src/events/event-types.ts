@@ -1,0 +1,26 @@
+/** The event types a task emits, in the order a task usually emits them. */
+export const eventTypes = [
+  'task.queued',
+  'task.started',
+  'agent.started',
+  'agent.progress',
+  'agent.completed',
+  'agent.failed',
+  'verify.completed',
+  'task.completed',
+  'task.failed',
+  'task.cancelled',
+  'merge.completed',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const terminalEventTypes: ReadonlySet<EventType> = new Set(['task.completed', 'task.failed', 'task.cancelled']);
+
+export interface TaskEvent {
+  taskId: string;
+  seq: number;
+  type: EventType;
+  agentLabel: string | null;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
