@@ -13,7 +13,11 @@ export class DataDirLockedError extends Error {
 
 /** An exclusive lock file holding the owner's pid; a stale file (dead pid) is taken over. */
 export class DataDirLock {
-  private constructor(private readonly path: string) {}
+  private readonly path: string;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
 
   static acquire(dataDir: string): DataDirLock {
     const path = join(dataDir, 'kage.lock');

@@ -11,10 +11,13 @@ import { quoteIdent } from './postgres-driver.ts';
 export class PgliteDriver implements Db {
   readonly kind = 'pglite';
 
-  private constructor(
-    readonly pglite: PGlite,
-    private readonly lock: DataDirLock | undefined,
-  ) {}
+  readonly pglite: PGlite;
+  private readonly lock: DataDirLock | undefined;
+
+  private constructor(pglite: PGlite, lock: DataDirLock | undefined) {
+    this.pglite = pglite;
+    this.lock = lock;
+  }
 
   /** `dataDir` undefined = in memory (tests). */
   static async open(dataDir: string | undefined): Promise<PgliteDriver> {

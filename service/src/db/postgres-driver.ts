@@ -14,7 +14,10 @@ export class PostgresDriver implements Db {
   private listenerReady: Promise<pg.Client> | undefined;
   private readonly handlers = new Map<string, Set<NotificationHandler>>();
 
+  readonly connectionString: string;
+
   constructor(connectionString: string, poolSize = 10) {
+    this.connectionString = connectionString;
     this.pool = new pg.Pool({ connectionString, max: poolSize });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', () => {});
@@ -78,7 +81,7 @@ export class PostgresDriver implements Db {
 
   private listenerClient(): Promise<pg.Client> {
     this.listenerReady ??= (async () => {
-      const client = new pg.Client({ connectionString: this.pool.options.connectionString });
+      const client = new pg.Client({ connectionString: this.connectionString });
       client.on('error', () => {});
       client.on('notification', (message) => {
         for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');

@@ -1,0 +1,99 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { TaskService } from '../../tasks/task-service.ts';
+import type { AppEnv } from '../app-env.ts';
+import { jsonResponse as json, security } from '../route-helpers.ts';
+import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
+import { ListTasksQuery, SubmitTaskBody, Task, TaskIdParam, TaskList, TaskStats } from '../schemas/task-schemas.ts';
+import { presentTask } from '../task-presenter.ts';
+
+
+const submitTask = createRoute({
+  method: 'post',
+  path: '/tasks',
+  tags: ['Tasks'],
+  summary: 'Submit a task to several agents at once',
+  security,
+  request: {
+    headers: z.object({
+      'idempotency-key': z.string().min(1).max(200).optional().openapi({ description: 'The same key returns the same task' }),
+    }),
+    body: { required: true, content: { 'application/json': { schema: SubmitTaskBody } } },
+  },
+  responses: {
+    202: json(Task, 'Task accepted and queued'),
+    200: json(Task, 'The task an earlier request with the same Idempotency-Key created'),
+    ...commonErrors,
+    ...conflictError,
+    ...bodyErrors,
+  },
+});
+
+const listTasks = createRoute({
+  method: 'get',
+  path: '/tasks',
+  tags: ['Tasks'],
+  summary: 'List tasks, newest first',
+  security,
+  request: { query: ListTasksQuery },
+  responses: { 200: json(TaskList, 'A page of tasks'), ...commonErrors },
+});
+
+const taskStats = createRoute({
+  method: 'get',
+  path: '/tasks/stats',
+  tags: ['Tasks'],
+  summary: 'Counts by status, running agents, total cost, mean duration',
+  security,
+  responses: { 200: json(TaskStats, 'Statistics'), ...commonErrors },
+});
+
+const getTask = createRoute({
+  method: 'get',
+  path: '/tasks/{id}',
+  tags: ['Tasks'],
+  summary: 'A task with every attempt, its score and the winner',
+  security,
+  request: { params: TaskIdParam },
+  responses: { 200: json(Task, 'The task'), ...commonErrors, ...notFoundError },
+});
+
+const cancelTask = createRoute({
+  method: 'delete',
+  path: '/tasks/{id}',
+  tags: ['Tasks'],
+  summary: 'Cancel a task: stops every agent process',
+  security,
+  request: { params: TaskIdParam },
+  responses: { 202: json(Task, 'Cancellation requested (or done, for a pending task)'), ...commonErrors, ...notFoundError, ...conflictError },
+});
+
+export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, tasks: TaskService): void {
+  app.openapi(submitTask, async (c) => {
+    const body = c.req.valid('json');
+    const { task, runs, created } = await tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']);
+    if (!created) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `/api/v1/tasks/${task.id}`);
+    return c.json(presentTask(task, runs), created ? 202 : 200);
+  });
+
+  app.openapi(listTasks, async (c) => {
+    const query = c.req.valid('query');
+    const { items, total } = await tasks.list(query);
+    return c.json({ items: items.map(({ task, runs }) => presentTask(task, runs)), total, page: query.page, pageSize: query.pageSize }, 200);
+  });
+
+  app.openapi(taskStats, async (c) => {
+    const stats = await tasks.stats();
+    return c.json(stats, 200);
+  });
+
+  app.openapi(getTask, async (c) => {
+    const { task, runs } = await tasks.get(c.req.valid('param').id);
+    return c.json(presentTask(task, runs), 200);
+  });
+
+  app.openapi(cancelTask, async (c) => {
+    const { task, runs } = await tasks.cancel(c.req.valid('param').id);
+    return c.json(presentTask(task, runs), 202);
+  });
+}

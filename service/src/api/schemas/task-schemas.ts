@@ -1,0 +1,157 @@
+import { z } from '@hono/zod-openapi';
+import { agentNames } from '../../agents/agent-adapter.ts';
+import { eventTypes } from '../../events/event-types.ts';
+
+// A git ref as a user would type it; never starting with '-', so it can't become an option.
+const GitRef = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9._/@^~{}][A-Za-z0-9._/@^~{}-]*$/, 'must be a branch, tag or commit (letters, digits, . _ / @ ^ ~ -)');
+
+const Argv = z.array(z.string().min(1).max(4096)).min(1).max(100);
+
+export const AgentSpec = z
+  .object({
+    agent: z.enum(agentNames).openapi({ example: 'claude' }),
+    model: z.string().min(1).max(200).optional().openapi({ example: 'claude-sonnet-4-5' }),
+    prompt: z.string().min(1).max(100_000).optional().openapi({ description: 'Defaults to the task description' }),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(1800),
+    args: z.array(z.string().max(4096)).max(50).default([]).openapi({ description: 'Extra CLI arguments' }),
+    command: Argv.optional().openapi({
+      description: "For agent 'command': the argv to run, with {prompt} replaced by the prompt",
+      example: ['node', 'scripts/agent.js', '{prompt}'],
+    }),
+  })
+  .refine((spec) => spec.agent !== 'command' || spec.command !== undefined, {
+    message: "agent 'command' needs a command (argv array)",
+    path: ['command'],
+  })
+  .openapi('AgentSpec');
+
+export const VerifySpec = z
+  .object({
+    command: Argv.openapi({ example: ['npm', 'test'] }),
+    timeoutSeconds: z.number().int().min(1).max(7200).default(600),
+  })
+  .openapi('VerifySpec');
+
+export const CallbackSpec = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }).max(2048),
+    events: z.array(z.enum(eventTypes)).max(eventTypes.length).default([]).openapi({ description: 'Empty = every event type' }),
+    secret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
+      .optional(),
+  })
+  .openapi('CallbackSpec');
+
+export const SubmitTaskBody = z
+  .object({
+    description: z.string().trim().min(1).max(100_000).openapi({ example: 'Add input validation to the signup form' }),
+    repository: z.object({
+      path: z.string().min(1).max(4096).openapi({ example: '/home/me/projects/app' }),
+      baseRef: GitRef.default('HEAD'),
+    }),
+    agents: z.array(AgentSpec).min(1).max(8),
+    verify: VerifySpec.optional(),
+    budgetUsd: z.number().positive().max(10_000).optional(),
+    callbacks: z.array(CallbackSpec).max(10).default([]),
+  })
+  .openapi('SubmitTask');
+export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
+
+export const taskStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const TaskStatus = z.enum(taskStatuses);
+export const agentRunStatuses = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
+
+export const VerifyResult = z
+  .object({
+    passed: z.boolean(),
+    exitCode: z.number().int().nullable(),
+    durationMs: z.number().int(),
+    outputTail: z.string(),
+    timedOut: z.boolean(),
+  })
+  .openapi('VerifyResult');
+
+export const AttemptScore = z
+  .object({
+    rank: z.number().int().openapi({ description: '1 = winner' }),
+    key: z.array(z.number()).openapi({ description: 'The ranking key, compared left to right' }),
+    reasons: z.array(z.string()),
+  })
+  .openapi('AttemptScore');
+
+export const AgentRun = z
+  .object({
+    label: z.string().openapi({ example: 'claude-1' }),
+    agent: z.enum(agentNames),
+    model: z.string().nullable(),
+    status: z.enum(agentRunStatuses),
+    branch: z.string(),
+    exitCode: z.number().int().nullable(),
+    costUsd: z.number().nullable(),
+    inputTokens: z.number().int().nullable(),
+    outputTokens: z.number().int().nullable(),
+    sessionId: z.string().nullable(),
+    finalMessage: z.string().nullable(),
+    filesChanged: z.array(z.string()),
+    insertions: z.number().int().nullable(),
+    deletions: z.number().int().nullable(),
+    headCommit: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+    verify: VerifyResult.nullable(),
+    score: AttemptScore.nullable(),
+    error: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+  })
+  .openapi('AgentRun');
+
+export const Task = z
+  .object({
+    id: z.uuid(),
+    description: z.string(),
+    status: TaskStatus,
+    repository: z.object({ path: z.string(), baseRef: z.string(), baseCommit: z.string() }),
+    agents: z.array(AgentRun),
+    verify: VerifySpec.nullable(),
+    budgetUsd: z.number().nullable(),
+    winner: z.string().nullable().openapi({ description: 'Label of the best attempt, once ranked' }),
+    totalCostUsd: z.number(),
+    error: z.string().nullable(),
+    cancelRequested: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    links: z.object({ self: z.string(), events: z.string(), progress: z.string() }),
+  })
+  .openapi('Task');
+export type Task = z.infer<typeof Task>;
+
+export const TaskIdParam = z.object({
+  id: z.uuid({ message: 'must be a task id (UUID)' }).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const ListTasksQuery = z.object({
+  status: TaskStatus.optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const TaskList = z
+  .object({ items: z.array(Task), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
+  .openapi('TaskList');
+
+export const TaskStats = z
+  .object({
+    byStatus: z.record(TaskStatus, z.number().int()),
+    total: z.number().int(),
+    runningAgents: z.number().int(),
+    totalCostUsd: z.number(),
+    meanDurationMs: z.number().nullable().openapi({ description: 'Mean duration of finished tasks' }),
+  })
+  .openapi('TaskStats');

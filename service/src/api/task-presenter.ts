@@ -1,0 +1,51 @@
+import type { AgentRunRecord, TaskRecord } from '../db/task-repository.ts';
+import type { Task } from './schemas/task-schemas.ts';
+
+/** The API's view of a task: the stored record, its attempts, and links. */
+export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): Task {
+  const base = `/api/v1/tasks/${task.id}`;
+  return {
+    id: task.id,
+    description: task.description,
+    status: task.status,
+    repository: { path: task.repositoryPath, baseRef: task.baseRef, baseCommit: task.baseCommit },
+    agents: runs.map(presentAgentRun),
+    verify: task.config.verify ?? null,
+    budgetUsd: task.config.budgetUsd ?? null,
+    winner: task.winnerLabel,
+    totalCostUsd: task.totalCostUsd,
+    error: task.error,
+    cancelRequested: task.cancelRequested,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+    startedAt: task.startedAt?.toISOString() ?? null,
+    completedAt: task.completedAt?.toISOString() ?? null,
+    links: { self: base, events: `${base}/events`, progress: `${base}/progress` },
+  };
+}
+
+function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
+  return {
+    label: run.label,
+    agent: run.agent,
+    model: run.model,
+    status: run.status,
+    branch: run.branch,
+    exitCode: run.exitCode,
+    costUsd: run.costUsd,
+    inputTokens: run.inputTokens,
+    outputTokens: run.outputTokens,
+    sessionId: run.sessionId,
+    finalMessage: run.finalMessage,
+    filesChanged: run.filesChanged,
+    insertions: run.insertions,
+    deletions: run.deletions,
+    headCommit: run.headCommit,
+    durationMs: run.startedAt && run.completedAt ? run.completedAt.getTime() - run.startedAt.getTime() : null,
+    verify: (run.verify as Task['agents'][number]['verify']) ?? null,
+    score: (run.score as Task['agents'][number]['score']) ?? null,
+    error: run.error,
+    startedAt: run.startedAt?.toISOString() ?? null,
+    completedAt: run.completedAt?.toISOString() ?? null,
+  };
+}

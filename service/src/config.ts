@@ -1,0 +1,94 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { agentNames } from './agents/agent-adapter.ts';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const list = (separator: string) =>
+  z.string().transform((value) => value.split(separator).map((item) => item.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  KAGE_DATA_DIR: z.string().min(1).optional(),
+  API_KEYS: list(',').optional(),
+  KAGE_REPO_ROOTS: list(':').optional(),
+  KAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  KAGE_WEBHOOK_ALLOWED_HOSTS: list(',').optional(),
+  KAGE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
+    .optional(),
+  KAGE_KEEP_WORKTREES: booleanFlag.default(false),
+  KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Keys from API_KEYS; empty means "generate one in the data dir" (see api-key-store.ts). */
+  apiKeys: string[];
+  repoRoots: string[];
+  workerConcurrency: number;
+  webhookAllowedHosts: string[];
+  webhookSecret: string | undefined;
+  keepWorktrees: boolean;
+  rateLimitPerMinute: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** KAGE_<AGENT>_BIN overrides, by agent name. */
+  agentBinaries: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates the whole configuration; throws ConfigError with one line per problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const agentBinaries: Record<string, string> = {};
+  for (const name of agentNames) {
+    const bin = env[`KAGE_${name.toUpperCase()}_BIN`];
+    if (bin) agentBinaries[name] = bin;
+  }
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    databaseUrl: values.DATABASE_URL,
+    dataDir: values.KAGE_DATA_DIR ?? defaultDataDir(env),
+    apiKeys: values.API_KEYS ?? [],
+    repoRoots: values.KAGE_REPO_ROOTS ?? [],
+    workerConcurrency: values.KAGE_WORKER_CONCURRENCY,
+    webhookAllowedHosts: values.KAGE_WEBHOOK_ALLOWED_HOSTS ?? [],
+    webhookSecret: values.KAGE_WEBHOOK_SECRET,
+    keepWorktrees: values.KAGE_KEEP_WORKTREES,
+    rateLimitPerMinute: values.KAGE_RATE_LIMIT_PER_MINUTE,
+    logLevel: values.LOG_LEVEL,
+    agentBinaries,
+  };
+}
+
+function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'kage-bunshin');
+}

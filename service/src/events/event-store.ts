@@ -1,0 +1,104 @@
+import type { Db, Queryable } from '../db/db.ts';
+import type { EventType, TaskEvent } from './event-types.ts';
+
+/** NOTIFY channel carrying `{"taskId":…,"seq":…}` for every stored event (ids only: payloads are capped at 8000 bytes). */
+export const EVENTS_CHANNEL = 'kage_events';
+
+export interface NewEvent {
+  type: EventType;
+  agentLabel?: string | null;
+  data?: Record<string, unknown>;
+}
+
+interface EventRow {
+  task_id: string;
+  seq: number;
+  type: EventType;
+  agent_label: string | null;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+/**
+ * Append-only store of task events. `seq` is gapless per task: it comes from the task row's
+ * counter, bumped in the same transaction as the insert, so concurrent writers queue on the
+ * task row instead of leaving holes.
+ */
+export class EventStore {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async append(taskId: string, event: NewEvent): Promise<TaskEvent> {
+    const [stored] = await this.appendMany(taskId, [event]);
+    return stored!;
+  }
+
+  /** Appends several events of one task in one transaction (consecutive seqs), then notifies. */
+  async appendMany(taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
+    if (events.length === 0) return [];
+    const stored = await this.db.transaction((tx) => insertEvents(tx, taskId, events));
+    const last = stored.at(-1)!;
+    await this.db.notify(EVENTS_CHANNEL, JSON.stringify({ taskId, seq: last.seq }));
+    return stored;
+  }
+
+  /** Inside a caller's transaction (a status change and its event commit together); the caller notifies after commit. */
+  appendInTransaction(tx: Queryable, taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
+    return insertEvents(tx, taskId, events);
+  }
+
+  async notifyStored(taskId: string, seq: number): Promise<void> {
+    await this.db.notify(EVENTS_CHANNEL, JSON.stringify({ taskId, seq }));
+  }
+
+  async listAfter(taskId: string, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+    const rows = await this.db.query<EventRow>(
+      `SELECT task_id, seq, type, agent_label, data, created_at FROM progress_events
+        WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [taskId, afterSeq, limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  async lastSeq(taskId: string): Promise<number> {
+    const [row] = await this.db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM progress_events WHERE task_id = $1', [taskId]);
+    return row?.seq ?? 0;
+  }
+}
+
+async function insertEvents(tx: Queryable, taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
+  const [counter] = await tx.query<{ first: number }>(
+    'UPDATE tasks SET next_event_seq = next_event_seq + $2 WHERE id = $1 RETURNING next_event_seq - $2 AS first',
+    [taskId, events.length],
+  );
+  if (!counter) throw new Error(`Cannot store events: task ${taskId} does not exist`);
+  const seqs = events.map((_, index) => counter.first + index);
+  const rows = await tx.query<EventRow>(
+    `INSERT INTO progress_events (task_id, seq, type, agent_label, data)
+     SELECT $1, seq, type, agent_label, data
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::jsonb[]) AS e(seq, type, agent_label, data)
+     RETURNING task_id, seq, type, agent_label, data, created_at`,
+    [
+      taskId,
+      seqs,
+      events.map((event) => event.type),
+      events.map((event) => event.agentLabel ?? null) as string[],
+      events.map((event) => JSON.stringify(event.data ?? {})),
+    ],
+  );
+  return rows.sort((a, b) => a.seq - b.seq).map(toEvent);
+}
+
+export function toEvent(row: EventRow): TaskEvent {
+  return {
+    taskId: row.task_id,
+    seq: row.seq,
+    type: row.type,
+    agentLabel: row.agent_label,
+    timestamp: new Date(row.created_at).toISOString(),
+    data: row.data,
+  };
+}

@@ -1,0 +1,154 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db } from '../db/db.ts';
+import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventStore } from '../events/event-store.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
+import { conflict, notFound } from '../api/http-error.ts';
+import type { RepositoryValidator } from '../api/repository-validator.ts';
+import type { SubmitTaskBody } from '../api/schemas/task-schemas.ts';
+import { assignLabels, branchName } from './attempt-labels.ts';
+
+/** NOTIFY channel carrying a task id whose cancellation was requested. */
+export const CANCEL_CHANNEL = 'kage_cancel';
+
+export interface TaskWithRuns {
+  task: TaskRecord;
+  runs: AgentRunRecord[];
+}
+
+/**
+ * Task lifecycle operations the API offers: submit (store + enqueue atomically), read, cancel.
+ * Running a task is the executor's job.
+ */
+export class TaskService {
+  private readonly db: Db;
+  private readonly tasks: TaskRepository;
+  private readonly events: EventStore;
+  private readonly queue: TaskQueue;
+  private readonly repositories: RepositoryValidator;
+
+  constructor(deps: { db: Db; tasks: TaskRepository; events: EventStore; queue: TaskQueue; repositories: RepositoryValidator }) {
+    this.db = deps.db;
+    this.tasks = deps.tasks;
+    this.events = deps.events;
+    this.queue = deps.queue;
+    this.repositories = deps.repositories;
+  }
+
+  /** Returns the task and whether it was created now (false: an earlier submission with the same Idempotency-Key). */
+  async submit(body: SubmitTaskBody, apiKeyId: string, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (idempotencyKey) {
+      const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey);
+      if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
+    }
+    const repository = await this.repositories.resolve(body.repository.path, body.repository.baseRef);
+    const id = randomUUID();
+    const labels = assignLabels(body.agents.map((agent) => agent.agent));
+    const config: TaskConfig = {
+      agents: body.agents.map((agent, index) => ({
+        label: labels[index]!,
+        agent: agent.agent,
+        model: agent.model,
+        prompt: agent.prompt ?? body.description,
+        timeoutSeconds: agent.timeoutSeconds,
+        args: agent.args,
+        command: agent.command,
+      })),
+      verify: body.verify,
+      budgetUsd: body.budgetUsd,
+      requestHash,
+    };
+    const stored = await this.db.transaction(async (tx) => {
+      const task = await this.tasks.insert(tx, {
+        id,
+        description: body.description,
+        repositoryPath: repository.path,
+        baseRef: body.repository.baseRef,
+        baseCommit: repository.baseCommit,
+        config,
+        idempotencyKey: idempotencyKey ?? null,
+        apiKeyId,
+        branches: Object.fromEntries(labels.map((label) => [label, branchName(id, label)])),
+      });
+      if (!task) return undefined;
+      for (const callback of body.callbacks) {
+        await tx.query('INSERT INTO task_callbacks (id, task_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)', [
+          randomUUID(),
+          id,
+          callback.url,
+          callback.events,
+          callback.secret ?? null,
+        ]);
+      }
+      const [queued] = await this.events.appendInTransaction(tx, id, [
+        { type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } },
+      ]);
+      await this.queue.enqueue(tx, id);
+      return { task, queuedSeq: queued!.seq };
+    });
+    if (!stored) {
+      // Lost a race with a concurrent submission carrying the same key.
+      const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey!);
+      return { ...(await this.replay(existing!, requestHash)), created: false };
+    }
+    await this.events.notifyStored(id, stored.queuedSeq);
+    return { ...(await this.get(id)), created: true };
+  }
+
+  async get(id: string): Promise<TaskWithRuns> {
+    const task = await this.tasks.get(id);
+    if (!task) throw notFound('Task', id);
+    const runs = (await this.tasks.agentRuns([id])).get(id) ?? [];
+    return { task, runs };
+  }
+
+  async list(filter: { status?: TaskRecord['status'] | undefined; page: number; pageSize: number }) {
+    const { tasks, total } = await this.tasks.list({
+      status: filter.status,
+      limit: filter.pageSize,
+      offset: (filter.page - 1) * filter.pageSize,
+    });
+    const runs = await this.tasks.agentRuns(tasks.map((task) => task.id));
+    return { items: tasks.map((task) => ({ task, runs: runs.get(task.id) ?? [] })), total };
+  }
+
+  async stats() {
+    const stats = await this.tasks.stats();
+    return { ...stats, total: Object.values(stats.byStatus).reduce((sum, count) => sum + count, 0) };
+  }
+
+  /**
+   * Asks for cancellation. A pending task ends at once; a running one is stopped by the worker
+   * that runs it (woken through NOTIFY). Cancelling an ended task is a 409.
+   */
+  async cancel(id: string): Promise<TaskWithRuns> {
+    const current = await this.tasks.get(id);
+    if (!current) throw notFound('Task', id);
+    if (['completed', 'failed', 'cancelled'].includes(current.status)) {
+      throw conflict('task_ended', `Task ${id} already ended with status ${current.status}; nothing to cancel`);
+    }
+    const cancelledNow = await this.db.transaction(async (tx) => {
+      const before = await this.tasks.get(id, tx);
+      const task = await this.tasks.requestCancel(tx, id);
+      if (before?.status !== 'pending' || task?.status !== 'cancelled') return undefined;
+      await tx.query("UPDATE agent_runs SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'", [id]);
+      const [event] = await this.events.appendInTransaction(tx, id, [{ type: 'task.cancelled', data: { reason: 'cancelled before it started' } }]);
+      return event;
+    });
+    if (cancelledNow) await this.events.notifyStored(id, cancelledNow.seq);
+    else await this.db.notify(CANCEL_CHANNEL, id);
+    return this.get(id);
+  }
+
+  private async replay(existing: TaskRecord, requestHash: string): Promise<TaskWithRuns> {
+    if (existing.config.requestHash !== requestHash) {
+      throw conflict(
+        'idempotency_key_reused',
+        `Idempotency-Key was already used for task ${existing.id} with a different request body; use a new key`,
+        { taskId: existing.id },
+      );
+    }
+    return this.get(existing.id);
+  }
+}
