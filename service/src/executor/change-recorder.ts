@@ -1,0 +1,48 @@
+/**
+ * After an agent exits, records what it did as commits on its branch: everything it changed,
+ * added or deleted is committed (files matched by .gitignore stay out, as they would for a
+ * person), and the result is measured against the base commit, so commits the agent made itself
+ * count as well.
+ */
+import { git, type GitIdentity, runGit } from '../git/git-command.ts';
+import { diffStats } from '../git/diff-stats.ts';
+
+export interface RecordedChanges {
+  headCommit: string;
+  /** Whether this call created a commit (false when the agent left nothing uncommitted). */
+  committed: boolean;
+  filesChanged: string[];
+  insertions: number;
+  deletions: number;
+}
+
+export interface CommitAllInput {
+  worktreePath: string;
+  baseCommit: string;
+  message: string;
+  author?: GitIdentity;
+}
+
+export class ChangeRecorder {
+  async commitAll(input: CommitAllInput): Promise<RecordedChanges> {
+    const { worktreePath } = input;
+    await git(worktreePath, ['add', '--all', '--', '.']);
+    const staged = await runGit(worktreePath, ['diff', '--cached', '--quiet', '--no-ext-diff'], { okExitCodes: [1] });
+    const committed = staged.exitCode === 1;
+    if (committed) {
+      // --no-verify: the repository's hooks are not ours to run on an agent's behalf.
+      await git(worktreePath, ['commit', '--quiet', '--no-verify', '--allow-empty-message', '-m', input.message], {
+        identity: input.author,
+      });
+    }
+    const headCommit = await git(worktreePath, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const stats = await diffStats(worktreePath, input.baseCommit, headCommit);
+    return {
+      headCommit,
+      committed,
+      filesChanged: stats.files.map((file) => file.path),
+      insertions: stats.insertions,
+      deletions: stats.deletions,
+    };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * One git worktree per attempt: `<dataDir>/worktrees/<task-short-id>/<label>` on branch
+ * `kage/<task-short-id>/<label>`, created from the task's base commit. Every operation that
+ * changes the repository's worktree list or branches runs under the repository's lock.
+ */
+import { mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { git, runGit } from '../git/git-command.ts';
+import { isGitRepository, listWorktrees, resolveCommit } from '../git/repository.ts';
+import type { RepoLock } from './repo-lock.ts';
+
+export { isGitRepository, resolveCommit };
+
+const labelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A label that cannot be used in a path and a branch name (e.g. `../x`). */
+export class InvalidLabelError extends Error {
+  readonly label: string;
+
+  constructor(label: string) {
+    super(`invalid attempt label '${label}': use letters, digits, '.', '_' and '-' (at most 64)`);
+    this.name = 'InvalidLabelError';
+    this.label = label;
+  }
+}
+
+/** The first 8 hex characters of the task's uuid: short enough for paths and branch names. */
+export function taskShortId(taskId: string): string {
+  const hex = taskId.replaceAll('-', '').toLowerCase();
+  if (!/^[0-9a-f]{8}/.test(hex)) throw new Error(`task id '${taskId}' is not a uuid`);
+  return hex.slice(0, 8);
+}
+
+export function attemptBranch(taskId: string, label: string): string {
+  assertLabel(label);
+  return `kage/${taskShortId(taskId)}/${label}`;
+}
+
+function assertLabel(label: string): void {
+  if (!labelPattern.test(label) || label.endsWith('.lock') || label.includes('..')) throw new InvalidLabelError(label);
+}
+
+export interface CreateWorktreeInput {
+  repoPath: string;
+  taskId: string;
+  label: string;
+  baseCommit: string;
+}
+
+export interface Worktree {
+  repoPath: string;
+  path: string;
+  branch: string;
+  baseCommit: string;
+}
+
+export class WorktreeManager {
+  private readonly worktreesRoot: string;
+  private readonly lock: RepoLock;
+
+  constructor(options: { dataDir: string; lock: RepoLock }) {
+    this.worktreesRoot = join(resolve(options.dataDir), 'worktrees');
+    this.lock = options.lock;
+  }
+
+  worktreePath(taskId: string, label: string): string {
+    assertLabel(label);
+    return join(this.worktreesRoot, taskShortId(taskId), label);
+  }
+
+  /**
+   * Creates the attempt's worktree and branch from `baseCommit`. Creating an attempt again (a task
+   * re-run after a crash) starts it afresh: a leftover worktree at the path is removed and the
+   * branch is reset to the base commit.
+   */
+  async create(input: CreateWorktreeInput): Promise<Worktree> {
+    const branch = attemptBranch(input.taskId, input.label);
+    const baseCommit = await resolveCommit(input.repoPath, input.baseCommit);
+    const taskDir = join(this.worktreesRoot, taskShortId(input.taskId));
+    await mkdir(taskDir, { recursive: true });
+    const path = join(await realpath(taskDir), input.label);
+    await this.lock.withRepoLock(input.repoPath, async () => {
+      await this.removeLeftover(input.repoPath, path);
+      await git(input.repoPath, ['worktree', 'add', '--no-track', '-B', branch, path, baseCommit]);
+    });
+    return { repoPath: input.repoPath, path, branch, baseCommit };
+  }
+
+  /** Removes the worktree (even with uncommitted changes); the branch and its commits stay. */
+  async remove(repoPath: string, worktreePath: string): Promise<void> {
+    await this.lock.withRepoLock(repoPath, () => this.removeLeftover(repoPath, resolve(worktreePath)));
+  }
+
+  /** Deletes a local branch; a branch that is already gone is not an error. */
+  async removeBranch(repoPath: string, branch: string): Promise<void> {
+    await this.lock.withRepoLock(repoPath, async () => {
+      await runGit(repoPath, ['branch', '-D', '--end-of-options', branch], { okExitCodes: [1] });
+    });
+  }
+
+  /**
+   * Start-up clean-up: forgets worktrees whose directories vanished, removes worktrees under the
+   * data directory that belong to no running task, and deletes leftover directories there that
+   * no repository claims. Returns the paths removed. Branches stay: they hold results.
+   */
+  async pruneOrphans(repoPaths: readonly string[], knownWorktrees: Iterable<string>): Promise<string[]> {
+    const known = new Set([...knownWorktrees].map((path) => resolve(path)));
+    const root = await this.realRoot();
+    const removed: string[] = [];
+    for (const repoPath of repoPaths) {
+      if (!(await isGitRepository(repoPath))) continue;
+      await this.lock.withRepoLock(repoPath, async () => {
+        await git(repoPath, ['worktree', 'prune']);
+        for (const entry of await listWorktrees(repoPath)) {
+          if (!isInside(root, entry.path) || known.has(entry.path)) continue;
+          await this.removeLeftover(repoPath, entry.path);
+          removed.push(entry.path);
+        }
+      });
+    }
+    for (const taskDir of await subdirectories(root)) {
+      for (const attemptDir of await subdirectories(taskDir)) {
+        if (known.has(attemptDir) || removed.includes(attemptDir)) continue;
+        await rm(attemptDir, { recursive: true, force: true });
+        removed.push(attemptDir);
+      }
+      await rmdir(taskDir).catch(() => {});
+    }
+    return removed;
+  }
+
+  /** Removes a worktree at `path` whether git still knows it or only the directory is left. */
+  private async removeLeftover(repoPath: string, path: string): Promise<void> {
+    const registered = (await listWorktrees(repoPath)).some((entry) => entry.path === path);
+    if (registered) await git(repoPath, ['worktree', 'remove', '--force', '--force', path]);
+    await rm(path, { recursive: true, force: true });
+    await git(repoPath, ['worktree', 'prune']);
+  }
+
+  private async realRoot(): Promise<string> {
+    await mkdir(this.worktreesRoot, { recursive: true });
+    return realpath(this.worktreesRoot);
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  return path.startsWith(`${root}/`);
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name));
+}

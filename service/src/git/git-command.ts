@@ -1,0 +1,78 @@
+/**
+ * The one way the service runs git: an argv array through execa (never a shell string), with a
+ * fixed locale so messages parse the same everywhere, no terminal prompts, and no signing or hooks
+ * from the user's configuration getting in the way of commits the service makes itself.
+ */
+import { execa } from 'execa';
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+/** The identity of commits the service creates when the caller gives none. */
+export const serviceIdentity: GitIdentity = { name: 'Kage Bunshin', email: 'kage-bunshin@localhost' };
+
+export interface GitRunOptions {
+  /** Exit codes that are answers rather than failures (merge-tree exits 1 on conflicts). */
+  okExitCodes?: readonly number[];
+  /** Author and committer of any commit the command creates. */
+  identity?: GitIdentity;
+  /** Keep stdout byte-exact (for -z output and patches); otherwise the final newline is stripped. */
+  raw?: boolean;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A git command that failed: carries the directory, the argv and git's own explanation. */
+export class GitCommandError extends Error {
+  readonly cwd: string;
+  readonly args: readonly string[];
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+
+  constructor(cwd: string, args: readonly string[], exitCode: number | undefined, stderr: string) {
+    const reason = stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${exitCode}`;
+    super(`git ${args.join(' ')} failed in ${cwd}: ${reason}`);
+    this.name = 'GitCommandError';
+    this.cwd = cwd;
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+// -c options apply to this invocation only: service commits must not wait for a GPG agent, and a
+// stray `core.hooksPath` must not run anything.
+const fixedConfig = ['-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', '-c', 'core.hooksPath=/dev/null'];
+
+export async function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
+  const identity = options.identity ?? serviceIdentity;
+  const result = await execa('git', [...fixedConfig, ...args], {
+    cwd,
+    reject: false,
+    stripFinalNewline: !options.raw,
+    maxBuffer: 256 * 1024 * 1024,
+    env: {
+      LC_ALL: 'C',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: identity.name,
+      GIT_AUTHOR_EMAIL: identity.email,
+      GIT_COMMITTER_NAME: identity.name,
+      GIT_COMMITTER_EMAIL: identity.email,
+    },
+  });
+  const exitCode = result.exitCode;
+  const ok = exitCode === 0 || (exitCode !== undefined && (options.okExitCodes ?? []).includes(exitCode));
+  if (!ok) throw new GitCommandError(cwd, args, exitCode, String(result.stderr ?? result.message));
+  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: exitCode ?? 0 };
+}
+
+/** Runs git and returns its trimmed stdout. */
+export async function git(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<string> {
+  return (await runGit(cwd, args, options)).stdout.trim();
+}
