@@ -1,0 +1,253 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { eventTypeOptions } from '../../shared/event-types';
+import { taskIdField } from '../../shared/fields';
+import { taskStatuses } from '../../shared/task-types';
+
+const agentOptions = [
+	{ name: 'Aider', value: 'aider' },
+	{ name: 'Any Command', value: 'command', description: 'Runs the argv given in Command' },
+	{ name: 'Claude Code', value: 'claude' },
+	{ name: 'Codex CLI', value: 'codex' },
+	{ name: 'Cursor Agent', value: 'cursor' },
+	{ name: 'Gemini CLI', value: 'gemini' },
+	{ name: 'OpenCode', value: 'opencode' },
+];
+
+const show = (operation: string[]) => ({ show: { resource: ['task'], operation } });
+
+export const taskOperations: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['task'] } },
+		options: [
+			{ name: 'Cancel', value: 'cancel', description: 'Cancel a pending or running task', action: 'Cancel a task' },
+			{ name: 'Get', value: 'get', description: 'Get a task with its attempts, scores and winner', action: 'Get a task' },
+			{ name: 'Get Events', value: 'getEvents', description: "Get a task's progress events", action: 'Get task events' },
+			{ name: 'Get Many', value: 'getAll', description: 'List tasks, newest first', action: 'Get many tasks' },
+			{ name: 'Get Statistics', value: 'getStats', description: 'Count tasks by status, running agents and total cost', action: 'Get task statistics' },
+			{ name: 'Submit', value: 'submit', description: 'Run several coding agents on one task in parallel', action: 'Submit a task' },
+		],
+		default: 'submit',
+	},
+];
+
+const submitFields: INodeProperties[] = [
+	{
+		displayName: 'Description',
+		name: 'description',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		required: true,
+		default: '',
+		placeholder: 'e.g. Add input validation to the signup form',
+		description: 'What the agents should do. Also the prompt of every agent that has no prompt of its own.',
+		displayOptions: show(['submit']),
+	},
+	{
+		displayName: 'Repository Path',
+		name: 'repositoryPath',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. /home/me/projects/app',
+		description: 'Path of a local git repository on the machine where the service runs',
+		displayOptions: show(['submit']),
+	},
+	{
+		displayName: 'Agents',
+		name: 'agents',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add Agent',
+		default: { agent: [{ agent: 'claude' }] },
+		description: 'The agents that each make an attempt, in their own git worktree (1 to 8)',
+		displayOptions: show(['submit']),
+		options: [
+			{
+				displayName: 'Agent',
+				name: 'agent',
+				values: [
+					{
+						displayName: 'Agent',
+						name: 'agent',
+						type: 'options',
+						options: agentOptions,
+						default: 'claude',
+						description: 'Which coding agent CLI runs this attempt',
+					},
+					{
+						displayName: 'Command',
+						name: 'command',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: 'e.g. node\nscripts/agent.js\n{prompt}',
+						description:
+							'For "Any Command": the program and its arguments, one per line (or a JSON array); {prompt} is replaced by the prompt',
+					},
+					{
+						displayName: 'Extra Arguments',
+						name: 'args',
+						type: 'string',
+						typeOptions: { rows: 2 },
+						default: '',
+						placeholder: 'e.g. --max-turns\n20',
+						description: 'Extra CLI arguments, one per line (or a JSON array). Never parsed by a shell.',
+					},
+					{
+						displayName: 'Model',
+						name: 'model',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. claude-sonnet-4-5',
+						description: "Model name passed to the agent; empty uses the agent's default",
+					},
+					{
+						displayName: 'Prompt',
+						name: 'prompt',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						description: "This agent's own prompt; empty uses the task description",
+					},
+					{
+						displayName: 'Timeout (Seconds)',
+						name: 'timeoutSeconds',
+						type: 'number',
+						typeOptions: { minValue: 1 },
+						default: 1800,
+						description: 'The attempt is stopped (with its child processes) after this long',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: show(['submit']),
+		options: [
+			{
+				displayName: 'Base Ref',
+				name: 'baseRef',
+				type: 'string',
+				default: 'HEAD',
+				description: 'Branch, tag or commit the attempts start from',
+			},
+			{
+				displayName: 'Budget (USD)',
+				name: 'budgetUsd',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				default: 5,
+				description: 'Stop the task once its agents together have spent this much',
+			},
+			{
+				displayName: 'Callback Events',
+				name: 'callbackEvents',
+				type: 'multiOptions',
+				options: eventTypeOptions,
+				default: [],
+				description: 'Events sent to the Callback URL; none selected sends every event',
+			},
+			{
+				displayName: 'Callback URL',
+				name: 'callbackUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. https://example.com/hooks/kage',
+				description:
+					"URL the service POSTs the task's events to, signed with the credential's webhook secret. To wait for the task in this workflow, use Kage Bunshin Await Progress instead.",
+			},
+			{
+				displayName: 'Idempotency Key',
+				name: 'idempotencyKey',
+				type: 'string',
+				default: '',
+				description:
+					'Submitting again with the same key returns the task already created instead of a new one (safe retries)',
+			},
+			{
+				displayName: 'Verify Command',
+				name: 'verifyCommand',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. npm\ntest',
+				description:
+					"The project's tests, one argument per line (or a JSON array). Run in every finished attempt; passing attempts rank first.",
+			},
+			{
+				displayName: 'Verify Timeout (Seconds)',
+				name: 'verifyTimeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 600,
+				description: 'How long the verify command may run in each attempt',
+			},
+		],
+	},
+];
+
+const listFields: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+		displayOptions: show(['getAll', 'getEvents']),
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { resource: ['task'], operation: ['getAll', 'getEvents'], returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: show(['getAll']),
+		options: [
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'options',
+				options: taskStatuses.map((status) => ({
+					name: status.charAt(0).toUpperCase() + status.slice(1),
+					value: status,
+				})),
+				default: 'running',
+				description: 'Only tasks in this status',
+			},
+		],
+	},
+	{
+		displayName: 'After Sequence Number',
+		name: 'after',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description: 'Only events after this one (events are numbered 1, 2, 3… per task)',
+		displayOptions: show(['getEvents']),
+	},
+];
+
+export const taskFields: INodeProperties[] = [
+	taskIdField(show(['get', 'cancel', 'getEvents'])),
+	...submitFields,
+	...listFields,
+];

@@ -1,0 +1,102 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { parseArgv } from '../../shared/fields';
+import { credentialType } from '../../shared/transport';
+
+interface AgentParameter {
+	agent: string;
+	model?: string;
+	prompt?: string;
+	timeoutSeconds?: number;
+	args?: string | string[];
+	command?: string | string[];
+}
+
+interface SubmitOptions {
+	baseRef?: string;
+	budgetUsd?: number;
+	callbackUrl?: string;
+	callbackEvents?: string[];
+	idempotencyKey?: string;
+	verifyCommand?: string | string[];
+	verifyTimeoutSeconds?: number;
+}
+
+export interface SubmitRequest {
+	body: IDataObject;
+	headers: Record<string, string>;
+}
+
+/** Turns the Submit parameters of item `i` into the body of POST /tasks. */
+export async function buildSubmitRequest(context: IExecuteFunctions, i: number): Promise<SubmitRequest> {
+	const agentsParameter = context.getNodeParameter('agents', i, {}) as { agent?: AgentParameter[] };
+	const options = context.getNodeParameter('options', i, {}) as SubmitOptions;
+	const agents = (agentsParameter.agent ?? []).map((agent, index) => agentSpec(context, agent, i, index));
+	if (agents.length === 0) {
+		throw new NodeOperationError(context.getNode(), 'Add at least one agent', { itemIndex: i });
+	}
+
+	const body: IDataObject = {
+		description: context.getNodeParameter('description', i) as string,
+		repository: {
+			path: context.getNodeParameter('repositoryPath', i) as string,
+			...(options.baseRef ? { baseRef: options.baseRef } : {}),
+		},
+		agents,
+	};
+	const verifyCommand = argv(context, options.verifyCommand, 'Verify Command', i);
+	if (verifyCommand.length > 0) {
+		body.verify = {
+			command: verifyCommand,
+			...(options.verifyTimeoutSeconds ? { timeoutSeconds: options.verifyTimeoutSeconds } : {}),
+		};
+	}
+	if (options.budgetUsd !== undefined) body.budgetUsd = options.budgetUsd;
+	if (options.callbackUrl) {
+		const credentials = await context.getCredentials(credentialType, i);
+		const secret = String(credentials.webhookSecret ?? '');
+		body.callbacks = [
+			{
+				url: options.callbackUrl,
+				events: options.callbackEvents ?? [],
+				...(secret ? { secret } : {}),
+			},
+		];
+	}
+	const headers: Record<string, string> = options.idempotencyKey
+		? { 'Idempotency-Key': options.idempotencyKey }
+		: {};
+	return { body, headers };
+}
+
+function agentSpec(context: IExecuteFunctions, agent: AgentParameter, i: number, index: number): IDataObject {
+	const where = `Agent ${index + 1}`;
+	const spec: IDataObject = { agent: agent.agent };
+	if (agent.model) spec.model = agent.model;
+	if (agent.prompt) spec.prompt = agent.prompt;
+	if (agent.timeoutSeconds) spec.timeoutSeconds = agent.timeoutSeconds;
+	const args = argv(context, agent.args, `${where}: Extra Arguments`, i);
+	if (args.length > 0) spec.args = args;
+	const command = argv(context, agent.command, `${where}: Command`, i);
+	if (agent.agent === 'command') {
+		if (command.length === 0) {
+			throw new NodeOperationError(context.getNode(), `${where} is "Any Command" but has no Command`, {
+				itemIndex: i,
+			});
+		}
+		spec.command = command;
+	}
+	return spec;
+}
+
+function argv(context: IExecuteFunctions, value: unknown, field: string, i: number): string[] {
+	try {
+		return parseArgv(value);
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), `${field}: ${(error as Error).message}`, {
+			itemIndex: i,
+			description: 'Give one argument per line, or a JSON array of strings',
+		});
+	}
+}

@@ -1,0 +1,20 @@
+import type { INodePropertyOptions } from 'n8n-workflow';
+
+// Restated from the service's events/event-types.ts (the package may not import service code).
+export const eventTypeOptions: INodePropertyOptions[] = [
+	{ name: 'Agent Completed', value: 'agent.completed', description: 'An agent finished its attempt' },
+	{ name: 'Agent Failed', value: 'agent.failed', description: 'An agent failed, timed out or was cancelled' },
+	{ name: 'Agent Progress', value: 'agent.progress', description: 'An agent reported progress (tool use, message, cost so far)' },
+	{ name: 'Agent Started', value: 'agent.started', description: 'An agent started working in its worktree' },
+	{ name: 'Merge Completed', value: 'merge.completed', description: "An attempt's branch was merged" },
+	{ name: 'Task Cancelled', value: 'task.cancelled', description: 'Someone cancelled the task' },
+	{ name: 'Task Completed', value: 'task.completed', description: 'The task finished and its attempts were ranked' },
+	{ name: 'Task Failed', value: 'task.failed', description: 'The task ended with an error' },
+	{ name: 'Task Queued', value: 'task.queued', description: 'The task was accepted and queued' },
+	{ name: 'Task Started', value: 'task.started', description: 'A worker started the task' },
+	{ name: 'Verify Completed', value: 'verify.completed', description: "The verify command ran in an attempt's worktree" },
+];
+
+export const taskFinishedEventTypes = ['task.completed', 'task.failed', 'task.cancelled'];
+
+export const agentFinishedEventTypes = ['agent.completed', 'agent.failed'];
