@@ -39,7 +39,7 @@ export class TaskQueue {
     await this.boss.start();
     await this.boss.createQueue(TASK_QUEUE, {
       heartbeatSeconds: HEARTBEAT_SECONDS,
-      retryLimit: 3,
+      retryLimit: 20,
       retryDelay: 1,
       notify: true,
     });

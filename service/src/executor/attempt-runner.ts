@@ -1,0 +1,204 @@
+import type { AgentAdapter } from '../agents/agent-adapter.ts';
+import { runAgentProcess } from '../agents/agent-process.ts';
+import type { AgentRegistry } from '../agents/agent-registry.ts';
+import { priceTokens } from '../agents/price-table.ts';
+import type { AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventStore } from '../events/event-store.ts';
+import type { Logger } from '../logger.ts';
+import type { BudgetTracker } from './budget-tracker.ts';
+import type { ChangeRecorder } from './change-recorder.ts';
+import { runVerify, type VerifyResult } from './verify-runner.ts';
+import type { WorktreeManager } from './worktree-manager.ts';
+
+export type AttemptSpec = TaskConfig['agents'][number];
+
+export interface AttemptResult {
+  label: string;
+  position: number;
+  status: AgentRunStatus;
+  costUsd: number | null;
+  filesChanged: number;
+  insertions: number;
+  deletions: number;
+  durationMs: number;
+  verify: VerifyResult | undefined;
+}
+
+export interface AttemptRunnerDeps {
+  tasks: TaskRepository;
+  events: EventStore;
+  agents: AgentRegistry;
+  worktrees: WorktreeManager;
+  changes: ChangeRecorder;
+  logger: Logger;
+  keepWorktrees: boolean;
+}
+
+/** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
+export type StopReason = 'cancelled' | 'budget' | 'shutdown';
+
+/**
+ * One attempt, start to end: worktree, agent process (every stdout line an event), commit of
+ * what it changed, verify, and the agent_runs row kept up to date throughout.
+ */
+export class AttemptRunner {
+  private readonly deps: AttemptRunnerDeps;
+
+  constructor(deps: AttemptRunnerDeps) {
+    this.deps = deps;
+  }
+
+  async run(task: TaskRecord, spec: AttemptSpec, position: number, budget: BudgetTracker, signal: AbortSignal): Promise<AttemptResult> {
+    const { tasks, events } = this.deps;
+    const started = new Date();
+    const base: AttemptResult = { label: spec.label, position, status: 'failed', costUsd: null, filesChanged: 0, insertions: 0, deletions: 0, durationMs: 0, verify: undefined };
+    const adapter = this.deps.agents.get(spec.agent);
+    const binary = this.deps.agents.resolveBinary(spec.agent);
+    await tasks.updateAgentRun(task.id, spec.label, { status: 'running', startedAt: started, completedAt: null, error: null });
+    await events.append(task.id, { type: 'agent.started', agentLabel: spec.label, data: { agent: spec.agent, model: spec.model ?? null } });
+
+    if (adapter.binaryName && !binary) {
+      const error = `${adapter.binaryName} not found on PATH (or KAGE_${spec.agent.toUpperCase()}_BIN): ${adapter.installHint}`;
+      return this.fail(task.id, spec, base, started, error);
+    }
+    if (signal.aborted) return this.stopped(task.id, spec, base, started, signal.reason as StopReason);
+
+    const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
+    await tasks.updateAgentRun(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
+    try {
+      const result = await this.runAgent(task, spec, adapter, binary ?? '', worktree.path, budget, signal);
+      const changes = await this.deps.changes.commitAll({
+        worktreePath: worktree.path,
+        baseCommit: task.baseCommit,
+        message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
+      });
+      const status = attemptStatus(result, signal);
+      const verify =
+        task.config.verify && status !== 'cancelled'
+          ? await runVerify(task.config.verify.command, worktree.path, { timeoutSeconds: task.config.verify.timeoutSeconds, signal })
+          : undefined;
+      if (verify) {
+        await events.append(task.id, { type: 'verify.completed', agentLabel: spec.label, data: { ...verify } });
+      }
+      const completed = new Date();
+      const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
+      const error = status === 'succeeded' ? null : (result.outcome.error ?? stopMessage(signal) ?? describeExit(result, spec));
+      await tasks.updateAgentRun(task.id, spec.label, {
+        status,
+        exitCode: result.exitCode,
+        costUsd,
+        inputTokens: result.outcome.inputTokens ?? null,
+        outputTokens: result.outcome.outputTokens ?? null,
+        sessionId: result.outcome.sessionId ?? null,
+        finalMessage: result.outcome.finalMessage ?? null,
+        filesChanged: changes.filesChanged,
+        insertions: changes.insertions,
+        deletions: changes.deletions,
+        headCommit: changes.headCommit,
+        stderrTail: result.stderrTail,
+        verify: verify ? { ...verify } : null,
+        error,
+        completedAt: completed,
+      });
+      await events.append(task.id, {
+        type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
+        agentLabel: spec.label,
+        data: {
+          status,
+          exitCode: result.exitCode,
+          costUsd,
+          filesChanged: changes.filesChanged,
+          insertions: changes.insertions,
+          deletions: changes.deletions,
+          headCommit: changes.headCommit,
+          finalMessage: result.outcome.finalMessage ?? null,
+          error,
+        },
+      });
+      return {
+        ...base,
+        status,
+        costUsd,
+        filesChanged: changes.filesChanged.length,
+        insertions: changes.insertions,
+        deletions: changes.deletions,
+        durationMs: completed.getTime() - started.getTime(),
+        verify,
+      };
+    } catch (error) {
+      this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
+      return this.fail(task.id, spec, base, started, `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`);
+    } finally {
+      if (!this.deps.keepWorktrees) {
+        await this.deps.worktrees.remove(task.repositoryPath, worktree.path).catch((error: unknown) =>
+          this.deps.logger.warn({ err: error, taskId: task.id, worktree: worktree.path }, 'could not remove worktree'),
+        );
+        await tasks.updateAgentRun(task.id, spec.label, { worktreePath: null });
+      }
+    }
+  }
+
+  private runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, budget: BudgetTracker, signal: AbortSignal) {
+    const invocation = adapter.invocation(
+      { prompt: spec.prompt, worktree, model: spec.model, extraArgs: spec.args, budgetUsd: budget.remainingUsd(), command: spec.command },
+      binary,
+    );
+    return runAgentProcess({
+      invocation,
+      cwd: worktree,
+      parser: adapter.createParser(),
+      timeoutMs: spec.timeoutSeconds * 1000,
+      signal,
+      onProgress: async (progress) => {
+        if (progress.costUsd !== undefined) budget.record(spec.label, progress.costUsd);
+        await this.deps.events.append(task.id, {
+          type: 'agent.progress',
+          agentLabel: spec.label,
+          data: { kind: progress.kind, message: progress.message, ...(progress.costUsd !== undefined ? { costUsd: progress.costUsd } : {}) },
+        });
+      },
+    });
+  }
+
+  private async fail(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, error: string): Promise<AttemptResult> {
+    const completed = new Date();
+    await this.deps.tasks.updateAgentRun(taskId, spec.label, { status: 'failed', error, completedAt: completed });
+    await this.deps.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } });
+    return { ...base, status: 'failed', durationMs: completed.getTime() - started.getTime() };
+  }
+
+  private async stopped(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, reason: StopReason): Promise<AttemptResult> {
+    const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
+    const error = stopMessage({ aborted: true, reason } as AbortSignal) ?? 'stopped';
+    const completed = new Date();
+    await this.deps.tasks.updateAgentRun(taskId, spec.label, { status, error, completedAt: completed });
+    await this.deps.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status, error } });
+    return { ...base, status, durationMs: completed.getTime() - started.getTime() };
+  }
+}
+
+type ProcessResult = Awaited<ReturnType<typeof runAgentProcess>>;
+
+function attemptStatus(result: ProcessResult, signal: AbortSignal): AgentRunStatus {
+  if (result.cancelled || signal.aborted) return signal.reason === 'cancelled' ? 'cancelled' : 'failed';
+  if (result.timedOut) return 'timed_out';
+  return result.exitCode === 0 && result.outcome.succeeded ? 'succeeded' : 'failed';
+}
+
+function stopMessage(signal: AbortSignal): string | undefined {
+  if (!signal.aborted) return undefined;
+  if (signal.reason === 'cancelled') return 'cancelled by request';
+  if (signal.reason === 'budget') return 'stopped: the task budget is spent';
+  return 'stopped: the service shut down';
+}
+
+function describeExit(result: ProcessResult, spec: AttemptSpec): string {
+  if (result.timedOut) return `${spec.agent} timed out after ${spec.timeoutSeconds} s`;
+  const tail = result.stderrTail.trim().split('\n').slice(-3).join(' | ');
+  return `${spec.agent} exited with code ${result.exitCode ?? `signal ${result.signal}`}${tail ? `: ${tail}` : ''}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 72 ? `${line.slice(0, 69)}...` : line;
+}

@@ -1,0 +1,88 @@
+/**
+ * Picks the winner among a task's attempts with a deterministic ranking. Each attempt gets a
+ * key compared left to right (smaller is better):
+ *   1. verify: passed (0), not configured (1), failed or not run (2)
+ *   2. agent: succeeded (0), otherwise (1)
+ *   3. changes: made some (0), changed nothing (1) — an attempt that did nothing cannot win on "smallest diff"
+ *   4. diff size: insertions + deletions
+ *   5. cost in USD (unknown counts as 0)
+ *   6. duration in ms
+ *   7. position in the request (stable final tie-break)
+ * Only an attempt whose agent succeeded may win; the reasons explain each attempt's place.
+ */
+export interface AttemptFacts {
+  label: string;
+  position: number;
+  succeeded: boolean;
+  /** undefined: no verify command configured. */
+  verifyPassed: boolean | undefined;
+  verifyConfigured: boolean;
+  filesChanged: number;
+  insertions: number;
+  deletions: number;
+  costUsd: number | null;
+  durationMs: number;
+}
+
+export interface AttemptScore {
+  rank: number;
+  key: number[];
+  reasons: string[];
+}
+
+export interface Ranking {
+  winner: string | null;
+  scores: Map<string, AttemptScore>;
+}
+
+export function rankAttempts(attempts: readonly AttemptFacts[]): Ranking {
+  const keyed = attempts.map((attempt) => ({ attempt, key: rankingKey(attempt) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  const scores = new Map<string, AttemptScore>();
+  keyed.forEach(({ attempt, key }, index) => {
+    scores.set(attempt.label, { rank: index + 1, key, reasons: reasonsFor(attempt, index === 0 && attempt.succeeded) });
+  });
+  const best = keyed[0]?.attempt;
+  return { winner: best?.succeeded ? best.label : null, scores };
+}
+
+function rankingKey(attempt: AttemptFacts): number[] {
+  const verify = !attempt.verifyConfigured ? 1 : attempt.verifyPassed ? 0 : 2;
+  return [
+    verify,
+    attempt.succeeded ? 0 : 1,
+    attempt.filesChanged > 0 ? 0 : 1,
+    attempt.insertions + attempt.deletions,
+    round(attempt.costUsd ?? 0),
+    attempt.durationMs,
+    attempt.position,
+  ];
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i += 1) {
+    const difference = a[i]! - b[i]!;
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+function reasonsFor(attempt: AttemptFacts, won: boolean): string[] {
+  const reasons: string[] = [];
+  if (attempt.verifyConfigured) reasons.push(attempt.verifyPassed ? 'verify passed' : 'verify failed or did not run');
+  reasons.push(attempt.succeeded ? 'agent succeeded' : 'agent failed');
+  reasons.push(
+    attempt.filesChanged > 0
+      ? `changed ${attempt.filesChanged} file(s), +${attempt.insertions}/-${attempt.deletions}`
+      : 'changed nothing',
+  );
+  reasons.push(attempt.costUsd === null ? 'cost unknown' : `cost $${attempt.costUsd.toFixed(4)}`);
+  reasons.push(`took ${(attempt.durationMs / 1000).toFixed(1)} s`);
+  if (won) reasons.push('winner: best on the ranking above');
+  return reasons;
+}
+
+// Cost differences below a hundredth of a cent are noise, not a reason to prefer an attempt.
+function round(usd: number): number {
+  return Math.round(usd * 10_000) / 10_000;
+}

@@ -1,0 +1,136 @@
+import type { Db } from '../db/db.ts';
+import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventStore } from '../events/event-store.ts';
+import type { Logger } from '../logger.ts';
+import type { AttemptResult, AttemptRunner, StopReason } from './attempt-runner.ts';
+import { BudgetTracker } from './budget-tracker.ts';
+import { rankAttempts } from './scoring.ts';
+import type { WorktreeManager } from './worktree-manager.ts';
+
+export interface TaskRunnerDeps {
+  db: Db;
+  tasks: TaskRepository;
+  events: EventStore;
+  attempts: AttemptRunner;
+  worktrees: WorktreeManager;
+  logger: Logger;
+}
+
+/**
+ * Runs one task from the queue: every attempt in parallel, then ranking and the end state.
+ * A task found `running` was interrupted by a crash: its attempts start again from the base
+ * commit; the events already stored stay, and the re-run's events follow them.
+ */
+export class TaskRunner {
+  private readonly deps: TaskRunnerDeps;
+
+  constructor(deps: TaskRunnerDeps) {
+    this.deps = deps;
+  }
+
+  /** `stop` aborts with a StopReason: 'cancelled' ends the task, 'shutdown' leaves it for the next worker. */
+  async run(taskId: string, stop: AbortSignal): Promise<void> {
+    const { tasks, events, logger } = this.deps;
+    const task = await tasks.get(taskId);
+    if (!task || !['pending', 'running'].includes(task.status)) return;
+    const rerun = task.status === 'running';
+    if (rerun) await this.resetAttempts(task);
+    const started = await this.deps.db.transaction(async (tx) => {
+      const running = await tasks.markRunning(tx, taskId);
+      if (!running) return undefined;
+      const [event] = await events.appendInTransaction(tx, taskId, [
+        { type: 'task.started', data: { rerun, agents: task.config.agents.map((agent) => agent.label) } },
+      ]);
+      return { running, seq: event!.seq };
+    });
+    if (!started) return;
+    await events.notifyStored(taskId, started.seq);
+    if (started.running.cancelRequested) return this.finishCancelled(taskId);
+
+    const attemptsStop = new AbortController();
+    const forward = () => attemptsStop.abort(stop.reason as StopReason);
+    if (stop.aborted) forward();
+    stop.addEventListener('abort', forward, { once: true });
+    const budget = new BudgetTracker(task.config.budgetUsd, () => attemptsStop.abort('budget' satisfies StopReason));
+    let results: AttemptResult[];
+    try {
+      results = await Promise.all(
+        task.config.agents.map((spec, position) => this.deps.attempts.run(started.running, spec, position, budget, attemptsStop.signal)),
+      );
+    } finally {
+      stop.removeEventListener('abort', forward);
+    }
+    if (stop.aborted && stop.reason === 'shutdown') {
+      logger.info({ taskId }, 'service stopping: task left for the next worker');
+      return;
+    }
+    if (stop.aborted && stop.reason === 'cancelled') return this.finishCancelled(taskId);
+    await this.finishRanked(task, results, budget);
+  }
+
+  private async finishRanked(task: TaskRecord, results: AttemptResult[], budget: BudgetTracker): Promise<void> {
+    const { tasks, events } = this.deps;
+    const ranking = rankAttempts(
+      results.map((result) => ({
+        label: result.label,
+        position: result.position,
+        succeeded: result.status === 'succeeded',
+        verifyConfigured: task.config.verify !== undefined,
+        verifyPassed: result.verify?.passed,
+        filesChanged: result.filesChanged,
+        insertions: result.insertions,
+        deletions: result.deletions,
+        costUsd: result.costUsd,
+        durationMs: result.durationMs,
+      })),
+    );
+    for (const [label, score] of ranking.scores) await tasks.updateAgentRun(task.id, label, { score: { ...score } });
+    const completed = ranking.winner !== null;
+    const ordered = [...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank);
+    const result = {
+      winner: ranking.winner,
+      ranking: ordered.map(([label, score]) => ({ label, ...score })),
+      budgetExhausted: budget.isExhausted,
+    };
+    const error = completed ? null : `No attempt succeeded (${results.map((r) => `${r.label}: ${r.status}`).join(', ')})`;
+    const seq = await this.deps.db.transaction(async (tx) => {
+      const finished = await tasks.finish(tx, task.id, { status: completed ? 'completed' : 'failed', winnerLabel: ranking.winner, result, error });
+      if (!finished) return undefined;
+      const [event] = await events.appendInTransaction(tx, task.id, [
+        {
+          type: completed ? 'task.completed' : 'task.failed',
+          data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error },
+        },
+      ]);
+      return event!.seq;
+    });
+    if (seq !== undefined) await events.notifyStored(task.id, seq);
+  }
+
+  private async finishCancelled(taskId: string): Promise<void> {
+    const { tasks, events } = this.deps;
+    const seq = await this.deps.db.transaction(async (tx) => {
+      await tx.query("UPDATE agent_runs SET status = 'cancelled', completed_at = now() WHERE task_id = $1 AND status IN ('pending', 'running')", [taskId]);
+      const finished = await tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
+      if (!finished) return undefined;
+      const [event] = await events.appendInTransaction(tx, taskId, [{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
+      return event!.seq;
+    });
+    if (seq !== undefined) await events.notifyStored(taskId, seq);
+  }
+
+  /** Before a re-run: the interrupted attempts' worktrees go; their rows start over. */
+  private async resetAttempts(task: TaskRecord): Promise<void> {
+    for (const spec of task.config.agents) {
+      await this.deps.worktrees.remove(task.repositoryPath, this.deps.worktrees.worktreePath(task.id, spec.label)).catch(() => {});
+    }
+    await this.deps.db.query(
+      `UPDATE agent_runs SET status = 'pending', exit_code = NULL, cost_usd = NULL, input_tokens = NULL, output_tokens = NULL,
+              session_id = NULL, final_message = NULL, files_changed = '{}', insertions = NULL, deletions = NULL,
+              head_commit = NULL, stderr_tail = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
+              completed_at = NULL, worktree_path = NULL
+        WHERE task_id = $1`,
+      [task.id],
+    );
+  }
+}

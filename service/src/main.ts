@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './config.ts';
+import { runMigrations } from './db/migrations.ts';
+import { openDb } from './db/open-db.ts';
+import { createLogger } from './logger.ts';
+import { createServices } from './services.ts';
+
+/** `kage-bunshin` (serve, the default) or `kage-bunshin migrate`. */
+async function main(command: string | undefined): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+
+  if (command === 'migrate') {
+    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const applied = await runMigrations(db);
+      logger.info({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+  if (command !== undefined && command !== 'serve') throw new ConfigError([`unknown command "${command}"; use serve or migrate`]);
+
+  const services = await createServices(config, logger);
+  if (services.generatedApiKey) {
+    // Printed once, to the terminal only: it is in <data dir>/api-key from now on.
+    process.stdout.write(`\nGenerated an API key (stored in ${config.dataDir}/api-key):\n\n  ${services.generatedApiKey}\n\n`);
+  }
+  await services.start();
+  const server = serve({ fetch: services.app.fetch, port: config.port, hostname: config.host }, (info) =>
+    logger.info({ url: `http://${config.host}:${info.port}`, database: services.db.kind, dataDir: config.dataDir }, 'Kage Bunshin listening'),
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Open SSE streams would keep close() waiting forever.
+    server.close();
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await services.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`kage-bunshin failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import { AgentRegistry } from './agents/agent-registry.ts';
+import { loadApiKeys } from './api/api-key-store.ts';
+import { createApp } from './api/app.ts';
+import { RepositoryValidator } from './api/repository-validator.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/db.ts';
+import { runMigrations } from './db/migrations.ts';
+import { openDb } from './db/open-db.ts';
+import { TaskRepository } from './db/task-repository.ts';
+import { EventStore } from './events/event-store.ts';
+import { AttemptRunner } from './executor/attempt-runner.ts';
+import { ChangeRecorder } from './executor/change-recorder.ts';
+import { RepoLock } from './executor/repo-lock.ts';
+import { TaskExecutor } from './executor/task-executor.ts';
+import { TaskRunner } from './executor/task-runner.ts';
+import { WorktreeManager } from './executor/worktree-manager.ts';
+import type { Logger } from './logger.ts';
+import { TaskQueue } from './queue/task-queue.ts';
+import { TaskService } from './tasks/task-service.ts';
+
+/**
+ * The composition root: builds every part of one service instance from the configuration.
+ * `main.ts` and the tests both start the service through here.
+ */
+export interface Services {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  apiKeys: string[];
+  /** Set only when this start generated the API key (printed once by main). */
+  generatedApiKey: string | undefined;
+  tasks: TaskService;
+  events: EventStore;
+  queue: TaskQueue;
+  executor: TaskExecutor;
+  worktrees: WorktreeManager;
+  agents: AgentRegistry;
+  app: ReturnType<typeof createApp>;
+  /** Starts the queue and the workers; the HTTP server is main's. */
+  start(): Promise<void>;
+  /** Stops workers and queue, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function createServices(config: Config, logger: Logger, options: { db?: Db } = {}): Promise<Services> {
+  const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  await runMigrations(db);
+  const { keys: apiKeys, generated } = loadApiKeys(config.apiKeys, config.dataDir);
+  const taskRepository = new TaskRepository(db);
+  const events = new EventStore(db);
+  const queue = new TaskQueue(db, logger);
+  const agents = new AgentRegistry(config.agentBinaries);
+  const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: new RepoLock(db) });
+  const attempts = new AttemptRunner({
+    tasks: taskRepository,
+    events,
+    agents,
+    worktrees,
+    changes: new ChangeRecorder(),
+    logger,
+    keepWorktrees: config.keepWorktrees,
+  });
+  const runner = new TaskRunner({ db, tasks: taskRepository, events, attempts, worktrees, logger });
+  const executor = new TaskExecutor({ db, queue, runner, logger });
+  const tasks = new TaskService({ db, tasks: taskRepository, events, queue, repositories: new RepositoryValidator(config.repoRoots) });
+  const app = createApp({ db, logger, apiKeys, rateLimitPerMinute: config.rateLimitPerMinute, tasks });
+
+  return {
+    config,
+    db,
+    logger,
+    apiKeys,
+    generatedApiKey: generated,
+    tasks,
+    events,
+    queue,
+    executor,
+    worktrees,
+    agents,
+    app,
+    async start() {
+      await queue.start();
+      await pruneOrphanWorktrees(db, worktrees, logger);
+      await executor.start(config.workerConcurrency);
+    },
+    async stop() {
+      await executor.stop();
+      await queue.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Worktrees left by a crash belong to no running task here; running tasks elsewhere keep theirs. */
+async function pruneOrphanWorktrees(db: Db, worktrees: WorktreeManager, logger: Logger): Promise<void> {
+  const repos = await db.query<{ repository_path: string }>('SELECT DISTINCT repository_path FROM tasks');
+  const inUse = await db.query<{ worktree_path: string }>(
+    "SELECT worktree_path FROM agent_runs WHERE worktree_path IS NOT NULL AND status = 'running'",
+  );
+  const removed = await worktrees.pruneOrphans(
+    repos.map((row) => row.repository_path),
+    inUse.map((row) => row.worktree_path),
+  );
+  if (removed.length > 0) logger.info({ removed }, 'pruned orphaned worktrees');
+}

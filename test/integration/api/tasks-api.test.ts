@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { driverKinds } from '../../support/databases.ts';
+import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+
+// No workers: tasks stay pending, so these tests see exactly what the API stored.
+describe.each(driverKinds)('task API on %s', (kind) => {
+  let service: TestService;
+  let repo: TestRepo;
+  const submit = (overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    service.request('/api/v1/tasks', {
+      method: 'POST',
+      headers,
+      json: {
+        description: 'Add a greeting file',
+        repository: { path: repo.path },
+        agents: [{ agent: 'command', command: ['node', '-e', 'console.log(1)'] }],
+        ...overrides,
+      },
+    });
+
+  beforeAll(async () => {
+    repo = await createTestRepo();
+    service = await startTestService({ kind, workers: 0, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await repo?.cleanup();
+  });
+
+  describe('authentication', () => {
+    it('rejects a request without a key', async () => {
+      const response = await service.request('/api/v1/tasks', { headers: { authorization: '' , 'x-api-key': '' } });
+      expect(response.status).toBe(401);
+      expect((await response.json()).error.code).toBe('unauthorized');
+    });
+    it('rejects a wrong key', async () => {
+      const response = await service.request('/api/v1/tasks', { headers: { 'x-api-key': 'nope' } });
+      expect(response.status).toBe(401);
+      expect((await response.json()).error.message).toMatch(/Invalid API key/);
+    });
+    it('accepts the key as X-API-Key and as a Bearer token', async () => {
+      expect((await service.request('/api/v1/tasks', { headers: { 'x-api-key': TEST_API_KEY } })).status).toBe(200);
+      expect((await service.request('/api/v1/tasks', { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).status).toBe(200);
+    });
+    it('leaves /health and / open', async () => {
+      const health = await service.services.app.request('/health');
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', database: kind });
+      expect((await service.services.app.request('/')).status).toBe(200);
+    });
+  });
+
+  describe('tasks', () => {
+    it('submits a task: 202, pending, base commit resolved, labels and branches assigned', async () => {
+      const response = await submit({ agents: [{ agent: 'command', command: ['true'] }, { agent: 'command', command: ['true'] }] });
+      expect(response.status).toBe(202);
+      const task = await response.json();
+      expect(task.status).toBe('pending');
+      expect(task.repository).toEqual({ path: repo.path, baseRef: 'HEAD', baseCommit: await repo.head() });
+      expect(task.agents.map((agent: { label: string }) => agent.label)).toEqual(['command-1', 'command-2']);
+      expect(task.agents[0].branch).toBe(`kage/${task.id.replaceAll('-', '').slice(0, 8)}/command-1`);
+      expect(response.headers.get('location')).toBe(`/api/v1/tasks/${task.id}`);
+      const events = await service.services.events.listAfter(task.id, 0, 10);
+      expect(events.map((event) => event.type)).toEqual(['task.queued']);
+    });
+
+    it('gets a task by id, and 404 for an unknown one, 400 for a malformed id', async () => {
+      const created = await (await submit()).json();
+      const fetched = await service.request(`/api/v1/tasks/${created.id}`);
+      expect(fetched.status).toBe(200);
+      expect((await fetched.json()).id).toBe(created.id);
+      const missing = await service.request('/api/v1/tasks/00000000-0000-4000-8000-000000000000');
+      expect(missing.status).toBe(404);
+      expect((await missing.json()).error.code).toBe('not_found');
+      expect((await service.request('/api/v1/tasks/not-a-uuid')).status).toBe(400);
+    });
+
+    it('lists tasks newest first with a total, filtered by status, paginated within bounds', async () => {
+      for (let i = 0; i < 3; i += 1) await submit({ description: `page test ${i}` });
+      const page = await (await service.request('/api/v1/tasks?page=1&pageSize=2')).json();
+      expect(page.items).toHaveLength(2);
+      expect(page.total).toBeGreaterThanOrEqual(3);
+      expect(page.pageSize).toBe(2);
+      const second = await (await service.request('/api/v1/tasks?page=2&pageSize=2')).json();
+      expect(second.items[0].id).not.toBe(page.items[0].id);
+      const pending = await (await service.request('/api/v1/tasks?status=pending&pageSize=100')).json();
+      expect(pending.items.every((task: { status: string }) => task.status === 'pending')).toBe(true);
+      expect((await service.request('/api/v1/tasks?pageSize=101')).status).toBe(400);
+      expect((await service.request('/api/v1/tasks?page=0')).status).toBe(400);
+      expect((await service.request('/api/v1/tasks?status=bogus')).status).toBe(400);
+    });
+
+    it('cancels a pending task at once, and refuses to cancel it again (409)', async () => {
+      const created = await (await submit()).json();
+      const cancelled = await service.request(`/api/v1/tasks/${created.id}`, { method: 'DELETE' });
+      expect(cancelled.status).toBe(202);
+      expect((await cancelled.json()).status).toBe('cancelled');
+      const again = await service.request(`/api/v1/tasks/${created.id}`, { method: 'DELETE' });
+      expect(again.status).toBe(409);
+      const events = await service.services.events.listAfter(created.id, 0, 10);
+      expect(events.map((event) => event.type)).toEqual(['task.queued', 'task.cancelled']);
+    });
+
+    it('reports stats by status', async () => {
+      const stats = await (await service.request('/api/v1/tasks/stats')).json();
+      expect(stats.byStatus.pending).toBeGreaterThan(0);
+      expect(stats.total).toBe(Object.values(stats.byStatus as Record<string, number>).reduce((a, b) => a + b, 0));
+      expect(stats).toHaveProperty('runningAgents', 0);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('returns the same task for the same Idempotency-Key, and 409 when the body differs', async () => {
+      const first = await submit({}, { 'idempotency-key': `key-${kind}` });
+      const second = await submit({}, { 'idempotency-key': `key-${kind}` });
+      expect(first.status).toBe(202);
+      expect(second.status).toBe(200);
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      expect((await second.json()).id).toBe((await first.json()).id);
+      const different = await submit({ description: 'something else' }, { 'idempotency-key': `key-${kind}` });
+      expect(different.status).toBe(409);
+      expect((await different.json()).error.code).toBe('idempotency_key_reused');
+    });
+  });
+
+  describe('validation', () => {
+    it('rejects an unknown agent, naming the field', async () => {
+      const response = await submit({ agents: [{ agent: 'hal9000' }] });
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.error.code).toBe('validation_failed');
+      expect(body.error.details[0].field).toBe('agents.0.agent');
+    });
+    it('rejects missing required fields', async () => {
+      const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x' } });
+      expect(response.status).toBe(400);
+      const fields = (await response.json()).error.details.map((detail: { field: string }) => detail.field);
+      expect(fields).toEqual(expect.arrayContaining(['repository', 'agents']));
+    });
+    it('rejects more than 8 agents, and a command agent without a command', async () => {
+      expect((await submit({ agents: Array.from({ length: 9 }, () => ({ agent: 'claude' })) })).status).toBe(400);
+      const noCommand = await submit({ agents: [{ agent: 'command' }] });
+      expect((await noCommand.json()).error.details[0].field).toBe('agents.0.command');
+    });
+    it('rejects a repository that does not exist, is relative, or is not a git repository', async () => {
+      const missing = await submit({ repository: { path: '/nonexistent/kage' } });
+      expect(missing.status).toBe(400);
+      expect((await missing.json()).error.code).toBe('invalid_repository');
+      expect((await submit({ repository: { path: 'relative/path' } })).status).toBe(400);
+      const notGit = await submit({ repository: { path: '/tmp' } });
+      expect((await notGit.json()).error.message).toMatch(/not a git repository/);
+    });
+    it('rejects a base ref that is not a commit, or looks like an option', async () => {
+      const unknown = await submit({ repository: { path: repo.path, baseRef: 'no-such-branch' } });
+      expect(unknown.status).toBe(400);
+      expect((await unknown.json()).error.code).toBe('invalid_base_ref');
+      expect((await submit({ repository: { path: repo.path, baseRef: '--output=/tmp/x' } })).status).toBe(400);
+    });
+    it('answers malformed JSON with 400, a non-JSON body with 415, a body over 1 MB with 413', async () => {
+      const malformed = await service.request('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description":' });
+      expect(malformed.status).toBe(400);
+      const text = await service.request('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+      expect(text.status).toBe(415);
+      const huge = await submit({ description: 'x'.repeat(1_100_000) });
+      expect(huge.status).toBe(413);
+    });
+  });
+
+  describe('documents', () => {
+    it('serves an OpenAPI document generated from the schemas, and offline docs', async () => {
+      const doc = await (await service.request('/openapi.json')).json();
+      expect(doc.openapi).toBe('3.1.0');
+      expect(doc.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/SubmitTask');
+      expect(doc.components.schemas.Task).toBeDefined();
+      const docs = await service.request('/docs');
+      expect(await docs.text()).toContain('/docs/assets/swagger-ui-bundle.js');
+      const asset = await service.request('/docs/assets/swagger-ui-bundle.js');
+      expect(asset.status).toBe(200);
+      expect((await asset.text()).length).toBeGreaterThan(100_000);
+    });
+  });
+});
+
+describe('repository roots and rate limit', () => {
+  it('refuses a repository outside KAGE_REPO_ROOTS (403) and answers 429 with Retry-After past the limit', async () => {
+    const repo = await createTestRepo();
+    const service = await startTestService({
+      kind: 'pglite',
+      workers: 0,
+      env: { KAGE_REPO_ROOTS: '/nonexistent-root', KAGE_RATE_LIMIT_PER_MINUTE: '3' },
+    });
+    try {
+      const outside = await service.request('/api/v1/tasks', {
+        method: 'POST',
+        json: { description: 'x', repository: { path: repo.path }, agents: [{ agent: 'claude' }] },
+      });
+      expect(outside.status).toBe(403);
+      expect((await outside.json()).error.code).toBe('repository_not_allowed');
+      let limited: Response | undefined;
+      for (let i = 0; i < 5 && !limited; i += 1) {
+        const response = await service.request('/api/v1/tasks');
+        if (response.status === 429) limited = response;
+      }
+      expect(limited?.status).toBe(429);
+      expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await service.stop();
+      await repo.cleanup();
+    }
+  });
+});
