@@ -21,6 +21,11 @@ export interface TestRepo {
   commit(files: FileChanges, message?: string, cwd?: string): Promise<string>;
   /** Writes (or deletes) files without committing. */
   write(files: FileChanges, cwd?: string): Promise<void>;
+  /**
+   * Commits on `branch` without touching the main checkout (through a temporary worktree); the
+   * branch is created from `from` (default: main) when it does not exist. Returns the commit.
+   */
+  commitOnBranch(branch: string, files: FileChanges, options?: { from?: string; message?: string }): Promise<string>;
   read(file: string, cwd?: string): Promise<string>;
   head(ref?: string): Promise<string>;
   cleanup(): Promise<void>;
@@ -70,6 +75,22 @@ export async function createTestRepo(initialFiles: FileChanges = { 'README.md': 
       await run(cwd, ['add', '--all']);
       await run(cwd, ['commit', '--quiet', '--allow-empty', '-m', message]);
       return run(cwd, ['rev-parse', 'HEAD']);
+    },
+    async commitOnBranch(branch, files, options = {}) {
+      const scratch = await makeTempDir('kage-scratch-');
+      const worktree = join(scratch, 'wt');
+      const exists = await run(path, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
+        () => true,
+        () => false,
+      );
+      const add = exists ? [worktree, branch] : ['-b', branch, worktree, options.from ?? 'main'];
+      await run(path, ['worktree', 'add', '--quiet', ...add]);
+      try {
+        return await repo.commit(files, options.message ?? `change on ${branch}`, worktree);
+      } finally {
+        await run(path, ['worktree', 'remove', '--force', worktree]);
+        await rm(scratch, { recursive: true, force: true });
+      }
     },
     read: (file, cwd = path) => readFile(join(cwd, file), 'utf8'),
     head: (ref = 'HEAD') => run(path, ['rev-parse', `${ref}^{commit}`]),

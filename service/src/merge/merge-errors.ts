@@ -1,0 +1,99 @@
+/**
+ * The merge failures callers must tell apart; the HTTP layer maps each to its status
+ * (conflicts, a dirty checkout and a moved target are all 409: the request was fine, the
+ * repository's state is not).
+ */
+export interface ConflictEntry {
+  path: string;
+  /** git's conflict kind: `content`, `add/add`, `modify/delete`, `rename/delete`, `binary`, … */
+  kind: string;
+  /** git's own explanation, e.g. "CONFLICT (modify/delete): a deleted in … and modified in …". */
+  message: string;
+}
+
+/** `auto` found conflicts; nothing was changed. */
+export class MergeConflictError extends Error {
+  readonly code = 'merge_conflicts';
+  readonly sourceBranch: string;
+  readonly targetBranch: string;
+  readonly conflicts: ConflictEntry[];
+
+  constructor(sourceBranch: string, targetBranch: string, conflicts: ConflictEntry[]) {
+    super(
+      `merging ${sourceBranch} into ${targetBranch} conflicts in ${conflicts.length} file(s): ` +
+        conflicts.map((conflict) => `${conflict.path} (${conflict.kind})`).join(', '),
+    );
+    this.name = 'MergeConflictError';
+    this.sourceBranch = sourceBranch;
+    this.targetBranch = targetBranch;
+    this.conflicts = conflicts;
+  }
+}
+
+/** The target branch is checked out with uncommitted changes (or its checkout refused the update). */
+export class DirtyCheckoutError extends Error {
+  readonly code = 'dirty_checkout';
+  readonly targetBranch: string;
+  readonly checkoutPath: string;
+  readonly paths: string[];
+
+  constructor(targetBranch: string, checkoutPath: string, paths: string[], detail?: string) {
+    super(
+      `branch ${targetBranch} is checked out in ${checkoutPath} with uncommitted changes` +
+        (paths.length > 0 ? ` (${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''})` : '') +
+        (detail ? `: ${detail}` : '') +
+        '; commit or stash them and merge again',
+    );
+    this.name = 'DirtyCheckoutError';
+    this.targetBranch = targetBranch;
+    this.checkoutPath = checkoutPath;
+    this.paths = paths;
+  }
+}
+
+/** The target branch moved between reading it and updating it; nothing was overwritten. Retry. */
+export class TargetMovedError extends Error {
+  readonly code = 'target_moved';
+  readonly targetBranch: string;
+  readonly expectedCommit: string;
+  readonly actualCommit: string | null;
+
+  constructor(targetBranch: string, expectedCommit: string, actualCommit: string | null) {
+    super(
+      `branch ${targetBranch} moved from ${expectedCommit} to ${actualCommit ?? '(deleted)'} during the merge; ` +
+        'nothing was changed, merge again',
+    );
+    this.name = 'TargetMovedError';
+    this.targetBranch = targetBranch;
+    this.expectedCommit = expectedCommit;
+    this.actualCommit = actualCommit;
+  }
+}
+
+/** A branch the merge needs does not exist (or is not a valid branch name). */
+export class BranchNotFoundError extends Error {
+  readonly code = 'branch_not_found';
+  readonly repoPath: string;
+  readonly branch: string;
+
+  constructor(repoPath: string, branch: string) {
+    super(`branch '${branch}' does not exist in ${repoPath}`);
+    this.name = 'BranchNotFoundError';
+    this.repoPath = repoPath;
+    this.branch = branch;
+  }
+}
+
+/** The manual strategy's review branch is checked out somewhere, so it is not replaced. */
+export class ReviewBranchCheckedOutError extends Error {
+  readonly code = 'review_branch_checked_out';
+  readonly branch: string;
+  readonly checkoutPath: string;
+
+  constructor(branch: string, checkoutPath: string) {
+    super(`review branch ${branch} is checked out in ${checkoutPath}; finish or remove that checkout first`);
+    this.name = 'ReviewBranchCheckedOutError';
+    this.branch = branch;
+    this.checkoutPath = checkoutPath;
+  }
+}
