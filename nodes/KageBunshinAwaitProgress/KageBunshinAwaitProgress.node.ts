@@ -1,0 +1,82 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { asNodeError } from '../shared/errors';
+import { finishedTaskStatuses, type Task } from '../shared/task-types';
+import { kageBunshinRequest } from '../shared/transport';
+import { awaitProperties } from './await-description';
+import { handleCallback } from './resume-webhook';
+import { startWait } from './start-wait';
+
+// The Wait node's resume webhook. Declared outside the class: it serves a waiting execution
+// (`restartWebhook`), not a trigger, so it needs no checkExists/create/delete lifecycle.
+const resumeWebhooks: IWebhookDescription[] = [
+	{
+		name: 'default',
+		httpMethod: 'POST',
+		responseMode: 'onReceived',
+		path: '',
+		restartWebhook: true,
+	},
+];
+
+export class KageBunshinAwaitProgress implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Kage Bunshin Await Progress',
+		name: 'kageBunshinAwaitProgress',
+		icon: { light: 'file:../shared/icons/kage-bunshin.svg', dark: 'file:../shared/icons/kage-bunshin.dark.svg' },
+		group: ['organization'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] === "wait" ? "wait: " + $parameter["waitFor"] : "get status"}}',
+		description: 'Pause the workflow until a Kage Bunshin task finishes, an agent finishes or an event happens',
+		defaults: { name: 'Kage Bunshin Await Progress' },
+		// As a tool only Get Status works: a tool call cannot suspend the execution (startWait says so).
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'kageBunshinApi', required: true }],
+		webhooks: resumeWebhooks,
+		properties: awaitProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as string;
+		if (operation === 'wait') return await startWait(this);
+		return [await getStatuses(this)];
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await handleCallback(this);
+	}
+}
+
+async function getStatuses(context: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	const returnData: INodeExecutionData[] = [];
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const taskId = context.getNodeParameter('taskId', i) as string;
+			const { body: task } = await kageBunshinRequest<Task>(context, {
+				method: 'GET',
+				path: `/tasks/${encodeURIComponent(taskId)}`,
+				itemIndex: i,
+			});
+			returnData.push({ json: { ...task, finished: finishedTaskStatuses.includes(task.status) }, pairedItem: { item: i } });
+		} catch (error) {
+			if (context.continueOnFail()) {
+				returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
+				continue;
+			}
+			throw asNodeError(context.getNode(), error, i);
+		}
+	}
+	return returnData;
+}

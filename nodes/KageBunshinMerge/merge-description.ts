@@ -1,0 +1,123 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { taskIdField } from '../shared/fields';
+
+const show = (operation: string[]) => ({ show: { operation } });
+
+export const mergeProperties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Check Conflicts',
+				value: 'checkConflicts',
+				description: "Check whether an attempt's branch merges cleanly, without touching any branch",
+				action: 'Check an attempt for merge conflicts',
+			},
+			{
+				name: 'Discard',
+				value: 'discard',
+				description: "Delete the task's worktrees and attempt branches without merging",
+				action: 'Discard the attempts of a task',
+			},
+			{
+				name: 'Get Diff',
+				value: 'getDiff',
+				description: 'Get the changes an attempt made against the base commit',
+				action: 'Get the diff of an attempt',
+			},
+			{
+				name: 'Merge',
+				value: 'merge',
+				description: "Merge an attempt's branch into the target branch",
+				action: 'Merge an attempt',
+			},
+		],
+		default: 'merge',
+	},
+	taskIdField(),
+	{
+		displayName: 'Attempt',
+		name: 'agent',
+		type: 'string',
+		default: 'best',
+		placeholder: 'e.g. best or claude-1',
+		description: '"best" for the winning attempt, or the label of an attempt, e.g. "codex-2"',
+		displayOptions: show(['checkConflicts', 'getDiff', 'merge']),
+	},
+	{
+		displayName: 'Strategy',
+		name: 'strategy',
+		type: 'options',
+		options: [
+			{
+				name: 'Auto',
+				value: 'auto',
+				description: 'Merge when there are no conflicts; refuse (and report them) otherwise',
+			},
+			{
+				name: 'Theirs',
+				value: 'theirs',
+				description: "Resolve conflicting hunks in favour of the attempt's changes",
+			},
+			{
+				name: 'Manual',
+				value: 'manual',
+				description: 'Leave the merge for a person: report what to merge and the conflicts, change nothing',
+			},
+		],
+		default: 'auto',
+		displayOptions: show(['merge']),
+	},
+	{
+		displayName: 'Target Branch',
+		name: 'targetBranch',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. main',
+		description: 'Branch to merge into; empty uses the branch the task started from',
+		displayOptions: show(['checkConflicts', 'merge']),
+	},
+	{
+		displayName: 'On Conflict',
+		name: 'onConflict',
+		type: 'options',
+		options: [
+			{ name: 'Fail', value: 'fail', description: 'Stop the workflow with the conflicting files in the error' },
+			{
+				name: 'Output the Conflicts',
+				value: 'output',
+				description: 'Continue with merged: false and the conflicting files, e.g. to notify someone',
+			},
+		],
+		default: 'fail',
+		displayOptions: { show: { operation: ['merge'], strategy: ['auto'] } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: show(['merge']),
+		options: [
+			{
+				displayName: 'Commit Message',
+				name: 'message',
+				type: 'string',
+				default: '',
+				description: 'Message of the merge (or squash) commit; empty uses one naming the task and attempt',
+			},
+			{
+				displayName: 'Squash',
+				name: 'squash',
+				type: 'boolean',
+				default: false,
+				description: "Whether to squash the attempt's commits into one commit on the target branch",
+			},
+		],
+	},
+];
