@@ -1,7 +1,11 @@
 import type { Db, Queryable } from '../db/db.ts';
-import type { EventType, TaskEvent } from './event-types.ts';
+import { fanOutEvents } from '../webhooks/fan-out.ts';
+import { type EventType, type TaskEvent, terminalEventTypes } from './event-types.ts';
 
-/** NOTIFY channel carrying `{"taskId":…,"seq":…}` for every stored event (ids only: payloads are capped at 8000 bytes). */
+/**
+ * NOTIFY channel carrying `{"taskId":…,"seq":…}` for every stored event (ids only: payloads are
+ * capped at 8000 bytes). SSE streams and delivery workers both wake on it.
+ */
 export const EVENTS_CHANNEL = 'kage_events';
 
 export interface NewEvent {
@@ -22,7 +26,8 @@ interface EventRow {
 /**
  * Append-only store of task events. `seq` is gapless per task: it comes from the task row's
  * counter, bumped in the same transaction as the insert, so concurrent writers queue on the
- * task row instead of leaving holes.
+ * task row instead of leaving holes. The same transaction creates the events' webhook
+ * deliveries (see webhooks/fan-out.ts), so no committed event can miss its webhooks.
  */
 export class EventStore {
   private readonly db: Db;
@@ -45,7 +50,10 @@ export class EventStore {
     return stored;
   }
 
-  /** Inside a caller's transaction (a status change and its event commit together); the caller notifies after commit. */
+  /**
+   * Inside a caller's transaction (a status change and its event commit together); the caller
+   * calls `notifyStored` with the last seq after commit.
+   */
   appendInTransaction(tx: Queryable, taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
     return insertEvents(tx, taskId, events);
   }
@@ -61,6 +69,15 @@ export class EventStore {
       [taskId, afterSeq, limit],
     );
     return rows.map(toEvent);
+  }
+
+  /** Seq of the task's terminal event (completed, failed, cancelled), if it was stored. */
+  async terminalSeq(taskId: string): Promise<number | undefined> {
+    const [row] = await this.db.query<{ seq: number }>(
+      `SELECT min(seq) AS seq FROM progress_events WHERE task_id = $1 AND type = ANY($2::text[]) HAVING count(*) > 0`,
+      [taskId, [...terminalEventTypes]],
+    );
+    return row?.seq;
   }
 
   async lastSeq(taskId: string): Promise<number> {
@@ -89,6 +106,7 @@ async function insertEvents(tx: Queryable, taskId: string, events: readonly NewE
       events.map((event) => JSON.stringify(event.data ?? {})),
     ],
   );
+  await fanOutEvents(tx, taskId, seqs);
   return rows.sort((a, b) => a.seq - b.seq).map(toEvent);
 }
 

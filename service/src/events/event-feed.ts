@@ -1,0 +1,77 @@
+import type { Db } from '../db/db.ts';
+import { EVENTS_CHANNEL } from './event-store.ts';
+
+/** Called with the seq of a newly stored event of the subscribed task (possibly out of order or repeated). */
+export type StoredListener = (seq: number) => void;
+
+export interface FeedSubscription {
+  unsubscribe(): void;
+  /** Aborted when the feed closes (shutdown): streams end themselves. */
+  readonly closed: AbortSignal;
+}
+
+/**
+ * One LISTEN per process on the events channel, fanned out to every open SSE stream by task
+ * id. Events stored by any instance arrive here through PostgreSQL NOTIFY.
+ */
+export class EventFeed {
+  private readonly db: Db;
+  private readonly listeners = new Map<string, Set<StoredListener>>();
+  private readonly closing = new AbortController();
+  private unlisten: Promise<() => Promise<void>> | undefined;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Resolves once the LISTEN is active, so nothing stored afterwards can be missed. */
+  async subscribe(taskId: string, listener: StoredListener): Promise<FeedSubscription> {
+    if (this.closing.signal.aborted) throw new Error('The event feed is closed (service shutting down)');
+    this.unlisten ??= this.db.listen(EVENTS_CHANNEL, (payload) => this.dispatch(payload)).catch((error: unknown) => {
+      this.unlisten = undefined;
+      throw error;
+    });
+    await this.unlisten;
+    let set = this.listeners.get(taskId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(taskId, set);
+    }
+    set.add(listener);
+    return {
+      closed: this.closing.signal,
+      unsubscribe: () => {
+        const current = this.listeners.get(taskId);
+        current?.delete(listener);
+        if (current?.size === 0) this.listeners.delete(taskId);
+      },
+    };
+  }
+
+  /** Number of open subscriptions (for health and tests). */
+  get size(): number {
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
+  }
+
+  /** Ends every subscription (their streams close) and stops listening. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    this.listeners.clear();
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    if (unlisten) await (await unlisten)().catch(() => {});
+  }
+
+  private dispatch(payload: string): void {
+    let message: { taskId?: unknown; seq?: unknown };
+    try {
+      message = JSON.parse(payload) as typeof message;
+    } catch {
+      return;
+    }
+    if (typeof message.taskId !== 'string' || typeof message.seq !== 'number') return;
+    for (const listener of this.listeners.get(message.taskId) ?? []) listener(message.seq);
+  }
+}

@@ -1,0 +1,66 @@
+import type { SSEStreamingApi } from 'hono/streaming';
+import type { EventFeed } from './event-feed.ts';
+import type { EventStore } from './event-store.ts';
+import { terminalEventTypes } from './event-types.ts';
+
+export const HEARTBEAT_MS = 15_000;
+// Rows read per query while catching up; a long replay takes several reads.
+const PAGE = 500;
+
+export interface ProgressStreamDeps {
+  events: EventStore;
+  feed: EventFeed;
+  heartbeatMs?: number;
+}
+
+/**
+ * Writes a task's progress as SSE: `connected`, every stored event after `afterSeq`, then each
+ * new event as NOTIFY announces it (the rows are read again, so nothing is lost or repeated:
+ * `lastSent` only moves forward). Ends after the terminal event, when the client leaves, or
+ * when the feed closes on shutdown. SSE `id` = seq, so a reconnecting client's Last-Event-ID
+ * resumes exactly where it left off.
+ */
+export async function streamProgress(sse: SSEStreamingApi, deps: ProgressStreamDeps, taskId: string, afterSeq: number): Promise<void> {
+  let lastSent = afterSeq;
+  let dirty = true;
+  let wakeUp: (() => void) | undefined;
+  const signal = () => {
+    dirty = true;
+    wakeUp?.();
+  };
+  // Subscribe before the first read: an event stored in between is then announced, not missed.
+  const subscription = await deps.feed.subscribe(taskId, (seq) => {
+    if (seq > lastSent) signal();
+  });
+  sse.onAbort(signal);
+  subscription.closed.addEventListener('abort', signal);
+  const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n'), deps.heartbeatMs ?? HEARTBEAT_MS);
+  const finished = () => sse.aborted || sse.closed || subscription.closed.aborted;
+  try {
+    await sse.writeSSE({ event: 'connected', data: JSON.stringify({ taskId, after: afterSeq }) });
+    const terminal = await deps.events.terminalSeq(taskId);
+    // A client resuming after the terminal event has seen everything the stream will ever send.
+    if (terminal !== undefined && terminal <= lastSent) return;
+    while (!finished()) {
+      if (!dirty) {
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+        });
+        wakeUp = undefined;
+        continue;
+      }
+      dirty = false;
+      const batch = await deps.events.listAfter(taskId, lastSent, PAGE);
+      if (batch.length === PAGE) dirty = true;
+      for (const event of batch) {
+        if (finished()) return;
+        await sse.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+        lastSent = event.seq;
+        if (terminalEventTypes.has(event.type)) return;
+      }
+    }
+  } finally {
+    clearInterval(heartbeat);
+    subscription.unsubscribe();
+  }
+}

@@ -1,0 +1,155 @@
+import type { Db } from '../db/db.ts';
+import { EVENTS_CHANNEL } from '../events/event-store.ts';
+import type { Logger } from '../logger.ts';
+import { webhookBody } from './delivery-payload.ts';
+import { type AttemptVerdict, type ClaimedDelivery, DeliveryStore } from './delivery-store.ts';
+import { DELIVERIES_CHANNEL } from './fan-out.ts';
+import { DEFAULT_RETRY_SCHEDULE, nextRetryDelay } from './retry-policy.ts';
+import { type SendOutcome, sendWebhook, WEBHOOK_TIMEOUT_MS } from './webhook-sender.ts';
+
+export interface DeliveryWorkerOptions {
+  db: Db;
+  logger: Logger;
+  /** KAGE_WEBHOOK_SECRET: signs callbacks registered without their own secret. */
+  defaultSecret: string | undefined;
+  /** Seconds before attempt i + 1; tests shorten it. */
+  retrySchedule?: readonly number[];
+  timeoutMs?: number;
+  /** Deliveries attempted at once by this instance. */
+  batchSize?: number;
+  /**
+   * Longest sleep between passes even when nothing is due: a safety net for a notification
+   * lost while the listening connection was being re-established.
+   */
+  maxIdleSeconds?: number;
+}
+
+/**
+ * Sends pending webhook deliveries. Runs in every service instance; instances share the work
+ * through row claims. Woken by NOTIFY when events (and so deliveries) are stored, and by a
+ * timer set to the next scheduled retry.
+ */
+export class DeliveryWorker {
+  private readonly store: DeliveryStore;
+  private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly defaultSecret: string | undefined;
+  private readonly schedule: readonly number[];
+  private readonly timeoutMs: number;
+  private readonly batchSize: number;
+  private readonly maxIdleSeconds: number;
+  private readonly stopping = new AbortController();
+  private unlisten: Array<() => Promise<void>> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private wakeAgain = false;
+  private warnedUnsigned = false;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.db = options.db;
+    this.store = new DeliveryStore(options.db);
+    this.logger = options.logger;
+    this.defaultSecret = options.defaultSecret;
+    this.schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
+    this.timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+    this.batchSize = options.batchSize ?? 8;
+    this.maxIdleSeconds = options.maxIdleSeconds ?? 60;
+  }
+
+  async start(): Promise<void> {
+    for (const channel of [EVENTS_CHANNEL, DELIVERIES_CHANNEL]) {
+      this.unlisten.push(await this.db.listen(channel, () => this.wake()));
+    }
+    this.wake();
+  }
+
+  /** Stops listening, interrupts attempts in flight (their claims are given back) and waits for the pass to end. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    clearTimeout(this.timer);
+    await Promise.all(this.unlisten.map((unlisten) => unlisten().catch(() => {})));
+    this.unlisten = [];
+    await this.running;
+  }
+
+  /** Runs a pass now, or right after the current one. */
+  wake(): void {
+    if (this.stopping.signal.aborted) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.runPasses().finally(() => {
+      this.running = undefined;
+      // A notification that arrived after the last claim query must not wait for the timer.
+      if (this.wakeAgain) this.wake();
+    });
+  }
+
+  private async runPasses(): Promise<void> {
+    do {
+      this.wakeAgain = false;
+      try {
+        await this.pass();
+      } catch (error) {
+        if (this.stopping.signal.aborted) return;
+        this.logger.error({ err: error }, 'webhook delivery pass failed; retrying later');
+        this.sleep(5);
+        return;
+      }
+    } while (this.wakeAgain && !this.stopping.signal.aborted);
+    if (!this.stopping.signal.aborted) this.sleep(await this.store.secondsUntilNextDue().catch(() => 5));
+  }
+
+  /** Attempts every due delivery, queue head by queue head, until none is due. */
+  private async pass(): Promise<void> {
+    const leaseSeconds = this.timeoutMs / 1000 + 45;
+    while (!this.stopping.signal.aborted) {
+      const claimed = await this.store.claimDue(this.batchSize, leaseSeconds);
+      if (claimed.length === 0) return;
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+    }
+  }
+
+  private sleep(seconds: number | undefined): void {
+    const wait = Math.min(seconds ?? this.maxIdleSeconds, this.maxIdleSeconds);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), Math.ceil(wait * 1000));
+    this.timer.unref();
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const secret = delivery.secret ?? this.defaultSecret ?? null;
+    if (!secret && !this.warnedUnsigned) {
+      this.warnedUnsigned = true;
+      this.logger.warn('sending unsigned webhooks: a callback has no secret and KAGE_WEBHOOK_SECRET is not set');
+    }
+    const outcome = await sendWebhook(
+      { url: delivery.url, messageId: delivery.id, body: webhookBody(delivery), secret },
+      this.stopping.signal,
+      this.timeoutMs,
+    );
+    if (outcome.status === null && this.stopping.signal.aborted) {
+      await this.store.release(delivery);
+      return;
+    }
+    const verdict = this.verdict(delivery, outcome);
+    await this.store.recordAttempt(
+      delivery,
+      { startedAt: outcome.startedAt, durationMs: outcome.durationMs, responseStatus: outcome.status, error: outcome.error },
+      verdict,
+    );
+    const context = { deliveryId: delivery.id, taskId: delivery.taskId, seq: delivery.seq, url: delivery.url, attempt: delivery.attempt };
+    if (verdict.kind === 'endpoint_gone') this.logger.warn(context, 'webhook endpoint answered 410 Gone: disabled');
+    else if (verdict.kind === 'failed') this.logger.warn({ ...context, error: outcome.error }, 'webhook delivery given up');
+    else if (verdict.kind === 'retry') this.logger.info({ ...context, error: outcome.error, retryInSeconds: verdict.delaySeconds }, 'webhook attempt failed');
+  }
+
+  private verdict(delivery: ClaimedDelivery, outcome: SendOutcome): AttemptVerdict {
+    if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) return { kind: 'delivered' };
+    if (outcome.status === 410) return { kind: 'endpoint_gone' };
+    const delaySeconds = nextRetryDelay(this.schedule, delivery.attempt, outcome.retryAfterSeconds);
+    return delaySeconds === undefined ? { kind: 'failed' } : { kind: 'retry', delaySeconds };
+  }
+}

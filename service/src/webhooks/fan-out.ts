@@ -1,0 +1,56 @@
+import type { Queryable } from '../db/db.ts';
+
+/** NOTIFY channel that wakes delivery workers when deliveries were created outside an event append. */
+export const DELIVERIES_CHANNEL = 'kage_deliveries';
+
+/**
+ * Creates one pending delivery per (stored event, matching enabled endpoint): the task's
+ * callbacks and every subscription. Runs in the transaction that stored the events, so an
+ * event is never committed without its deliveries. An empty `events` array matches every type.
+ * Returns how many deliveries were created.
+ */
+export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly number[]): Promise<number> {
+  if (seqs.length === 0) return 0;
+  const callbacks = await tx.query(
+    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, callback_id, url, status)
+     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, c.id, c.url, 'pending'
+       FROM progress_events e
+       JOIN task_callbacks c ON c.task_id = e.task_id
+      WHERE e.task_id = $1 AND e.seq = ANY($2::int[]) AND c.disabled_at IS NULL
+        AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [taskId, seqs as unknown as string[]],
+  );
+  const subscriptions = await tx.query(
+    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, subscription_id, url, status)
+     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, s.id, s.url, 'pending'
+       FROM progress_events e
+       CROSS JOIN subscriptions s
+      WHERE e.task_id = $1 AND e.seq = ANY($2::int[]) AND s.disabled_at IS NULL
+        AND (cardinality(s.events) = 0 OR e.type = ANY(s.events))
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [taskId, seqs as unknown as string[]],
+  );
+  return callbacks.length + subscriptions.length;
+}
+
+/**
+ * Creates deliveries of a newly registered callback for the matching events its task already
+ * stored, so registering after the fact (or after the end) misses nothing. The caller holds
+ * the task row lock, which event appends also take, so no event can slip between.
+ */
+export async function backfillCallback(tx: Queryable, callbackId: string): Promise<number> {
+  const rows = await tx.query(
+    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, callback_id, url, status)
+     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, c.id, c.url, 'pending'
+       FROM task_callbacks c
+       JOIN progress_events e ON e.task_id = c.task_id
+      WHERE c.id = $1 AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [callbackId],
+  );
+  return rows.length;
+}

@@ -1,0 +1,181 @@
+import { Webhook } from 'standardwebhooks';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../../service/src/db/db.ts';
+import { EventStore } from '../../../service/src/events/event-store.ts';
+import { DeliveryWorker } from '../../../service/src/webhooks/delivery-worker.ts';
+import { generateWebhookSecret } from '../../../service/src/webhooks/webhook-secret.ts';
+import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
+import { freePort } from '../../support/free-port.ts';
+import { driverKinds, openTestDb } from '../../support/databases.ts';
+import { deliveryRows, insertTask, Receiver, reopenableDb, silentLogger, waitFor } from './webhook-fixtures.ts';
+
+const fastSchedule = [0, 0.2, 0.2];
+
+describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
+  let db: Db;
+  let events: EventStore;
+  let endpoints: WebhookEndpoints;
+  let receiver: Receiver;
+  const workers: DeliveryWorker[] = [];
+  const serviceSecret = generateWebhookSecret();
+
+  const startWorker = async (on: Db = db, schedule = fastSchedule) => {
+    const worker = new DeliveryWorker({ db: on, logger: silentLogger, defaultSecret: serviceSecret, retrySchedule: schedule });
+    workers.push(worker);
+    await worker.start();
+    return worker;
+  };
+
+  beforeEach(async () => {
+    db = await openTestDb(kind);
+    events = new EventStore(db);
+    endpoints = new WebhookEndpoints(db, []);
+    receiver = await Receiver.start();
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    await receiver.close();
+    await db.close();
+  });
+
+  it('retries a 500 twice with the same webhook-id and a valid signature each time, then stops at 200', async () => {
+    const secret = generateWebhookSecret();
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url(), events: ['task.completed'], secret });
+    receiver.reply = (_request, index) => ({ status: index < 2 ? 500 : 200 });
+    await startWorker();
+
+    await events.append(taskId, { type: 'agent.progress', agentLabel: 'claude-1', data: { message: 'ignored by the filter' } });
+    await events.append(taskId, { type: 'task.completed', data: { winner: 'claude-1' } });
+
+    await waitFor('the delivery to be delivered', async () => (await deliveryRows(db, taskId))[0]?.status === 'delivered');
+    expect(receiver.received).toHaveLength(3);
+    const ids = new Set(receiver.received.map((request) => request.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    const verifier = new Webhook(secret);
+    for (const request of receiver.received) {
+      expect(verifier.verify(request.body, request.headers)).toMatchObject({ type: 'task.completed', data: { taskId, seq: 2, winner: 'claude-1' } });
+    }
+    expect(receiver.received[0]!.json.data.task).toMatchObject({ id: taskId, status: 'running' });
+    const attempts = await db.query<{ attempt: number; response_status: number }>(
+      'SELECT attempt, response_status FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt',
+      [receiver.received[0]!.headers['webhook-id']!],
+    );
+    expect(attempts).toEqual([
+      { attempt: 1, response_status: 500 },
+      { attempt: 2, response_status: 500 },
+      { attempt: 3, response_status: 200 },
+    ]);
+  });
+
+  it('gives up after the last scheduled attempt', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    receiver.reply = () => ({ status: 503 });
+    await startWorker();
+    await events.append(taskId, { type: 'task.started' });
+    await waitFor('the delivery to fail', async () => (await deliveryRows(db, taskId))[0]?.status === 'failed');
+    expect(receiver.received).toHaveLength(fastSchedule.length);
+  });
+
+  it('signs callbacks without their own secret with the service secret, and subscriptions with theirs', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url('/callback'), events: [] });
+    const { secret } = await endpoints.createSubscription({ url: receiver.url('/subscription'), events: ['task.started'] });
+    await startWorker();
+    await events.append(taskId, { type: 'task.started' });
+    await waitFor('both deliveries', () => receiver.received.length === 2 || undefined);
+    for (const request of receiver.received) {
+      const key = request.headers['webhook-id'] && (await db.query<{ callback_id: string | null }>('SELECT callback_id FROM webhook_deliveries WHERE id = $1', [request.headers['webhook-id']]))[0];
+      const verifier = new Webhook(key?.callback_id ? serviceSecret : secret);
+      expect(verifier.verify(request.body, request.headers)).toMatchObject({ type: 'task.started', data: { taskId, seq: 1 } });
+    }
+  });
+
+  it('stops delivering to an endpoint that answers 410 Gone', async () => {
+    const taskId = await insertTask(db);
+    const { callback } = await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    receiver.reply = () => ({ status: 410 });
+    await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'agent.started', agentLabel: 'a' }, { type: 'agent.progress', agentLabel: 'a' }]);
+    await startWorker();
+    await waitFor('every delivery to end', async () => (await deliveryRows(db, taskId)).every((row) => row.status !== 'pending'));
+    expect(receiver.received).toHaveLength(1);
+    expect((await deliveryRows(db, taskId)).map((row) => row.status)).toEqual(['disabled', 'disabled', 'disabled']);
+    expect(await endpoints.listCallbacks(taskId)).toMatchObject([{ id: callback.id, status: 'disabled' }]);
+    await events.append(taskId, { type: 'task.completed' });
+    expect(await deliveryRows(db, taskId)).toHaveLength(3);
+  });
+
+  it('delivers to one endpoint in seq order even when an early event needs retries', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    receiver.reply = (request) => ({ status: request.json.data.seq === 1 && receiver.received.length === 1 ? 500 : 200 });
+    await events.appendMany(taskId, [1, 2, 3, 4, 5].map((n) => ({ type: 'agent.progress' as const, agentLabel: 'a', data: { n } })));
+    await startWorker();
+    await startWorker();
+    await waitFor('every delivery', async () => (await deliveryRows(db, taskId)).every((row) => row.status === 'delivered'));
+    expect(receiver.received.map((request) => request.json.data.seq)).toEqual([1, 1, 2, 3, 4, 5]);
+  });
+
+  it('does not follow redirects', async () => {
+    const elsewhere = await Receiver.start();
+    try {
+      const taskId = await insertTask(db);
+      await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+      receiver.reply = () => ({ status: 307, headers: { location: elsewhere.url() } });
+      await startWorker(db, [0]);
+      await events.append(taskId, { type: 'task.started' });
+      await waitFor('the delivery to fail', async () => (await deliveryRows(db, taskId))[0]?.status === 'failed');
+      expect(elsewhere.received).toHaveLength(0);
+      const [attempt] = await db.query<{ error: string }>('SELECT error FROM webhook_attempts');
+      expect(attempt!.error).toContain('redirect 307');
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('delivers the events a task already emitted to a callback registered after the end', async () => {
+    const taskId = await insertTask(db, 'completed');
+    await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'task.completed', data: { winner: 'codex-1' } }]);
+    await startWorker();
+    const { backfilled } = await endpoints.registerCallback(taskId, { url: receiver.url(), events: ['task.completed', 'task.failed'] });
+    expect(backfilled).toBe(1);
+    await waitFor('the terminal event', () => receiver.received.length === 1 || undefined);
+    expect(receiver.received[0]!.json).toMatchObject({ type: 'task.completed', data: { taskId, seq: 2, winner: 'codex-1', task: { status: 'completed' } } });
+  });
+});
+
+describe.each(driverKinds)('webhook delivery across a restart (%s)', (kind) => {
+  it('delivers to a receiver that was down while the service restarted', async () => {
+    const database = await reopenableDb(kind);
+    const port = await freePort();
+    let db = await database.open();
+    let receiver: Receiver | undefined;
+    try {
+      const taskId = await insertTask(db);
+      await new WebhookEndpoints(db, []).registerCallback(taskId, { url: `http://127.0.0.1:${port}/hook`, events: [] });
+      // Retries a second apart: the receiver comes back only after the restart, so the
+      // restarted service's worker, reading the same rows, is the one that delivers.
+      const slow = [0, 1, 1, 1, 1, 1];
+      let worker = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: undefined, retrySchedule: slow });
+      await worker.start();
+      await new EventStore(db).append(taskId, { type: 'task.completed' });
+      await waitFor('a refused attempt', async () => (await deliveryRows(db, taskId))[0]?.attempt_count === 1);
+      await worker.stop();
+      await db.close();
+
+      receiver = await Receiver.start(port);
+      db = await database.open();
+      worker = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: undefined, retrySchedule: slow });
+      await worker.start();
+      await waitFor('the delivery after the restart', async () => (await deliveryRows(db, taskId))[0]?.status === 'delivered');
+      await worker.stop();
+      expect(receiver.received.map((request) => request.json.type)).toEqual(['task.completed']);
+    } finally {
+      await receiver?.close();
+      await db.close();
+      database.dispose();
+    }
+  });
+});
