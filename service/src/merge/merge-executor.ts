@@ -84,8 +84,9 @@ export class MergeExecutor {
     const targetCommit = await requireBranch(request.repoPath, request.targetBranch);
     const sourceCommit = await resolveCommit(request.repoPath, request.sourceBranch);
     if (request.strategy === 'manual') return this.manual(request, targetCommit, sourceCommit);
-    // Fail fast before any work; the check is repeated under the lock just before the move.
-    await assertCheckoutsClean(request.repoPath, request.targetBranch);
+    // Fail fast before any work; the check is repeated just before the move. Under the lock, so
+    // it never sees another merge's checkout halfway through its update.
+    await this.lock.withRepoLock(request.repoPath, () => assertCheckoutsClean(request.repoPath, request.targetBranch));
 
     const squash = request.squash ?? false;
     const base = { strategy: request.strategy, targetBranch: request.targetBranch, previousTargetCommit: targetCommit, sourceCommit, squash };
