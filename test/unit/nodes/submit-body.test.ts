@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
+import { KageBunshinSubmitTask } from '../../../nodes/KageBunshinSubmitTask/KageBunshinSubmitTask.node.ts';
+import { buildSubmitRequest } from '../../../nodes/KageBunshinSubmitTask/operations/submit-body.ts';
+import { createExecuteContext } from '../../support/n8n-context.ts';
+
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+function context(parameters: Record<string, unknown>, webhookSecret = '') {
+  return createExecuteContext({
+    node: new KageBunshinSubmitTask(),
+    credentialType: new KageBunshinApi(),
+    credentials: { baseUrl: 'http://127.0.0.1:1', apiKey: 'k', webhookSecret },
+    parameters: { resource: 'task', operation: 'submit', description: 'Fix the bug', repositoryPath: '/repo', ...parameters },
+  }).context;
+}
+
+describe('buildSubmitRequest', () => {
+  it('maps the agents collection, argv fields and options onto POST /tasks', async () => {
+    const request = await buildSubmitRequest(
+      context({
+        agents: {
+          agent: [
+            { agent: 'claude', model: 'claude-sonnet-4-5', prompt: '', timeoutSeconds: 600, args: '--max-turns\n20\n', command: '' },
+            { agent: 'command', command: '["node","agent.js","{prompt}"]' },
+          ],
+        },
+        options: { baseRef: 'main', verifyCommand: 'npm\ntest', verifyTimeoutSeconds: 120, budgetUsd: 2.5, idempotencyKey: 'run-42' },
+      }),
+      0,
+    );
+    expect(request).toEqual({
+      body: {
+        description: 'Fix the bug',
+        repository: { path: '/repo', baseRef: 'main' },
+        agents: [
+          { agent: 'claude', model: 'claude-sonnet-4-5', timeoutSeconds: 600, args: ['--max-turns', '20'] },
+          { agent: 'command', command: ['node', 'agent.js', '{prompt}'] },
+        ],
+        verify: { command: ['npm', 'test'], timeoutSeconds: 120 },
+        budgetUsd: 2.5,
+      },
+      headers: { 'Idempotency-Key': 'run-42' },
+    });
+  });
+
+  it("uses the node's default agent when the user added none explicitly", async () => {
+    const { body } = await buildSubmitRequest(context({}), 0);
+    expect(body.agents).toEqual([{ agent: 'claude' }]);
+    expect(body.repository).toEqual({ path: '/repo' });
+  });
+
+  it("signs a callback with the credential's webhook secret", async () => {
+    const { body } = await buildSubmitRequest(
+      context({ options: { callbackUrl: 'https://hooks.example/k', callbackEvents: ['task.completed'] } }, secret),
+      0,
+    );
+    expect(body.callbacks).toEqual([{ url: 'https://hooks.example/k', events: ['task.completed'], secret }]);
+  });
+
+  it('refuses an empty agent list, a command agent without a command, and a malformed argv', async () => {
+    await expect(buildSubmitRequest(context({ agents: { agent: [] } }), 0)).rejects.toThrow('Add at least one agent');
+    await expect(buildSubmitRequest(context({ agents: { agent: [{ agent: 'command' }] } }), 0)).rejects.toThrow(
+      'Agent 1 is "Any Command" but has no Command',
+    );
+    await expect(
+      buildSubmitRequest(context({ agents: { agent: [{ agent: 'claude', args: '["unterminated' }] } }), 0),
+    ).rejects.toThrow('Agent 1: Extra Arguments');
+  });
+});
