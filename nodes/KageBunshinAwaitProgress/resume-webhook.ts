@@ -18,14 +18,11 @@ export async function handleCallback(context: IWebhookFunctions): Promise<IWebho
 	const condition = readCondition((name, fallback) => context.getNodeParameter(name, fallback));
 	if (!eventEndsWait(condition, event)) return acknowledge(`${event.type} does not end this wait`);
 
-	const task =
-		event.data.task ??
-		(
-			await kageBunshinRequest<Task>(context, {
-				method: 'GET',
-				path: `/tasks/${encodeURIComponent(event.data.taskId)}`,
-			})
-		).body;
+	// Terminal events carry only a summary of the task; the output is the whole task, as Get gives.
+	const { body: task } = await kageBunshinRequest<Task>(context, {
+		method: 'GET',
+		path: `/tasks/${encodeURIComponent(event.data.taskId)}`,
+	});
 	return {
 		webhookResponse: { received: true, acted: true, resumed: true },
 		workflowData: [[{ json: waitResult(task, describeEvent(event)), pairedItem: { item: 0 } }]],
