@@ -1,6 +1,7 @@
 import { AgentRegistry } from './agents/agent-registry.ts';
 import { loadApiKeys } from './api/api-key-store.ts';
 import { createApp } from './api/app.ts';
+import { registerAgentRoutes } from './api/routes/agent-routes.ts';
 import { RepositoryValidator } from './api/repository-validator.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
@@ -63,7 +64,14 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const runner = new TaskRunner({ db, tasks: taskRepository, events, attempts, worktrees, logger });
   const executor = new TaskExecutor({ db, queue, runner, logger });
   const tasks = new TaskService({ db, tasks: taskRepository, events, queue, repositories: new RepositoryValidator(config.repoRoots) });
-  const app = createApp({ db, logger, apiKeys, rateLimitPerMinute: config.rateLimitPerMinute, tasks });
+  const app = createApp({
+    db,
+    logger,
+    apiKeys,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    tasks,
+    routes: [(api) => registerAgentRoutes(api, agents)],
+  });
 
   return {
     config,

@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
-import { execa } from 'execa';
+import { git } from '../git/git-command.ts';
+import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
 import { HttpError } from './http-error.ts';
 
 export interface ResolvedRepository {
@@ -41,15 +42,16 @@ export class RepositoryValidator {
         field: 'repository.path',
       });
     }
-    const topLevel = await git(real, ['rev-parse', '--show-toplevel']);
+    const topLevel = await git(real, ['rev-parse', '--show-toplevel']).catch(() => undefined);
     if (!topLevel) throw invalid(`repository.path ${requestedPath} is not a git repository`);
-    const baseCommit = await git(topLevel, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${baseRef}^{commit}`]);
-    if (!baseCommit) {
+    try {
+      return { path: realpathSync(topLevel), baseCommit: await resolveCommit(topLevel, baseRef) };
+    } catch (error) {
+      if (!(error instanceof RefNotFoundError)) throw error;
       throw new HttpError(400, 'invalid_base_ref', `repository.baseRef "${baseRef}" is not a commit in ${topLevel}`, {
         field: 'repository.baseRef',
       });
     }
-    return { path: realpathSync(topLevel), baseCommit };
   }
 }
 
@@ -58,7 +60,3 @@ function isInside(path: string, root: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
-async function git(cwd: string, args: string[]): Promise<string | undefined> {
-  const result = await execa('git', args, { cwd, reject: false });
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
-}

@@ -7,12 +7,3 @@ export function assignLabels(agents: readonly string[]): string[] {
     return `${agent}-${n}`;
   });
 }
-
-/** First 8 hex digits of the task id: enough to tell tasks apart in branch and folder names. */
-export function taskShortId(taskId: string): string {
-  return taskId.replaceAll('-', '').slice(0, 8);
-}
-
-export function branchName(taskId: string, label: string): string {
-  return `kage/${taskShortId(taskId)}/${label}`;
-}

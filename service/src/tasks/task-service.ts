@@ -6,7 +6,8 @@ import type { TaskQueue } from '../queue/task-queue.ts';
 import { conflict, notFound } from '../api/http-error.ts';
 import type { RepositoryValidator } from '../api/repository-validator.ts';
 import type { SubmitTaskBody } from '../api/schemas/task-schemas.ts';
-import { assignLabels, branchName } from './attempt-labels.ts';
+import { attemptBranch } from '../executor/worktree-manager.ts';
+import { assignLabels } from './attempt-labels.ts';
 
 /** NOTIFY channel carrying a task id whose cancellation was requested. */
 export const CANCEL_CHANNEL = 'kage_cancel';
@@ -69,7 +70,7 @@ export class TaskService {
         config,
         idempotencyKey: idempotencyKey ?? null,
         apiKeyId,
-        branches: Object.fromEntries(labels.map((label) => [label, branchName(id, label)])),
+        branches: Object.fromEntries(labels.map((label) => [label, attemptBranch(id, label)])),
       });
       if (!task) return undefined;
       for (const callback of body.callbacks) {

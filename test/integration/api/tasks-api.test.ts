@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { startTestService, TEST_API_KEY, type TestResponse, type TestService } from '../../support/service-harness.ts';
 
 // No workers: tasks stay pending, so these tests see exactly what the API stored.
 describe.each(driverKinds)('task API on %s', (kind) => {
@@ -197,7 +197,7 @@ describe('repository roots and rate limit', () => {
       });
       expect(outside.status).toBe(403);
       expect((await outside.json()).error.code).toBe('repository_not_allowed');
-      let limited: Response | undefined;
+      let limited: TestResponse | undefined;
       for (let i = 0; i < 5 && !limited; i += 1) {
         const response = await service.request('/api/v1/tasks');
         if (response.status === 429) limited = response;

@@ -14,9 +14,7 @@ export function jsonBodyOnly(): MiddlewareHandler {
   });
   return async (c, next) => {
     if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
-    const length = c.req.header('content-length');
-    const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-    if (!hasBody) return next();
+    if (c.req.raw.body === null || c.req.header('content-length') === '0') return next();
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
       throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json, got ${type ? `"${type}"` : 'none'}`);

@@ -1,0 +1,79 @@
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { Db } from '../../db/db.ts';
+import type { EventFeed } from '../../events/event-feed.ts';
+import type { EventStore } from '../../events/event-store.ts';
+import { streamProgress } from '../../events/progress-stream.ts';
+import type { AppEnv } from '../app-env.ts';
+import { notFound } from '../http-error.ts';
+import { jsonResponse as json, security } from '../route-helpers.ts';
+import { commonErrors, notFoundError } from '../schemas/error-schemas.ts';
+import { EventList, EventListQuery, ProgressHeaders, ProgressQuery } from '../schemas/event-schemas.ts';
+import { TaskIdParam } from '../schemas/task-schemas.ts';
+
+type EventList = z.infer<typeof EventList>;
+
+export interface EventRouteDeps {
+  db: Db;
+  events: EventStore;
+  feed: EventFeed;
+  /** Tests shorten it; 15 s otherwise. */
+  heartbeatMs?: number;
+}
+
+const listEvents = createRoute({
+  method: 'get',
+  path: '/tasks/{id}/events',
+  tags: ['Events'],
+  summary: 'A page of a task’s progress events, in seq order',
+  security,
+  request: { params: TaskIdParam, query: EventListQuery },
+  responses: { 200: json(EventList, 'Events after `after`'), ...commonErrors, ...notFoundError },
+});
+
+const progress = createRoute({
+  method: 'get',
+  path: '/tasks/{id}/progress',
+  tags: ['Events'],
+  summary: 'Live progress as Server-Sent Events',
+  description:
+    'Sends `connected`, then every stored event after `Last-Event-ID` (or `?after=`), then each new event as it is stored ' +
+    '(by any service instance). SSE `event` = the event type, `id` = its seq, `data` = the TaskEvent as JSON. ' +
+    'A comment line every 15 s keeps proxies from closing the connection. The stream ends after task.completed, task.failed or task.cancelled.',
+  security,
+  request: { params: TaskIdParam, query: ProgressQuery, headers: ProgressHeaders },
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+    ...commonErrors,
+    ...notFoundError,
+  },
+});
+
+/** `GET /tasks/{id}/events` and `GET /tasks/{id}/progress` (SSE). */
+export function eventRoutes(deps: EventRouteDeps) {
+  const requireTask = async (id: string) => {
+    const [task] = await deps.db.query('SELECT 1 FROM tasks WHERE id = $1', [id]);
+    if (!task) throw notFound('Task', id);
+  };
+
+  return (app: OpenAPIHono<AppEnv>): void => {
+    app.openapi(listEvents, async (c) => {
+      const { id } = c.req.valid('param');
+      const { after, limit } = c.req.valid('query');
+      await requireTask(id);
+      const items = await deps.events.listAfter(id, after, limit);
+      // TaskEvent.data is an open record; the schema's per-type data objects describe the same JSON.
+      const page: EventList = { items: items as unknown as EventList['items'], nextAfter: items.at(-1)?.seq ?? after };
+      return c.json(page, 200);
+    });
+
+    app.openapi(progress, async (c) => {
+      const { id } = c.req.valid('param');
+      await requireTask(id);
+      const lastEventId = c.req.valid('header')['last-event-id'];
+      const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
+      c.header('X-Accel-Buffering', 'no');
+      return streamSSE(c, (sse) => streamProgress(sse, deps, id, after)) as never;
+    });
+  };
+}

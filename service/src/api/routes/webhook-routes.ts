@@ -1,0 +1,161 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Db } from '../../db/db.ts';
+import { listTaskDeliveries } from '../../webhooks/delivery-history.ts';
+import { TaskNotFoundError, type WebhookEndpoints } from '../../webhooks/webhook-endpoints.ts';
+import { InvalidWebhookSecretError } from '../../webhooks/webhook-secret.ts';
+import { WebhookUrlError } from '../../webhooks/webhook-url.ts';
+import type { AppEnv } from '../app-env.ts';
+import { badRequest, notFound } from '../http-error.ts';
+import { jsonResponse as json, security } from '../route-helpers.ts';
+import { bodyErrors, commonErrors, notFoundError } from '../schemas/error-schemas.ts';
+import { TaskIdParam } from '../schemas/task-schemas.ts';
+import {
+  CallbackList,
+  CallbackRegistered,
+  CreateSubscriptionBody,
+  DeliveryList,
+  RegisterCallbackBody,
+  Subscription,
+  SubscriptionCreated,
+  SubscriptionIdParam,
+  SubscriptionList,
+} from '../schemas/webhook-schemas.ts';
+
+export interface WebhookRouteDeps {
+  db: Db;
+  endpoints: WebhookEndpoints;
+}
+
+const body = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+const registerCallback = createRoute({
+  method: 'post',
+  path: '/tasks/{id}/callbacks',
+  tags: ['Webhooks'],
+  summary: 'Register a callback URL for a task’s events',
+  description: 'Matching events the task already emitted are delivered at once, so registering after the end still gets the terminal event.',
+  security,
+  request: { params: TaskIdParam, body: body(RegisterCallbackBody) },
+  responses: { 201: json(CallbackRegistered, 'Registered'), ...commonErrors, ...notFoundError, ...bodyErrors },
+});
+
+const listCallbacks = createRoute({
+  method: 'get',
+  path: '/tasks/{id}/callbacks',
+  tags: ['Webhooks'],
+  summary: 'A task’s callbacks',
+  security,
+  request: { params: TaskIdParam },
+  responses: { 200: json(CallbackList, 'Callbacks'), ...commonErrors, ...notFoundError },
+});
+
+const listDeliveries = createRoute({
+  method: 'get',
+  path: '/tasks/{id}/deliveries',
+  tags: ['Webhooks'],
+  summary: 'Every webhook delivery of a task’s events, with each attempt',
+  security,
+  request: { params: TaskIdParam },
+  responses: { 200: json(DeliveryList, 'Deliveries in seq order'), ...commonErrors, ...notFoundError },
+});
+
+const createSubscription = createRoute({
+  method: 'post',
+  path: '/subscriptions',
+  tags: ['Webhooks'],
+  summary: 'Subscribe a URL to every task’s events',
+  security,
+  request: { body: body(CreateSubscriptionBody) },
+  responses: { 201: json(SubscriptionCreated, 'Created; the secret is shown only in this answer'), ...commonErrors, ...bodyErrors },
+});
+
+const listSubscriptions = createRoute({
+  method: 'get',
+  path: '/subscriptions',
+  tags: ['Webhooks'],
+  summary: 'Every subscription',
+  security,
+  responses: { 200: json(SubscriptionList, 'Subscriptions, oldest first'), ...commonErrors },
+});
+
+const getSubscription = createRoute({
+  method: 'get',
+  path: '/subscriptions/{id}',
+  tags: ['Webhooks'],
+  summary: 'One subscription',
+  security,
+  request: { params: SubscriptionIdParam },
+  responses: { 200: json(Subscription, 'The subscription'), ...commonErrors, ...notFoundError },
+});
+
+const deleteSubscription = createRoute({
+  method: 'delete',
+  path: '/subscriptions/{id}',
+  tags: ['Webhooks'],
+  summary: 'Delete a subscription and its pending deliveries',
+  security,
+  request: { params: SubscriptionIdParam },
+  responses: { 204: { description: 'Deleted' }, ...commonErrors, ...notFoundError },
+});
+
+/** Turns the webhook module's typed refusals into API errors. */
+async function refusalsAsHttp<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof WebhookUrlError) throw badRequest('webhook_url_not_allowed', error.message, { url: error.url });
+    if (error instanceof InvalidWebhookSecretError) throw badRequest('invalid_webhook_secret', error.message);
+    if (error instanceof TaskNotFoundError) throw notFound('Task', error.taskId);
+    throw error;
+  }
+}
+
+/** Callbacks, deliveries and subscriptions. */
+export function webhookRoutes(deps: WebhookRouteDeps) {
+  const requireTask = async (id: string) => {
+    const [task] = await deps.db.query('SELECT 1 FROM tasks WHERE id = $1', [id]);
+    if (!task) throw notFound('Task', id);
+  };
+
+  return (app: OpenAPIHono<AppEnv>): void => {
+    app.openapi(registerCallback, async (c) => {
+      const { id } = c.req.valid('param');
+      const { callback, backfilled } = await refusalsAsHttp(() => deps.endpoints.registerCallback(id, c.req.valid('json')));
+      c.header('Location', `/api/v1/tasks/${id}/callbacks`);
+      return c.json({ ...callback, backfilled }, 201);
+    });
+
+    app.openapi(listCallbacks, async (c) => {
+      const { id } = c.req.valid('param');
+      await requireTask(id);
+      return c.json({ items: await deps.endpoints.listCallbacks(id) }, 200);
+    });
+
+    app.openapi(listDeliveries, async (c) => {
+      const { id } = c.req.valid('param');
+      await requireTask(id);
+      return c.json({ items: await listTaskDeliveries(deps.db, id) }, 200);
+    });
+
+    app.openapi(createSubscription, async (c) => {
+      const { subscription, secret } = await refusalsAsHttp(() => deps.endpoints.createSubscription(c.req.valid('json')));
+      c.header('Location', `/api/v1/subscriptions/${subscription.id}`);
+      return c.json({ ...subscription, secret }, 201);
+    });
+
+    app.openapi(listSubscriptions, async (c) => c.json({ items: await deps.endpoints.listSubscriptions() }, 200));
+
+    app.openapi(getSubscription, async (c) => {
+      const { id } = c.req.valid('param');
+      const subscription = await deps.endpoints.getSubscription(id);
+      if (!subscription) throw notFound('Subscription', id);
+      return c.json(subscription, 200);
+    });
+
+    app.openapi(deleteSubscription, async (c) => {
+      const { id } = c.req.valid('param');
+      if (!(await deps.endpoints.deleteSubscription(id))) throw notFound('Subscription', id);
+      return c.body(null, 204);
+    });
+  };
+}

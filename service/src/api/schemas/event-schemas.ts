@@ -1,0 +1,65 @@
+import { z } from '@hono/zod-openapi';
+import { type EventType, eventTypes } from '../../events/event-types.ts';
+
+export const EventTypeSchema = z.enum(eventTypes).openapi('EventType');
+
+// Each type's `data`: the fields documented here are what the service sends today; receivers
+// should ignore fields they do not know, and the objects stay open for new ones.
+const open = <T extends z.ZodRawShape>(name: string, shape: T, description: string) =>
+  z.looseObject(shape).openapi(name, { description });
+
+const eventData: Record<EventType, z.ZodType> = {
+  'task.queued': open('TaskQueuedData', { agents: z.array(z.string()), baseCommit: z.string() }, 'Stored and queued; the attempt labels it will run'),
+  'task.started': open('TaskStartedData', { agents: z.array(z.string()), rerun: z.boolean().optional() }, 'A worker picked the task up (rerun: after a crash)'),
+  'agent.started': open('AgentStartedData', { agent: z.string(), model: z.string().nullable() }, 'One attempt started in its worktree'),
+  'agent.progress': open(
+    'AgentProgressData',
+    { kind: z.string().optional(), message: z.string().optional(), costUsd: z.number().optional() },
+    'A line of the agent’s output, parsed (message, tool use, cost so far)',
+  ),
+  'agent.completed': open('AgentCompletedData', { status: z.string().optional(), costUsd: z.number().nullable().optional() }, 'An attempt finished'),
+  'agent.failed': open('AgentFailedData', { status: z.string().optional(), error: z.string().optional() }, 'An attempt failed, timed out or was cancelled'),
+  'verify.completed': open('VerifyCompletedData', { passed: z.boolean().optional(), exitCode: z.number().nullable().optional() }, 'The verify command ran in an attempt’s worktree'),
+  'task.completed': open('TaskCompletedData', { winner: z.string().nullable().optional() }, 'Every attempt ended and a winner (if any) was chosen'),
+  'task.failed': open('TaskFailedData', { error: z.string().optional() }, 'The task could not run to the end'),
+  'task.cancelled': open('TaskCancelledData', { reason: z.string().optional() }, 'The task was cancelled'),
+  'merge.completed': open('MergeCompletedData', { agentLabel: z.string().optional(), strategy: z.string().optional(), status: z.string().optional() }, 'A merge of an attempt was done'),
+};
+
+const eventVariant = (type: EventType) =>
+  z.object({
+    taskId: z.uuid(),
+    seq: z.number().int().min(1).openapi({ description: 'Gapless per-task sequence number; also the SSE id' }),
+    type: z.literal(type),
+    agentLabel: z.string().nullable().openapi({ description: 'The attempt the event is about, if any', example: 'claude-1' }),
+    timestamp: z.iso.datetime(),
+    data: eventData[type],
+  });
+
+export const TaskEventSchema = z
+  .discriminatedUnion('type', eventTypes.map(eventVariant) as unknown as [ReturnType<typeof eventVariant>, ...ReturnType<typeof eventVariant>[]])
+  .openapi('TaskEvent', { description: 'One progress event of a task. SSE sends the same object as `data`, with `event` = type and `id` = seq.' });
+
+export const EventList = z
+  .object({
+    items: z.array(TaskEventSchema),
+    nextAfter: z.number().int().openapi({ description: 'Pass as `after` to read on; equals `after` when nothing new' }),
+  })
+  .openapi('EventList');
+
+export const EventListQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0).openapi({ description: 'Return events with seq greater than this' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const ProgressQuery = z.object({
+  after: z.coerce.number().int().min(0).optional().openapi({ description: 'Replay events after this seq (the Last-Event-ID header wins)' }),
+});
+
+export const ProgressHeaders = z.object({
+  'last-event-id': z
+    .string()
+    .regex(/^\d+$/, 'must be an event seq (a number)')
+    .optional()
+    .openapi({ description: 'Sent by EventSource on reconnect: replay resumes after this seq' }),
+});

@@ -1,0 +1,91 @@
+import { z } from '@hono/zod-openapi';
+import { eventTypes } from '../../events/event-types.ts';
+import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
+import { CallbackSpec } from './task-schemas.ts';
+import { EventTypeSchema } from './event-schemas.ts';
+
+export const RegisterCallbackBody = CallbackSpec;
+
+const EventFilter = z.array(EventTypeSchema).openapi({ description: 'Event types delivered; empty = all' });
+const EndpointStatus = z.enum(['active', 'disabled']).openapi({ description: 'disabled: the endpoint answered 410 Gone' });
+
+export const Callback = z
+  .object({
+    id: z.uuid(),
+    taskId: z.uuid(),
+    url: z.string(),
+    events: EventFilter,
+    hasOwnSecret: z.boolean().openapi({ description: 'false: signed with the service secret (KAGE_WEBHOOK_SECRET)' }),
+    status: EndpointStatus,
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Callback');
+
+export const CallbackRegistered = Callback.extend({
+  backfilled: z.number().int().openapi({ description: 'Deliveries created at once for matching events the task had already emitted' }),
+}).openapi('CallbackRegistered');
+
+export const CallbackList = z.object({ items: z.array(Callback) }).openapi('CallbackList');
+
+export const CreateSubscriptionBody = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }).max(2048).openapi({ example: 'https://n8n.example.com/webhook/kage' }),
+    events: z.array(z.enum(eventTypes)).max(eventTypes.length).default([]).openapi({ description: 'Empty = every event type' }),
+    secret: z
+      .string()
+      .regex(WEBHOOK_SECRET_PATTERN, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
+      .optional()
+      .openapi({ description: 'Omit to have one generated (returned once, in this answer)' }),
+    description: z.string().max(500).optional(),
+  })
+  .openapi('CreateSubscription');
+
+export const Subscription = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    events: EventFilter,
+    description: z.string().nullable(),
+    status: EndpointStatus,
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Subscription');
+
+export const SubscriptionCreated = Subscription.extend({
+  secret: z.string().openapi({ description: 'The signing secret (whsec_…). Shown only here: store it now.' }),
+}).openapi('SubscriptionCreated');
+
+export const SubscriptionList = z.object({ items: z.array(Subscription) }).openapi('SubscriptionList');
+
+export const SubscriptionIdParam = z.object({
+  id: z.uuid({ message: 'must be a subscription id (UUID)' }).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+const Attempt = z
+  .object({
+    attempt: z.number().int(),
+    startedAt: z.iso.datetime(),
+    durationMs: z.number().int(),
+    responseStatus: z.number().int().nullable().openapi({ description: 'null: no answer (refused, timed out)' }),
+    error: z.string().nullable(),
+  })
+  .openapi('WebhookAttempt');
+
+export const Delivery = z
+  .object({
+    id: z.uuid().openapi({ description: 'The webhook-id header: the same on every retry' }),
+    taskId: z.uuid(),
+    seq: z.number().int(),
+    eventType: EventTypeSchema,
+    endpoint: z.object({ kind: z.enum(['callback', 'subscription']), id: z.uuid() }),
+    url: z.string(),
+    status: z.enum(['pending', 'delivered', 'failed', 'disabled']),
+    attemptCount: z.number().int(),
+    nextAttemptAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    attempts: z.array(Attempt),
+  })
+  .openapi('WebhookDelivery');
+
+export const DeliveryList = z.object({ items: z.array(Delivery) }).openapi('WebhookDeliveryList');

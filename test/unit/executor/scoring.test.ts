@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { type AttemptFacts, rankAttempts } from '../../../service/src/executor/scoring.ts';
+
+const attempt = (label: string, overrides: Partial<AttemptFacts> = {}): AttemptFacts => ({
+  label,
+  position: 0,
+  succeeded: true,
+  verifyConfigured: true,
+  verifyPassed: true,
+  filesChanged: 1,
+  insertions: 10,
+  deletions: 0,
+  costUsd: 0.1,
+  durationMs: 1000,
+  ...overrides,
+});
+
+describe('rankAttempts', () => {
+  it('puts a passing verify above everything else', () => {
+    const ranking = rankAttempts([
+      attempt('cheap-but-failing', { verifyPassed: false, costUsd: 0, insertions: 1, position: 0 }),
+      attempt('passing', { position: 1, insertions: 500, costUsd: 3 }),
+    ]);
+    expect(ranking.winner).toBe('passing');
+    expect(ranking.scores.get('cheap-but-failing')!.reasons).toContain('verify failed or did not run');
+  });
+
+  it('then agent success, then having changed something', () => {
+    const ranking = rankAttempts([
+      attempt('failed', { succeeded: false, position: 0 }),
+      attempt('did-nothing', { filesChanged: 0, insertions: 0, position: 1 }),
+      attempt('changed', { position: 2 }),
+    ]);
+    expect([...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank).map(([label]) => label)).toEqual([
+      'changed',
+      'did-nothing',
+      'failed',
+    ]);
+  });
+
+  it('breaks ties by smaller diff, then lower cost, then shorter time, then request order', () => {
+    expect(rankAttempts([attempt('big', { insertions: 50 }), attempt('small', { insertions: 5, position: 1 })]).winner).toBe('small');
+    expect(rankAttempts([attempt('dear', { costUsd: 1 }), attempt('cheap', { costUsd: 0.5, position: 1 })]).winner).toBe('cheap');
+    expect(rankAttempts([attempt('slow', { durationMs: 9000 }), attempt('fast', { durationMs: 100, position: 1 })]).winner).toBe('fast');
+    expect(rankAttempts([attempt('first'), attempt('second', { position: 1 })]).winner).toBe('first');
+  });
+
+  it('has no winner when no agent succeeded, even if one passed verify', () => {
+    const ranking = rankAttempts([attempt('a', { succeeded: false }), attempt('b', { succeeded: false, verifyPassed: false, position: 1 })]);
+    expect(ranking.winner).toBeNull();
+    expect(ranking.scores.get('a')!.rank).toBe(1);
+  });
+
+  it('ranks without verify when none is configured, and explains the winner', () => {
+    const ranking = rankAttempts([attempt('x', { verifyConfigured: false, verifyPassed: undefined })]);
+    expect(ranking.winner).toBe('x');
+    expect(ranking.scores.get('x')!.reasons.at(-1)).toMatch(/winner/);
+    expect(ranking.scores.get('x')!.reasons).not.toContain('verify passed');
+  });
+});
