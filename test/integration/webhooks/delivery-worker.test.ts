@@ -87,8 +87,10 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     await events.append(taskId, { type: 'task.started' });
     await waitFor('both deliveries', () => receiver.received.length === 2 || undefined);
     for (const request of receiver.received) {
-      const key = request.headers['webhook-id'] && (await db.query<{ callback_id: string | null }>('SELECT callback_id FROM webhook_deliveries WHERE id = $1', [request.headers['webhook-id']]))[0];
-      const verifier = new Webhook(key?.callback_id ? serviceSecret : secret);
+      const [delivery] = await db.query<{ callback_id: string | null }>('SELECT callback_id FROM webhook_deliveries WHERE id = $1', [
+        request.headers['webhook-id']!,
+      ]);
+      const verifier = new Webhook(delivery!.callback_id ? serviceSecret : secret);
       expect(verifier.verify(request.body, request.headers)).toMatchObject({ type: 'task.started', data: { taskId, seq: 1 } });
     }
   });

@@ -1,0 +1,127 @@
+/**
+ * An API instance with the event and webhook routes on a real HTTP port, over a given
+ * database: two of them on one PostgreSQL database are two service instances.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../../../service/src/api/app.ts';
+import { RepositoryValidator } from '../../../service/src/api/repository-validator.ts';
+import { eventRoutes } from '../../../service/src/api/routes/event-routes.ts';
+import { webhookRoutes } from '../../../service/src/api/routes/webhook-routes.ts';
+import type { Db } from '../../../service/src/db/db.ts';
+import { TaskRepository } from '../../../service/src/db/task-repository.ts';
+import { EventFeed } from '../../../service/src/events/event-feed.ts';
+import { EventStore } from '../../../service/src/events/event-store.ts';
+import { TaskQueue } from '../../../service/src/queue/task-queue.ts';
+import { TaskService } from '../../../service/src/tasks/task-service.ts';
+import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
+import { silentLogger } from '../webhooks/webhook-fixtures.ts';
+
+export const API_KEY = 'events-test-key-0123456789';
+
+export interface EventApp {
+  url: string;
+  feed: EventFeed;
+  events: EventStore;
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startEventApp(db: Db, options: { allowedHosts?: string[]; heartbeatMs?: number } = {}): Promise<EventApp> {
+  const events = new EventStore(db);
+  const feed = new EventFeed(db);
+  const endpoints = new WebhookEndpoints(db, options.allowedHosts ?? []);
+  const tasks = new TaskService({
+    db,
+    tasks: new TaskRepository(db),
+    events,
+    queue: new TaskQueue(db, silentLogger),
+    repositories: new RepositoryValidator([]),
+  });
+  const app = createApp({
+    db,
+    logger: silentLogger,
+    apiKeys: [API_KEY],
+    rateLimitPerMinute: 100_000,
+    tasks,
+    routes: [eventRoutes({ db, events, feed, heartbeatMs: options.heartbeatMs }), webhookRoutes({ db, endpoints })],
+  });
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    feed,
+    events,
+    request(path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('x-api-key', API_KEY);
+      let body = init.body;
+      if (init.json !== undefined) {
+        body = JSON.stringify(init.json);
+        headers.set('content-type', 'application/json');
+      }
+      return fetch(`${url}${path}`, { ...init, headers, body });
+    },
+    async close() {
+      await feed.close();
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise((resolve) => server!.close(resolve));
+    },
+  };
+}
+
+export interface SseMessage {
+  event?: string;
+  id?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** Reads an SSE response message by message; `next()` resolves undefined when the stream ended. */
+export class SseReader {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  private buffer = '';
+
+  constructor(response: Response) {
+    this.reader = response.body!.getReader();
+  }
+
+  async next(): Promise<SseMessage | undefined> {
+    for (;;) {
+      const end = this.buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + 2);
+        return parseBlock(block);
+      }
+      const { done, value } = await this.reader.read();
+      if (done) return undefined;
+      this.buffer += this.decoder.decode(value, { stream: true });
+    }
+  }
+
+  /** The next message that is not a comment (heartbeat). */
+  async nextEvent(): Promise<SseMessage | undefined> {
+    for (;;) {
+      const message = await this.next();
+      if (!message || message.comment === undefined) return message;
+    }
+  }
+
+  cancel(): Promise<void> {
+    return this.reader.cancel();
+  }
+}
+
+function parseBlock(block: string): SseMessage {
+  const message: SseMessage = {};
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) message.comment = line.slice(1).trim();
+    const match = /^(event|id|data): ?(.*)$/.exec(line);
+    if (match) message[match[1] as 'event' | 'id' | 'data'] = match[2];
+  }
+  return message;
+}
