@@ -48,6 +48,11 @@ export interface AgentOutcome {
   error?: string | undefined;
 }
 
+export interface ParserContext {
+  /** The model the run was asked to use, for pricing tokens as they are reported. */
+  model?: string | undefined;
+}
+
 export interface AgentOutputParser {
   /** Parses one stdout line; undefined for lines that carry nothing worth an event. */
   parseLine(line: string): AgentProgress | undefined;
@@ -64,5 +69,6 @@ export interface AgentAdapter {
   /** True when the CLI reports dollars; otherwise tokens are priced from the price table. */
   readonly reportsCost: boolean;
   invocation(request: AgentRunRequest, binaryPath: string): AgentInvocation;
-  createParser(): AgentOutputParser;
+  /** A fresh parser per run; the context lets token-only CLIs estimate a running cost. */
+  createParser(context?: ParserContext): AgentOutputParser;
 }
