@@ -126,4 +126,18 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect(failure.httpCode).toBe('401');
     expect(failure.message).toMatch(/Invalid API key/);
   });
+
+  it('lists the agents the service knows', async () => {
+    const agents = await run({ resource: 'agent', operation: 'getAll' });
+    expect(agents.map((item) => item.json.name)).toEqual(expect.arrayContaining(['claude', 'codex', 'gemini', 'command']));
+  });
+
+
+  it('the credential test request succeeds with the right key and fails with a wrong one', async () => {
+    const { request } = credentialType.test;
+    const url = `${String(request.baseURL).replace('={{$credentials.baseUrl.replace(/\\/+$/, "")}}', service.url)}${request.url}`;
+    expect(url).toBe(`${service.url}/api/v1/agents`);
+    expect((await fetch(url, { headers: { 'X-API-Key': TEST_API_KEY } })).status).toBe(200);
+    expect((await fetch(url, { headers: { 'X-API-Key': 'wrong' } })).status).toBe(401);
+  });
 });
