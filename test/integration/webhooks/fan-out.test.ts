@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../../service/src/db/db.ts';
+import { EventStore } from '../../../service/src/events/event-store.ts';
+import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
+import { driverKinds, openTestDb } from '../../support/databases.ts';
+import { deliveryRows, insertTask } from './webhook-fixtures.ts';
+
+describe.each(driverKinds)('webhook fan-out (%s)', (kind) => {
+  let db: Db;
+  let events: EventStore;
+  let endpoints: WebhookEndpoints;
+
+  beforeEach(async () => {
+    db = await openTestDb(kind);
+    events = new EventStore(db);
+    endpoints = new WebhookEndpoints(db, []);
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('creates deliveries with the events: filtered by type, for callbacks of that task and every subscription', async () => {
+    const taskId = await insertTask(db);
+    const otherTask = await insertTask(db);
+    const { callback: all } = await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/all', events: [] });
+    const { callback: ends } = await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/ends', events: ['task.completed'] });
+    await endpoints.registerCallback(otherTask, { url: 'http://127.0.0.1:1/other', events: [] });
+    const { subscription } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/sub', events: ['agent.started', 'task.completed'] });
+
+    await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'agent.started', agentLabel: 'a' }, { type: 'task.completed' }]);
+
+    const rows = await deliveryRows(db, taskId);
+    const summary = rows.map((row) => `${row.seq}:${row.callback_id === all.id ? 'all' : row.callback_id === ends.id ? 'ends' : row.subscription_id === subscription.id ? 'sub' : '?'}`);
+    expect(summary.sort()).toEqual(['1:all', '2:all', '2:sub', '3:all', '3:ends', '3:sub']);
+    expect(rows.every((row) => row.status === 'pending' && row.attempt_count === 0)).toBe(true);
+    expect(await deliveryRows(db, otherTask)).toEqual([]);
+  });
+
+  it('gives a subscription only the events stored after it was created, and a disabled endpoint none', async () => {
+    const taskId = await insertTask(db);
+    await events.append(taskId, { type: 'task.started' });
+    const { subscription } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/sub', events: [] });
+    await events.append(taskId, { type: 'agent.started', agentLabel: 'a' });
+    await db.query('UPDATE subscriptions SET disabled_at = now() WHERE id = $1', [subscription.id]);
+    await events.append(taskId, { type: 'task.completed' });
+    expect((await deliveryRows(db, taskId)).map((row) => row.seq)).toEqual([2]);
+  });
+
+  it('loses no event and duplicates none when a callback is registered while events are being appended', async () => {
+    const taskId = await insertTask(db);
+    const appends = Array.from({ length: 30 }, (_, n) => events.append(taskId, { type: 'agent.progress', agentLabel: 'a', data: { n } }));
+    const registered = endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/hook', events: [] });
+    const more = Array.from({ length: 30 }, (_, n) => events.append(taskId, { type: 'agent.progress', agentLabel: 'a', data: { n: n + 30 } }));
+    await Promise.all([...appends, registered, ...more]);
+    const seqs = (await deliveryRows(db, taskId)).map((row) => row.seq);
+    expect(seqs).toEqual(Array.from({ length: 60 }, (_, index) => index + 1));
+  });
+
+  it('rolls the deliveries back with the events', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/hook', events: [] });
+    await expect(
+      db.transaction(async (tx) => {
+        await events.appendInTransaction(tx, taskId, [{ type: 'task.started' }]);
+        throw new Error('the status change failed');
+      }),
+    ).rejects.toThrow('the status change failed');
+    expect(await deliveryRows(db, taskId)).toEqual([]);
+  });
+});
