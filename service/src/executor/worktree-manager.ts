@@ -129,11 +129,15 @@ export class WorktreeManager {
     return removed;
   }
 
-  /** Removes a worktree at `path` whether git still knows it or only the directory is left. */
+  /**
+   * Removes a worktree at `path` whether git still knows it or only the directory is left. A
+   * directory that is neither a worktree of the repository nor under the data directory's
+   * worktrees is never deleted: paths can come from stored records.
+   */
   private async removeLeftover(repoPath: string, path: string): Promise<void> {
     const registered = (await listWorktrees(repoPath)).some((entry) => entry.path === path);
     if (registered) await git(repoPath, ['worktree', 'remove', '--force', '--force', path]);
-    await rm(path, { recursive: true, force: true });
+    if (registered || isInside(await this.realRoot(), path)) await rm(path, { recursive: true, force: true });
     await git(repoPath, ['worktree', 'prune']);
   }
 

@@ -57,6 +57,12 @@ export async function branchHead(repoPath: string, branch: string): Promise<stri
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }
 
+/** The branch the repository's main checkout is on, or null when its HEAD is detached. */
+export async function currentBranch(repoPath: string): Promise<string | null> {
+  const result = await runGit(repoPath, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { okExitCodes: [1] });
+  return result.exitCode === 0 ? result.stdout.trim() : null;
+}
+
 /** True when `name` is a valid branch name (`git check-ref-format --branch`). */
 export async function isValidBranchName(repoPath: string, name: string): Promise<boolean> {
   if (name.startsWith('-') || name.startsWith('@')) return false;

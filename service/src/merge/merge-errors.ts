@@ -84,15 +84,15 @@ export class BranchNotFoundError extends Error {
   }
 }
 
-/** The manual strategy's review branch is checked out somewhere, so it is not replaced. */
-export class ReviewBranchCheckedOutError extends Error {
-  readonly code = 'review_branch_checked_out';
+/** A branch the service would replace or delete is checked out somewhere, so it is left alone. */
+export class BranchCheckedOutError extends Error {
+  readonly code = 'branch_checked_out';
   readonly branch: string;
   readonly checkoutPath: string;
 
   constructor(branch: string, checkoutPath: string) {
-    super(`review branch ${branch} is checked out in ${checkoutPath}; finish or remove that checkout first`);
-    this.name = 'ReviewBranchCheckedOutError';
+    super(`branch ${branch} is checked out in ${checkoutPath}; switch that checkout to another branch or remove it first`);
+    this.name = 'BranchCheckedOutError';
     this.branch = branch;
     this.checkoutPath = checkoutPath;
   }

@@ -14,7 +14,7 @@ import { git, type GitIdentity } from '../git/git-command.ts';
 import { branchHead, checkoutsOfBranch, isValidBranchName, resolveCommit } from '../git/repository.ts';
 import { assertCheckoutsClean, BranchMover, requireBranch } from './branch-mover.ts';
 import { isAncestor } from './conflict-detector.ts';
-import { BranchNotFoundError, type ConflictEntry, MergeConflictError, ReviewBranchCheckedOutError } from './merge-errors.ts';
+import { BranchNotFoundError, type ConflictEntry, MergeConflictError, BranchCheckedOutError } from './merge-errors.ts';
 import { mergeTree } from './merge-tree.ts';
 import { mergePreferringSource } from './theirs-merge.ts';
 
@@ -125,7 +125,7 @@ export class MergeExecutor {
     const message = (request.message ?? defaultMessage(request, squash)) + conflictTrailer(merged.conflicts);
     const commit = await this.commitTree(request, merged.tree, targetCommit, squash ? [] : [sourceCommit], message);
     const [checkout] = await checkoutsOfBranch(request.repoPath, reviewBranch);
-    if (checkout) throw new ReviewBranchCheckedOutError(reviewBranch, checkout.path);
+    if (checkout) throw new BranchCheckedOutError(reviewBranch, checkout.path);
     const previous = await branchHead(request.repoPath, reviewBranch);
     await this.mover.set(request.repoPath, reviewBranch, commit, previous, `kage-bunshin: manual merge of ${request.sourceBranch}`);
     return {

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../service/src/api/app.ts';
+import { registerMergeRoutes } from '../../../service/src/api/routes/merge-routes.ts';
+import { TaskRepository } from '../../../service/src/db/task-repository.ts';
+import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
+import { createMergeService } from '../../../service/src/merge/merge-service.ts';
+import { driverKinds } from '../../support/databases.ts';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+
+/** Response bodies as tests read them, without a cast at every step. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** A `command` agent that writes files with node (argv, no shell). */
+const writer = (files: Record<string, string>) => ({
+  agent: 'command',
+  command: ['node', '-e', `for (const [f, c] of Object.entries(${JSON.stringify(files)})) require('fs').writeFileSync(f, c)`],
+});
+
+describe.each(driverKinds)('merge API on %s', (kind) => {
+  let service: TestService;
+  let repo: TestRepo;
+  let app: ReturnType<typeof createApp>;
+  let taskId: string;
+  let short: string;
+
+  const call = async (path: string, init: { method?: string; json?: unknown } = {}): Promise<{ status: number; body: Json }> => {
+    const response = await app.request(`/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'x-api-key': TEST_API_KEY, ...(init.json === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+
+  beforeAll(async () => {
+    repo = await createTestRepo({ 'greeting.txt': 'hello\n' });
+    service = await startTestService({ kind, workers: 1, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    const { db, logger, tasks, events, worktrees } = service.services;
+    const merges = createMergeService({ db, tasks: new TaskRepository(db), events, worktrees, lock: new RepoLock(db) });
+    app = createApp({ db, logger, apiKeys: [TEST_API_KEY], rateLimitPerMinute: 100_000, tasks, routes: [(api) => registerMergeRoutes(api, merges)] });
+
+    const submitted = await call('/tasks', {
+      method: 'POST',
+      json: {
+        description: 'Greet better',
+        repository: { path: repo.path, baseRef: 'main' },
+        agents: [writer({ 'greeting.txt': 'hello from one\n', 'one.txt': '1\n' }), writer({ 'two.txt': '2\n' })],
+      },
+    });
+    expect(submitted.status).toBe(202);
+    taskId = submitted.body.id;
+    short = taskId.replaceAll('-', '').slice(0, 8);
+    for (;;) {
+      const { body } = await call(`/tasks/${taskId}`);
+      if (!['pending', 'running'].includes(body.status)) {
+        expect(body.status).toBe('completed');
+        break;
+      }
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await repo?.cleanup();
+  });
+
+  it("shows an attempt's diff against the base", async () => {
+    const { status, body } = await call(`/tasks/${taskId}/diff?agent=command-1`);
+    expect(status).toBe(200);
+    expect(body.branch).toBe(`kage/${short}/command-1`);
+    expect(body.patch).toContain('+hello from one');
+    expect(body.stats).toMatchObject({ insertions: 2, deletions: 1 });
+    expect(body.stats.files.map((file: { path: string }) => file.path)).toEqual(['greeting.txt', 'one.txt']);
+  });
+
+  it('reports conflicts, refuses an auto merge with 409 and records it, offers a manual merge', async () => {
+    const mainBefore = await repo.commit({ 'greeting.txt': 'hello from main\n' }, 'main edits the greeting');
+
+    const check = await call(`/tasks/${taskId}/conflicts?agent=command-1`);
+    expect(check.status).toBe(200);
+    expect(check.body).toMatchObject({ clean: false, targetBranch: 'main', sourceBranch: `kage/${short}/command-1` });
+    expect(check.body.conflicts).toEqual([expect.objectContaining({ path: 'greeting.txt', kind: 'content' })]);
+
+    const refused = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-1' } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('merge_conflicts');
+    expect(refused.body.error.details.conflicts[0].path).toBe('greeting.txt');
+    expect(await repo.head()).toBe(mainBefore);
+
+    const manual = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-1', strategy: 'manual' } });
+    expect(manual.status).toBe(200);
+    expect(manual.body).toMatchObject({ status: 'manual', reviewBranch: `kage/${short}/merge-command-1` });
+    expect(await repo.git('show', `kage/${short}/merge-command-1:greeting.txt`)).toContain('<<<<<<<');
+    expect(await repo.head()).toBe(mainBefore);
+  });
+
+  it('refuses to merge into a dirty checkout, then merges once it is clean', async () => {
+    await repo.write({ 'greeting.txt': 'unsaved\n' });
+    const dirty = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-2' } });
+    expect(dirty.status).toBe(409);
+    expect(dirty.body.error.code).toBe('dirty_checkout');
+    expect(dirty.body.error.details.paths).toEqual(['greeting.txt']);
+    await repo.git('checkout', '--', 'greeting.txt');
+
+    const merged = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-2', message: 'Add two' } });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ status: 'merged', strategy: 'auto', targetBranch: 'main', updatedCheckouts: [repo.path] });
+    expect(await repo.head()).toBe(merged.body.commit);
+    expect(await repo.read('two.txt')).toBe('2\n');
+    expect(await repo.git('log', '-1', '--format=%s')).toBe('Add two');
+    const events = await service.services.events.listAfter(taskId, 0, 100);
+    expect(events.filter((event) => event.type === 'merge.completed').map((event) => event.agentLabel)).toEqual(['command-1', 'command-2']);
+  });
+
+  it("merges with theirs: the attempt's side wins the conflict", async () => {
+    const merged = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-1', strategy: 'theirs' } });
+    expect(merged.status).toBe(200);
+    expect(merged.body.conflicts.map((c: { path: string }) => c.path)).toEqual(['greeting.txt']);
+    expect(await repo.read('greeting.txt')).toBe('hello from one\n');
+    expect(await repo.read('two.txt')).toBe('2\n');
+    const history = await call(`/tasks/${taskId}/merges`);
+    expect(history.body.items.map((m: { status: string }) => m.status)).toEqual(['conflicts', 'manual', 'merged', 'merged']);
+  });
+
+  it('answers 404 for unknown tasks and attempts, 400 for a bad label', async () => {
+    expect((await call('/tasks/00000000-0000-4000-8000-000000000000/diff')).status).toBe(404);
+    const unknown = await call(`/tasks/${taskId}/diff?agent=nobody`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('agent_not_found');
+    expect((await call(`/tasks/${taskId}/diff?agent=--output=x`)).status).toBe(400);
+    const badTarget = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { targetBranch: 'no-such-branch' } });
+    expect(badTarget.status).toBe(404);
+    expect(badTarget.body.error.code).toBe('branch_not_found');
+  });
+
+  it("discards the task's branches, review branch included", async () => {
+    const discarded = await call(`/tasks/${taskId}/discard`, { method: 'POST' });
+    expect(discarded.status).toBe(200);
+    expect(discarded.body.deletedBranches.sort()).toEqual(
+      [`kage/${short}/command-1`, `kage/${short}/command-2`, `kage/${short}/merge-command-1`].sort(),
+    );
+    expect(await repo.git('branch', '--list', 'kage/*')).toBe('');
+    const gone = await call(`/tasks/${taskId}/diff?agent=command-1`);
+    expect(gone.status).toBe(409);
+    expect(gone.body.error.code).toBe('attempt_discarded');
+  });
+});
