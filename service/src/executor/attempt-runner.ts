@@ -82,7 +82,7 @@ export class AttemptRunner {
       }
       const completed = new Date();
       const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-      const error = status === 'succeeded' ? null : (result.outcome.error ?? stopMessage(signal) ?? describeExit(result, spec));
+      const error = status === 'succeeded' ? null : (stopMessage(signal) ?? result.outcome.error ?? describeExit(result, spec));
       await tasks.updateAgentRun(task.id, spec.label, {
         status,
         exitCode: result.exitCode,

@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driverKinds } from '../../support/databases.ts';
+import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+
+const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
+const agent = (script: string, ...args: string[]) => ({ agent: 'command', command: [process.execPath, join(fakeAgents, script), ...args] });
+
+describe.each(driverKinds)('running tasks on %s', (kind) => {
+  let service: TestService;
+  let repo: TestRepo;
+  const submit = async (body: Record<string, unknown>) => {
+    const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'Write a file', repository: { path: repo.path }, ...body } });
+    expect(response.status).toBe(202);
+    return (await response.json()) as { id: string };
+  };
+  const eventTypes = async (taskId: string) => (await service.services.events.listAfter(taskId, 0, 10_000)).map((event) => [event.seq, event.type, event.agentLabel]);
+
+  beforeAll(async () => {
+    repo = await createTestRepo();
+    service = await startTestService({ kind, workers: 2, env: { KAGE_AIDER_BIN: '/nonexistent/aider' } });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await repo?.cleanup();
+  });
+
+  it('runs attempts in parallel, commits each on its branch, verifies, and ranks: verify beats a smaller diff', async () => {
+    const { id } = await submit({
+      agents: [agent('file-writing-agent.mjs', 'small.txt', '1'), agent('file-writing-agent.mjs', 'big.txt', '20'), agent('file-writing-agent.mjs', 'broken.txt', '1', '3')],
+      verify: { command: [process.execPath, '-e', "process.exit(require('fs').existsSync('big.txt') ? 0 : 1)"] },
+    });
+    const task = await waitForTaskEnd(service, id);
+    expect(task.status).toBe('completed');
+    expect(task.winner).toBe('command-2');
+    const byLabel = Object.fromEntries(task.agents.map((run: { label: string }) => [run.label, run]));
+    expect(byLabel['command-1'].status).toBe('succeeded');
+    expect(byLabel['command-1'].verify.passed).toBe(false);
+    expect(byLabel['command-2'].verify.passed).toBe(true);
+    expect(byLabel['command-2'].score.rank).toBe(1);
+    expect(byLabel['command-2'].score.reasons).toContain('verify passed');
+    expect(byLabel['command-3'].status).toBe('failed');
+    expect(byLabel['command-3'].exitCode).toBe(3);
+    expect(byLabel['command-2'].filesChanged).toEqual(['big.txt']);
+    expect(byLabel['command-2'].insertions).toBe(20);
+
+    // Each attempt's work is a commit on its own branch, from the base commit.
+    const shortId = id.replaceAll('-', '').slice(0, 8);
+    expect(await repo.git('show', `kage/${shortId}/command-2:big.txt`)).toContain('line 20');
+    expect(await repo.git('rev-parse', `kage/${shortId}/command-2^`)).toBe(task.repository.baseCommit);
+    // Worktrees are gone once the task ends; the user's checkout is untouched.
+    expect(existsSync(join(service.dataDir, 'worktrees', shortId, 'command-1'))).toBe(false);
+    expect(await repo.git('status', '--porcelain')).toBe('');
+
+    const events = await eventTypes(id);
+    expect(events.map(([seq]) => seq)).toEqual(events.map((_, index) => index + 1)); // gapless
+    const types = events.map(([, type]) => type);
+    expect(types[0]).toBe('task.queued');
+    expect(types[1]).toBe('task.started');
+    expect(types.at(-1)).toBe('task.completed');
+    expect(types.filter((type) => type === 'agent.started')).toHaveLength(3);
+    expect(types.filter((type) => type === 'verify.completed')).toHaveLength(3);
+    expect(events).toContainEqual([expect.any(Number), 'agent.progress', 'command-2']);
+    expect(events).toContainEqual([expect.any(Number), 'agent.failed', 'command-3']);
+  });
+
+  it('fails an attempt whose binary is missing at once, with how to install it, and goes on with the others', async () => {
+    const { id } = await submit({ agents: [{ agent: 'aider' }, agent('file-writing-agent.mjs', 'a.txt', '2')] });
+    const task = await waitForTaskEnd(service, id);
+    expect(task.status).toBe('completed');
+    expect(task.winner).toBe('command-1');
+    const aider = task.agents.find((run: { label: string }) => run.label === 'aider-1');
+    expect(aider.status).toBe('failed');
+    expect(aider.error).toMatch(/not found.*pip install aider/i);
+  });
+
+  it('marks a task failed when no attempt succeeds, and times out a hung agent', async () => {
+    const { id } = await submit({ agents: [{ ...agent('sleepy-agent.mjs'), timeoutSeconds: 1 }] });
+    const task = await waitForTaskEnd(service, id);
+    expect(task.status).toBe('failed');
+    expect(task.winner).toBeNull();
+    expect(task.agents[0].status).toBe('timed_out');
+    expect(task.error).toMatch(/No attempt succeeded/);
+  });
+
+  it('stops agents reporting cost when the task budget is spent', async () => {
+    const bin = join(fakeAgents, 'spending-opencode.mjs');
+    const budgeted = await startTestService({ kind: 'pglite', workers: 1, env: { KAGE_OPENCODE_BIN: bin } });
+    try {
+      const response = await budgeted.request('/api/v1/tasks', {
+        method: 'POST',
+        json: { description: 'spend', repository: { path: repo.path }, agents: [{ agent: 'opencode' }, { agent: 'opencode' }], budgetUsd: 0.5 },
+      });
+      const task = await waitForTaskEnd(budgeted, (await response.json()).id);
+      expect(task.status).toBe('failed');
+      for (const run of task.agents) expect(run.error).toMatch(/budget/);
+      const spent = task.agents.reduce((sum: number, run: { costUsd: number }) => sum + run.costUsd, 0);
+      expect(spent).toBeGreaterThanOrEqual(0.5);
+      // Stopped promptly: well short of what they would spend unchecked.
+      expect(spent).toBeLessThan(2);
+      expect(task.totalCostUsd).toBeCloseTo(spent, 6);
+    } finally {
+      await budgeted.stop();
+    }
+  });
+
+  it('cancels a running task: every agent process, grandchildren included, stops and the task ends cancelled', async () => {
+    const pidDir = await makeTempDir('kage-pids-');
+    const { id } = await submit({
+      agents: [agent('stubborn-tree-agent.mjs', join(pidDir, 'a.pid')), agent('stubborn-tree-agent.mjs', join(pidDir, 'b.pid'))],
+    });
+    const started = Date.now();
+    while (!(existsSync(join(pidDir, 'a.pid')) && existsSync(join(pidDir, 'b.pid')))) {
+      if (Date.now() - started > 30_000) throw new Error('agents did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const response = await service.request(`/api/v1/tasks/${id}`, { method: 'DELETE' });
+    expect(response.status).toBe(202);
+    const cancelledAt = Date.now();
+    const task = await waitForTaskEnd(service, id, 15_000);
+    expect(task.status).toBe('cancelled');
+    expect(task.agents.every((run: { status: string }) => run.status === 'cancelled')).toBe(true);
+    // The issue's bound: every process, grandchildren included, gone within 10 s of the request.
+    for (const file of ['a.pid', 'b.pid']) {
+      const pid = Number(readFileSync(join(pidDir, file), 'utf8'));
+      while (isAlive(pid) && Date.now() - cancelledAt < 10_000) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(isAlive(pid), `grandchild ${pid} still alive 10 s after the cancel`).toBe(false);
+    }
+    expect((await eventTypes(id)).at(-1)?.[1]).toBe('task.cancelled');
+  });
+});
+
+/** Running, not a zombie waiting for a parent that never reaps it (PID 1 here does not). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
