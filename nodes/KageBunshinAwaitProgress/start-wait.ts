@@ -3,7 +3,7 @@ import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 
 import type { Task, TaskEvent } from '../shared/task-types';
 import { kageBunshinRequest } from '../shared/transport';
-import { callbackEventTypes, taskSatisfies, timedOutResult, waitResult, type WaitCondition } from './wait-condition';
+import { callbackEventTypes, describeLoggedEvent, taskSatisfies, timedOutResult, waitResult, type WaitCondition } from './wait-condition';
 import { readCondition, waitDeadline, webhookSecret } from './wait-settings';
 
 const eventPageSize = 500;
@@ -81,7 +81,7 @@ async function alreadyReached(
 			itemIndex: 0,
 		});
 		const match = body.items.find((event) => condition.eventTypes?.includes(event.type));
-		if (match) return { event: match as unknown as IDataObject };
+		if (match) return { event: describeLoggedEvent(match) };
 		if (body.items.length < eventPageSize) return undefined;
 		after = body.items[body.items.length - 1].seq;
 	}

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { agentFinishedEventTypes, taskFinishedEventTypes } from '../shared/event-types';
 import type { ReceivedEvent } from '../shared/signed-event';
-import { finishedAgentStatuses, finishedTaskStatuses, type Task } from '../shared/task-types';
+import { finishedAgentStatuses, finishedTaskStatuses, type Task, type TaskEvent } from '../shared/task-types';
 
 export type WaitFor = 'taskFinished' | 'agentFinished' | 'event';
 
@@ -69,6 +69,12 @@ export function waitResult(task: Task, event: IDataObject | null): IDataObject {
 /** What the node outputs when the wait runs out of time. */
 export function timedOutResult(taskId: string, condition: WaitCondition): IDataObject {
 	return { id: taskId, timedOut: true, event: null, waitedFor: { ...condition } as IDataObject };
+}
+
+/** An event from the task's log, in the same shape as one received by webhook(). */
+export function describeLoggedEvent(event: TaskEvent): IDataObject {
+	const { type, timestamp, taskId, seq, agentLabel, data } = event;
+	return { type, timestamp, ...(data as IDataObject), taskId, seq, agentLabel };
 }
 
 /** The event for the output, without the task snapshot terminal events carry (output already). */

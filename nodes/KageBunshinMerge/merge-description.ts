@@ -90,7 +90,7 @@ export const mergeProperties: INodeProperties[] = [
 			{
 				name: 'Output the Conflicts',
 				value: 'output',
-				description: 'Continue with merged: false and the conflicting files, e.g. to notify someone',
+				description: 'Continue with status "conflicts" and the conflicting files, e.g. to notify someone',
 			},
 		],
 		default: 'fail',

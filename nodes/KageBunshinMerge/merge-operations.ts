@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { kageBunshinRequest } from '../shared/transport';
+import { kageBunshinRequest, serviceError, type KageBunshinRequest } from '../shared/transport';
 
 /** Runs the Merge node's operation for input item `i`; returns the output item's JSON. */
 export async function runMergeOperation(context: IExecuteFunctions, operation: string, i: number): Promise<IDataObject> {
@@ -14,13 +14,8 @@ export async function runMergeOperation(context: IExecuteFunctions, operation: s
 			return (await kageBunshinRequest(context, { method: 'GET', path: `${taskPath}/conflicts`, qs, itemIndex: i })).body;
 		}
 		case 'getDiff': {
-			const { body } = await kageBunshinRequest<IDataObject | string>(context, {
-				method: 'GET',
-				path: `${taskPath}/diff`,
-				qs: { agent: agentParameter(context, i) },
-				itemIndex: i,
-			});
-			return typeof body === 'string' ? { taskId, agent: agentParameter(context, i), diff: body } : body;
+			const qs: IDataObject = { agent: agentParameter(context, i) };
+			return (await kageBunshinRequest(context, { method: 'GET', path: `${taskPath}/diff`, qs, itemIndex: i })).body;
 		}
 		case 'merge':
 			return await merge(context, taskPath, i);
@@ -43,16 +38,19 @@ async function merge(context: IExecuteFunctions, taskPath: string, i: number): P
 		...(options.message ? { message: options.message } : {}),
 		...(options.squash !== undefined ? { squash: options.squash } : {}),
 	};
-	const response = await kageBunshinRequest<IDataObject>(context, {
+	const request: KageBunshinRequest = {
 		method: 'POST',
 		path: `${taskPath}/merge`,
 		body,
 		itemIndex: i,
-		// 409 = the attempt conflicts with the target; the body lists the conflicting files.
 		acceptStatuses: outputConflicts ? [409] : [],
-	});
-	if (response.statusCode === 409) return { merged: false, ...errorDetails(response.body) };
-	return response.body;
+	};
+	const response = await kageBunshinRequest<IDataObject>(context, request);
+	if (response.statusCode !== 409) return response.body;
+	// 409 also means "checkout dirty" or "target moved"; only conflicts are an expected outcome.
+	const conflict = conflictOutcome(response.body);
+	if (!conflict) throw serviceError(context, request, response.statusCode, response.body);
+	return conflict;
 }
 
 function agentParameter(context: IExecuteFunctions, i: number): string {
@@ -60,8 +58,10 @@ function agentParameter(context: IExecuteFunctions, i: number): string {
 	return agent === '' ? 'best' : agent;
 }
 
-function errorDetails(body: IDataObject): IDataObject {
+/** The 409 body of a conflicting auto merge, as an output item shaped like a merge result. */
+function conflictOutcome(body: IDataObject): IDataObject | undefined {
 	const error = (body.error ?? {}) as IDataObject;
-	const details = error.details && typeof error.details === 'object' ? (error.details as IDataObject) : {};
-	return { code: error.code, message: error.message, ...details };
+	const details = (error.details ?? {}) as IDataObject;
+	if (!Array.isArray(details.conflicts)) return undefined;
+	return { status: 'conflicts', code: error.code, message: error.message, ...details };
 }

@@ -91,7 +91,8 @@ export async function kageBunshinRequest<T = IDataObject>(
 	throw serviceError(context, request, statusCode, body);
 }
 
-function serviceError(
+/** The node error for a service answer the caller accepted but cannot use after all. */
+export function serviceError(
 	context: KageBunshinContext,
 	request: KageBunshinRequest,
 	statusCode: number,
