@@ -61,7 +61,9 @@ export class KageBunshinApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}/api/v1',
+			// Without a trailing slash, whether or not the user typed one.
+			baseURL:
+				'={{$credentials.baseUrl.endsWith("/") ? $credentials.baseUrl.slice(0, -1) : $credentials.baseUrl}}/api/v1',
 			url: '/agents',
 			method: 'GET',
 		},

@@ -132,10 +132,12 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect(agents.map((item) => item.json.name)).toEqual(expect.arrayContaining(['claude', 'codex', 'gemini', 'command']));
   });
 
-
   it('the credential test request succeeds with the right key and fails with a wrong one', async () => {
     const { request } = credentialType.test;
-    const url = `${String(request.baseURL).replace('={{$credentials.baseUrl.replace(/\\/+$/, "")}}', service.url)}${request.url}`;
+    // Evaluate the credential's own expression the way n8n would, with a trailing slash typed.
+    const [, code, rest] = /^=\{\{(.*)\}\}(.*)$/.exec(String(request.baseURL))!;
+    const evaluate = new Function('$credentials', `return (${code});`) as (credentials: object) => string;
+    const url = `${evaluate({ baseUrl: `${service.url}/` })}${rest}${request.url}`;
     expect(url).toBe(`${service.url}/api/v1/agents`);
     expect((await fetch(url, { headers: { 'X-API-Key': TEST_API_KEY } })).status).toBe(200);
     expect((await fetch(url, { headers: { 'X-API-Key': 'wrong' } })).status).toBe(401);
