@@ -1,22 +1,26 @@
 /**
- * Proves the e2e harness: a real n8n from the cache imports and publishes a workflow from a file,
- * answers its production webhook, and lists the execution through the public API.
+ * Proves the e2e harness: a real n8n from the cache, with this repository's community package
+ * installed from its packed tarball the way users install it, imports and publishes a workflow
+ * from a file, answers its production webhook, and lists the execution through the public API.
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { communityPackageName, packCommunityPackage } from '../support/community-package.ts';
 import { N8nClient } from '../support/n8n-api.ts';
 import { N8nServer } from '../support/n8n-server.ts';
 
 const workflowFile = fileURLToPath(new URL('./fixtures/smoke-webhook.json', import.meta.url));
 
-describe('a real n8n', () => {
+describe('a real n8n with the community package installed', () => {
   let n8n: N8nServer;
   let api: N8nClient;
   let workflowId: string;
 
   beforeAll(async () => {
     n8n = await N8nServer.create();
+    await n8n.installCommunityPackage(await packCommunityPackage(join(n8n.userFolder, 'packed')));
     const ids = await n8n.importWorkflow(workflowFile);
     expect(ids).toEqual(['KageSmokeWebhook']);
     workflowId = ids[0]!;
@@ -47,8 +51,25 @@ describe('a real n8n', () => {
     expect(JSON.stringify(webhookRuns)).toContain('"name":"kage"');
   });
 
-  it('lists the node types it loaded', async () => {
+  it('loads the package nodes under the package name, as the shipped workflows reference them', async () => {
     const names = await api.nodeTypeNames();
     expect(names).toContain('n8n-nodes-base.webhook');
+    // Nodes usable as AI tools also appear as `<name>Tool`; these four are what workflows use.
+    expect(names).toEqual(expect.arrayContaining([
+      `${communityPackageName}.kageBunshinAwaitProgress`,
+      `${communityPackageName}.kageBunshinMerge`,
+      `${communityPackageName}.kageBunshinSubmitTask`,
+      `${communityPackageName}.kageBunshinTrigger`,
+    ]));
+  });
+
+  it('accepts Kage Bunshin credentials through its public API', async () => {
+    expect(await api.credentialTypeNames()).toContain('kageBunshinApi');
+    const id = await api.createCredential({
+      name: 'Kage Bunshin (e2e)',
+      type: 'kageBunshinApi',
+      data: { baseUrl: 'http://127.0.0.1:8000', apiKey: 'kage-e2e-key', webhookSecret: 'whsec_ZTJlLXNlY3JldC1mb3ItdGVzdHMtb25seQ==' },
+    });
+    expect(id).toMatch(/\S/);
   });
 });

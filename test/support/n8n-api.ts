@@ -59,10 +59,12 @@ export class N8nClient {
 
   /** Names of every node type n8n loaded, e.g. `n8n-nodes-base.webhook`. */
   async nodeTypeNames(): Promise<string[]> {
-    const response = await fetch(`${this.baseUrl}/types/nodes.json`, { headers: this.sessionHeaders() });
-    if (!response.ok) throw new N8nApiError('GET', '/types/nodes.json', response.status, await response.text());
-    const types = (await response.json()) as { name: string }[];
-    return types.map((t) => t.name);
+    return await this.typeNames('/types/nodes.json');
+  }
+
+  /** Names of every credential type n8n loaded, e.g. `httpHeaderAuth`. */
+  async credentialTypeNames(): Promise<string[]> {
+    return await this.typeNames('/types/credentials.json');
   }
 
   async createCredential(credential: { name: string; type: string; data: Record<string, unknown> }): Promise<string> {
@@ -120,6 +122,13 @@ export class N8nClient {
   async publicApi<T>(method: string, path: string, body?: unknown): Promise<T> {
     if (!this.apiKey) throw new Error('no n8n API key yet: call createApiKey() first');
     return (await this.request(method, `/api/v1${path}`, { 'X-N8N-API-KEY': this.apiKey }, body)) as T;
+  }
+
+  private async typeNames(path: string): Promise<string[]> {
+    const response = await fetch(`${this.baseUrl}${path}`, { headers: this.sessionHeaders() });
+    if (!response.ok) throw new N8nApiError('GET', path, response.status, await response.text());
+    const types = (await response.json()) as { name: string }[];
+    return types.map((t) => t.name);
   }
 
   private sessionHeaders(): Record<string, string> {
