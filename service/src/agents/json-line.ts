@@ -43,7 +43,7 @@ export function textProgress(line: string): { kind: 'text'; message: string } | 
 export function describeToolCall(name: string, input: unknown): string {
   if (input !== null && typeof input === 'object') {
     const record = input as Record<string, unknown>;
-    for (const key of ['file_path', 'path', 'command', 'cmd', 'pattern', 'url', 'query', 'description']) {
+    for (const key of ['file_path', 'filePath', 'path', 'command', 'cmd', 'pattern', 'url', 'query', 'description']) {
       const value = record[key];
       if (typeof value === 'string' && value !== '') return summarize(`${name} ${value}`);
     }

@@ -5,6 +5,7 @@ import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../
 /**
  * Claude Code: `claude -p PROMPT --output-format stream-json --verbose --permission-mode acceptEdits`.
  * Root may not use --dangerously-skip-permissions; acceptEdits lets it write files in the worktree.
+ * The prompt goes last, after `--`, so a prompt starting with `-` is not read as an option.
  */
 export const claudeAdapter: AgentAdapter = {
   name: 'claude',
@@ -12,10 +13,10 @@ export const claudeAdapter: AgentAdapter = {
   installHint: 'npm install -g @anthropic-ai/claude-code',
   reportsCost: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
-    const args = ['-p', request.prompt, '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'];
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'];
     if (request.model) args.push('--model', request.model);
     if (request.budgetUsd !== undefined) args.push('--max-budget-usd', String(request.budgetUsd));
-    args.push(...request.extraArgs);
+    args.push(...request.extraArgs, '--', request.prompt);
     return { file: binaryPath, args, env: {} };
   },
   createParser: () => new ClaudeStreamParser(),
@@ -128,5 +129,6 @@ function describeFailure(result: ResultLine, exitCode: number | null): string {
   if (result.subtype === 'error_max_turns') return 'claude stopped: its --max-turns was reached';
   const detail = result.errors?.join('; ') || result.result;
   if (result.subtype === 'success' && result.is_error !== true) return `claude exited with code ${exitCode ?? 'none'}`;
-  return summarize(`claude failed (${result.subtype})${detail ? `: ${detail}` : ''}`, 500);
+  const kind = result.subtype === 'success' ? '' : ` (${result.subtype})`;
+  return summarize(`claude failed${kind}${detail ? `: ${detail}` : ''}`, 500);
 }

@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentProgress } from '../../../service/src/agents/agent-adapter.ts';
+import { runAgentProcess } from '../../../service/src/agents/agent-process.ts';
+import { AgentRegistry } from '../../../service/src/agents/agent-registry.ts';
+import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
+import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
+import type { WireAgent } from '../../fixtures/model-server/scenario.ts';
+
+/**
+ * The real claude, codex and gemini binaries from npm, run through their adapters against the
+ * scripted model server: each must write its file with its own tool. No network, no key.
+ * With KAGE_RECORD_AGENT_OUTPUT=1 the raw stdout is saved as the parsers' unit-test fixtures.
+ */
+const root = join(import.meta.dirname, '../../..');
+const registry = new AgentRegistry({}, { pathEnv: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}` });
+const requestPath: Record<WireAgent, RegExp> = {
+  claude: /\/v1\/messages$/,
+  codex: /\/v1\/responses$/,
+  gemini: /:streamGenerateContent$/,
+};
+
+describe('real agent CLIs against the scripted model server', () => {
+  let server: ModelServer;
+  let sandbox: CliSandbox;
+
+  beforeAll(async () => {
+    server = await startModelServer();
+    sandbox = await createCliSandbox(server.url);
+  });
+  afterAll(async () => {
+    await server.close();
+    await sandbox.cleanup();
+  });
+
+  it.each<WireAgent>(['claude', 'codex', 'gemini'])(
+    '%s writes the file it is told to write',
+    async (agent) => {
+      const repo = await mkdtemp(join(tmpdir(), `kage-real-${agent}-`));
+      try {
+        await execa('git', ['init', '-q', '-b', 'main'], { cwd: repo });
+        await writeFile(join(repo, 'README.md'), '# test repo\n');
+        await execa('git', ['add', '.'], { cwd: repo });
+        await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: repo });
+
+        const adapter = registry.get(agent);
+        const binary = registry.resolveBinary(agent);
+        expect(binary, `${agent} binary in node_modules/.bin`).toBeDefined();
+        // A prompt starting with "-" also checks that no CLI reads it as an option.
+        const prompt = `- write kage-${agent}.txt containing "hello from ${agent}"`;
+        const invocation = adapter.invocation(
+          { prompt, worktree: repo, extraArgs: sandbox.extraArgs(agent), budgetUsd: agent === 'claude' ? 5 : undefined },
+          binary ?? '',
+        );
+        const requestsBefore = server.requests.length;
+        const progress: AgentProgress[] = [];
+        const rawLines: string[] = [];
+        const parser = adapter.createParser();
+        const result = await runAgentProcess({
+          invocation: { ...invocation, env: { ...invocation.env, ...sandbox.env(agent) } },
+          cwd: repo,
+          parser: {
+            parseLine: (line) => {
+              rawLines.push(line);
+              return parser.parseLine(line);
+            },
+            finish: (exitCode) => parser.finish(exitCode),
+          },
+          timeoutMs: 240_000,
+          onProgress: (item) => {
+            progress.push(item);
+          },
+        });
+        if (process.env.KAGE_RECORD_AGENT_OUTPUT) await record(agent, rawLines);
+
+        const context = `stderr: ${result.stderrTail}\nprogress: ${JSON.stringify(progress, null, 1)}`;
+        expect(result.exitCode, context).toBe(0);
+        expect(result.outcome.succeeded, context).toBe(true);
+        expect(await readFile(join(repo, `kage-${agent}.txt`), 'utf8')).toBe(`hello from ${agent}\n`);
+        const status = await execa('git', ['status', '--porcelain'], { cwd: repo });
+        expect(status.stdout).toContain(`kage-${agent}.txt`);
+
+        expect(progress.some((item) => item.kind === 'tool')).toBe(true);
+        expect(progress.some((item) => item.kind === 'init')).toBe(true);
+        expect(result.outcome.sessionId).toBeTruthy();
+        expect(result.outcome.finalMessage).toBe('done');
+        if (agent === 'claude') {
+          expect(result.outcome.costUsd ?? 0).toBeGreaterThan(0);
+        } else {
+          expect(result.outcome.inputTokens ?? 0).toBeGreaterThan(0);
+          expect(progress.some((item) => (item.costUsd ?? 0) > 0)).toBe(true);
+        }
+        const agentRequests = server.requests.slice(requestsBefore).filter((request) => requestPath[agent].test(request.path));
+        expect(agentRequests.length).toBeGreaterThanOrEqual(2);
+      } finally {
+        await rm(repo, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
+
+  it('describes every agent with its binary and version', async () => {
+    const described = await registry.describeAgents();
+    const byName = new Map(described.map((entry) => [entry.name, entry]));
+    for (const agent of ['claude', 'codex', 'gemini'] as const) {
+      expect(byName.get(agent)?.available).toBe(true);
+      expect(byName.get(agent)?.binary).toContain('node_modules/.bin');
+      expect(byName.get(agent)?.version).toMatch(/\d+\.\d+\.\d+/);
+    }
+    expect(byName.get('command')).toMatchObject({ available: true, binary: null });
+  }, 60_000);
+});
+
+async function record(agent: WireAgent, lines: string[]): Promise<void> {
+  const version = (await registry.describeAgents()).find((entry) => entry.name === agent)?.version?.match(/\d+\.\d+\.\d+/)?.[0] ?? 'unknown';
+  const file = join(root, 'test/fixtures/agent-output', `${agent}-${version}-write-file.jsonl`);
+  await writeFile(file, `${lines.join('\n')}\n`);
+}

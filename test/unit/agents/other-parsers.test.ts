@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { aiderAdapter } from '../../../service/src/agents/adapters/aider-adapter.ts';
+import { commandAdapter, CommandMissingError } from '../../../service/src/agents/adapters/command-adapter.ts';
+import { cursorAdapter } from '../../../service/src/agents/adapters/cursor-adapter.ts';
+import { opencodeAdapter } from '../../../service/src/agents/adapters/opencode-adapter.ts';
+import { fixtureLines, parseAll } from './read-fixture.ts';
+
+// Fixtures for these three are written from the tools' documented formats (see the README in
+// test/fixtures/agent-output): the CLIs are not installed here.
+describe('aider text parser', () => {
+  it('reads edits, the running session cost and tokens', () => {
+    const parser = aiderAdapter.createParser();
+    const progress = parseAll(parser, fixtureLines('aider-documented-write-file.txt'));
+    const usage = progress.filter((item) => item.kind === 'usage');
+    expect(usage.map((item) => item.costUsd)).toEqual([0.0083, 0.0124]);
+    expect(progress.some((item) => item.kind === 'tool' && item.message === 'Applied edit to kage-aider.txt')).toBe(true);
+    expect(parser.finish(0)).toMatchObject({
+      succeeded: true,
+      costUsd: 0.0124,
+      inputTokens: 4800,
+      outputTokens: 135,
+      finalMessage: 'Done: the file kage-aider.txt now contains the text.',
+    });
+  });
+
+  it('fails on a non-zero exit', () => {
+    const parser = aiderAdapter.createParser();
+    parser.parseLine('Error: model not found');
+    expect(parser.finish(1)).toMatchObject({ succeeded: false, error: 'Error: model not found' });
+  });
+
+  it('builds its argv without auto-commits', () => {
+    const invocation = aiderAdapter.invocation({ prompt: 'fix', worktree: '/w', model: 'sonnet', extraArgs: [] }, '/bin/aider');
+    expect(invocation.args).toEqual(['--message=fix', '--yes-always', '--no-auto-commits', '--no-pretty', '--no-check-update', '--model', 'sonnet']);
+  });
+});
+
+describe('opencode json parser', () => {
+  it('sums cost and tokens over steps and keeps the session id', () => {
+    const parser = opencodeAdapter.createParser();
+    const progress = parseAll(parser, fixtureLines('opencode-documented-write-file.jsonl'));
+    expect(progress.map((item) => item.kind)).toEqual(['init', 'tool', 'usage', 'message', 'usage']);
+    expect(progress[1]?.message).toBe('write /tmp/repo/kage-opencode.txt');
+    expect(progress[4]?.costUsd).toBeCloseTo(0.0174, 6);
+    expect(parser.finish(0)).toMatchObject({
+      succeeded: true,
+      sessionId: 'ses_494719016ffe85dkDMj0FPRbHK',
+      inputTokens: 6700,
+      outputTokens: 140,
+      finalMessage: 'Created kage-opencode.txt.',
+    });
+  });
+
+  it('reports an error event even when the exit code is 0', () => {
+    const parser = opencodeAdapter.createParser();
+    parseAll(parser, fixtureLines('opencode-documented-error.jsonl'));
+    expect(parser.finish(0)).toMatchObject({ succeeded: false, error: 'No API key found for provider anthropic' });
+  });
+
+  it('grants permissions through OPENCODE_PERMISSION', () => {
+    const invocation = opencodeAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [] }, '/bin/opencode');
+    expect(invocation.args).toEqual(['run', '--format', 'json', '--', 'p']);
+    expect(JSON.parse(invocation.env.OPENCODE_PERMISSION ?? '')).toEqual({ '*': 'allow' });
+  });
+});
+
+describe('cursor-agent stream-json parser', () => {
+  it('reads the claude-like lines plus tool_call lines, without cost', () => {
+    const parser = cursorAdapter.createParser();
+    const progress = parseAll(parser, fixtureLines('cursor-documented-write-file.jsonl'));
+    expect(progress.map((item) => item.kind)).toEqual(['init', 'message', 'tool', 'message', 'result']);
+    expect(progress[2]?.message).toBe('write kage-cursor.txt');
+    const outcome = parser.finish(0);
+    expect(outcome).toMatchObject({ succeeded: true, sessionId: 'c6b62c6f-7ead-4fd6-9922-e952131177ff' });
+    expect(outcome.costUsd).toBeUndefined();
+  });
+
+  it('names cursor-agent in its errors', () => {
+    const parser = cursorAdapter.createParser();
+    expect(parser.finish(1).error).toMatch(/^cursor-agent /);
+  });
+
+  it('builds the documented argv', () => {
+    const invocation = cursorAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [] }, '/bin/cursor-agent');
+    expect(invocation.args).toEqual(['-p', '--output-format', 'stream-json', '--force', '--', 'p']);
+  });
+});
+
+describe('command adapter', () => {
+  it('substitutes {prompt} in every argument and reports each line', () => {
+    const invocation = commandAdapter.invocation(
+      { prompt: 'add tests', worktree: '/w', extraArgs: ['--x'], command: ['my-agent', '--task={prompt}', '{prompt}'] },
+      '',
+    );
+    expect(invocation).toEqual({ file: 'my-agent', args: ['--task=add tests', 'add tests', '--x'], env: {} });
+    const parser = commandAdapter.createParser();
+    expect(parser.parseLine('  step one  ')).toEqual({ kind: 'text', message: 'step one' });
+    expect(parser.parseLine('   ')).toBeUndefined();
+    expect(parser.finish(0)).toEqual({ succeeded: true, finalMessage: 'step one', error: undefined });
+    expect(parser.finish(4).error).toBe('command exited with code 4');
+  });
+
+  it('refuses a missing command', () => {
+    expect(() => commandAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [] }, '')).toThrow(CommandMissingError);
+  });
+});
