@@ -4,7 +4,7 @@ import { type EventType, type TaskEvent, terminalEventTypes } from './event-type
 
 /**
  * NOTIFY channel carrying `{"taskId":…,"seq":…}` for every stored event (ids only: payloads are
- * capped at 8000 bytes). SSE streams and delivery workers both wake on it.
+ * capped at 8000 bytes). SSE streams wake on it.
  */
 export const EVENTS_CHANNEL = 'kage_events';
 

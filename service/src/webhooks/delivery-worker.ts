@@ -1,5 +1,4 @@
 import type { Db } from '../db/db.ts';
-import { EVENTS_CHANNEL } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
 import { webhookBody } from './delivery-payload.ts';
 import { type AttemptVerdict, type ClaimedDelivery, DeliveryStore } from './delivery-store.ts';
@@ -26,8 +25,8 @@ export interface DeliveryWorkerOptions {
 
 /**
  * Sends pending webhook deliveries. Runs in every service instance; instances share the work
- * through row claims. Woken by NOTIFY when events (and so deliveries) are stored, and by a
- * timer set to the next scheduled retry.
+ * through row claims. Woken by NOTIFY when deliveries are created (sent on commit by the
+ * transaction that created them, from any instance), and by a timer set to the next retry.
  */
 export class DeliveryWorker {
   private readonly store: DeliveryStore;
@@ -57,9 +56,7 @@ export class DeliveryWorker {
   }
 
   async start(): Promise<void> {
-    for (const channel of [EVENTS_CHANNEL, DELIVERIES_CHANNEL]) {
-      this.unlisten.push(await this.db.listen(channel, () => this.wake()));
-    }
+    this.unlisten.push(await this.db.listen(DELIVERIES_CHANNEL, () => this.wake()));
     this.wake();
   }
 
@@ -108,7 +105,14 @@ export class DeliveryWorker {
     while (!this.stopping.signal.aborted) {
       const claimed = await this.store.claimDue(this.batchSize, leaseSeconds);
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+      await Promise.all(
+        claimed.map((delivery) =>
+          // One delivery's bookkeeping failing (its subscription deleted meanwhile) must not stop the others.
+          this.attempt(delivery).catch((error: unknown) =>
+            this.logger.error({ err: error, deliveryId: delivery.id, taskId: delivery.taskId }, 'recording a webhook attempt failed'),
+          ),
+        ),
+      );
     }
   }
 

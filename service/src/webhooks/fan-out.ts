@@ -1,7 +1,15 @@
 import type { Queryable } from '../db/db.ts';
 
-/** NOTIFY channel that wakes delivery workers when deliveries were created outside an event append. */
+/** NOTIFY channel that wakes delivery workers (payload: the task id) when deliveries were created. */
 export const DELIVERIES_CHANNEL = 'kage_deliveries';
+
+/**
+ * Queues the wake-up inside the transaction: PostgreSQL delivers a NOTIFY only when (and if)
+ * the transaction commits, so workers never look before the rows are visible.
+ */
+async function wakeWorkers(tx: Queryable, taskId: string, created: number): Promise<void> {
+  if (created > 0) await tx.query('SELECT pg_notify($1, $2)', [DELIVERIES_CHANNEL, taskId]);
+}
 
 /**
  * Creates one pending delivery per (stored event, matching enabled endpoint): the task's
@@ -20,7 +28,7 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
         AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
      ON CONFLICT DO NOTHING
      RETURNING id`,
-    [taskId, seqs as unknown as string[]],
+    [taskId, [...seqs]],
   );
   const subscriptions = await tx.query(
     `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, subscription_id, url, status)
@@ -31,9 +39,11 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
         AND (cardinality(s.events) = 0 OR e.type = ANY(s.events))
      ON CONFLICT DO NOTHING
      RETURNING id`,
-    [taskId, seqs as unknown as string[]],
+    [taskId, [...seqs]],
   );
-  return callbacks.length + subscriptions.length;
+  const created = callbacks.length + subscriptions.length;
+  await wakeWorkers(tx, taskId, created);
+  return created;
 }
 
 /**
@@ -42,15 +52,16 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
  * the task row lock, which event appends also take, so no event can slip between.
  */
 export async function backfillCallback(tx: Queryable, callbackId: string): Promise<number> {
-  const rows = await tx.query(
+  const rows = await tx.query<{ id: string; task_id: string }>(
     `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, callback_id, url, status)
      SELECT gen_random_uuid(), e.task_id, e.seq, e.type, c.id, c.url, 'pending'
        FROM task_callbacks c
        JOIN progress_events e ON e.task_id = c.task_id
       WHERE c.id = $1 AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
      ON CONFLICT DO NOTHING
-     RETURNING id`,
+     RETURNING id, task_id`,
     [callbackId],
   );
+  await wakeWorkers(tx, rows[0]?.task_id ?? '', rows.length);
   return rows.length;
 }

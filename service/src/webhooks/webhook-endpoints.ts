@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/db.ts';
 import type { EventType } from '../events/event-types.ts';
-import { backfillCallback, DELIVERIES_CHANNEL } from './fan-out.ts';
+import { backfillCallback } from './fan-out.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 import { generateWebhookSecret, secretKey } from './webhook-secret.ts';
 
@@ -86,14 +86,12 @@ export class WebhookEndpoints {
    */
   async registerCallback(taskId: string, spec: EndpointSpec): Promise<{ callback: CallbackRecord; backfilled: number }> {
     this.validate(spec);
-    const result = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const [task] = await tx.query('SELECT id FROM tasks WHERE id = $1 FOR UPDATE', [taskId]);
       if (!task) throw new TaskNotFoundError(taskId);
       const callback = await this.insertCallback(tx, taskId, spec);
       return { callback, backfilled: await backfillCallback(tx, callback.id) };
     });
-    if (result.backfilled > 0) await this.db.notify(DELIVERIES_CHANNEL, taskId);
-    return result;
   }
 
   /** For task submission: stores a callback in the transaction creating the task (before its first event). */

@@ -4,7 +4,7 @@ import { PostgresDriver } from '../../../service/src/db/postgres-driver.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
 import { driverKinds, openTestDb } from '../../support/databases.ts';
 import { insertTask } from '../webhooks/webhook-fixtures.ts';
-import { type EventApp, SseReader, startEventApp } from './event-app.ts';
+import { type EventApp, readJson, SseReader, startEventApp } from './event-app.ts';
 
 const progress = (app: EventApp, taskId: string, headers: Record<string, string> = {}, query = '') =>
   app.request(`/api/v1/tasks/${taskId}/progress${query}`, { headers: { accept: 'text/event-stream', ...headers } });
@@ -27,12 +27,12 @@ describe.each(driverKinds)('events API and SSE progress (%s)', (kind) => {
   it('lists events after a seq, a page at a time', async () => {
     const taskId = await insertTask(db);
     await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'agent.started', agentLabel: 'claude-1', data: { agent: 'claude', model: null } }, { type: 'agent.progress', agentLabel: 'claude-1', data: { message: 'hi' } }]);
-    const first = await (await app.request(`/api/v1/tasks/${taskId}/events?limit=2`)).json();
+    const first = await readJson(await app.request(`/api/v1/tasks/${taskId}/events?limit=2`));
     expect(first.items.map((event: { seq: number }) => event.seq)).toEqual([1, 2]);
     expect(first.items[1]).toMatchObject({ taskId, type: 'agent.started', agentLabel: 'claude-1', data: { agent: 'claude' } });
-    const second = await (await app.request(`/api/v1/tasks/${taskId}/events?after=${first.nextAfter}&limit=2`)).json();
+    const second = await readJson(await app.request(`/api/v1/tasks/${taskId}/events?after=${first.nextAfter}&limit=2`));
     expect(second).toMatchObject({ items: [{ seq: 3, data: { message: 'hi' } }], nextAfter: 3 });
-    const empty = await (await app.request(`/api/v1/tasks/${taskId}/events?after=3`)).json();
+    const empty = await readJson(await app.request(`/api/v1/tasks/${taskId}/events?after=3`));
     expect(empty).toEqual({ items: [], nextAfter: 3 });
   });
 

@@ -5,7 +5,7 @@ import { EventStore } from '../../../service/src/events/event-store.ts';
 import { DeliveryWorker } from '../../../service/src/webhooks/delivery-worker.ts';
 import { generateWebhookSecret } from '../../../service/src/webhooks/webhook-secret.ts';
 import { driverKinds, openTestDb } from '../../support/databases.ts';
-import { type EventApp, startEventApp } from '../events/event-app.ts';
+import { type EventApp, readJson, startEventApp } from '../events/event-app.ts';
 import { insertTask, Receiver, silentLogger, waitFor } from './webhook-fixtures.ts';
 
 describe.each(driverKinds)('webhooks API (%s)', (kind) => {
@@ -36,7 +36,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
       json: { url: receiver.url(), events: ['task.completed', 'task.failed', 'task.cancelled'], secret },
     });
     expect(response.status).toBe(201);
-    const callback = await response.json();
+    const callback = await readJson(response);
     expect(callback).toMatchObject({ taskId, url: receiver.url(), hasOwnSecret: true, status: 'active', backfilled: 1 });
     expect(callback).not.toHaveProperty('secret');
 
@@ -47,7 +47,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
     expect(new Webhook(secret).verify(receiver.received[1]!.body, receiver.received[1]!.headers)).toMatchObject({ type: 'task.completed' });
 
     const deliveries = await waitFor('the delivered status', async () => {
-      const body = await (await app.request(`/api/v1/tasks/${taskId}/deliveries`)).json();
+      const body = await readJson(await app.request(`/api/v1/tasks/${taskId}/deliveries`));
       return body.items[0]?.status === 'delivered' ? body.items : undefined;
     });
     expect(deliveries).toMatchObject([
@@ -63,7 +63,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
         ],
       },
     ]);
-    expect((await (await app.request(`/api/v1/tasks/${taskId}/callbacks`)).json()).items).toHaveLength(1);
+    expect((await readJson(await app.request(`/api/v1/tasks/${taskId}/callbacks`))).items).toHaveLength(1);
   });
 
   it('refuses callback URLs outside KAGE_WEBHOOK_ALLOWED_HOSTS, non-http schemes and bad secrets', async () => {
@@ -71,7 +71,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
     const register = (json: unknown) => app.request(`/api/v1/tasks/${taskId}/callbacks`, { method: 'POST', json });
     const outside = await register({ url: 'https://evil.example.com/hook' });
     expect(outside.status).toBe(400);
-    expect((await outside.json()).error).toMatchObject({ code: 'webhook_url_not_allowed', message: expect.stringContaining('KAGE_WEBHOOK_ALLOWED_HOSTS') });
+    expect((await readJson(outside)).error).toMatchObject({ code: 'webhook_url_not_allowed', message: expect.stringContaining('KAGE_WEBHOOK_ALLOWED_HOSTS') });
     expect((await register({ url: 'ftp://127.0.0.1/hook' })).status).toBe(400);
     expect((await register({ url: receiver.url(), secret: 'whsec_short' })).status).toBe(400);
     expect((await register({ url: receiver.url(), events: ['task.exploded'] })).status).toBe(400);
@@ -87,11 +87,11 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
       json: { url: receiver.url('/all'), events: ['task.started'], description: 'n8n trigger' },
     });
     expect(created.status).toBe(201);
-    const subscription = await created.json();
+    const subscription = await readJson(created);
     expect(subscription.secret).toMatch(/^whsec_/);
     const { secret, ...withoutSecret } = subscription;
-    expect(await (await app.request(`/api/v1/subscriptions/${subscription.id}`)).json()).toEqual(withoutSecret);
-    expect((await (await app.request('/api/v1/subscriptions')).json()).items).toEqual([withoutSecret]);
+    expect(await readJson(await app.request(`/api/v1/subscriptions/${subscription.id}`))).toEqual(withoutSecret);
+    expect((await readJson(await app.request('/api/v1/subscriptions'))).items).toEqual([withoutSecret]);
 
     worker = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: undefined });
     await worker.start();
@@ -106,7 +106,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
   });
 
   it('documents the events and webhooks in the OpenAPI document', async () => {
-    const doc = await (await app.request('/openapi.json')).json();
+    const doc = await readJson(await app.request('/openapi.json'));
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/v1/tasks/{id}/events', '/api/v1/tasks/{id}/progress', '/api/v1/tasks/{id}/callbacks', '/api/v1/tasks/{id}/deliveries', '/api/v1/subscriptions', '/api/v1/subscriptions/{id}']),
     );
