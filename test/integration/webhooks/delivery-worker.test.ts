@@ -19,8 +19,8 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
   const workers: DeliveryWorker[] = [];
   const serviceSecret = generateWebhookSecret();
 
-  const startWorker = async (on: Db = db, schedule = fastSchedule) => {
-    const worker = new DeliveryWorker({ db: on, logger: silentLogger, defaultSecret: serviceSecret, retrySchedule: schedule });
+  const startWorker = async (on: Db = db, schedule = fastSchedule, timeoutMs?: number) => {
+    const worker = new DeliveryWorker({ db: on, logger: silentLogger, defaultSecret: serviceSecret, retrySchedule: schedule, timeoutMs });
     workers.push(worker);
     await worker.start();
     return worker;
@@ -118,6 +118,33 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     await startWorker();
     await waitFor('every delivery', async () => (await deliveryRows(db, taskId)).every((row) => row.status === 'delivered'));
     expect(receiver.received.map((request) => request.json.data.seq)).toEqual([1, 1, 2, 3, 4, 5]);
+  });
+
+  it('waits as long as Retry-After asks when that is longer than the schedule', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    receiver.reply = (_request, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 });
+    await startWorker(db, [0, 0]);
+    await events.append(taskId, { type: 'task.started' });
+    await waitFor('the delivery', async () => (await deliveryRows(db, taskId))[0]?.status === 'delivered');
+    const attempts = await db.query<{ started_at: Date; response_status: number }>('SELECT started_at, response_status FROM webhook_attempts ORDER BY attempt');
+    expect(attempts.map((attempt) => attempt.response_status)).toEqual([429, 200]);
+    expect(new Date(attempts[1]!.started_at).getTime() - new Date(attempts[0]!.started_at).getTime()).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('counts a receiver that does not answer in time as a failed attempt', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    receiver.reply = (_request, index) => (index === 0 ? { status: 200, hang: true } : { status: 200 });
+    await startWorker(db, [0, 0], 300);
+    await events.append(taskId, { type: 'task.started' });
+    await waitFor('the delivery', async () => (await deliveryRows(db, taskId))[0]?.status === 'delivered');
+    const attempts = await db.query<{ error: string | null; response_status: number | null }>('SELECT error, response_status FROM webhook_attempts ORDER BY attempt');
+    expect(attempts).toEqual([
+      { error: 'no answer within 0.3 s', response_status: null },
+      { error: null, response_status: 200 },
+    ]);
+    expect(new Set(receiver.received.map((request) => request.headers['webhook-id'])).size).toBe(1);
   });
 
   it('does not follow redirects', async () => {

@@ -32,7 +32,8 @@ export interface ReceivedRequest {
   json: { type: string; timestamp: string; data: Record<string, unknown> & { taskId: string; seq: number } };
 }
 
-export type Reply = { status: number; headers?: Record<string, string> };
+/** `hang`: never answer (the connection stays open until the receiver closes). */
+export type Reply = { status: number; headers?: Record<string, string>; hang?: boolean };
 
 /** An HTTP server on 127.0.0.1 recording every request; `reply` decides each answer. */
 export class Receiver {
@@ -50,7 +51,7 @@ export class Receiver {
         const request = { headers: req.headers as Record<string, string>, body, json: JSON.parse(body) as ReceivedRequest['json'] };
         this.received.push(request);
         const answer = this.reply(request, this.received.length - 1);
-        res.writeHead(answer.status, answer.headers).end();
+        if (!answer.hang) res.writeHead(answer.status, answer.headers).end();
       });
     });
   }
