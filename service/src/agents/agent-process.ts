@@ -42,9 +42,21 @@ export interface AgentProcessResult {
 
 const stderrTailBytes = 4096;
 
+/** The service's own secrets and settings, which an agent (running model-written commands) must not see. */
+const serviceOnlyVariable = /^(API_KEYS|DATABASE_URL|KAGE_.*)$/;
+
+/** The service's environment without its own secrets, plus what the adapter asks for. */
+export function agentEnvironment(serviceEnv: NodeJS.ProcessEnv, added: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(serviceEnv)) {
+    if (value !== undefined && !serviceOnlyVariable.test(key)) env[key] = value;
+  }
+  return { ...env, ...added };
+}
+
 /**
  * Runs one agent attempt: argv only (never a shell), cwd = worktree, the invocation's env added
- * to the service's, stdin closed. With `killDescendants` execa puts the agent in its own process
+ * to the service's (minus the service's own secrets), stdin closed. With `killDescendants` execa puts the agent in its own process
  * group, so timeout, abort and the force-kill reach every child it spawned.
  */
 export async function runAgentProcess(options: RunAgentProcessOptions): Promise<AgentProcessResult> {
@@ -52,8 +64,8 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const started = performance.now();
   const subprocess = execa(invocation.file, invocation.args, {
     cwd: options.cwd,
-    env: invocation.env,
-    extendEnv: true,
+    env: agentEnvironment(process.env, invocation.env),
+    extendEnv: false,
     stdin: 'ignore',
     buffer: false,
     reject: false,

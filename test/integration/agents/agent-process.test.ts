@@ -85,8 +85,9 @@ describe('runAgentProcess', () => {
     expect(result.outcome.error).toContain('error_during_execution');
   });
 
-  it('passes the invocation env and runs in the worktree', async () => {
-    const script = "console.log(process.cwd()); console.log(process.env.KAGE_MARK)";
+  it('passes the invocation env, hides the service secrets and runs in the worktree', async () => {
+    process.env.KAGE_WEBHOOK_SECRET = 'whsec_service_only';
+    const script = "console.log(process.cwd()); console.log(process.env.KAGE_MARK); console.log(process.env.KAGE_WEBHOOK_SECRET ?? 'hidden'); console.log(process.env.PATH ? 'path kept' : 'no path')";
     const lines: string[] = [];
     const result = await runAgentProcess({
       invocation: { file: node, args: ['-e', script], env: { KAGE_MARK: 'marked' } },
@@ -97,7 +98,8 @@ describe('runAgentProcess', () => {
       },
     });
     expect(result.exitCode).toBe(0);
-    expect(lines).toEqual([await import('node:fs').then((fs) => fs.realpathSync(dir)), 'marked']);
+    delete process.env.KAGE_WEBHOOK_SECRET;
+    expect(lines).toEqual([await import('node:fs').then((fs) => fs.realpathSync(dir)), 'marked', 'hidden', 'path kept']);
   });
 
   it('reports a binary that cannot be started without throwing', async () => {
