@@ -72,6 +72,14 @@ export class N8nClient {
     return created.id;
   }
 
+  /**
+   * Publishes (activates) a workflow on the running n8n, registering its webhooks and triggers,
+   * as the editor's Publish button does. A workflow imported with the CLI while n8n runs needs this.
+   */
+  async publishWorkflow(id: string): Promise<void> {
+    await this.publicApi('POST', `/workflows/${encodeURIComponent(id)}/publish`);
+  }
+
   /** Executions, newest first, with their run data. */
   async listExecutions(filter: { workflowId?: string; status?: string } = {}): Promise<N8nExecution[]> {
     const query = new URLSearchParams({ includeData: 'true', limit: '100' });
