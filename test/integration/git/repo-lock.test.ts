@@ -58,8 +58,14 @@ describe.each(driverKinds)('RepoLock on %s', (kind) => {
     repos.push(a, b);
     const lock = new RepoLock(db);
     let releaseA!: () => void;
-    const aHeld = lock.withRepoLock(a.path, () => new Promise<void>((done) => (releaseA = done)));
-    // b is not blocked by a.
+    let aEntered!: () => void;
+    const entered = new Promise<void>((done) => (aEntered = done));
+    const aHeld = lock.withRepoLock(a.path, () => {
+      aEntered();
+      return new Promise<void>((done) => (releaseA = done));
+    });
+    await entered;
+    // b is not blocked by a, which holds its lock until released.
     await expect(lock.withRepoLock(b.path, async () => 'b done')).resolves.toBe('b done');
     releaseA();
     await aHeld;
