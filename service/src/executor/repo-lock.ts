@@ -6,6 +6,10 @@
  * Within one process an async mutex per repository does it. On PostgreSQL, where several service
  * instances may share the work, a transaction-scoped advisory lock keyed by the repository's path
  * extends it across processes; PGlite is one process only, so the mutex is enough there.
+ *
+ * Use one RepoLock per process for everything (worktrees and merges), and keep critical sections
+ * short and flat: the lock is not re-entrant, so calling withRepoLock inside withRepoLock for the
+ * same repository waits forever.
  */
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';

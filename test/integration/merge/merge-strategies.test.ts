@@ -128,6 +128,19 @@ describe('MergeExecutor strategies', () => {
     expect(await repo.git('status', '--porcelain')).toBe('');
   });
 
+  it('theirs: binary and rename/delete conflicts also end with the attempt\'s side', async () => {
+    await repo.commit({ 'image.bin': '\u0000base\u0000', 'moved.txt': 'a\nb\n' }, 'more files');
+    await repo.commitOnBranch(source, { 'image.bin': '\u0000agent\u0000', 'moved.txt': null, 'renamed/moved.txt': 'a\nb\n' });
+    await repo.commit({ 'image.bin': '\u0000main\u0000', 'moved.txt': null });
+
+    const outcome = await executor.merge({ repoPath: repo.path, sourceBranch: source, targetBranch: 'main', strategy: 'theirs' });
+
+    expect(outcome.conflicts.map((c) => c.path).sort()).toEqual(expect.arrayContaining(['image.bin']));
+    expect(await repo.read('image.bin')).toBe('\u0000agent\u0000');
+    expect(await repo.read('renamed/moved.txt')).toBe('a\nb\n');
+    expect(await repo.git('status', '--porcelain')).toBe('');
+  });
+
   it('manual: leaves the target alone and commits the merge attempt with conflict markers on the review branch', async () => {
     const taskId = '1234abcd-0000-4000-8000-000000000000';
     const { agentCommit, mainCommit } = await makeConflictingHistories();
