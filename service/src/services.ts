@@ -1,13 +1,17 @@
 import { AgentRegistry } from './agents/agent-registry.ts';
-import { loadApiKeys } from './api/api-key-store.ts';
+import { loadApiKeys, loadWebhookSecret } from './api/api-key-store.ts';
 import { createApp } from './api/app.ts';
 import { registerAgentRoutes } from './api/routes/agent-routes.ts';
+import { eventRoutes } from './api/routes/event-routes.ts';
+import { registerMergeRoutes } from './api/routes/merge-routes.ts';
+import { webhookRoutes } from './api/routes/webhook-routes.ts';
 import { RepositoryValidator } from './api/repository-validator.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { runMigrations } from './db/migrations.ts';
 import { openDb } from './db/open-db.ts';
 import { TaskRepository } from './db/task-repository.ts';
+import { EventFeed } from './events/event-feed.ts';
 import { EventStore } from './events/event-store.ts';
 import { AttemptRunner } from './executor/attempt-runner.ts';
 import { ChangeRecorder } from './executor/change-recorder.ts';
@@ -17,7 +21,10 @@ import { TaskRunner } from './executor/task-runner.ts';
 import { WorktreeManager } from './executor/worktree-manager.ts';
 import type { Logger } from './logger.ts';
 import { TaskQueue } from './queue/task-queue.ts';
+import { createMergeService } from './merge/merge-service.ts';
 import { TaskService } from './tasks/task-service.ts';
+import { DeliveryWorker } from './webhooks/delivery-worker.ts';
+import { WebhookEndpoints } from './webhooks/webhook-endpoints.ts';
 
 /**
  * The composition root: builds every part of one service instance from the configuration.
@@ -51,7 +58,12 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const events = new EventStore(db);
   const queue = new TaskQueue(db, logger);
   const agents = new AgentRegistry(config.agentBinaries);
-  const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: new RepoLock(db) });
+  const repoLock = new RepoLock(db);
+  const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: repoLock });
+  const feed = new EventFeed(db);
+  const endpoints = new WebhookEndpoints(db, config.webhookAllowedHosts);
+  const deliveries = new DeliveryWorker({ db, logger, defaultSecret: loadWebhookSecret(config.webhookSecret, config.dataDir) });
+  const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock });
   const attempts = new AttemptRunner({
     tasks: taskRepository,
     events,
@@ -63,14 +75,26 @@ export async function createServices(config: Config, logger: Logger, options: { 
   });
   const runner = new TaskRunner({ db, tasks: taskRepository, events, attempts, worktrees, logger });
   const executor = new TaskExecutor({ db, queue, runner, logger });
-  const tasks = new TaskService({ db, tasks: taskRepository, events, queue, repositories: new RepositoryValidator(config.repoRoots) });
+  const tasks = new TaskService({
+    db,
+    tasks: taskRepository,
+    events,
+    queue,
+    repositories: new RepositoryValidator(config.repoRoots),
+    endpoints,
+  });
   const app = createApp({
     db,
     logger,
     apiKeys,
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
-    routes: [(api) => registerAgentRoutes(api, agents)],
+    routes: [
+      eventRoutes({ db, events, feed }),
+      webhookRoutes({ db, endpoints }),
+      (api) => registerMergeRoutes(api, merges),
+      (api) => registerAgentRoutes(api, agents),
+    ],
   });
 
   return {
@@ -90,9 +114,13 @@ export async function createServices(config: Config, logger: Logger, options: { 
       await queue.start();
       await pruneOrphanWorktrees(db, worktrees, logger);
       await executor.start(config.workerConcurrency);
+      await deliveries.start();
     },
     async stop() {
+      // Open SSE streams end first, so the HTTP server can close.
+      await feed.close();
       await executor.stop();
+      await deliveries.stop();
       await queue.stop();
       await db.close();
     },

@@ -146,7 +146,7 @@ export class AttemptRunner {
     return runAgentProcess({
       invocation,
       cwd: worktree,
-      parser: adapter.createParser(),
+      parser: adapter.createParser({ model: spec.model }),
       timeoutMs: spec.timeoutSeconds * 1000,
       signal,
       onProgress: async (progress) => {

@@ -7,8 +7,17 @@ import type { Logger } from '../logger.ts';
 export const TASK_QUEUE = 'kage-tasks';
 
 // A crashed instance stops sending heartbeats; after this long its task is handed to another
-// worker (or to this one after a restart). pg-boss's minimum is 10 s.
+// worker (or to this one after a restart). pg-boss's minimum is 10 s. The supervisor that
+// notices a stale heartbeat runs every SUPERVISE_SECONDS (pg-boss's default is a minute).
 const HEARTBEAT_SECONDS = 15;
+const SUPERVISE_SECONDS = 5;
+
+const bossOptions = {
+  schedule: false,
+  useListenNotify: true,
+  superviseIntervalSeconds: SUPERVISE_SECONDS,
+  monitorIntervalSeconds: SUPERVISE_SECONDS,
+} as const;
 
 export interface TaskJob {
   taskId: string;
@@ -29,8 +38,8 @@ export class TaskQueue {
     this.logger = logger;
     this.boss =
       db instanceof PgliteDriver
-        ? new PgBoss({ db: fromPglite(db.pglite), backend: 'pglite', schedule: false, useListenNotify: true })
-        : new PgBoss({ connectionString: (db as PostgresDriver).connectionString, schedule: false, useListenNotify: true, max: 4 });
+        ? new PgBoss({ db: fromPglite(db.pglite), backend: 'pglite', ...bossOptions })
+        : new PgBoss({ connectionString: (db as PostgresDriver).connectionString, max: 4, ...bossOptions });
     this.boss.on('error', (error: Error) => this.logger.error({ err: error }, 'queue error'));
     this.boss.on('warning', (warning: unknown) => this.logger.warn({ warning }, 'queue warning'));
   }

@@ -3,6 +3,7 @@ import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
+import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
 import { conflict, notFound } from '../api/http-error.ts';
 import type { RepositoryValidator } from '../api/repository-validator.ts';
 import type { SubmitTaskBody } from '../api/schemas/task-schemas.ts';
@@ -27,13 +28,22 @@ export class TaskService {
   private readonly events: EventStore;
   private readonly queue: TaskQueue;
   private readonly repositories: RepositoryValidator;
+  private readonly endpoints: WebhookEndpoints;
 
-  constructor(deps: { db: Db; tasks: TaskRepository; events: EventStore; queue: TaskQueue; repositories: RepositoryValidator }) {
+  constructor(deps: {
+    db: Db;
+    tasks: TaskRepository;
+    events: EventStore;
+    queue: TaskQueue;
+    repositories: RepositoryValidator;
+    endpoints: WebhookEndpoints;
+  }) {
     this.db = deps.db;
     this.tasks = deps.tasks;
     this.events = deps.events;
     this.queue = deps.queue;
     this.repositories = deps.repositories;
+    this.endpoints = deps.endpoints;
   }
 
   /** Returns the task and whether it was created now (false: an earlier submission with the same Idempotency-Key). */
@@ -43,6 +53,7 @@ export class TaskService {
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey);
       if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
     }
+    for (const callback of body.callbacks) this.endpoints.validate(callback);
     const repository = await this.repositories.resolve(body.repository.path, body.repository.baseRef);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
@@ -73,15 +84,8 @@ export class TaskService {
         branches: Object.fromEntries(labels.map((label) => [label, attemptBranch(id, label)])),
       });
       if (!task) return undefined;
-      for (const callback of body.callbacks) {
-        await tx.query('INSERT INTO task_callbacks (id, task_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)', [
-          randomUUID(),
-          id,
-          callback.url,
-          callback.events,
-          callback.secret ?? null,
-        ]);
-      }
+      // Stored before the first event, so the callbacks see every event from task.queued on.
+      for (const callback of body.callbacks) await this.endpoints.insertCallback(tx, id, callback);
       const [queued] = await this.events.appendInTransaction(tx, id, [
         { type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } },
       ]);

@@ -36,6 +36,7 @@ export async function startEventApp(db: Db, options: { allowedHosts?: string[]; 
     events,
     queue: new TaskQueue(db, silentLogger),
     repositories: new RepositoryValidator([]),
+    endpoints,
   });
   const app = createApp({
     db,

@@ -5,6 +5,7 @@ import { jsonResponse as json, security } from '../route-helpers.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { ListTasksQuery, SubmitTaskBody, Task, TaskIdParam, TaskList, TaskStats } from '../schemas/task-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
+import { refusalsAsHttp } from './webhook-routes.ts';
 
 
 const submitTask = createRoute({
@@ -70,7 +71,7 @@ const cancelTask = createRoute({
 export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, tasks: TaskService): void {
   app.openapi(submitTask, async (c) => {
     const body = c.req.valid('json');
-    const { task, runs, created } = await tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']);
+    const { task, runs, created } = await refusalsAsHttp(() => tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']));
     if (!created) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/api/v1/tasks/${task.id}`);
     return c.json(presentTask(task, runs), created ? 202 : 200);

@@ -99,7 +99,7 @@ const deleteSubscription = createRoute({
 });
 
 /** Turns the webhook module's typed refusals into API errors. */
-async function refusalsAsHttp<T>(work: () => Promise<T>): Promise<T> {
+export async function refusalsAsHttp<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

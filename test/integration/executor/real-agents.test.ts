@@ -1,0 +1,87 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
+import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
+import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
+import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+
+/**
+ * The real claude, codex and gemini binaries from npm, run by the service against the scripted
+ * model server: each task ends with that agent's own edit committed on its branch. No network, no key.
+ */
+const bin = join(import.meta.dirname, '../../../node_modules/.bin');
+
+describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) => {
+  let models: ModelServer;
+  let sandbox: CliSandbox;
+  let repo: TestRepo;
+  let dataDir: string;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    models = await startModelServer();
+    sandbox = await createCliSandbox(models.url);
+    repo = await createTestRepo();
+    dataDir = await makeTempDir('kage-real-');
+    service = await startServiceProcess({
+      ...sandbox.combinedEnv(),
+      KAGE_DATA_DIR: dataDir,
+      KAGE_WORKER_CONCURRENCY: '1',
+      KAGE_CLAUDE_BIN: join(bin, 'claude'),
+      KAGE_CODEX_BIN: join(bin, 'codex'),
+      KAGE_GEMINI_BIN: join(bin, 'gemini'),
+      ...(kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),
+    });
+  });
+  afterAll(async () => {
+    await service?.kill('SIGTERM');
+    await models?.close();
+    await sandbox?.cleanup();
+    await repo?.cleanup();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('claude, codex and gemini each commit their real edit on their branch; claude reports a cost', async () => {
+    const response = await service.request('/api/v1/tasks', {
+      method: 'POST',
+      json: {
+        description: 'Leave a note from each agent',
+        repository: { path: repo.path },
+        agents: [
+          { agent: 'claude', prompt: 'write note-claude.txt containing "hello from claude"', timeoutSeconds: 240 },
+          { agent: 'codex', prompt: 'write note-codex.txt containing "hello from codex"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
+          { agent: 'gemini', prompt: 'write note-gemini.txt containing "hello from gemini"', timeoutSeconds: 240 },
+        ],
+        verify: { command: ['git', 'status', '--porcelain'] },
+      },
+    });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    let task: Record<string, any>;
+    const deadline = Date.now() + 400_000;
+    for (;;) {
+      task = (await service.request(`/api/v1/tasks/${id}`).then((r) => r.json())) as Record<string, any>;
+      if (['completed', 'failed', 'cancelled'].includes(task.status)) break;
+      if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const runs = Object.fromEntries(task.agents.map((run: { agent: string }) => [run.agent, run]));
+    expect(task.status, JSON.stringify(task.agents, null, 1)).toBe('completed');
+    for (const agent of ['claude', 'codex', 'gemini']) {
+      const run = runs[agent];
+      expect(run.status, `${agent}: ${run.error}`).toBe('succeeded');
+      expect(run.filesChanged).toEqual([`note-${agent}.txt`]);
+      expect(await repo.git('show', `${run.branch}:note-${agent}.txt`)).toBe(`hello from ${agent}`);
+      expect(run.sessionId).toBeTruthy();
+      expect(run.inputTokens).toBeGreaterThan(0);
+    }
+    expect(runs.claude.costUsd).toBeGreaterThan(0);
+    expect(task.totalCostUsd).toBeGreaterThan(0);
+    const events = (await service.request(`/api/v1/tasks/${id}/events?limit=1000`).then((r) => r.json())) as { items: Array<{ type: string; agentLabel: string }> };
+    for (const label of ['claude-1', 'codex-1', 'gemini-1']) {
+      expect(events.items.some((event) => event.type === 'agent.progress' && event.agentLabel === label), label).toBe(true);
+    }
+  });
+});
