@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IDataObject } from 'n8n-workflow';
+import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
+import { KageBunshinTrigger } from '../../../nodes/KageBunshinTrigger/KageBunshinTrigger.node.ts';
+import { driverKinds } from '../../support/databases.ts';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { createHookContext, serveNodeWebhook, type ServedWebhook } from '../../support/n8n-context.ts';
+import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+
+const webhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwRmPqT7x1kE0=';
+
+describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s', (kind) => {
+  let service: TestService;
+  let repo: TestRepo;
+  const credentialType = new KageBunshinApi();
+
+  const listSubscriptions = async () =>
+    ((await (await service.request('/api/v1/subscriptions')).json()) as { items: Array<{ id: string; url: string; events: string[] }> }).items;
+  const submitTask = async () => {
+    const response = await service.request('/api/v1/tasks', {
+      method: 'POST',
+      json: { description: 'Say hello', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['node', '-e', "require('fs').writeFileSync('hello.txt','hi')"] }] },
+    });
+    return (await response.json()) as { id: string };
+  };
+
+  beforeAll(async () => {
+    repo = await createTestRepo();
+    service = await startTestService({ kind, workers: 1, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await repo?.cleanup();
+  });
+
+  it.each([
+    ['its own webhook secret', webhookSecret],
+    ['a secret the service generates', undefined],
+  ])('subscribes on activation, starts the workflow per chosen event, and unsubscribes (%s)', async (_name, secret) => {
+    const node = new KageBunshinTrigger();
+    const staticData: IDataObject = {};
+    const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: secret };
+    const parameters = { events: ['task.completed'] };
+    const endpoint: ServedWebhook = await serveNodeWebhook({ node, credentialType, credentials, parameters, staticData });
+    const hooks = (events = parameters.events) =>
+      createHookContext({ node, credentialType, credentials, parameters: { events }, staticData, webhookUrl: endpoint.url });
+    const lifecycle = node.webhookMethods!.default;
+    try {
+      expect(await lifecycle.checkExists.call(hooks())).toBe(false);
+      expect(await lifecycle.create.call(hooks())).toBe(true);
+      expect(staticData.subscriptionId).toEqual(expect.any(String));
+      expect(staticData.secret).toEqual(secret ?? expect.stringMatching(/^whsec_/));
+      expect(await lifecycle.checkExists.call(hooks())).toBe(true);
+      expect(await listSubscriptions()).toContainEqual(expect.objectContaining({ id: staticData.subscriptionId, url: endpoint.url, events: ['task.completed'] }));
+
+      const task = await submitTask();
+      const [[started]] = await endpoint.nextWorkflowData();
+      expect(started.json).toMatchObject({ type: 'task.completed', taskId: task.id, webhookId: expect.any(String) });
+      expect(endpoint.calls.every((call) => call.response.statusCode !== 401)).toBe(true);
+
+      // Another event selection: the stale subscription goes, create() makes the new one.
+      const stale = staticData.subscriptionId;
+      expect(await lifecycle.checkExists.call(hooks(['task.failed']))).toBe(false);
+      expect((await listSubscriptions()).map((subscription) => subscription.id)).not.toContain(stale);
+
+      expect(await lifecycle.create.call(hooks())).toBe(true);
+      const current = staticData.subscriptionId;
+      expect(await lifecycle.delete.call(hooks())).toBe(true);
+      expect(staticData.subscriptionId).toBeUndefined();
+      expect((await listSubscriptions()).map((subscription) => subscription.id)).not.toContain(current);
+      expect(await lifecycle.delete.call(hooks())).toBe(true);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('refuses unsigned or wrongly signed calls and starts nothing', async () => {
+    const node = new KageBunshinTrigger();
+    const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret };
+    const endpoint = await serveNodeWebhook({ node, credentialType, credentials, parameters: { events: ['task.completed'] }, staticData: { secret: webhookSecret } });
+    try {
+      const body = JSON.stringify({ type: 'task.completed', timestamp: new Date().toISOString(), data: { taskId: 'x', seq: 1, agentLabel: null } });
+      const unsigned = await fetch(endpoint.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(unsigned.status).toBe(401);
+      const wrong = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': 'm', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,Zm9yZ2Vk' },
+        body,
+      });
+      expect(wrong.status).toBe(401);
+      expect(endpoint.calls.some((call) => call.result?.workflowData)).toBe(false);
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
