@@ -1,0 +1,47 @@
+/**
+ * One shipped workflow with the real `claude` binary (Claude Code from npm) as the agent, talking
+ * to the scripted model server instead of Anthropic: no network, no key. The merge-or-review
+ * workflow with no conflict takes its "merged" branch: the file claude wrote lands on main.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliSandbox, type CliSandbox } from '../fixtures/model-server/cli-sandbox.ts';
+import { startModelServer, type ModelServer } from '../fixtures/model-server/model-server.ts';
+import type { WorkflowAnswer } from '../support/workflow-answers.ts';
+import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack.ts';
+
+const claudeBin = join(fileURLToPath(new URL('../../node_modules/.bin', import.meta.url)), 'claude');
+
+describe('a shipped workflow with the real claude CLI', () => {
+  let models: ModelServer;
+  let sandbox: CliSandbox;
+  let stack: WorkflowStack;
+
+  beforeAll(async () => {
+    models = await startModelServer();
+    sandbox = await createCliSandbox(models.url);
+    stack = await startWorkflowStack({ serviceEnv: { ...sandbox.env('claude'), KAGE_CLAUDE_BIN: claudeBin } });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await sandbox?.cleanup();
+    await models?.close();
+  });
+
+  it('runs claude on the task and merges what it wrote', async () => {
+    const { repo, n8n } = stack;
+    const { status, body } = await stack.post<WorkflowAnswer>('kage-merge-or-review', {
+      description: 'write kage-claude.txt containing "hello from claude"',
+      repositoryPath: repo.path,
+      agent: 'claude',
+      targetBranch: 'main',
+    });
+    expect(status, `${JSON.stringify(body)}\n${n8n.logTail()}`).toBe(200);
+    expect(body.outcome).toBe('merged');
+    expect(await repo.head('main')).toBe(body.commit);
+    expect(await repo.git('show', 'main:kage-claude.txt')).toBe('hello from claude');
+    expect(models.requests.some((r) => r.path.endsWith('/v1/messages'))).toBe(true);
+  });
+});
