@@ -174,5 +174,7 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
     await expect(node.execute!.call(withoutSecret.context)).rejects.toThrow('no webhook secret');
     await expect(awaitNode({ waitFor: 'agentFinished', agentLabel: 'nobody-9' }, [{ json: task }]).run()).rejects.toThrow(/no agent labelled "nobody-9"/);
     await expect(awaitNode({}, [{ json: task }, { json: task }]).run()).rejects.toThrow('one task per execution');
+    // Let the task end before the repository is removed.
+    expect(await untilFinished(task.id)).toBe('completed');
   });
 });
