@@ -84,6 +84,8 @@ export class N8nServer {
       N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
       N8N_TEMPLATES_ENABLED: 'false',
       N8N_PERSONALIZATION_ENABLED: 'false',
+      // Its periodic fetch of MCP servers from api.n8n.io only fails offline and fills the log.
+      N8N_DISABLED_MODULES: 'mcp-registry',
       N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
       N8N_INSTANCE_OWNER_EMAIL: owner.email,
       N8N_INSTANCE_OWNER_PASSWORD_HASH: bcryptHash(home, owner.password),
