@@ -15,7 +15,6 @@ import { makeTempDir } from './git-repo.ts';
 export const TEST_API_KEY = 'test-key-0123456789';
 
 /** A Response whose JSON tests may read without casting at every step. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 
 export interface TestService {

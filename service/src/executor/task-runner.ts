@@ -59,6 +59,7 @@ export class TaskRunner {
       );
     } finally {
       stop.removeEventListener('abort', forward);
+      await this.deps.worktrees.removeTaskFolder(taskId);
     }
     if (stop.aborted && stop.reason === 'shutdown') {
       logger.info({ taskId }, 'service stopping: task left for the next worker');

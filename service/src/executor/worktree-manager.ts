@@ -91,6 +91,11 @@ export class WorktreeManager {
     await this.lock.withRepoLock(repoPath, () => this.removeLeftover(repoPath, resolve(worktreePath)));
   }
 
+  /** Removes the task's folder under the worktrees root once its attempts' worktrees are gone (kept ones keep it). */
+  async removeTaskFolder(taskId: string): Promise<void> {
+    await rmdir(join(this.worktreesRoot, taskShortId(taskId))).catch(() => {});
+  }
+
   /** Deletes a local branch; a branch that is already gone is not an error. */
   async removeBranch(repoPath: string, branch: string): Promise<void> {
     await this.lock.withRepoLock(repoPath, async () => {

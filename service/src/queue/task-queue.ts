@@ -66,7 +66,10 @@ export class TaskQueue {
     if (concurrency === 0) return;
     await this.boss.work<TaskJob>(
       TASK_QUEUE,
-      { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
+      // NOTIFY wakes an idle worker when a task is submitted, but a worker that just finished
+      // only looks again at its next poll: keep that short, or a backlog drains at one task per
+      // worker every 30 s (pg-boss's default with notify on).
+      { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 1 },
       async ([job]) => {
         if (job) await handler(job.data.taskId, job.signal);
       },

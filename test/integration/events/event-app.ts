@@ -128,5 +128,4 @@ function parseBlock(block: string): SseMessage {
 }
 
 /** A JSON answer as loosely typed data: the tests check its shape with expect(). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const readJson = (response: Response): Promise<any> => response.json();

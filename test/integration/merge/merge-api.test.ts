@@ -9,7 +9,6 @@ import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
 /** Response bodies as tests read them, without a cast at every step. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 /** A `command` agent that writes files with node (argv, no shell). */
