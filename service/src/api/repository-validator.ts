@@ -7,6 +7,8 @@ import { HttpError } from './http-error.ts';
 export interface ResolvedRepository {
   /** The repository's top level, symlinks resolved. */
   path: string;
+  /** The ref as given, except `HEAD` becomes the branch checked out now: the merge target later. */
+  baseRef: string;
   baseCommit: string;
 }
 
@@ -45,7 +47,9 @@ export class RepositoryValidator {
     const topLevel = await git(real, ['rev-parse', '--show-toplevel']).catch(() => undefined);
     if (!topLevel) throw invalid(`repository.path ${requestedPath} is not a git repository`);
     try {
-      return { path: realpathSync(topLevel), baseCommit: await resolveCommit(topLevel, baseRef) };
+      const baseCommit = await resolveCommit(topLevel, baseRef);
+      const branch = baseRef === 'HEAD' ? await git(topLevel, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '') : '';
+      return { path: realpathSync(topLevel), baseRef: branch || baseRef, baseCommit };
     } catch (error) {
       if (!(error instanceof RefNotFoundError)) throw error;
       throw new HttpError(400, 'invalid_base_ref', `repository.baseRef "${baseRef}" is not a commit in ${topLevel}`, {

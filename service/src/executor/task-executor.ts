@@ -11,7 +11,7 @@ import type { TaskRunner } from './task-runner.ts';
  * service shuts down.
  */
 export class TaskExecutor {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly db: Db;
   private readonly queue: TaskQueue;
   private readonly runner: TaskRunner;
@@ -26,27 +26,28 @@ export class TaskExecutor {
   }
 
   async start(concurrency: number): Promise<void> {
-    this.unlisten = await this.db.listen(CANCEL_CHANNEL, (taskId) => this.running.get(taskId)?.abort('cancelled' satisfies StopReason));
+    this.unlisten = await this.db.listen(CANCEL_CHANNEL, (taskId) =>
+      this.running.get(taskId)?.controller.abort('cancelled' satisfies StopReason),
+    );
     await this.queue.work(concurrency, (taskId, jobSignal) => this.runOne(taskId, jobSignal));
   }
 
-  /** Worktree paths of the tasks running here: what start-up pruning must leave alone. */
-  runningTaskIds(): string[] {
-    return [...this.running.keys()];
-  }
-
+  /** Stops every running task's agents and waits until their runs have let go of git and the database. */
   async stop(): Promise<void> {
-    for (const controller of this.running.values()) controller.abort('shutdown' satisfies StopReason);
+    const runs = [...this.running.values()];
+    for (const run of runs) run.controller.abort('shutdown' satisfies StopReason);
+    await Promise.allSettled(runs.map((run) => run.done));
     await this.unlisten?.();
   }
 
   private async runOne(taskId: string, jobSignal: AbortSignal): Promise<void> {
     const controller = new AbortController();
-    this.running.set(taskId, controller);
+    const done = this.runner.run(taskId, controller.signal);
+    this.running.set(taskId, { controller, done });
     const onJobAbort = () => controller.abort('shutdown' satisfies StopReason);
     jobSignal.addEventListener('abort', onJobAbort, { once: true });
     try {
-      await this.runner.run(taskId, controller.signal);
+      await done;
       // Failing the job (rather than completing it) has the queue hand the task out again.
       if (controller.signal.reason === 'shutdown') throw new Error(`task ${taskId} interrupted by shutdown`);
     } catch (error) {

@@ -76,7 +76,7 @@ export class TaskService {
         id,
         description: body.description,
         repositoryPath: repository.path,
-        baseRef: body.repository.baseRef,
+        baseRef: repository.baseRef,
         baseCommit: repository.baseCommit,
         config,
         idempotencyKey: idempotencyKey ?? null,

@@ -57,7 +57,8 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect(response.status).toBe(202);
       const task = await response.json();
       expect(task.status).toBe('pending');
-      expect(task.repository).toEqual({ path: repo.path, baseRef: 'HEAD', baseCommit: await repo.head() });
+      // HEAD is recorded as the branch checked out at submission: the default merge target.
+      expect(task.repository).toEqual({ path: repo.path, baseRef: 'main', baseCommit: await repo.head() });
       expect(task.agents.map((agent: { label: string }) => agent.label)).toEqual(['command-1', 'command-2']);
       expect(task.agents[0].branch).toBe(`kage/${task.id.replaceAll('-', '').slice(0, 8)}/command-1`);
       expect(response.headers.get('location')).toBe(`/api/v1/tasks/${task.id}`);
