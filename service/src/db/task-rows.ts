@@ -1,0 +1,189 @@
+/**
+ * Row shapes of `tasks` and `agent_runs` and their mapping to the plain records the rest of the
+ * service uses.
+ */
+import type { AgentName } from '../agents/agent-adapter.ts';
+
+export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type AgentRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+/** What a task asked for, stored as `tasks.config`. */
+export interface TaskConfig {
+  agents: Array<{
+    label: string;
+    agent: AgentName;
+    model?: string | undefined;
+    prompt: string;
+    timeoutSeconds: number;
+    args: string[];
+    command?: string[] | undefined;
+  }>;
+  verify?: { command: string[]; timeoutSeconds: number } | undefined;
+  budgetUsd?: number | undefined;
+  /** sha256 of the submitted body, to tell a retried submission from a different one under the same Idempotency-Key. */
+  requestHash: string;
+}
+
+export interface TaskRecord {
+  id: string;
+  description: string;
+  status: TaskStatus;
+  repositoryPath: string;
+  baseRef: string;
+  baseCommit: string;
+  config: TaskConfig;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  idempotencyKey: string | null;
+  apiKeyId: string;
+  cancelRequested: boolean;
+  winnerLabel: string | null;
+  totalCostUsd: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface AgentRunRecord {
+  taskId: string;
+  label: string;
+  position: number;
+  agent: AgentName;
+  model: string | null;
+  branch: string;
+  worktreePath: string | null;
+  status: AgentRunStatus;
+  exitCode: number | null;
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  sessionId: string | null;
+  finalMessage: string | null;
+  filesChanged: string[];
+  insertions: number | null;
+  deletions: number | null;
+  headCommit: string | null;
+  stderrTail: string | null;
+  verify: Record<string, unknown> | null;
+  score: Record<string, unknown> | null;
+  error: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export const taskColumns = `id, description, status, repository_path, base_ref, base_commit, config, result, error,
+  idempotency_key, api_key_id, cancel_requested, winner_label, total_cost_usd, created_at, updated_at, started_at, completed_at`;
+
+export const agentRunColumn = {
+  position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', status: 'status',
+  exitCode: 'exit_code', costUsd: 'cost_usd', inputTokens: 'input_tokens', outputTokens: 'output_tokens',
+  sessionId: 'session_id', finalMessage: 'final_message', filesChanged: 'files_changed', insertions: 'insertions',
+  deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', verify: 'verify', score: 'score',
+  error: 'error', startedAt: 'started_at', completedAt: 'completed_at',
+} as const satisfies Record<keyof Omit<AgentRunRecord, 'taskId' | 'label'>, string>;
+
+export function toSqlValue(value: unknown): never {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) return JSON.stringify(value) as never;
+  return value as never;
+}
+
+export interface TaskRow {
+  id: string;
+  description: string;
+  status: TaskStatus;
+  repository_path: string;
+  base_ref: string;
+  base_commit: string;
+  config: TaskConfig;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  idempotency_key: string | null;
+  api_key_id: string;
+  cancel_requested: boolean;
+  winner_label: string | null;
+  total_cost_usd: number;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export type AgentRunRow = {
+  task_id: string;
+  label: string;
+  position: number;
+  agent: AgentName;
+  model: string | null;
+  branch: string;
+  worktree_path: string | null;
+  status: AgentRunStatus;
+  exit_code: number | null;
+  cost_usd: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  session_id: string | null;
+  final_message: string | null;
+  files_changed: string[];
+  insertions: number | null;
+  deletions: number | null;
+  head_commit: string | null;
+  stderr_tail: string | null;
+  verify: Record<string, unknown> | null;
+  score: Record<string, unknown> | null;
+  error: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+};
+
+export function toTask(row: TaskRow): TaskRecord {
+  return {
+    id: row.id,
+    description: row.description,
+    status: row.status,
+    repositoryPath: row.repository_path,
+    baseRef: row.base_ref,
+    baseCommit: row.base_commit,
+    config: row.config,
+    result: row.result,
+    error: row.error,
+    idempotencyKey: row.idempotency_key,
+    apiKeyId: row.api_key_id,
+    cancelRequested: row.cancel_requested,
+    winnerLabel: row.winner_label,
+    totalCostUsd: Number(row.total_cost_usd),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    startedAt: row.started_at && new Date(row.started_at),
+    completedAt: row.completed_at && new Date(row.completed_at),
+  };
+}
+
+export function toAgentRun(row: AgentRunRow): AgentRunRecord {
+  return {
+    taskId: row.task_id,
+    label: row.label,
+    position: row.position,
+    agent: row.agent,
+    model: row.model,
+    branch: row.branch,
+    worktreePath: row.worktree_path,
+    status: row.status,
+    exitCode: row.exit_code,
+    costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+    inputTokens: row.input_tokens === null ? null : Number(row.input_tokens),
+    outputTokens: row.output_tokens === null ? null : Number(row.output_tokens),
+    sessionId: row.session_id,
+    finalMessage: row.final_message,
+    filesChanged: row.files_changed,
+    insertions: row.insertions,
+    deletions: row.deletions,
+    headCommit: row.head_commit,
+    stderrTail: row.stderr_tail,
+    verify: row.verify,
+    score: row.score,
+    error: row.error,
+    startedAt: row.started_at && new Date(row.started_at),
+    completedAt: row.completed_at && new Date(row.completed_at),
+  };
+}
