@@ -169,7 +169,7 @@ export class AttemptRunner {
 
   private async stopped(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, reason: StopReason): Promise<AttemptResult> {
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
-    const error = stopMessage({ aborted: true, reason } as AbortSignal) ?? 'stopped';
+    const error = describeStop(reason);
     const completed = new Date();
     await this.deps.tasks.updateAgentRun(taskId, spec.label, { status, error, completedAt: completed });
     await this.deps.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status, error } });
@@ -186,9 +186,12 @@ function attemptStatus(result: ProcessResult, signal: AbortSignal): AgentRunStat
 }
 
 function stopMessage(signal: AbortSignal): string | undefined {
-  if (!signal.aborted) return undefined;
-  if (signal.reason === 'cancelled') return 'cancelled by request';
-  if (signal.reason === 'budget') return 'stopped: the task budget is spent';
+  return signal.aborted ? describeStop(signal.reason as StopReason) : undefined;
+}
+
+function describeStop(reason: StopReason): string {
+  if (reason === 'cancelled') return 'cancelled by request';
+  if (reason === 'budget') return 'stopped: the task budget is spent';
   return 'stopped: the service shut down';
 }
 
