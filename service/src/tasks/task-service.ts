@@ -4,11 +4,11 @@ import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../
 import type { EventStore } from '../events/event-store.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
-import { conflict, notFound } from '../api/http-error.ts';
 import type { RepositoryValidator } from '../api/repository-validator.ts';
 import type { SubmitTaskBody } from '../api/schemas/task-schemas.ts';
 import { attemptBranch } from '../executor/worktree-manager.ts';
 import { assignLabels } from './attempt-labels.ts';
+import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
 
 /** NOTIFY channel carrying a task id whose cancellation was requested. */
 export const CANCEL_CHANNEL = 'kage_cancel';
@@ -103,7 +103,7 @@ export class TaskService {
 
   async get(id: string): Promise<TaskWithRuns> {
     const task = await this.tasks.get(id);
-    if (!task) throw notFound('Task', id);
+    if (!task) throw new TaskNotFoundError(id);
     const runs = (await this.tasks.agentRuns([id])).get(id) ?? [];
     return { task, runs };
   }
@@ -129,9 +129,9 @@ export class TaskService {
    */
   async cancel(id: string): Promise<TaskWithRuns> {
     const current = await this.tasks.get(id);
-    if (!current) throw notFound('Task', id);
+    if (!current) throw new TaskNotFoundError(id);
     if (['completed', 'failed', 'cancelled'].includes(current.status)) {
-      throw conflict('task_ended', `Task ${id} already ended with status ${current.status}; nothing to cancel`);
+      throw new TaskEndedError(id, current.status);
     }
     const cancelledNow = await this.db.transaction(async (tx) => {
       const before = await this.tasks.get(id, tx);
@@ -148,11 +148,7 @@ export class TaskService {
 
   private async replay(existing: TaskRecord, requestHash: string): Promise<TaskWithRuns> {
     if (existing.config.requestHash !== requestHash) {
-      throw conflict(
-        'idempotency_key_reused',
-        `Idempotency-Key was already used for task ${existing.id} with a different request body; use a new key`,
-        { taskId: existing.id },
-      );
+      throw new IdempotencyKeyReusedError(existing.id);
     }
     return this.get(existing.id);
   }

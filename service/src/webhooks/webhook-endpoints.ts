@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/db.ts';
+import { TaskNotFoundError } from '../tasks/task-errors.ts';
 import type { EventType } from '../events/event-types.ts';
 import { backfillCallback } from './fan-out.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
@@ -29,16 +30,6 @@ export interface SubscriptionRecord {
   description: string | null;
   status: 'active' | 'disabled';
   createdAt: string;
-}
-
-export class TaskNotFoundError extends Error {
-  readonly taskId: string;
-
-  constructor(taskId: string) {
-    super(`Task ${taskId} does not exist`);
-    this.name = 'TaskNotFoundError';
-    this.taskId = taskId;
-  }
 }
 
 interface CallbackRow {

@@ -5,7 +5,7 @@ import { jsonResponse as json, security } from '../route-helpers.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { ListTasksQuery, SubmitTaskBody, Task, TaskIdParam, TaskList, TaskStats } from '../schemas/task-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
-import { refusalsAsHttp } from './webhook-routes.ts';
+import { refusalsAsHttp } from '../refusals-as-http.ts';
 
 
 const submitTask = createRoute({
@@ -89,12 +89,12 @@ export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, tasks: TaskService)
   });
 
   app.openapi(getTask, async (c) => {
-    const { task, runs } = await tasks.get(c.req.valid('param').id);
+    const { task, runs } = await refusalsAsHttp(() => tasks.get(c.req.valid('param').id));
     return c.json(presentTask(task, runs), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
-    const { task, runs } = await tasks.cancel(c.req.valid('param').id);
+    const { task, runs } = await refusalsAsHttp(() => tasks.cancel(c.req.valid('param').id));
     return c.json(presentTask(task, runs), 202);
   });
 }

@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/db.ts';
 import { listTaskDeliveries } from '../../webhooks/delivery-history.ts';
-import { TaskNotFoundError, type WebhookEndpoints } from '../../webhooks/webhook-endpoints.ts';
-import { InvalidWebhookSecretError } from '../../webhooks/webhook-secret.ts';
-import { WebhookUrlError } from '../../webhooks/webhook-url.ts';
+import type { WebhookEndpoints } from '../../webhooks/webhook-endpoints.ts';
 import type { AppEnv } from '../app-env.ts';
-import { badRequest, notFound } from '../http-error.ts';
+import { notFound } from '../http-error.ts';
+import { refusalsAsHttp } from '../refusals-as-http.ts';
 import { jsonResponse as json, security } from '../route-helpers.ts';
 import { bodyErrors, commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
@@ -98,17 +97,6 @@ const deleteSubscription = createRoute({
   responses: { 204: { description: 'Deleted' }, ...commonErrors, ...notFoundError },
 });
 
-/** Turns the webhook module's typed refusals into API errors. */
-export async function refusalsAsHttp<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof WebhookUrlError) throw badRequest('webhook_url_not_allowed', error.message, { url: error.url });
-    if (error instanceof InvalidWebhookSecretError) throw badRequest('invalid_webhook_secret', error.message);
-    if (error instanceof TaskNotFoundError) throw notFound('Task', error.taskId);
-    throw error;
-  }
-}
 
 /** Callbacks, deliveries and subscriptions. */
 export function webhookRoutes(deps: WebhookRouteDeps) {
