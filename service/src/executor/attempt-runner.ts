@@ -7,6 +7,7 @@ import type { EventStore } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
 import type { BudgetTracker } from './budget-tracker.ts';
 import type { ChangeRecorder } from './change-recorder.ts';
+import { ProgressBatcher } from './progress-batcher.ts';
 import { runVerify, type VerifyResult } from './verify-runner.ts';
 import type { WorktreeManager } from './worktree-manager.ts';
 
@@ -138,12 +139,15 @@ export class AttemptRunner {
     }
   }
 
-  private runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, budget: BudgetTracker, signal: AbortSignal) {
+  private async runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, budget: BudgetTracker, signal: AbortSignal) {
     const invocation = adapter.invocation(
       { prompt: spec.prompt, worktree, model: spec.model, extraArgs: spec.args, budgetUsd: budget.remainingUsd(), command: spec.command },
       binary,
     );
-    return runAgentProcess({
+    // Lines are stored in batches while the agent keeps printing: one transaction per line
+    // capped a task at about a thousand events per second.
+    const progressEvents = new ProgressBatcher(this.deps.events, task.id);
+    const running = runAgentProcess({
       invocation,
       cwd: worktree,
       parser: adapter.createParser({ model: spec.model }),
@@ -151,13 +155,20 @@ export class AttemptRunner {
       signal,
       onProgress: async (progress) => {
         if (progress.costUsd !== undefined) budget.record(spec.label, progress.costUsd);
-        await this.deps.events.append(task.id, {
+        await progressEvents.add({
           type: 'agent.progress',
           agentLabel: spec.label,
           data: { kind: progress.kind, message: progress.message, ...(progress.costUsd !== undefined ? { costUsd: progress.costUsd } : {}) },
         });
       },
     });
+    // Lines still queued are stored before the attempt's end event either way.
+    const result = await running.catch(async (error: unknown) => {
+      await progressEvents.flush().catch(() => undefined);
+      throw error;
+    });
+    await progressEvents.flush();
+    return result;
   }
 
   private async fail(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, error: string): Promise<AttemptResult> {
