@@ -3,7 +3,7 @@
  * `kage/<task-short-id>/<label>`, created from the task's base commit. Every operation that
  * changes the repository's worktree list or branches runs under the repository's lock.
  */
-import { mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { access, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { git, runGit } from '../git/git-command.ts';
 import { isGitRepository, listWorktrees, resolveCommit } from '../git/repository.ts';
@@ -80,8 +80,12 @@ export class WorktreeManager {
     await mkdir(taskDir, { recursive: true });
     const path = join(await realpath(taskDir), input.label);
     await this.lock.withRepoLock(input.repoPath, async () => {
-      await this.removeLeftover(input.repoPath, path);
-      await git(input.repoPath, ['worktree', 'add', '--no-track', '-B', branch, path, baseCommit]);
+      // A vanished directory may still be registered, and git refuses to add a worktree there.
+      if (await exists(path)) await this.removeLeftover(input.repoPath, path);
+      else await git(input.repoPath, ['worktree', 'prune']);
+      // Writing the files is kernel-bound on large repositories; checkout workers (one per core)
+      // roughly halve the time of a 10,000-file checkout on a 2-core machine (bench/fan-out).
+      await git(input.repoPath, ['-c', 'checkout.workers=0', 'worktree', 'add', '--no-track', '-B', branch, path, baseCommit]);
     });
     return { repoPath: input.repoPath, path, branch, baseCommit };
   }
@@ -154,6 +158,13 @@ export class WorktreeManager {
 
 function isInside(root: string, path: string): boolean {
   return path.startsWith(`${root}/`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function subdirectories(dir: string): Promise<string[]> {
