@@ -2,31 +2,19 @@
  * Test databases: every database test runs against both drivers. PostgreSQL tests get a fresh
  * database on the server the global setup provides; PGlite tests get a fresh in-memory instance.
  */
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
 import type { Db } from '../../service/src/db/db.ts';
 import { runMigrations } from '../../service/src/db/migrations.ts';
 import { PgliteDriver } from '../../service/src/db/pglite-driver.ts';
 import { PostgresDriver } from '../../service/src/db/postgres-driver.ts';
+import { createDatabase } from './postgres-cluster.ts';
 
 export type DriverKind = 'postgres' | 'pglite';
 export const driverKinds: DriverKind[] = ['postgres', 'pglite'];
 
 /** Creates an empty PostgreSQL database and returns its URL. */
 export async function createPostgresDatabase(): Promise<string> {
-  const adminUrl = inject('postgresAdminUrl');
-  const name = `kage_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return createDatabase(inject('postgresAdminUrl'), 'kage_test');
 }
 
 /** An empty, migrated database of the given kind. */
