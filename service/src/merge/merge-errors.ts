@@ -97,3 +97,20 @@ export class BranchCheckedOutError extends Error {
     this.checkoutPath = checkoutPath;
   }
 }
+
+/** The target and the attempt share no commit (e.g. an orphan target branch): git will not merge them. */
+export class UnrelatedHistoriesError extends Error {
+  readonly code = 'unrelated_histories';
+  readonly targetCommit: string;
+  readonly sourceCommit: string;
+
+  constructor(targetCommit: string, sourceCommit: string) {
+    super(
+      `the target (${targetCommit}) and the attempt (${sourceCommit}) share no history, so git will not merge them; ` +
+        "merge into a branch that descends from the task's base commit",
+    );
+    this.name = 'UnrelatedHistoriesError';
+    this.targetCommit = targetCommit;
+    this.sourceCommit = sourceCommit;
+  }
+}

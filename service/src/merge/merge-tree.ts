@@ -3,8 +3,8 @@
  * touching no index and no working tree. Conflicted files are written with conflict markers,
  * which is what the manual strategy commits for a person to resolve.
  */
-import { runGit } from '../git/git-command.ts';
-import type { ConflictEntry } from './merge-errors.ts';
+import { GitCommandError, runGit } from '../git/git-command.ts';
+import { type ConflictEntry, UnrelatedHistoriesError } from './merge-errors.ts';
 
 export interface MergeTreeResult {
   clean: boolean;
@@ -17,6 +17,9 @@ export async function mergeTree(repoPath: string, ours: string, theirs: string):
   const result = await runGit(repoPath, ['merge-tree', '--write-tree', '--name-only', '--messages', '-z', ours, theirs], {
     okExitCodes: [1],
     raw: true,
+  }).catch((error: unknown) => {
+    if (error instanceof GitCommandError && error.stderr.includes('unrelated histories')) throw new UnrelatedHistoriesError(ours, theirs);
+    throw error;
   });
   return parseMergeTree(result.stdout, result.exitCode === 0);
 }

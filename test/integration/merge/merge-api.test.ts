@@ -123,6 +123,20 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
     expect(history.body.items.map((m: { status: string }) => m.status)).toEqual(['conflicts', 'manual', 'merged', 'merged']);
   });
 
+  it('answers 409 naming the problem when the target shares no history with the attempt', async () => {
+    const orphan = await repo.git('commit-tree', 'main^{tree}', '-m', 'a root commit of its own');
+    await repo.git('branch', 'orphan-target', orphan);
+
+    const check = await call(`/tasks/${taskId}/conflicts?agent=command-2&target=orphan-target`);
+    expect(check.status).toBe(409);
+    expect(check.body.error).toMatchObject({ code: 'unrelated_histories', details: { targetCommit: orphan } });
+    expect(check.body.error.message).toContain('share no history');
+    const merge = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-2', strategy: 'theirs', targetBranch: 'orphan-target' } });
+    expect(merge.status).toBe(409);
+    expect(merge.body.error.code).toBe('unrelated_histories');
+    expect(await repo.git('rev-parse', 'orphan-target')).toBe(orphan);
+  });
+
   it('answers 404 for unknown tasks and attempts, 400 for a bad label', async () => {
     expect((await call('/tasks/00000000-0000-4000-8000-000000000000/diff')).status).toBe(404);
     const unknown = await call(`/tasks/${taskId}/diff?agent=nobody`);

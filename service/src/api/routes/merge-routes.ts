@@ -6,6 +6,7 @@ import {
   DirtyCheckoutError,
   MergeConflictError,
   TargetMovedError,
+  UnrelatedHistoriesError,
 } from '../../merge/merge-errors.ts';
 import { mergeStrategies } from '../../merge/merge-executor.ts';
 import type { MergeRecord } from '../../merge/merge-repository.ts';
@@ -222,6 +223,9 @@ function toHttpError(error: unknown): unknown {
   }
   if (error instanceof BranchCheckedOutError) {
     return new HttpError(409, error.code, error.message, { branch: error.branch, checkoutPath: error.checkoutPath });
+  }
+  if (error instanceof UnrelatedHistoriesError) {
+    return new HttpError(409, error.code, error.message, { targetCommit: error.targetCommit, sourceCommit: error.sourceCommit });
   }
   if (error instanceof BranchNotFoundError) return new HttpError(404, error.code, error.message, { branch: error.branch });
   if (error instanceof RefNotFoundError) return new HttpError(404, 'ref_not_found', error.message, { ref: error.ref });
