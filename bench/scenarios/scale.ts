@@ -11,8 +11,8 @@ import { PostgresDriver } from '../../service/src/db/postgres-driver.ts';
 import { makeTempDir } from '../../test/support/git-repo.ts';
 import { createBigRepo } from '../support/big-repo.ts';
 import { stampAgentSpec, type BenchContext, type BenchRow, type ScenarioResult } from '../support/context.ts';
-import { submitTask, waitForTaskEnd } from '../support/service.ts';
-import { startServiceProcess } from '../support/service-process.ts';
+import { startServiceProcess } from '../../test/support/service-process.ts';
+import { BENCH_API_KEY, submitTask, waitForTaskEnd } from '../support/service.ts';
 import { now, ratio, round } from '../support/stats.ts';
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -28,7 +28,13 @@ export async function scale(context: BenchContext): Promise<ScenarioResult> {
   const db = new PostgresDriver(databaseUrl);
   await runMigrations(db);
   const dataDir = await makeTempDir('kage-bench-data-');
-  const service = await startServiceProcess({ DATABASE_URL: databaseUrl, KAGE_DATA_DIR: dataDir, KAGE_WORKER_CONCURRENCY: String(TASKS) });
+  const service = await startServiceProcess({
+    DATABASE_URL: databaseUrl,
+    KAGE_DATA_DIR: dataDir,
+    KAGE_WORKER_CONCURRENCY: String(TASKS),
+    API_KEYS: BENCH_API_KEY,
+    KAGE_RATE_LIMIT_PER_MINUTE: '100000000',
+  });
   const receiver = await startWebhookReceiver();
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const idleRss = (await service.memory()).rss;
@@ -125,7 +131,7 @@ export async function scale(context: BenchContext): Promise<ScenarioResult> {
     return { rows, details };
   } finally {
     await receiver.close();
-    await service.stop();
+    await service.kill('SIGTERM');
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
     await repo.cleanup();

@@ -12,6 +12,7 @@ import { PostgresDriver } from '../../service/src/db/postgres-driver.ts';
 import { createLogger } from '../../service/src/logger.ts';
 import { createServices, type Services } from '../../service/src/services.ts';
 import { makeTempDir } from '../../test/support/git-repo.ts';
+import { type KeyedRequest, keyedRequest } from '../../test/support/keyed-request.ts';
 import type { BenchPostgres } from './postgres.ts';
 
 export const BENCH_API_KEY = 'bench-key-0123456789';
@@ -21,8 +22,7 @@ export type DriverKind = 'postgres' | 'pglite';
 export interface BenchService {
   services: Services;
   url: string;
-  /** A fetch against the service with the API key set; `json` is sent as the body. */
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  request: KeyedRequest;
   stop(): Promise<void>;
 }
 
@@ -53,16 +53,7 @@ export async function startBenchService(options: { db: Db; workers: number }): P
   return {
     services,
     url,
-    request(path, init = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('x-api-key', BENCH_API_KEY);
-      let body = init.body;
-      if (init.json !== undefined) {
-        body = JSON.stringify(init.json);
-        headers.set('content-type', 'application/json');
-      }
-      return fetch(`${url}${path}`, { ...init, headers, body });
-    },
+    request: keyedRequest(url, BENCH_API_KEY),
     async stop() {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise((resolve) => server!.close(resolve));

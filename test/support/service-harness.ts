@@ -11,6 +11,7 @@ import { createLogger } from '../../service/src/logger.ts';
 import { createServices, type Services } from '../../service/src/services.ts';
 import { type DriverKind, openTestDb } from './databases.ts';
 import { makeTempDir } from './git-repo.ts';
+import { type KeyedInit, withApiKey } from './keyed-request.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789';
 
@@ -22,7 +23,7 @@ export interface TestService {
   dataDir: string;
   /** Base URL when started with `listen: true`. */
   url: string;
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<TestResponse>;
+  request(path: string, init?: KeyedInit): Promise<TestResponse>;
   stop(): Promise<void>;
 }
 
@@ -61,16 +62,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     services,
     dataDir,
     url,
-    request(path, init = {}) {
-      const headers = new Headers(init.headers);
-      if (!headers.has('x-api-key') && !headers.has('authorization')) headers.set('x-api-key', TEST_API_KEY);
-      let body = init.body;
-      if (init.json !== undefined) {
-        body = JSON.stringify(init.json);
-        headers.set('content-type', 'application/json');
-      }
-      return Promise.resolve(services.app.request(path, { ...init, headers, body }));
-    },
+    request: (path, init = {}) => Promise.resolve(services.app.request(path, withApiKey(TEST_API_KEY, init))),
     async stop() {
       if (server) {
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -1,9 +1,12 @@
 /**
- * The service as a real child process (`node service/src/main.ts`), for tests that kill it.
+ * The service as a real child process (`node service/src/main.ts`), for tests that kill it and
+ * benchmarks that read its memory apart from their own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
+import { type KeyedRequest, keyedRequest } from './keyed-request.ts';
 import { TEST_API_KEY } from './service-harness.ts';
 
 const mainPath = fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
@@ -11,14 +14,18 @@ const mainPath = fileURLToPath(new URL('../../service/src/main.ts', import.meta.
 export interface ServiceProcess {
   url: string;
   process: ChildProcess;
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** Sends the first of the process's API_KEYS. */
+  request: KeyedRequest;
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Current and peak resident memory of the process (VmRSS, VmHWM), in bytes. */
+  memory(): Promise<{ rss: number; peakRss: number }>;
 }
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
+  const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', ...env };
   const child = spawn(process.execPath, [mainPath], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', ...env },
+    env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -36,22 +43,18 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   return {
     url,
     process: child,
-    request(path, init = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('x-api-key', TEST_API_KEY);
-      let body = init.body;
-      if (init.json !== undefined) {
-        body = JSON.stringify(init.json);
-        headers.set('content-type', 'application/json');
-      }
-      return fetch(`${url}${path}`, { ...init, headers, body });
-    },
+    request: keyedRequest(url, fullEnv.API_KEYS.split(',')[0]!),
     kill(signal) {
       return new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill(signal);
       });
+    },
+    async memory() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const bytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 'NaN') * 1024;
+      return { rss: bytes('VmRSS'), peakRss: bytes('VmHWM') };
     },
   };
 }

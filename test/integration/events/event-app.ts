@@ -14,6 +14,7 @@ import { EventStore } from '../../../service/src/events/event-store.ts';
 import { TaskQueue } from '../../../service/src/queue/task-queue.ts';
 import { TaskService } from '../../../service/src/tasks/task-service.ts';
 import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
+import { type KeyedRequest, keyedRequest } from '../../support/keyed-request.ts';
 import { silentLogger } from '../webhooks/webhook-fixtures.ts';
 
 export const API_KEY = 'events-test-key-0123456789';
@@ -22,7 +23,7 @@ export interface EventApp {
   url: string;
   feed: EventFeed;
   events: EventStore;
-  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  request: KeyedRequest;
   close(): Promise<void>;
 }
 
@@ -55,16 +56,7 @@ export async function startEventApp(db: Db, options: { allowedHosts?: string[]; 
     url,
     feed,
     events,
-    request(path, init = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('x-api-key', API_KEY);
-      let body = init.body;
-      if (init.json !== undefined) {
-        body = JSON.stringify(init.json);
-        headers.set('content-type', 'application/json');
-      }
-      return fetch(`${url}${path}`, { ...init, headers, body });
-    },
+    request: keyedRequest(url, API_KEY),
     async close() {
       await feed.close();
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
