@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { asNodeError } from '../shared/errors';
+import { runPerItem } from '../shared/per-item';
 import { finishedTaskStatuses, type Task } from '../shared/task-types';
 import { kageBunshinRequest } from '../shared/transport';
 import { awaitProperties } from './await-description';
@@ -59,24 +59,13 @@ export class KageBunshinAwaitProgress implements INodeType {
 }
 
 async function getStatuses(context: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const items = context.getInputData();
-	const returnData: INodeExecutionData[] = [];
-	for (let i = 0; i < items.length; i++) {
-		try {
-			const taskId = context.getNodeParameter('taskId', i) as string;
-			const { body: task } = await kageBunshinRequest<Task>(context, {
-				method: 'GET',
-				path: `/tasks/${encodeURIComponent(taskId)}`,
-				itemIndex: i,
-			});
-			returnData.push({ json: { ...task, finished: finishedTaskStatuses.includes(task.status) }, pairedItem: { item: i } });
-		} catch (error) {
-			if (context.continueOnFail()) {
-				returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-				continue;
-			}
-			throw asNodeError(context.getNode(), error, i);
-		}
-	}
-	return returnData;
+	return await runPerItem(context, async (i) => {
+		const taskId = context.getNodeParameter('taskId', i) as string;
+		const { body: task } = await kageBunshinRequest<Task>(context, {
+			method: 'GET',
+			path: `/tasks/${encodeURIComponent(taskId)}`,
+			itemIndex: i,
+		});
+		return { ...task, finished: finishedTaskStatuses.includes(task.status) };
+	});
 }

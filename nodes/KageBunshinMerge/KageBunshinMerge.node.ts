@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { asNodeError } from '../shared/errors';
+import { runPerItem } from '../shared/per-item';
 import { mergeProperties } from './merge-description';
 import { runMergeOperation } from './merge-operations';
 
@@ -23,20 +23,6 @@ export class KageBunshinMerge implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const returnData: INodeExecutionData[] = [];
-		for (let i = 0; i < items.length; i++) {
-			try {
-				const operation = this.getNodeParameter('operation', i) as string;
-				returnData.push({ json: await runMergeOperation(this, operation, i), pairedItem: { item: i } });
-			} catch (error) {
-				if (this.continueOnFail()) {
-					returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-					continue;
-				}
-				throw asNodeError(this.getNode(), error, i);
-			}
-		}
-		return [returnData];
+		return [await runPerItem(this, (i) => runMergeOperation(this, this.getNodeParameter('operation', i) as string, i))];
 	}
 }

@@ -1,13 +1,7 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError } from '../shared/errors';
+import { runPerItem } from '../shared/per-item';
 import { agentOperations } from './descriptions/agent-description';
 import { taskFields, taskOperations } from './descriptions/task-description';
 import { listAgents } from './operations/agent-operations';
@@ -55,25 +49,14 @@ export class KageBunshinSubmitTask implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const returnData: INodeExecutionData[] = [];
-		for (let i = 0; i < items.length; i++) {
-			try {
+		return [
+			await runPerItem(this, async (i) => {
 				const resource = this.getNodeParameter('resource', i) as string;
 				const operation = this.getNodeParameter('operation', i) as string;
-				let results: IDataObject[];
-				if (resource === 'task') results = await runTaskOperation(this, operation, i);
-				else if (resource === 'agent') results = await listAgents(this, i);
-				else throw new NodeOperationError(this.getNode(), `Unknown resource "${resource}"`, { itemIndex: i });
-				returnData.push(...results.map((json) => ({ json, pairedItem: { item: i } })));
-			} catch (error) {
-				if (this.continueOnFail()) {
-					returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
-					continue;
-				}
-				throw asNodeError(this.getNode(), error, i);
-			}
-		}
-		return [returnData];
+				if (resource === 'task') return await runTaskOperation(this, operation, i);
+				if (resource === 'agent') return await listAgents(this, i);
+				throw new NodeOperationError(this.getNode(), `Unknown resource "${resource}"`, { itemIndex: i });
+			}),
+		];
 	}
 }
