@@ -14,6 +14,9 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
+/** Stores events inside the transaction of `EventStore.transaction`. */
+export type EventRecorder = (events: readonly NewEvent[]) => Promise<TaskEvent[]>;
+
 interface EventRow {
   task_id: string;
   seq: number;
@@ -42,24 +45,27 @@ export class EventStore {
   }
 
   /** Appends several events of one task in one transaction (consecutive seqs), then notifies. */
-  async appendMany(taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
-    if (events.length === 0) return [];
-    const stored = await this.db.transaction((tx) => insertEvents(tx, taskId, events));
-    const last = stored.at(-1)!;
-    await this.db.notify(EVENTS_CHANNEL, JSON.stringify({ taskId, seq: last.seq }));
-    return stored;
+  appendMany(taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
+    return this.transaction(taskId, (_tx, record) => record(events));
   }
 
   /**
-   * Inside a caller's transaction (a status change and its event commit together); the caller
-   * calls `notifyStored` with the last seq after commit.
+   * Runs `work` in one transaction: a state change and the events `record` stores for it commit
+   * together. Listeners are notified once it has committed, never before: woken earlier, they
+   * would not see the rows yet.
    */
-  appendInTransaction(tx: Queryable, taskId: string, events: readonly NewEvent[]): Promise<TaskEvent[]> {
-    return insertEvents(tx, taskId, events);
-  }
-
-  async notifyStored(taskId: string, seq: number): Promise<void> {
-    await this.db.notify(EVENTS_CHANNEL, JSON.stringify({ taskId, seq }));
+  async transaction<T>(taskId: string, work: (tx: Queryable, record: EventRecorder) => Promise<T>): Promise<T> {
+    let lastSeq: number | undefined;
+    const result = await this.db.transaction((tx) =>
+      work(tx, async (events) => {
+        if (events.length === 0) return [];
+        const stored = await insertEvents(tx, taskId, events);
+        lastSeq = stored.at(-1)!.seq;
+        return stored;
+      }),
+    );
+    if (lastSeq !== undefined) await this.db.notify(EVENTS_CHANNEL, JSON.stringify({ taskId, seq: lastSeq }));
+    return result;
   }
 
   async listAfter(taskId: string, afterSeq: number, limit: number): Promise<TaskEvent[]> {

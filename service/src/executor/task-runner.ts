@@ -35,17 +35,13 @@ export class TaskRunner {
     if (!task || !['pending', 'running'].includes(task.status)) return;
     const rerun = task.status === 'running';
     if (rerun) await this.resetAttempts(task);
-    const started = await this.deps.db.transaction(async (tx) => {
+    const started = await events.transaction(taskId, async (tx, record) => {
       const running = await tasks.markRunning(tx, taskId);
-      if (!running) return undefined;
-      const [event] = await events.appendInTransaction(tx, taskId, [
-        { type: 'task.started', data: { rerun, agents: task.config.agents.map((agent) => agent.label) } },
-      ]);
-      return { running, seq: event!.seq };
+      if (running) await record([{ type: 'task.started', data: { rerun, agents: task.config.agents.map((agent) => agent.label) } }]);
+      return running;
     });
     if (!started) return;
-    await events.notifyStored(taskId, started.seq);
-    if (started.running.cancelRequested) return this.finishCancelled(taskId);
+    if (started.cancelRequested) return this.finishCancelled(taskId);
 
     const attemptsStop = new AbortController();
     const forward = () => attemptsStop.abort(stop.reason as StopReason);
@@ -55,7 +51,7 @@ export class TaskRunner {
     let results: AttemptResult[];
     try {
       results = await Promise.all(
-        task.config.agents.map((spec, position) => this.deps.attempts.run(started.running, spec, position, budget, attemptsStop.signal)),
+        task.config.agents.map((spec, position) => this.deps.attempts.run(started, spec, position, budget, attemptsStop.signal)),
       );
     } finally {
       stop.removeEventListener('abort', forward);
@@ -94,30 +90,25 @@ export class TaskRunner {
       budgetExhausted: budget.isExhausted,
     };
     const error = completed ? null : `No attempt succeeded (${results.map((r) => `${r.label}: ${r.status}`).join(', ')})`;
-    const seq = await this.deps.db.transaction(async (tx) => {
+    await events.transaction(task.id, async (tx, record) => {
       const finished = await tasks.finish(tx, task.id, { status: completed ? 'completed' : 'failed', winnerLabel: ranking.winner, result, error });
-      if (!finished) return undefined;
-      const [event] = await events.appendInTransaction(tx, task.id, [
+      if (!finished) return;
+      await record([
         {
           type: completed ? 'task.completed' : 'task.failed',
           data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error },
         },
       ]);
-      return event!.seq;
     });
-    if (seq !== undefined) await events.notifyStored(task.id, seq);
   }
 
   private async finishCancelled(taskId: string): Promise<void> {
     const { tasks, events } = this.deps;
-    const seq = await this.deps.db.transaction(async (tx) => {
+    await events.transaction(taskId, async (tx, record) => {
       await tx.query("UPDATE agent_runs SET status = 'cancelled', completed_at = now() WHERE task_id = $1 AND status IN ('pending', 'running')", [taskId]);
       const finished = await tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
-      if (!finished) return undefined;
-      const [event] = await events.appendInTransaction(tx, taskId, [{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
-      return event!.seq;
+      if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
     });
-    if (seq !== undefined) await events.notifyStored(taskId, seq);
   }
 
   /** Before a re-run: the interrupted attempts' worktrees go; their rows start over. */

@@ -71,7 +71,7 @@ export class TaskService {
       budgetUsd: body.budgetUsd,
       requestHash,
     };
-    const stored = await this.db.transaction(async (tx) => {
+    const stored = await this.events.transaction(id, async (tx, record) => {
       const task = await this.tasks.insert(tx, {
         id,
         description: body.description,
@@ -86,18 +86,15 @@ export class TaskService {
       if (!task) return undefined;
       // Stored before the first event, so the callbacks see every event from task.queued on.
       for (const callback of body.callbacks) await this.endpoints.insertCallback(tx, id, callback);
-      const [queued] = await this.events.appendInTransaction(tx, id, [
-        { type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } },
-      ]);
+      await record([{ type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } }]);
       await this.queue.enqueue(tx, id);
-      return { task, queuedSeq: queued!.seq };
+      return task;
     });
     if (!stored) {
       // Lost a race with a concurrent submission carrying the same key.
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey!);
       return { ...(await this.replay(existing!, requestHash)), created: false };
     }
-    await this.events.notifyStored(id, stored.queuedSeq);
     return { ...(await this.get(id)), created: true };
   }
 
@@ -133,16 +130,15 @@ export class TaskService {
     if (['completed', 'failed', 'cancelled'].includes(current.status)) {
       throw new TaskEndedError(id, current.status);
     }
-    const cancelledNow = await this.db.transaction(async (tx) => {
+    const cancelledNow = await this.events.transaction(id, async (tx, record) => {
       const before = await this.tasks.get(id, tx);
       const task = await this.tasks.requestCancel(tx, id);
-      if (before?.status !== 'pending' || task?.status !== 'cancelled') return undefined;
+      if (before?.status !== 'pending' || task?.status !== 'cancelled') return false;
       await tx.query("UPDATE agent_runs SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'", [id]);
-      const [event] = await this.events.appendInTransaction(tx, id, [{ type: 'task.cancelled', data: { reason: 'cancelled before it started' } }]);
-      return event;
+      await record([{ type: 'task.cancelled', data: { reason: 'cancelled before it started' } }]);
+      return true;
     });
-    if (cancelledNow) await this.events.notifyStored(id, cancelledNow.seq);
-    else await this.db.notify(CANCEL_CHANNEL, id);
+    if (!cancelledNow) await this.db.notify(CANCEL_CHANNEL, id);
     return this.get(id);
   }
 

@@ -60,8 +60,8 @@ describe.each(driverKinds)('webhook fan-out (%s)', (kind) => {
     const taskId = await insertTask(db);
     await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/hook', events: [] });
     await expect(
-      db.transaction(async (tx) => {
-        await events.appendInTransaction(tx, taskId, [{ type: 'task.started' }]);
+      events.transaction(taskId, async (_tx, record) => {
+        await record([{ type: 'task.started' }]);
         throw new Error('the status change failed');
       }),
     ).rejects.toThrow('the status change failed');
