@@ -9,10 +9,13 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { readTaskId } from '../shared/fields';
 import { runPerItem } from '../shared/per-item';
+import { searchTasks } from '../shared/task-search';
 import { finishedTaskStatuses, type Task } from '../shared/task-types';
 import { kageBunshinRequest } from '../shared/transport';
-import { awaitProperties } from './await-description';
+import { optionName } from '../shared/subtitle';
+import { awaitProperties, waitForOptions } from './await-description';
 import { handleCallback } from './resume-webhook';
 import { startWait } from './start-wait';
 
@@ -35,7 +38,7 @@ export class KageBunshinAwaitProgress implements INodeType {
 		icon: { light: 'file:../shared/icons/kage-bunshin.svg', dark: 'file:../shared/icons/kage-bunshin.dark.svg' },
 		group: ['organization'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] === "wait" ? "wait: " + $parameter["waitFor"] : "get status"}}',
+		subtitle: `={{$parameter["operation"] === "wait" ? "wait: " + ${optionName('waitFor', waitForOptions)} : "get status"}}`,
 		description: 'Pause the workflow until a Kage Bunshin task finishes, an agent finishes or an event happens',
 		defaults: { name: 'Kage Bunshin Await Progress' },
 		// As a tool only Get Status works: a tool call cannot suspend the execution (startWait says so).
@@ -46,6 +49,8 @@ export class KageBunshinAwaitProgress implements INodeType {
 		webhooks: resumeWebhooks,
 		properties: awaitProperties,
 	};
+
+	methods = { listSearch: { searchTasks } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;
@@ -60,7 +65,7 @@ export class KageBunshinAwaitProgress implements INodeType {
 
 async function getStatuses(context: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	return await runPerItem(context, async (i) => {
-		const taskId = context.getNodeParameter('taskId', i) as string;
+		const taskId = readTaskId(context, i);
 		const { body: task } = await kageBunshinRequest<Task>(context, {
 			method: 'GET',
 			path: `/tasks/${encodeURIComponent(taskId)}`,

@@ -1,9 +1,27 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { eventTypeOptions } from '../shared/event-types';
 import { taskIdField } from '../shared/fields';
 
 const whenWaiting = { show: { operation: ['wait'] } };
+
+export const waitForOptions: INodePropertyOptions[] = [
+	{
+		name: 'Agent Finished',
+		value: 'agentFinished',
+		description: 'A given attempt finished (or the whole task ended first)',
+	},
+	{
+		name: 'Event Received',
+		value: 'event',
+		description: 'The task emitted one of the chosen event types',
+	},
+	{
+		name: 'Task Finished',
+		value: 'taskFinished',
+		description: 'The task completed, failed or was cancelled',
+	},
+];
 
 export const awaitProperties: INodeProperties[] = [
 	{
@@ -13,16 +31,16 @@ export const awaitProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Wait',
-				value: 'wait',
-				description: 'Pause the workflow until the task reaches a point, then continue with the task',
-				action: 'Wait for a task',
-			},
-			{
 				name: 'Get Status',
 				value: 'getStatus',
 				description: "Get the task's current status without waiting",
 				action: 'Get the status of a task',
+			},
+			{
+				name: 'Wait',
+				value: 'wait',
+				description: 'Pause the workflow until the task reaches a point, then continue with the task',
+				action: 'Wait for a task',
 			},
 		],
 		default: 'wait',
@@ -34,23 +52,7 @@ export const awaitProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: whenWaiting,
-		options: [
-			{
-				name: 'Task Finished',
-				value: 'taskFinished',
-				description: 'The task completed, failed or was cancelled',
-			},
-			{
-				name: 'Agent Finished',
-				value: 'agentFinished',
-				description: 'A given attempt finished (or the whole task ended first)',
-			},
-			{
-				name: 'Event Received',
-				value: 'event',
-				description: 'The task emitted one of the chosen event types',
-			},
-		],
+		options: waitForOptions,
 		default: 'taskFinished',
 	},
 	{
@@ -97,9 +99,9 @@ export const awaitProperties: INodeProperties[] = [
 		name: 'timeoutUnit',
 		type: 'options',
 		options: [
-			{ name: 'Minutes', value: 'minutes' },
-			{ name: 'Hours', value: 'hours' },
 			{ name: 'Days', value: 'days' },
+			{ name: 'Hours', value: 'hours' },
+			{ name: 'Minutes', value: 'minutes' },
 		],
 		default: 'hours',
 		displayOptions: { show: { operation: ['wait'], limitWaitTime: [true] } },

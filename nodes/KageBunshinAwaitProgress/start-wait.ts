@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 
+import { readTaskId } from '../shared/fields';
 import type { Task, TaskEvent } from '../shared/task-types';
 import { kageBunshinRequest } from '../shared/transport';
 import { callbackEventTypes, describeLoggedEvent, taskSatisfies, timedOutResult, waitResult, type WaitCondition } from './wait-condition';
@@ -26,7 +27,7 @@ export async function startWait(context: IExecuteFunctions): Promise<INodeExecut
 				'n8n resumes a waiting execution once. Put this node in a Loop Over Items node with batch size 1, or use Get Status for many tasks.',
 		});
 	}
-	const taskId = context.getNodeParameter('taskId', 0) as string;
+	const taskId = readTaskId(context, 0);
 	const condition = readCondition((name, fallback) => context.getNodeParameter(name, 0, fallback));
 	const secret = await webhookSecret(context);
 	const taskPath = `/tasks/${encodeURIComponent(taskId)}`;

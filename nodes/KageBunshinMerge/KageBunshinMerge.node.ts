@@ -2,7 +2,9 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { runPerItem } from '../shared/per-item';
-import { mergeProperties } from './merge-description';
+import { searchTasks } from '../shared/task-search';
+import { optionName } from '../shared/subtitle';
+import { mergeOperations, mergeProperties } from './merge-description';
 import { runMergeOperation } from './merge-operations';
 
 export class KageBunshinMerge implements INodeType {
@@ -12,7 +14,7 @@ export class KageBunshinMerge implements INodeType {
 		icon: { light: 'file:../shared/icons/kage-bunshin.svg', dark: 'file:../shared/icons/kage-bunshin.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["agent"]}}',
+		subtitle: `={{${optionName('operation', mergeOperations)} + ($parameter["operation"] === "discard" ? "" : ": " + ($parameter["agent"] === "best" ? "best attempt" : $parameter["agent"]))}}`,
 		description: "Check an attempt for conflicts, see its diff, merge the best attempt, or discard a task's attempts",
 		defaults: { name: 'Kage Bunshin Merge' },
 		usableAsTool: true,
@@ -21,6 +23,8 @@ export class KageBunshinMerge implements INodeType {
 		credentials: [{ name: 'kageBunshinApi', required: true }],
 		properties: mergeProperties,
 	};
+
+	methods = { listSearch: { searchTasks } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return [await runPerItem(this, (i) => runMergeOperation(this, this.getNodeParameter('operation', i) as string, i))];

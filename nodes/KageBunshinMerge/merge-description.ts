@@ -1,8 +1,35 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { taskIdField } from '../shared/fields';
 
 const show = (operation: string[]) => ({ show: { operation } });
+
+export const mergeOperations: INodePropertyOptions[] = [
+	{
+		name: 'Check Conflicts',
+		value: 'checkConflicts',
+		description: "Check whether an attempt's branch merges cleanly, without touching any branch",
+		action: 'Check an attempt for merge conflicts',
+	},
+	{
+		name: 'Discard',
+		value: 'discard',
+		description: "Delete the task's worktrees and attempt branches without merging",
+		action: 'Discard the attempts of a task',
+	},
+	{
+		name: 'Get Diff',
+		value: 'getDiff',
+		description: 'Get the changes an attempt made against the base commit',
+		action: 'Get the diff of an attempt',
+	},
+	{
+		name: 'Merge',
+		value: 'merge',
+		description: "Merge an attempt's branch into the target branch",
+		action: 'Merge an attempt',
+	},
+];
 
 export const mergeProperties: INodeProperties[] = [
 	{
@@ -10,32 +37,7 @@ export const mergeProperties: INodeProperties[] = [
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Check Conflicts',
-				value: 'checkConflicts',
-				description: "Check whether an attempt's branch merges cleanly, without touching any branch",
-				action: 'Check an attempt for merge conflicts',
-			},
-			{
-				name: 'Discard',
-				value: 'discard',
-				description: "Delete the task's worktrees and attempt branches without merging",
-				action: 'Discard the attempts of a task',
-			},
-			{
-				name: 'Get Diff',
-				value: 'getDiff',
-				description: 'Get the changes an attempt made against the base commit',
-				action: 'Get the diff of an attempt',
-			},
-			{
-				name: 'Merge',
-				value: 'merge',
-				description: "Merge an attempt's branch into the target branch",
-				action: 'Merge an attempt',
-			},
-		],
+		options: mergeOperations,
 		default: 'merge',
 	},
 	taskIdField(),
@@ -59,14 +61,15 @@ export const mergeProperties: INodeProperties[] = [
 				description: 'Merge when there are no conflicts; refuse (and report them) otherwise',
 			},
 			{
+				name: 'Manual',
+				value: 'manual',
+				description:
+					'Leave the merge for a person: creates a review branch (kage/TASK/merge-ATTEMPT) holding the merge (conflict markers included) and leaves the target branch alone',
+			},
+			{
 				name: 'Theirs',
 				value: 'theirs',
 				description: "Resolve conflicting hunks in favour of the attempt's changes",
-			},
-			{
-				name: 'Manual',
-				value: 'manual',
-				description: 'Leave the merge for a person: report what to merge and the conflicts, change nothing',
 			},
 		],
 		default: 'auto',

@@ -1,11 +1,12 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { readTaskId } from '../shared/fields';
 import { kageBunshinRequest, serviceError, type KageBunshinRequest } from '../shared/transport';
 
 /** Runs the Merge node's operation for input item `i`; returns the output item's JSON. */
 export async function runMergeOperation(context: IExecuteFunctions, operation: string, i: number): Promise<IDataObject> {
-	const taskId = context.getNodeParameter('taskId', i) as string;
+	const taskId = readTaskId(context, i);
 	const taskPath = `/tasks/${encodeURIComponent(taskId)}`;
 	switch (operation) {
 		case 'checkConflicts': {

@@ -2,9 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { runPerItem } from '../shared/per-item';
+import { operationAction } from '../shared/subtitle';
 import { agentOperations } from './descriptions/agent-description';
 import { taskFields, taskOperations } from './descriptions/task-description';
+import { getAgents } from './operations/agent-options';
 import { listAgents } from './operations/agent-operations';
+import { searchTasks } from '../shared/task-search';
 import { runTaskOperation } from './operations/task-operations';
 
 export class KageBunshinSubmitTask implements INodeType {
@@ -14,7 +17,7 @@ export class KageBunshinSubmitTask implements INodeType {
 		icon: { light: 'file:../shared/icons/kage-bunshin.svg', dark: 'file:../shared/icons/kage-bunshin.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle: `={{${operationAction({ task: taskOperations[0], agent: agentOperations[0] })}}}`,
 		description:
 			'Run several AI coding agents on one task in parallel, each in its own git worktree; get, list and cancel tasks',
 		defaults: { name: 'Kage Bunshin Submit Task' },
@@ -29,8 +32,8 @@ export class KageBunshinSubmitTask implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
-					{ name: 'Task', value: 'task' },
 					{ name: 'Agent', value: 'agent' },
+					{ name: 'Task', value: 'task' },
 				],
 				default: 'task',
 			},
@@ -46,6 +49,11 @@ export class KageBunshinSubmitTask implements INodeType {
 				displayOptions: { show: { resource: ['task'], operation: ['submit'] } },
 			},
 		],
+	};
+
+	methods = {
+		loadOptions: { getAgents },
+		listSearch: { searchTasks },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -9,6 +9,8 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { eventTypeOptions } from '../shared/event-types';
+
+const eventNames = Object.fromEntries(eventTypeOptions.map((option) => [option.value, option.name.toLowerCase()]));
 import { acknowledge, readSignedEvent, refuseWebhook } from '../shared/signed-event';
 import { credentialType } from '../shared/transport';
 import {
@@ -25,7 +27,7 @@ export class KageBunshinTrigger implements INodeType {
 		icon: { light: 'file:../shared/icons/kage-bunshin.svg', dark: 'file:../shared/icons/kage-bunshin.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"on " + $parameter["events"].join(", ")}}',
+		subtitle: `={{"on " + $parameter["events"].map((type) => (${JSON.stringify(eventNames)})[type] || type).join(", ")}}`,
 		description: 'Starts the workflow when Kage Bunshin tasks and agents start, progress, finish or merge',
 		defaults: { name: 'Kage Bunshin Trigger' },
 		inputs: [],

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError } from 'n8n-workflow';
 
 import { asNodeError } from './errors';
 
@@ -18,8 +18,21 @@ export async function runPerItem(
 			for (const json of Array.isArray(results) ? results : [results]) returnData.push({ json, pairedItem: { item: i } });
 		} catch (error) {
 			if (!context.continueOnFail()) throw asNodeError(context.getNode(), error, i);
-			returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } });
+			returnData.push({ json: failedItem(error), pairedItem: { item: i } });
 		}
 	}
 	return returnData;
+}
+
+/** What a failed item outputs with "continue on fail": the message, and the service's code and details. */
+export function failedItem(error: unknown): IDataObject {
+	const nodeError = error as Partial<NodeApiError>;
+	const serviceError = (nodeError.context?.serviceError ?? {}) as IDataObject;
+	return {
+		error: (error as Error).message,
+		...(nodeError.description ? { description: nodeError.description } : {}),
+		...(nodeError.httpCode ? { httpCode: nodeError.httpCode } : {}),
+		code: serviceError.code ?? null,
+		details: serviceError.details ?? null,
+	};
 }

@@ -10,6 +10,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { fieldsNamed, inParameterTerms, parameterName } from './parameter-names';
+
 export const credentialType = 'kageBunshinApi';
 
 export type KageBunshinContext =
@@ -99,16 +101,32 @@ export function serviceError(
 	body: unknown,
 ): NodeApiError {
 	const error = (body as ServiceErrorBody | undefined)?.error;
-	const message = error?.message ?? `The service answered ${statusCode} to ${request.method} ${request.path}`;
+	const fields = fieldsNamed(error?.details);
+	const message = error?.message
+		? inParameterTerms(error.message, fields)
+		: `The service answered ${statusCode} to ${request.method} ${request.path}`;
+	const parameters = fields
+		.map((field) => (parameterName(field) ? `${parameterName(field)} (API field ${field})` : undefined))
+		.filter(Boolean);
 	const details = error?.details === undefined ? undefined : JSON.stringify(error.details, null, 2);
-	return new NodeApiError(
+	const nodeError = new NodeApiError(
 		context.getNode(),
 		{ statusCode, ...(body && typeof body === 'object' ? body : { body: String(body) }) } as JsonObject,
 		{
 			message,
-			description: [error?.code ? `Code: ${error.code}` : undefined, details].filter(Boolean).join('\n') || undefined,
+			description:
+				[
+					parameters.length > 0 ? `Check the parameter ${[...new Set(parameters)].join(', ')}` : undefined,
+					error?.code ? `Code: ${error.code}` : undefined,
+					details,
+				]
+					.filter(Boolean)
+					.join('\n') || undefined,
 			httpCode: String(statusCode),
 			itemIndex: request.itemIndex,
 		},
 	);
+	// Kept for "Continue on Fail": the item then carries the service's code and details too.
+	nodeError.context.serviceError = { code: error?.code ?? null, details: (error?.details ?? null) as JsonObject };
+	return nodeError;
 }

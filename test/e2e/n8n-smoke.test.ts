@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communityPackageName, packCommunityPackage } from '../support/community-package.ts';
 import { N8nClient } from '../support/n8n-api.ts';
@@ -17,10 +18,12 @@ describe('a real n8n with the community package installed', () => {
   let n8n: N8nServer;
   let api: N8nClient;
   let workflowId: string;
+  let tarball: string;
 
   beforeAll(async () => {
     n8n = await N8nServer.create();
-    await n8n.installCommunityPackage(await packCommunityPackage(join(n8n.userFolder, 'packed')));
+    tarball = await packCommunityPackage(join(n8n.userFolder, 'packed'));
+    await n8n.installCommunityPackage(tarball);
     const ids = await n8n.importWorkflow(workflowFile);
     expect(ids).toEqual(['KageSmokeWebhook']);
     workflowId = ids[0]!;
@@ -61,6 +64,16 @@ describe('a real n8n with the community package installed', () => {
       `${communityPackageName}.kageBunshinSubmitTask`,
       `${communityPackageName}.kageBunshinTrigger`,
     ]));
+  });
+
+  it('installs from a tarball holding only the built nodes, README, licence and changelog', async () => {
+    const { stdout } = await execa('tar', ['-tzf', tarball]);
+    const files = stdout.split('\n').filter((path) => path && !path.endsWith('/')).map((path) => path.replace(/^package\//, ''));
+    const unexpected = files.filter(
+      (path) => !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(path) && !/^dist\/.+\.(js|node\.json|svg)$/.test(path),
+    );
+    expect(unexpected).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'CHANGELOG.md', 'dist/credentials/KageBunshinApi.credentials.js']));
   });
 
   it('accepts Kage Bunshin credentials through its public API', async () => {

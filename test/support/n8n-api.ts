@@ -35,8 +35,8 @@ export class N8nClient {
     this.baseUrl = baseUrl;
   }
 
-  /** Logs the owner in; later /rest calls carry the session cookie. */
-  async login(owner: N8nOwner): Promise<void> {
+  /** Logs the owner in; later /rest calls carry the session cookie, which is returned (`n8n-auth=…`). */
+  async login(owner: N8nOwner): Promise<string> {
     const response = await fetch(`${this.baseUrl}/rest/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -46,7 +46,8 @@ export class N8nClient {
     await response.body?.cancel();
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
     if (!cookie) throw new Error('n8n login set no n8n-auth cookie');
-    this.cookie = cookie.split(';')[0];
+    this.cookie = cookie.split(';')[0]!;
+    return this.cookie;
   }
 
   /** Creates a public-API key with every scope the owner may grant; later /api/v1 calls use it. */

@@ -84,12 +84,31 @@ function nodeOf(options: ContextBase): INode {
  * editor on the node, so a shown parameter the user left alone has its default, and only a
  * parameter hidden by displayOptions falls back to the caller's fallback value.
  */
-function parameter(options: ContextBase, name: string, item: INodeExecutionData | undefined, fallback: unknown): unknown {
+function parameter(
+  options: ContextBase,
+  name: string,
+  item: INodeExecutionData | undefined,
+  fallback: unknown,
+  extractValue = false,
+): unknown {
   const given = options.parameters?.[name];
   const shown = shownProperty(options, name);
   const value = given !== undefined ? given : shown !== undefined ? shown.default : fallback;
   if (value === undefined) throw new Error(`Could not get parameter "${name}"`);
-  return resolveExpression(value, item);
+  if (!isResourceLocator(value)) return resolveExpression(value, item);
+  // A resource locator ({mode, value}): n8n resolves its value, and extracts it by the mode's rule.
+  const resolved = resolveExpression(value.value, item);
+  if (!extractValue) return { ...value, value: resolved };
+  const mode = shown?.modes?.find((candidate) => candidate.name === value.mode);
+  const rule = mode?.extractValue;
+  if (!rule || rule.type !== 'regex') return resolved;
+  const match = new RegExp(rule.regex).exec(String(resolved));
+  if (!match) throw new Error(`Parameter "${name}": "${String(resolved)}" does not match ${rule.regex}`);
+  return match[1];
+}
+
+function isResourceLocator(value: unknown): value is { mode: string; value: unknown } {
+  return typeof value === 'object' && value !== null && 'mode' in value && 'value' in value;
 }
 
 function shownProperty(options: ContextBase, name: string): INodeProperties | undefined {
@@ -183,8 +202,8 @@ export function createExecuteContext(options: ExecuteOptions): ExecuteRecording 
   const node = nodeOf(options);
   const context = {
     getInputData: () => items,
-    getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) =>
-      parameter(options, name, items[itemIndex], fallback),
+    getNodeParameter: (name: string, itemIndex: number, fallback?: unknown, settings?: { extractValue?: boolean }) =>
+      parameter(options, name, items[itemIndex], fallback, settings?.extractValue),
     getNode: () => ({ ...node }),
     getCredentials: getCredentials(options),
     helpers: helpers(options),

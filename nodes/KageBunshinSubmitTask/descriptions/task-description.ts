@@ -4,16 +4,6 @@ import { eventTypeOptions } from '../../shared/event-types';
 import { taskIdField } from '../../shared/fields';
 import { taskStatuses } from '../../shared/task-types';
 
-const agentOptions = [
-	{ name: 'Aider', value: 'aider' },
-	{ name: 'Any Command', value: 'command', description: 'Runs the argv given in Command' },
-	{ name: 'Claude Code', value: 'claude' },
-	{ name: 'Codex CLI', value: 'codex' },
-	{ name: 'Cursor Agent', value: 'cursor' },
-	{ name: 'Gemini CLI', value: 'gemini' },
-	{ name: 'OpenCode', value: 'opencode' },
-];
-
 const show = (operation: string[]) => ({ show: { resource: ['task'], operation } });
 
 export const taskOperations: INodeProperties[] = [
@@ -72,12 +62,13 @@ const submitFields: INodeProperties[] = [
 				name: 'agent',
 				values: [
 					{
-						displayName: 'Agent',
+						displayName: 'Agent Name or ID',
 						name: 'agent',
 						type: 'options',
-						options: agentOptions,
+						typeOptions: { loadOptionsMethod: 'getAgents' },
 						default: 'claude',
-						description: 'Which coding agent CLI runs this attempt',
+						description:
+							'Which coding agent CLI runs this attempt: the agents the service offers, installed ones first. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 					},
 					{
 						displayName: 'Command',
@@ -87,7 +78,8 @@ const submitFields: INodeProperties[] = [
 						default: '',
 						placeholder: 'e.g. node\nscripts/agent.js\n{prompt}',
 						description:
-							'For "Any Command": the program and its arguments, one per line (or a JSON array); {prompt} is replaced by the prompt',
+							'The program and its arguments, one per line (or a JSON array); {prompt} is replaced by the prompt',
+						displayOptions: { show: { agent: ['command'] } },
 					},
 					{
 						displayName: 'Extra Arguments',
@@ -97,6 +89,7 @@ const submitFields: INodeProperties[] = [
 						default: '',
 						placeholder: 'e.g. --max-turns\n20',
 						description: 'Extra CLI arguments, one per line (or a JSON array). Never parsed by a shell.',
+						displayOptions: { hide: { agent: ['command'] } },
 					},
 					{
 						displayName: 'Model',
@@ -105,6 +98,7 @@ const submitFields: INodeProperties[] = [
 						default: '',
 						placeholder: 'e.g. claude-sonnet-4-5',
 						description: "Model name passed to the agent; empty uses the agent's default",
+						displayOptions: { hide: { agent: ['command'] } },
 					},
 					{
 						displayName: 'Prompt',
@@ -226,7 +220,7 @@ const listFields: INodeProperties[] = [
 				displayName: 'Status',
 				name: 'status',
 				type: 'options',
-				options: taskStatuses.map((status) => ({
+				options: [...taskStatuses].sort().map((status) => ({
 					name: status.charAt(0).toUpperCase() + status.slice(1),
 					value: status,
 				})),

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { readTaskId } from '../../shared/fields';
 import type { Page, Task, TaskEvent } from '../../shared/task-types';
 import { kageBunshinRequest, type KageBunshinRequest } from '../../shared/transport';
 import { buildSubmitRequest } from './submit-body';
@@ -14,7 +15,7 @@ export async function runTaskOperation(
 	i: number,
 ): Promise<IDataObject[]> {
 	const request = <T>(options: KageBunshinRequest) => kageBunshinRequest<T>(context, options);
-	const taskPath = () => `/tasks/${encodeURIComponent(context.getNodeParameter('taskId', i) as string)}`;
+	const taskPath = () => `/tasks/${encodeURIComponent(readTaskId(context, i))}`;
 	switch (operation) {
 		case 'submit': {
 			const { body, headers } = await buildSubmitRequest(context, i);

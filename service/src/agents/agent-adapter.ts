@@ -62,6 +62,8 @@ export interface AgentOutputParser {
 
 export interface AgentAdapter {
   readonly name: AgentName;
+  /** What people call it, e.g. "Claude Code" (the n8n nodes' agent list shows this). */
+  readonly displayName: string;
   /** Binary looked up on PATH unless KAGE_<NAME>_BIN is set (undefined for `command`). */
   readonly binaryName: string | undefined;
   /** Shown when the binary is missing. */

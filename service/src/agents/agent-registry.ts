@@ -22,6 +22,7 @@ export const adapters: Readonly<Record<AgentName, AgentAdapter>> = {
 /** One row of `GET /api/v1/agents`. */
 export interface AgentDescription {
   name: AgentName;
+  displayName: string;
   /** Resolved binary path; null when missing or for `command`. */
   binary: string | null;
   /** First line of `<binary> --version`; null when it could not be run. */
@@ -72,11 +73,12 @@ export class AgentRegistry {
 
   private async describe(name: AgentName): Promise<AgentDescription> {
     const adapter = adapters[name];
-    if (adapter.binaryName === undefined) return { name, binary: null, version: null, available: true, installHint: adapter.installHint };
+    const known = { name, displayName: adapter.displayName, installHint: adapter.installHint };
+    if (adapter.binaryName === undefined) return { ...known, binary: null, version: null, available: true };
     const binary = this.resolveBinary(name);
-    if (binary === undefined) return { name, binary: null, version: null, available: false, installHint: adapter.installHint };
+    if (binary === undefined) return { ...known, binary: null, version: null, available: false };
     const version = await this.version(binary);
-    return { name, binary, version, available: version !== null, installHint: adapter.installHint };
+    return { ...known, binary, version, available: version !== null };
   }
 
   private async version(binary: string): Promise<string | null> {

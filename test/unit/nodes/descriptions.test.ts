@@ -11,9 +11,18 @@ import { KageBunshinTrigger } from '../../../nodes/KageBunshinTrigger/KageBunshi
 const root = resolve(import.meta.dirname, '../../..');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   name: string;
+  homepage: string;
   dependencies?: Record<string, string>;
   n8n: { nodes: string[]; credentials: string[] };
 };
+
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+// The categories n8n's docs allow for a node's codex file (docs.n8n.io, "Node codex files").
+const nodePanelCategories = [
+  'Analytics', 'Communication', 'Data & Storage', 'Development', 'Finance & Accounting', 'Marketing & Content',
+  'Miscellaneous', 'Productivity', 'Sales', 'Utility',
+];
 
 const nodes: Record<string, INodeType> = {
   KageBunshinSubmitTask: new KageBunshinSubmitTask(),
@@ -53,9 +62,25 @@ describe.each(Object.entries(nodes))('%s description', (className, node) => {
     expect(description.credentials).toEqual([{ name: new KageBunshinApi().name, required: true }]);
   });
 
-  it('has a codex file naming the node as n8n will know it', () => {
-    const codex = JSON.parse(readFileSync(join(folder, `${className}.node.json`), 'utf8')) as { node: string };
+  it('has a codex file naming the node as n8n will know it, in categories the node panel shows', () => {
+    const codex = JSON.parse(readFileSync(join(folder, `${className}.node.json`), 'utf8')) as {
+      node: string;
+      categories: string[];
+      resources: Record<string, { url: string }[]>;
+    };
     expect(codex.node).toBe(`${packageJson.name}.${description.name}`);
+    // "AI" (and its "Agents" subcategory) hides a community node from the panel's search.
+    for (const category of codex.categories) expect(nodePanelCategories).toContain(category);
+    const readmeSection = `#${description.displayName.toLowerCase().replace(/ /g, '-')}`;
+    expect(codex.resources.primaryDocumentation).toEqual([{ url: `${packageJson.homepage.replace(/#readme$/, '')}${readmeSection}` }]);
+    expect(readme).toMatch(new RegExp(`^#+ ${description.displayName}$`, 'm'));
+  });
+
+  it('lists every choice of every option list in alphabetical order, as n8n asks', () => {
+    for (const list of optionLists(description.properties)) {
+      const names = list.map((option) => option.name);
+      expect(names, names.join(', ')).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+    }
   });
 
   it('has unique parameter names per display condition and only valid option defaults', () => {
@@ -85,7 +110,7 @@ describe.each(Object.entries(nodes))('%s description', (className, node) => {
 });
 
 function checkOptionDefault(property: INodeProperties): void {
-  if (property.type === 'options') {
+  if (property.type === 'options' && !property.typeOptions?.loadOptionsMethod) {
     expect(property.options?.map((option) => (option as { value: unknown }).value)).toContain(property.default);
   }
   if (property.type === 'multiOptions') {
@@ -96,6 +121,17 @@ function checkOptionDefault(property: INodeProperties): void {
     if ('type' in option) checkOptionDefault(option as INodeProperties);
     if ('values' in option) for (const value of (option as { values: INodeProperties[] }).values) checkOptionDefault(value);
   }
+}
+
+/** Every list of choices in the properties, nested collections included. */
+function optionLists(properties: INodeProperties[]): { name: string }[][] {
+  return properties.flatMap((property) => {
+    const options = (property.options ?? []) as { name: string; type?: string; values?: INodeProperties[] }[];
+    if (property.type === 'options' || property.type === 'multiOptions') return [options];
+    if (property.type === 'collection') return [options, ...optionLists(options as unknown as INodeProperties[])];
+    if (property.type === 'fixedCollection') return [options, ...options.flatMap((group) => optionLists(group.values ?? []))];
+    return [];
+  });
 }
 
 describe('node kinds', () => {

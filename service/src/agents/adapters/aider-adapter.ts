@@ -9,6 +9,7 @@ import { summarize, textProgress } from '../json-line.ts';
  */
 export const aiderAdapter: AgentAdapter = {
   name: 'aider',
+  displayName: 'Aider',
   binaryName: 'aider',
   installHint: 'python -m pip install aider-install && aider-install (see aider.chat)',
   reportsCost: true,

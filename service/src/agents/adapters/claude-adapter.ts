@@ -9,6 +9,7 @@ import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../
  */
 export const claudeAdapter: AgentAdapter = {
   name: 'claude',
+  displayName: 'Claude Code',
   binaryName: 'claude',
   installHint: 'npm install -g @anthropic-ai/claude-code',
   reportsCost: true,

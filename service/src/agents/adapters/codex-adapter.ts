@@ -10,6 +10,7 @@ import { priceTokens } from '../price-table.ts';
  */
 export const codexAdapter: AgentAdapter = {
   name: 'codex',
+  displayName: 'Codex CLI',
   binaryName: 'codex',
   installHint: 'npm install -g @openai/codex',
   reportsCost: false,

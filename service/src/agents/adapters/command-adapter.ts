@@ -7,6 +7,7 @@ import { textProgress } from '../json-line.ts';
  */
 export const commandAdapter: AgentAdapter = {
   name: 'command',
+  displayName: 'Any Command',
   binaryName: undefined,
   installHint: 'give the program to run as `command` (an argv array, `{prompt}` substituted)',
   reportsCost: false,

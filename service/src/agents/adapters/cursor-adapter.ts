@@ -9,6 +9,7 @@ import { ClaudeStreamParser } from './claude-adapter.ts';
  */
 export const cursorAdapter: AgentAdapter = {
   name: 'cursor',
+  displayName: 'Cursor Agent',
   binaryName: 'cursor-agent',
   installHint: 'curl https://cursor.com/install -fsS | bash (installs cursor-agent)',
   reportsCost: false,

@@ -9,6 +9,7 @@ import { priceTokens } from '../price-table.ts';
  */
 export const geminiAdapter: AgentAdapter = {
   name: 'gemini',
+  displayName: 'Gemini CLI',
   binaryName: 'gemini',
   installHint: 'npm install -g @google/gemini-cli',
   reportsCost: false,

@@ -8,6 +8,7 @@ import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../
  */
 export const opencodeAdapter: AgentAdapter = {
   name: 'opencode',
+  displayName: 'OpenCode',
   binaryName: 'opencode',
   installHint: 'npm install -g opencode-ai',
   reportsCost: true,

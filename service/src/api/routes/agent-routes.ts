@@ -8,6 +8,7 @@ import { commonErrors } from '../schemas/error-schemas.ts';
 const AgentInfo = z
   .object({
     name: z.enum(agentNames),
+    displayName: z.string().openapi({ example: 'Claude Code' }),
     binary: z.string().nullable().openapi({ description: 'Resolved path, or null when not found' }),
     version: z.string().nullable().openapi({ description: 'What `--version` printed' }),
     available: z.boolean(),

@@ -1,0 +1,131 @@
+/**
+ * The nodes as a person meets them: the real n8n editor in a real browser (Debian's chromium).
+ * Searching the node panel must find every node, from the empty canvas and after another node,
+ * and from an AI Agent's tool input for the tool variants; each is added by clicking, and its
+ * parameter panel shows the parameters that apply. Screenshots go to KAGE_SCREENSHOT_DIR when
+ * set (the README's come from `KAGE_SCREENSHOT_DIR=docs/screenshots npm run test:e2e`).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { packCommunityPackage } from '../support/community-package.ts';
+import { makeTempDir } from '../support/git-repo.ts';
+import { N8nClient } from '../support/n8n-api.ts';
+import { expectListed, N8nEditor } from '../support/n8n-editor.ts';
+import { N8nServer } from '../support/n8n-server.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { TEST_API_KEY } from '../support/service-harness.ts';
+import { e2eWebhookSecret } from '../support/workflow-stack.ts';
+
+const actionNodes = [
+  { name: 'Kage Bunshin Submit Task', action: 'Submit a task', subtitle: 'submit a task', shot: 'submit-task' },
+  { name: 'Kage Bunshin Await Progress', action: 'Wait for a task', subtitle: 'wait: task finished', shot: 'await-progress' },
+  { name: 'Kage Bunshin Merge', action: 'Merge an attempt', subtitle: 'merge: best attempt', shot: 'merge' },
+];
+const actionNodeNames = actionNodes.map((node) => node.name);
+
+describe('the nodes in the real n8n editor', () => {
+  let service: ServiceProcess;
+  let n8n: N8nServer;
+  let browser: Browser;
+  let editor: N8nEditor;
+  let dataDir: string;
+  let shots: string;
+
+  beforeAll(async () => {
+    dataDir = await makeTempDir('kage-editor-data-');
+    service = await startServiceProcess({ KAGE_DATA_DIR: dataDir });
+    n8n = await N8nServer.create();
+    await n8n.installCommunityPackage(await packCommunityPackage(join(n8n.userFolder, 'packed')));
+    await n8n.start();
+    const api = new N8nClient(n8n.baseUrl);
+    const cookie = await api.login(n8n.owner);
+    await api.createApiKey();
+    await api.createCredential({
+      name: 'Kage Bunshin account',
+      type: 'kageBunshinApi',
+      data: { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: e2eWebhookSecret },
+    });
+    shots = process.env.KAGE_SCREENSHOT_DIR ? resolve(process.env.KAGE_SCREENSHOT_DIR) : join(n8n.userFolder, 'screenshots');
+    mkdirSync(shots, { recursive: true });
+    browser = await launchChromium();
+    editor = await N8nEditor.open(browser, n8n.baseUrl, cookie);
+  });
+
+  afterAll(async () => {
+    await editor?.close();
+    await browser?.close();
+    await n8n?.stop();
+    await service?.kill('SIGTERM');
+    if (n8n) rmSync(n8n.userFolder, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds every node from the empty canvas by "kage", "bunshin" and its name, and adds the Trigger', async () => {
+    await editor.newWorkflow();
+    await editor.openPanelFromEmptyCanvas();
+    // The first step's panel lists triggers by app: the Trigger shows as "Kage Bunshin".
+    for (const query of ['kage', 'bunshin']) {
+      expectListed(await editor.search(query), [...actionNodeNames, 'Kage Bunshin'], query);
+    }
+    await editor.screenshot(join(shots, 'node-panel-search.png'));
+    for (const name of actionNodeNames) expectListed(await editor.search(name), [name], name);
+    expectListed(await editor.search('Kage Bunshin Trigger'), ['Kage Bunshin'], 'Kage Bunshin Trigger');
+
+    await editor.choose('Kage Bunshin');
+    await editor.choose('On task completed');
+    await expect(editor.parameter('events').innerText()).resolves.toContain('Task Completed');
+    await editor.screenshot(join(shots, 'trigger.png'));
+    await editor.closeNdv();
+    const nodes = await editor.canvasNodeLines();
+    expect(nodes.some((lines) => lines.includes('Kage Bunshin Trigger') && lines.includes('on task completed')), JSON.stringify(nodes)).toBe(true);
+  });
+
+  it('finds each node after another one, adds it by clicking, opens its panel and subtitles it in words', async () => {
+    for (const node of actionNodes) {
+      await editor.openPanel();
+      for (const query of ['kage', 'bunshin', node.name]) expectListed(await editor.search(query), [node.name], query);
+      await editor.choose(node.name);
+      await editor.choose(node.action);
+      await editor.ndv.waitFor();
+      await editor.screenshot(join(shots, `${node.shot}.png`));
+      await editor.closeNdv();
+      const subtitles = (await editor.canvasNodeLines()).map((lines) => lines.at(-1));
+      expect(subtitles, node.name).toContain(node.subtitle);
+    }
+  });
+
+  it('shows Command only for "Any Command", and Model and Extra Arguments only for the agent CLIs', async () => {
+    await editor.openNode('Submit a task');
+    await expect(editor.parameter('model').isVisible()).resolves.toBe(true);
+    await expect(editor.parameter('args').isVisible()).resolves.toBe(true);
+    await expect(editor.parameter('command').count()).resolves.toBe(0);
+
+    await editor.selectOption('agent', 'Any Command');
+    await editor.parameter('command').waitFor();
+    await expect(editor.parameter('model').count()).resolves.toBe(0);
+    await expect(editor.parameter('args').count()).resolves.toBe(0);
+    await editor.screenshot(join(shots, 'submit-task-any-command.png'));
+    await editor.closeNdv();
+  });
+
+  it("finds the tool variants from an AI Agent's tool input and adds one", async () => {
+    await editor.newWorkflow();
+    await editor.openPanelFromEmptyCanvas();
+    await editor.search('AI Agent');
+    await editor.choose('AI Agent');
+    if (await editor.ndv.isVisible()) await editor.closeNdv();
+
+    const tools = actionNodeNames.map((name) => `${name} Tool`);
+    await editor.openToolPanel('AI Agent');
+    for (const query of ['kage', 'bunshin']) expectListed(await editor.search(query), tools, query);
+    for (const tool of tools) expectListed(await editor.search(tool), [tool], tool);
+    await editor.search('Kage Bunshin Submit Task Tool');
+    await editor.choose('Kage Bunshin Submit Task Tool');
+    await editor.ndv.waitFor();
+    await editor.screenshot(join(shots, 'submit-task-tool.png'));
+    await editor.closeNdv();
+  });
+});
