@@ -17,9 +17,11 @@ export interface AgentRun {
 
 export interface Task {
 	id: string;
+	description: string;
 	status: TaskStatus;
 	agents: AgentRun[];
 	winner: string | null;
+	winnerPassedVerify: boolean | null;
 	[key: string]: unknown;
 }
 

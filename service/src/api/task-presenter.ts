@@ -13,6 +13,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     verify: task.config.verify ?? null,
     budgetUsd: task.config.budgetUsd ?? null,
     winner: task.winnerLabel,
+    winnerPassedVerify: winnerPassedVerify(task, runs),
     totalCostUsd: task.totalCostUsd,
     error: task.error,
     cancelRequested: task.cancelRequested,
@@ -22,6 +23,11 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     completedAt: task.completedAt?.toISOString() ?? null,
     links: { self: base, events: `${base}/events`, progress: `${base}/progress` },
   };
+}
+
+function winnerPassedVerify(task: TaskRecord, runs: readonly AgentRunRecord[]): boolean | null {
+  const verify = runs.find((run) => run.label === task.winnerLabel)?.verify as { passed?: boolean } | null | undefined;
+  return typeof verify?.passed === 'boolean' ? verify.passed : null;
 }
 
 function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
@@ -45,6 +51,7 @@ function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
     verify: (run.verify as Task['agents'][number]['verify']) ?? null,
     score: (run.score as Task['agents'][number]['score']) ?? null,
     error: run.error,
+    stderrTail: run.stderrTail,
     startedAt: run.startedAt?.toISOString() ?? null,
     completedAt: run.completedAt?.toISOString() ?? null,
   };

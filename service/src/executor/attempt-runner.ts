@@ -83,7 +83,7 @@ export class AttemptRunner {
       }
       const completed = new Date();
       const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-      const error = status === 'succeeded' ? null : (stopMessage(signal) ?? result.outcome.error ?? describeExit(result, spec));
+      const error = status === 'succeeded' ? null : (stopMessage(signal) ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
       await tasks.updateAgentRun(task.id, spec.label, {
         status,
         exitCode: result.exitCode,
@@ -208,8 +208,14 @@ function describeStop(reason: StopReason): string {
 
 function describeExit(result: ProcessResult, spec: AttemptSpec): string {
   if (result.timedOut) return `${spec.agent} timed out after ${spec.timeoutSeconds} s`;
+  return withStderr(`${spec.agent} exited with code ${result.exitCode ?? `signal ${result.signal}`}`, result)!;
+}
+
+/** The adapter's reason with what the process said last on stderr, when that adds anything. */
+function withStderr(reason: string | undefined, result: ProcessResult): string | undefined {
+  if (reason === undefined) return undefined;
   const tail = result.stderrTail.trim().split('\n').slice(-3).join(' | ');
-  return `${spec.agent} exited with code ${result.exitCode ?? `signal ${result.signal}`}${tail ? `: ${tail}` : ''}`;
+  return tail && !reason.includes(tail) ? `${reason}: ${tail}` : reason;
 }
 
 function firstLine(text: string): string {

@@ -171,6 +171,11 @@ export class MergeService {
       throw conflict('task_not_finished', `Task ${taskId} is ${task.status}; wait until it ends`);
     }
     const label = agent && agent !== 'best' ? agent : task.winnerLabel;
+    if (!label && runs.every((r) => r.status !== 'succeeded')) {
+      throw conflict('no_attempt_succeeded', `Task ${taskId}: no attempt succeeded; nothing to merge`, {
+        attempts: runs.map((r) => ({ label: r.label, status: r.status, error: r.error })),
+      });
+    }
     if (!label) throw conflict('no_winner', `Task ${taskId} has no winning attempt; name an agent label`, { labels: runs.map((r) => r.label) });
     const run = runs.find((candidate) => candidate.label === label);
     if (!run) {

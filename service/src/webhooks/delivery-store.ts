@@ -20,10 +20,15 @@ export interface ClaimedDelivery {
   task: TaskSummary;
 }
 
+/** The task as terminal events carry it: the field names of `GET /tasks/{id}`, without the attempts. */
 export interface TaskSummary {
   id: string;
+  description: string;
   status: string;
-  winnerLabel: string | null;
+  repository: { path: string; baseRef: string; baseCommit: string };
+  winner: string | null;
+  /** Whether the winner passed the verify command; null without a winner or a verify command. */
+  winnerPassedVerify: boolean | null;
   totalCostUsd: number;
   error: string | null;
   result: unknown;
@@ -58,7 +63,12 @@ interface ClaimedRow {
   data: Record<string, unknown>;
   event_created_at: Date;
   task_status: string;
+  task_description: string;
+  repository_path: string;
+  base_ref: string;
+  base_commit: string;
   winner_label: string | null;
+  winner_passed_verify: boolean | null;
   total_cost_usd: number;
   task_error: string | null;
   result: unknown;
@@ -105,7 +115,10 @@ export class DeliveryStore {
       const rows = await tx.query<ClaimedRow>(
         `SELECT d.id, d.task_id, d.seq, d.event_type, d.url, d.attempt_count, d.callback_id, d.subscription_id,
                 COALESCE(c.secret, s.secret) AS secret, e.agent_label, e.data, e.created_at AS event_created_at,
-                t.status AS task_status, t.winner_label, t.total_cost_usd, t.error AS task_error, t.result, t.completed_at
+                t.status AS task_status, t.description AS task_description, t.repository_path, t.base_ref, t.base_commit,
+                t.winner_label, t.total_cost_usd, t.error AS task_error, t.result, t.completed_at,
+                (SELECT (r.verify->>'passed')::boolean FROM agent_runs r
+                  WHERE r.task_id = t.id AND r.label = t.winner_label) AS winner_passed_verify
            FROM webhook_deliveries d
            JOIN progress_events e ON e.task_id = d.task_id AND e.seq = d.seq
            JOIN tasks t ON t.id = d.task_id
@@ -203,8 +216,11 @@ function toClaimed(row: ClaimedRow): ClaimedDelivery {
     eventTimestamp: new Date(row.event_created_at).toISOString(),
     task: {
       id: row.task_id,
+      description: row.task_description,
       status: row.task_status,
-      winnerLabel: row.winner_label,
+      repository: { path: row.repository_path, baseRef: row.base_ref, baseCommit: row.base_commit },
+      winner: row.winner_label,
+      winnerPassedVerify: row.winner_passed_verify,
       totalCostUsd: Number(row.total_cost_usd),
       error: row.task_error,
       result: row.result,

@@ -35,6 +35,7 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
     const task = await waitForTaskEnd(service, id);
     expect(task.status).toBe('completed');
     expect(task.winner).toBe('command-2');
+    expect(task.winnerPassedVerify).toBe(true);
     const byLabel = Object.fromEntries(task.agents.map((run: { label: string }) => [run.label, run]));
     expect(byLabel['command-1'].status).toBe('succeeded');
     expect(byLabel['command-1'].verify.passed).toBe(false);
@@ -83,6 +84,23 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
     expect(task.winner).toBeNull();
     expect(task.agents[0].status).toBe('timed_out');
     expect(task.error).toMatch(/No attempt succeeded/);
+  });
+
+  it("keeps what a failing command said on stderr, in the attempt's error and its stderrTail; merging such a task says why not", async () => {
+    const loud = { agent: 'command', command: [process.execPath, '-e', "console.error('config.yml: no such file'); process.exit(1)"] };
+    const { id } = await submit({ agents: [loud] });
+    const task = await waitForTaskEnd(service, id);
+    expect(task.status).toBe('failed');
+    expect(task.winnerPassedVerify).toBeNull();
+    expect(task.agents[0].error).toBe('command exited with code 1: config.yml: no such file');
+    expect(task.agents[0].stderrTail).toContain('config.yml: no such file');
+
+    const merge = await service.request(`/api/v1/tasks/${id}/merge`, { method: 'POST', json: { agent: 'best', strategy: 'auto' } });
+    expect(merge.status).toBe(409);
+    const { error } = (await merge.json()) as { error: { code: string; message: string; details: { attempts: unknown[] } } };
+    expect(error.code).toBe('no_attempt_succeeded');
+    expect(error.message).toMatch(/no attempt succeeded; nothing to merge/);
+    expect(error.details.attempts).toEqual([{ label: 'command-1', status: 'failed', error: task.agents[0].error }]);
   });
 
   it('stops agents reporting cost when the task budget is spent', async () => {

@@ -57,7 +57,17 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     for (const request of receiver.received) {
       expect(verifier.verify(request.body, request.headers)).toMatchObject({ type: 'task.completed', data: { taskId, seq: 2, winner: 'claude-1' } });
     }
-    expect(receiver.received[0]!.json.data.task).toMatchObject({ id: taskId, status: 'running' });
+    // The task as GET /tasks/{id} names its fields, with what a chat message needs.
+    const snapshot = receiver.received[0]!.json.data.task as Record<string, unknown>;
+    expect(snapshot).toMatchObject({
+      id: taskId,
+      description: 'test task',
+      status: 'running',
+      repository: { path: '/tmp/repo', baseRef: 'HEAD', baseCommit: 'abc123' },
+      winner: null,
+      winnerPassedVerify: null,
+    });
+    expect(snapshot).not.toHaveProperty('winnerLabel');
     const attempts = await db.query<{ attempt: number; response_status: number }>(
       'SELECT attempt, response_status FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt',
       [receiver.received[0]!.headers['webhook-id']!],

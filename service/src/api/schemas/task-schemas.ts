@@ -105,6 +105,7 @@ export const AgentRun = z
     verify: VerifyResult.nullable(),
     score: AttemptScore.nullable(),
     error: z.string().nullable(),
+    stderrTail: z.string().nullable().openapi({ description: "The last few KB the agent's process wrote to stderr" }),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
   })
@@ -120,6 +121,10 @@ export const Task = z
     verify: VerifySpec.nullable(),
     budgetUsd: z.number().nullable(),
     winner: z.string().nullable().openapi({ description: 'Label of the best attempt, once ranked' }),
+    winnerPassedVerify: z
+      .boolean()
+      .nullable()
+      .openapi({ description: 'Whether the winner passed the verify command; null without a winner or a verify command' }),
     totalCostUsd: z.number(),
     error: z.string().nullable(),
     cancelRequested: z.boolean(),
