@@ -6,7 +6,7 @@ import { callbackEventTypes, eventEndsWait, taskSatisfies } from '../../../nodes
 import { createWebhookContext } from '../../support/n8n-context.ts';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const task = { id: 'a0a0a0a0-0000-4000-8000-000000000001', status: 'completed', agents: [{ label: 'claude-1', agent: 'claude', status: 'succeeded' }], winner: 'claude-1' };
+const task = { id: 'a0a0a0a0-0000-4000-8000-000000000001', status: 'completed', agents: [{ label: 'claude-1', agent: 'claude', status: 'succeeded' }], winner: 'claude-1', winnerPassedVerify: null, description: 'Write a file' };
 
 function call(event: object, parameters: Record<string, unknown>, signWith = secret) {
   const body = JSON.stringify(event);
