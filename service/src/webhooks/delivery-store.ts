@@ -11,6 +11,10 @@ export interface ClaimedDelivery {
   /** The number of this attempt (1 = first). */
   attempt: number;
   callbackId: string | null;
+  /** The callback's waiter, sent back in the body; null for subscriptions or unnamed callbacks. */
+  callbackName: string | null;
+  /** After this the callback's wait is over: the delivery is dropped unsent. */
+  callbackExpiresAt: Date | null;
   subscriptionId: string | null;
   /** The endpoint's own secret; null = sign with the service-wide secret. */
   secret: string | null;
@@ -57,6 +61,8 @@ interface ClaimedRow {
   url: string;
   attempt_count: number;
   callback_id: string | null;
+  callback_name: string | null;
+  callback_expires_at: Date | null;
   subscription_id: string | null;
   secret: string | null;
   agent_label: string | null;
@@ -114,6 +120,7 @@ export class DeliveryStore {
       if (claimed.length === 0) return [];
       const rows = await tx.query<ClaimedRow>(
         `SELECT d.id, d.task_id, d.seq, d.event_type, d.url, d.attempt_count, d.callback_id, d.subscription_id,
+                c.name AS callback_name, c.expires_at AS callback_expires_at,
                 COALESCE(c.secret, s.secret) AS secret, e.agent_label, e.data, e.created_at AS event_created_at,
                 t.status AS task_status, t.description AS task_description, t.repository_path, t.base_ref, t.base_commit,
                 t.winner_label, t.total_cost_usd, t.error AS task_error, t.result, t.completed_at,
@@ -164,6 +171,14 @@ export class DeliveryStore {
     });
   }
 
+  /** Drops a claimed delivery unsent: its callback's wait is over. */
+  async drop(delivery: ClaimedDelivery): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET status = 'disabled', updated_at = now() WHERE id = $1 AND status = 'pending' AND attempt_count = $2`,
+      [delivery.id, delivery.attempt],
+    );
+  }
+
   /** Gives a claim back untried (shutdown interrupted the attempt): due at once, attempt not counted. */
   async release(delivery: ClaimedDelivery): Promise<void> {
     await this.db.query(
@@ -209,6 +224,8 @@ function toClaimed(row: ClaimedRow): ClaimedDelivery {
     url: row.url,
     attempt: row.attempt_count,
     callbackId: row.callback_id,
+    callbackName: row.callback_name,
+    callbackExpiresAt: row.callback_expires_at ? new Date(row.callback_expires_at) : null,
     subscriptionId: row.subscription_id,
     secret: row.secret,
     agentLabel: row.agent_label,

@@ -124,6 +124,10 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    if (delivery.callbackExpiresAt !== null && delivery.callbackExpiresAt.getTime() <= Date.now()) {
+      await this.store.drop(delivery);
+      return;
+    }
     const secret = delivery.secret ?? this.defaultSecret ?? null;
     if (!secret && !this.warnedUnsigned) {
       this.warnedUnsigned = true;
@@ -145,7 +149,7 @@ export class DeliveryWorker {
       verdict,
     );
     const context = { deliveryId: delivery.id, taskId: delivery.taskId, seq: delivery.seq, url: delivery.url, attempt: delivery.attempt };
-    if (verdict.kind === 'endpoint_gone') this.logger.warn(context, 'webhook endpoint answered 410 Gone: disabled');
+    if (verdict.kind === 'endpoint_gone') this.logger.warn({ ...context, status: outcome.status }, 'webhook endpoint is gone: disabled');
     else if (verdict.kind === 'failed') this.logger.warn({ ...context, error: outcome.error }, 'webhook delivery given up');
     else if (verdict.kind === 'retry') this.logger.info({ ...context, error: outcome.error, retryInSeconds: verdict.delaySeconds }, 'webhook attempt failed');
   }
@@ -153,6 +157,8 @@ export class DeliveryWorker {
   private verdict(delivery: ClaimedDelivery, outcome: SendOutcome): AttemptVerdict {
     if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) return { kind: 'delivered' };
     if (outcome.status === 410) return { kind: 'endpoint_gone' };
+    // A callback serves one wait (n8n's resume URL): 404 or 409 says that execution is not waiting any more.
+    if (delivery.callbackId && (outcome.status === 404 || outcome.status === 409)) return { kind: 'endpoint_gone' };
     const delaySeconds = nextRetryDelay(this.schedule, delivery.attempt, outcome.retryAfterSeconds);
     return delaySeconds === undefined ? { kind: 'failed' } : { kind: 'retry', delaySeconds };
   }

@@ -25,6 +25,7 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
        FROM progress_events e
        JOIN task_callbacks c ON c.task_id = e.task_id
       WHERE e.task_id = $1 AND e.seq = ANY($2::int[]) AND c.disabled_at IS NULL
+        AND (c.expires_at IS NULL OR c.expires_at > now())
         AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
      ON CONFLICT DO NOTHING
      RETURNING id`,
@@ -34,9 +35,12 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
     `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, subscription_id, url, status)
      SELECT gen_random_uuid(), e.task_id, e.seq, e.type, s.id, s.url, 'pending'
        FROM progress_events e
+       JOIN tasks t ON t.id = e.task_id
        CROSS JOIN subscriptions s
       WHERE e.task_id = $1 AND e.seq = ANY($2::int[]) AND s.disabled_at IS NULL
         AND (cardinality(s.events) = 0 OR e.type = ANY(s.events))
+        AND (s.repository_path IS NULL OR s.repository_path = t.repository_path)
+        AND (s.api_key_id IS NULL OR s.api_key_id = t.api_key_id)
      ON CONFLICT DO NOTHING
      RETURNING id`,
     [taskId, [...seqs]],
@@ -58,6 +62,7 @@ export async function backfillCallback(tx: Queryable, callbackId: string): Promi
        FROM task_callbacks c
        JOIN progress_events e ON e.task_id = c.task_id
       WHERE c.id = $1 AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
+        AND (c.expires_at IS NULL OR c.expires_at > now())
      ON CONFLICT DO NOTHING
      RETURNING id, task_id`,
     [callbackId],

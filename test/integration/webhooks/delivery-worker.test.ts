@@ -92,7 +92,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
   it('signs callbacks without their own secret with the service secret, and subscriptions with theirs', async () => {
     const taskId = await insertTask(db);
     await endpoints.registerCallback(taskId, { url: receiver.url('/callback'), events: [] });
-    const { secret } = await endpoints.createSubscription({ url: receiver.url('/subscription'), events: ['task.started'] });
+    const { secret } = await endpoints.createSubscription({ url: receiver.url('/subscription'), events: ['task.started'] }, 'test-key');
     await startWorker();
     await events.append(taskId, { type: 'task.started' });
     await waitFor('both deliveries', () => receiver.received.length === 2 || undefined);
@@ -117,6 +117,37 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     expect(await endpoints.listCallbacks(taskId)).toMatchObject([{ id: callback.id, status: 'disabled' }]);
     await events.append(taskId, { type: 'task.completed' });
     expect(await deliveryRows(db, taskId)).toHaveLength(3);
+  });
+
+  it.each([404, 409])(
+    "ends a callback whose resume URL answers %i (that execution waits no more), without retrying; a subscription retries",
+    async (status) => {
+      const taskId = await insertTask(db);
+      const { callback } = await endpoints.registerCallback(taskId, { url: receiver.url('/resume'), events: [], name: 'Await Result' });
+      await endpoints.createSubscription({ url: receiver.url('/subscription'), events: [] }, 'test-key');
+      receiver.reply = () => ({ status });
+      await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'task.completed' }]);
+      await startWorker();
+      await waitFor('the callback to be disabled', async () =>
+        (await endpoints.listCallbacks(taskId))[0]?.status === 'disabled' || undefined,
+      );
+      const toCallback = receiver.received.filter((request) => request.path === '/resume');
+      expect(toCallback).toHaveLength(1);
+      expect(toCallback[0]!.json.data.callback).toEqual({ id: callback.id, name: 'Await Result' });
+      const rows = await deliveryRows(db, taskId);
+      expect(rows.filter((row) => row.callback_id).map((row) => row.status)).toEqual(['disabled', 'disabled']);
+      expect(rows.filter((row) => row.subscription_id).every((row) => row.status === 'pending' || row.status === 'failed')).toBe(true);
+    },
+  );
+
+  it('drops deliveries to a callback that expired while they waited, unsent', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [], expiresAt: new Date(Date.now() + 1500).toISOString() });
+    await events.append(taskId, { type: 'task.started' });
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await startWorker();
+    await waitFor('the delivery to be dropped', async () => (await deliveryRows(db, taskId))[0]?.status === 'disabled' || undefined);
+    expect(receiver.received).toEqual([]);
   });
 
   it('delivers to one endpoint in seq order even when an early event needs retries', async () => {

@@ -25,7 +25,7 @@ describe.each(driverKinds)('webhook fan-out (%s)', (kind) => {
     const { callback: all } = await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/all', events: [] });
     const { callback: ends } = await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/ends', events: ['task.completed'] });
     await endpoints.registerCallback(otherTask, { url: 'http://127.0.0.1:1/other', events: [] });
-    const { subscription } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/sub', events: ['agent.started', 'task.completed'] });
+    const { subscription } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/sub', events: ['agent.started', 'task.completed'] }, 'test-key');
 
     await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'agent.started', agentLabel: 'a' }, { type: 'task.completed' }]);
 
@@ -39,11 +39,47 @@ describe.each(driverKinds)('webhook fan-out (%s)', (kind) => {
   it('gives a subscription only the events stored after it was created, and a disabled endpoint none', async () => {
     const taskId = await insertTask(db);
     await events.append(taskId, { type: 'task.started' });
-    const { subscription } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/sub', events: [] });
+    const { subscription } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/sub', events: [] }, 'test-key');
     await events.append(taskId, { type: 'agent.started', agentLabel: 'a' });
     await db.query('UPDATE subscriptions SET disabled_at = now() WHERE id = $1', [subscription.id]);
     await events.append(taskId, { type: 'task.completed' });
     expect((await deliveryRows(db, taskId)).map((row) => row.seq)).toEqual([2]);
+  });
+
+  it("filters a subscription by repository and by the creating key's own tasks", async () => {
+    const here = await insertTask(db);
+    await db.query(`UPDATE tasks SET repository_path = '/srv/app', api_key_id = 'key-a' WHERE id = $1`, [here]);
+    const elsewhere = await insertTask(db);
+    await db.query(`UPDATE tasks SET repository_path = '/srv/other', api_key_id = 'key-b' WHERE id = $1`, [elsewhere]);
+    const { subscription: byRepo } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/repo', events: [], filter: { repositoryPath: '/srv/app' } }, 'key-b');
+    const { subscription: own } = await endpoints.createSubscription({ url: 'http://127.0.0.1:1/own', events: [], filter: { ownTasksOnly: true } }, 'key-b');
+    expect(byRepo.filter).toEqual({ repositoryPath: '/srv/app', ownTasksOnly: false });
+    expect(own.filter).toEqual({ repositoryPath: null, ownTasksOnly: true });
+
+    await events.append(here, { type: 'task.started' });
+    await events.append(elsewhere, { type: 'task.started' });
+    expect((await deliveryRows(db, here)).map((row) => row.subscription_id)).toEqual([byRepo.id]);
+    expect((await deliveryRows(db, elsewhere)).map((row) => row.subscription_id)).toEqual([own.id]);
+  });
+
+  it('delivers nothing to a callback once it expired or was ended, and drops what it still had pending', async () => {
+    const taskId = await insertTask(db);
+    const { callback: expired } = await endpoints.registerCallback(taskId, {
+      url: 'http://127.0.0.1:1/expired',
+      events: [],
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
+    const { callback: waiting } = await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/waiting', events: [], name: 'Await Result' });
+    expect(waiting).toMatchObject({ name: 'Await Result', expiresAt: null, status: 'active' });
+    await events.append(taskId, { type: 'task.started' });
+    expect((await deliveryRows(db, taskId)).map((row) => [row.callback_id, row.status])).toEqual([[waiting.id, 'pending']]);
+
+    expect(await endpoints.endCallback(taskId, waiting.id)).toBe(true);
+    await events.append(taskId, { type: 'task.completed' });
+    expect((await deliveryRows(db, taskId)).map((row) => row.status)).toEqual(['disabled']);
+    expect((await endpoints.listCallbacks(taskId)).find((c) => c.id === waiting.id)?.status).toBe('disabled');
+    expect(await endpoints.endCallback(taskId, expired.id)).toBe(true);
+    expect(await endpoints.endCallback(await insertTask(db), waiting.id)).toBe(false);
   });
 
   it('loses no event and duplicates none when a callback is registered while events are being appended', async () => {

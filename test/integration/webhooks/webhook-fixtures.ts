@@ -27,6 +27,7 @@ export async function insertTask(db: Db, status = 'running'): Promise<string> {
 }
 
 export interface ReceivedRequest {
+  path: string;
   headers: Record<string, string>;
   body: string;
   json: { type: string; timestamp: string; data: Record<string, unknown> & { taskId: string; seq: number } };
@@ -48,7 +49,7 @@ export class Receiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        const request = { headers: req.headers as Record<string, string>, body, json: JSON.parse(body) as ReceivedRequest['json'] };
+        const request = { path: req.url ?? '', headers: req.headers as Record<string, string>, body, json: JSON.parse(body) as ReceivedRequest['json'] };
         this.received.push(request);
         const answer = this.reply(request, this.received.length - 1);
         if (!answer.hang) res.writeHead(answer.status, answer.headers).end();

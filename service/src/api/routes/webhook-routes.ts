@@ -17,6 +17,7 @@ import {
   Subscription,
   SubscriptionCreated,
   SubscriptionIdParam,
+  CallbackIdParams,
   SubscriptionList,
 } from '../schemas/webhook-schemas.ts';
 
@@ -36,6 +37,17 @@ const registerCallback = createRoute({
   security,
   request: { params: TaskIdParam, body: body(RegisterCallbackBody) },
   responses: { 201: json(CallbackRegistered, 'Registered'), ...commonErrors, ...notFoundError, ...bodyErrors },
+});
+
+const endCallback = createRoute({
+  method: 'delete',
+  path: '/tasks/{id}/callbacks/{callbackId}',
+  tags: ['Webhooks'],
+  summary: 'End a callback: nothing more is delivered to it',
+  description: 'What a waiter does once its wait is over (n8n Await Progress on resume). Pending deliveries to it are dropped.',
+  security,
+  request: { params: CallbackIdParams },
+  responses: { 204: { description: 'Ended (or ended already)' }, ...commonErrors, ...notFoundError },
 });
 
 const listCallbacks = createRoute({
@@ -113,6 +125,12 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       return c.json({ ...callback, backfilled }, 201);
     });
 
+    app.openapi(endCallback, async (c) => {
+      const { id, callbackId } = c.req.valid('param');
+      if (!(await deps.endpoints.endCallback(id, callbackId))) throw notFound('Callback', callbackId);
+      return c.body(null, 204);
+    });
+
     app.openapi(listCallbacks, async (c) => {
       const { id } = c.req.valid('param');
       await requireTask(id);
@@ -126,7 +144,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     });
 
     app.openapi(createSubscription, async (c) => {
-      const { subscription, secret } = await refusalsAsHttp(() => deps.endpoints.createSubscription(c.req.valid('json')));
+      const { subscription, secret } = await refusalsAsHttp(() => deps.endpoints.createSubscription(c.req.valid('json'), c.get('apiKeyId')));
       c.header('Location', `/api/v1/subscriptions/${subscription.id}`);
       return c.json({ ...subscription, secret }, 201);
     });

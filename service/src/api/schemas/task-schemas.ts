@@ -44,6 +44,17 @@ export const CallbackSpec = z
       .string()
       .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
       .optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: 'Who waits on this callback (e.g. the n8n node); sent back in each delivery as data.callback.name' }),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'No deliveries after this time: the callback ends with the wait it serves' }),
   })
   .openapi('CallbackSpec');
 

@@ -7,7 +7,17 @@ import { EventTypeSchema } from './event-schemas.ts';
 export const RegisterCallbackBody = CallbackSpec;
 
 const EventFilter = z.array(EventTypeSchema).openapi({ description: 'Event types delivered; empty = all' });
-const EndpointStatus = z.enum(['active', 'disabled']).openapi({ description: 'disabled: the endpoint answered 410 Gone' });
+const EndpointStatus = z
+  .enum(['active', 'disabled'])
+  .openapi({ description: 'disabled: deleted, or the endpoint answered 410 Gone (a callback also 404 or 409: its wait is over)' });
+
+const SubscriptionFilter = z
+  .object({
+    repositoryPath: z.string().min(1).max(4096).optional().openapi({ description: "Only tasks on this repository (its top level, as the task's repository.path)" }),
+    ownTasksOnly: z.boolean().optional().openapi({ description: 'Only tasks submitted with the API key that creates the subscription' }),
+  })
+  .strict()
+  .openapi('SubscriptionFilter');
 
 export const Callback = z
   .object({
@@ -16,6 +26,8 @@ export const Callback = z
     url: z.string(),
     events: EventFilter,
     hasOwnSecret: z.boolean().openapi({ description: 'false: signed with the service secret (KAGE_WEBHOOK_SECRET)' }),
+    name: z.string().nullable(),
+    expiresAt: z.iso.datetime().nullable(),
     status: EndpointStatus,
     createdAt: z.iso.datetime(),
   })
@@ -24,6 +36,11 @@ export const Callback = z
 export const CallbackRegistered = Callback.extend({
   backfilled: z.number().int().openapi({ description: 'Deliveries created at once for matching events the task had already emitted' }),
 }).openapi('CallbackRegistered');
+
+export const CallbackIdParams = z.object({
+  id: z.uuid({ message: 'must be a task id (UUID)' }).openapi({ param: { name: 'id', in: 'path' } }),
+  callbackId: z.uuid({ message: 'must be a callback id (UUID)' }).openapi({ param: { name: 'callbackId', in: 'path' } }),
+});
 
 export const CallbackList = z.object({ items: z.array(Callback) }).openapi('CallbackList');
 
@@ -37,6 +54,7 @@ export const CreateSubscriptionBody = z
       .optional()
       .openapi({ description: 'Omit to have one generated (returned once, in this answer)' }),
     description: z.string().max(500).optional(),
+    filter: SubscriptionFilter.optional(),
   })
   .openapi('CreateSubscription');
 
@@ -46,6 +64,7 @@ export const Subscription = z
     url: z.string(),
     events: EventFilter,
     description: z.string().nullable(),
+    filter: z.object({ repositoryPath: z.string().nullable(), ownTasksOnly: z.boolean() }),
     status: EndpointStatus,
     createdAt: z.iso.datetime(),
   })
