@@ -4,7 +4,15 @@ import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import { readTaskId } from '../shared/fields';
 import type { Task, TaskEvent } from '../shared/task-types';
 import { kageBunshinRequest } from '../shared/transport';
-import { callbackEventTypes, describeLoggedEvent, taskSatisfies, timedOutResult, waitResult, type WaitCondition } from './wait-condition';
+import {
+	callbackEventTypes,
+	describeLoggedEvent,
+	taskSatisfies,
+	timedOutResult,
+	waitingResult,
+	waitResult,
+	type WaitCondition,
+} from './wait-condition';
 import { readCondition, waitDeadline, webhookSecret } from './wait-settings';
 
 const eventPageSize = 500;
@@ -38,19 +46,30 @@ export async function startWait(context: IExecuteFunctions): Promise<INodeExecut
 	if (reached) return [[{ json: waitResult(task, reached.event), pairedItem: { item: 0 } }]];
 
 	const resumeUrl = context.evaluateExpression('{{ $execution.resumeUrl }}', 0) as string;
+	const deadline = waitDeadline(context, new Date());
+	// The callback is this node's own (its name comes back in every delivery) and ends with the
+	// wait: at the deadline on the service's side, or when webhook() resumes the execution.
 	await kageBunshinRequest(context, {
 		method: 'POST',
 		path: `${taskPath}/callbacks`,
-		body: { url: resumeUrl, events: callbackEventTypes(condition), secret },
+		body: {
+			url: resumeUrl,
+			events: callbackEventTypes(condition),
+			secret,
+			name: context.getNode().name,
+			...(deadline ? { expiresAt: deadline.toISOString() } : {}),
+		},
 		itemIndex: 0,
 	});
 
 	// When the deadline passes, n8n resumes without calling the node again and passes the node's
 	// stored input through. Replacing that input item (same array n8n stores) makes the timeout
-	// visible downstream as `timedOut: true`; a callback's output replaces it otherwise.
+	// visible downstream as `timedOut: true`; a callback's output replaces it otherwise. What the
+	// node returns now is only what n8n shows while the execution waits (e.g. a webhook answered
+	// "When Last Node Finishes"): still waiting, not timed out.
 	items[0] = { json: timedOutResult(task.id, condition), pairedItem: { item: 0 } };
-	await context.putExecutionToWait(waitDeadline(context, new Date()) ?? WAIT_INDEFINITELY);
-	return [items];
+	await context.putExecutionToWait(deadline ?? WAIT_INDEFINITELY);
+	return [[{ json: waitingResult(task.id, condition, deadline), pairedItem: { item: 0 } }]];
 }
 
 function checkCondition(context: IExecuteFunctions, condition: WaitCondition, task: Task): void {

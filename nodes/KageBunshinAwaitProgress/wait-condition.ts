@@ -63,12 +63,24 @@ export function taskSatisfies(condition: WaitCondition, task: Task): boolean {
 
 /** What the node outputs when the wait ends: the task, and the event that ended the wait. */
 export function waitResult(task: Task, event: IDataObject | null): IDataObject {
-	return { ...(task as IDataObject), timedOut: false, event };
+	return { ...(task as IDataObject), timedOut: false, waiting: false, event };
 }
 
 /** What the node outputs when the wait runs out of time. */
 export function timedOutResult(taskId: string, condition: WaitCondition): IDataObject {
-	return { id: taskId, timedOut: true, event: null, waitedFor: { ...condition } as IDataObject };
+	return { id: taskId, timedOut: true, waiting: false, event: null, waitedFor: { ...condition } as IDataObject };
+}
+
+/** What n8n shows of the node while the execution waits. */
+export function waitingResult(taskId: string, condition: WaitCondition, deadline: Date | undefined): IDataObject {
+	return {
+		id: taskId,
+		timedOut: false,
+		waiting: true,
+		waitingUntil: deadline?.toISOString() ?? null,
+		event: null,
+		waitedFor: { ...condition } as IDataObject,
+	};
 }
 
 /** An event from the task's log, in the same shape as one received by webhook(). */
@@ -81,5 +93,6 @@ export function describeLoggedEvent(event: TaskEvent): IDataObject {
 export function describeEvent(event: ReceivedEvent): IDataObject {
 	const data = { ...event.data } as IDataObject;
 	delete data.task;
+	delete data.callback;
 	return { type: event.type, timestamp: event.timestamp, ...data };
 }

@@ -13,12 +13,8 @@ import { eventTypeOptions } from '../shared/event-types';
 const eventNames = Object.fromEntries(eventTypeOptions.map((option) => [option.value, option.name.toLowerCase()]));
 import { acknowledge, readSignedEvent, refuseWebhook } from '../shared/signed-event';
 import { credentialType } from '../shared/transport';
-import {
-	createSubscription,
-	deleteSubscription,
-	subscriptionExists,
-	type SubscriptionState,
-} from './subscription-lifecycle';
+import { createSubscription, deleteSubscription, subscriptionExists } from './subscription-lifecycle';
+import { subscriptionSecret } from './subscription-secret';
 
 export class KageBunshinTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -50,7 +46,31 @@ export class KageBunshinTrigger implements INodeType {
 				options: eventTypeOptions,
 				default: ['task.completed', 'task.failed'],
 				description:
-					'Event types that start the workflow, for every task. Activating the workflow subscribes to them on the service; deactivating it unsubscribes.',
+					'Event types that start the workflow. Publishing the workflow subscribes to them on the service; unpublishing unsubscribes.',
+			},
+			{
+				displayName: 'Filters',
+				name: 'filters',
+				type: 'collection',
+				placeholder: 'Add Filter',
+				default: {},
+				options: [
+					{
+						displayName: 'Only Tasks of This Credential',
+						name: 'ownTasksOnly',
+						type: 'boolean',
+						default: false,
+						description: "Whether to start only for tasks submitted with this credential's API key",
+					},
+					{
+						displayName: 'Repository Path',
+						name: 'repositoryPath',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. /home/me/projects/app',
+						description: "Start only for tasks on this repository (its top level, as the task's repository.path)",
+					},
+				],
 			},
 		],
 	};
@@ -70,10 +90,8 @@ export class KageBunshinTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const stored = this.getWorkflowStaticData('node') as SubscriptionState;
 		const credentials = await this.getCredentials(credentialType);
-		const secret = stored.secret || String(credentials.webhookSecret ?? '').trim();
-		if (!secret) return refuseWebhook(this, 401, 'no webhook secret is known for this subscription');
+		const secret = subscriptionSecret(credentials, this.getNodeWebhookUrl('default') ?? '');
 		const check = readSignedEvent(this, secret);
 		if (!check.valid) return refuseWebhook(this, 401, check.reason);
 		const { event, webhookId } = check;

@@ -1,19 +1,25 @@
 import type { IDataObject, IHookFunctions } from 'n8n-workflow';
 
 import { credentialType, kageBunshinRequest } from '../shared/transport';
+import { subscriptionSecret } from './subscription-secret';
 
-/** What the trigger keeps in the workflow's static data between activations. */
+/** What the trigger keeps in the workflow's static data between activations: no secret. */
 export interface SubscriptionState {
 	subscriptionId?: string;
-	/** The secret deliveries are signed with: ours if the credential has one, else the service's. */
-	secret?: string;
 }
 
 interface Subscription {
 	id: string;
 	url: string;
 	events: string[];
-	secret?: string;
+	filter: { repositoryPath: string | null; ownTasksOnly: boolean };
+	status: string;
+}
+
+/** The Trigger's Filters parameter. */
+export interface TriggerFilters {
+	repositoryPath?: string;
+	ownTasksOnly?: boolean;
 }
 
 function state(context: IHookFunctions): SubscriptionState & IDataObject {
@@ -24,48 +30,64 @@ function chosenEvents(context: IHookFunctions): string[] {
 	return context.getNodeParameter('events', []) as string[];
 }
 
+function chosenFilter(context: IHookFunctions): { repositoryPath: string | null; ownTasksOnly: boolean } {
+	const filters = context.getNodeParameter('filters', {}) as TriggerFilters;
+	return { repositoryPath: filters.repositoryPath?.trim() || null, ownTasksOnly: filters.ownTasksOnly === true };
+}
+
 /**
- * Whether our subscription still exists with this webhook URL and these events. One that exists
- * with other events (the user changed the selection) is deleted, so create() makes a fresh one.
+ * Whether our subscription still exists, active, with this webhook URL, these events and these
+ * filters. One that differs (the user changed the node) is deleted, so create() makes a fresh one.
  */
 export async function subscriptionExists(context: IHookFunctions): Promise<boolean> {
 	const stored = state(context);
 	if (!stored.subscriptionId) return false;
-	const { body } = await kageBunshinRequest<Subscription[] | { items: Subscription[] }>(context, {
+	const { statusCode, body } = await kageBunshinRequest<Subscription>(context, {
 		method: 'GET',
-		path: '/subscriptions',
+		path: `/subscriptions/${encodeURIComponent(stored.subscriptionId)}`,
+		acceptStatuses: [404],
 	});
-	const subscriptions = Array.isArray(body) ? body : body.items;
-	const existing = subscriptions.find((subscription) => subscription.id === stored.subscriptionId);
-	if (!existing) {
-		forget(stored);
+	if (statusCode === 404) {
+		delete stored.subscriptionId;
 		return false;
 	}
 	const wanted = [...chosenEvents(context)].sort().join(',');
-	if (existing.url === context.getNodeWebhookUrl('default') && [...existing.events].sort().join(',') === wanted) {
-		return true;
-	}
+	const filter = chosenFilter(context);
+	const same =
+		body.status === 'active' &&
+		body.url === context.getNodeWebhookUrl('default') &&
+		[...body.events].sort().join(',') === wanted &&
+		body.filter.repositoryPath === filter.repositoryPath &&
+		body.filter.ownTasksOnly === filter.ownTasksOnly;
+	if (same) return true;
 	await deleteSubscription(context);
 	return false;
 }
 
+/**
+ * Subscribes on the service. A refusal (a wrong API key, a URL the service may not call) fails
+ * the activation with the service's own message.
+ */
 export async function createSubscription(context: IHookFunctions): Promise<boolean> {
 	const credentials = await context.getCredentials(credentialType);
-	const ownSecret = String(credentials.webhookSecret ?? '').trim();
+	const url = context.getNodeWebhookUrl('default') ?? '';
 	const workflow = context.getWorkflow();
+	const filter = chosenFilter(context);
 	const { body } = await kageBunshinRequest<Subscription>(context, {
 		method: 'POST',
 		path: '/subscriptions',
 		body: {
-			url: context.getNodeWebhookUrl('default'),
+			url,
 			events: chosenEvents(context),
-			...(ownSecret ? { secret: ownSecret } : {}),
+			secret: subscriptionSecret(credentials, url),
 			description: `n8n workflow "${workflow.name ?? ''}" (${workflow.id ?? 'unsaved'})`,
+			filter: {
+				...(filter.repositoryPath ? { repositoryPath: filter.repositoryPath } : {}),
+				...(filter.ownTasksOnly ? { ownTasksOnly: true } : {}),
+			},
 		},
 	});
-	const stored = state(context);
-	stored.subscriptionId = body.id;
-	stored.secret = body.secret ?? ownSecret;
+	state(context).subscriptionId = body.id;
 	return true;
 }
 
@@ -79,11 +101,6 @@ export async function deleteSubscription(context: IHookFunctions): Promise<boole
 			acceptStatuses: [404],
 		});
 	}
-	forget(stored);
-	return true;
-}
-
-function forget(stored: SubscriptionState & IDataObject): void {
 	delete stored.subscriptionId;
-	delete stored.secret;
+	return true;
 }

@@ -13,6 +13,8 @@ export interface ReceivedEvent {
 		agentLabel: string | null;
 		/** Present on terminal task events. */
 		task?: Task;
+		/** Present on deliveries to a task's callback: which one, and who waits on it. */
+		callback?: { id: string; name: string | null };
 		[key: string]: unknown;
 	};
 }
@@ -37,9 +39,14 @@ export function readSignedEvent(context: IWebhookFunctions, secret: string): Sig
  * Answers the call with an error status and starts nothing: a request n8n should not act on
  * (bad signature) must neither start a workflow nor resume a waiting one.
  */
-export function refuseWebhook(context: IWebhookFunctions, statusCode: number, reason: string): IWebhookResponseData {
+export function refuseWebhook(
+	context: IWebhookFunctions,
+	statusCode: number,
+	reason: string,
+	code = 'invalid_signature',
+): IWebhookResponseData {
 	const response = context.getResponseObject();
-	response.status(statusCode).json({ error: { code: 'invalid_signature', message: reason } });
+	response.status(statusCode).json({ error: { code, message: reason } });
 	return { noWebhookResponse: true };
 }
 

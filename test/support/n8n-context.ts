@@ -40,6 +40,8 @@ interface ContextBase {
   parameters?: Record<string, unknown>;
   /** The workflow's static data for this node (persisted by n8n between activations). */
   staticData?: IDataObject;
+  /** The node's name in the workflow; the description's default name when omitted. */
+  nodeName?: string;
 }
 
 export interface ExecuteOptions extends ContextBase {
@@ -71,7 +73,7 @@ const nodeId = '6f1c1a3e-0000-4000-8000-000000000001';
 function nodeOf(options: ContextBase): INode {
   return {
     id: nodeId,
-    name: options.node.description.defaults.name ?? options.node.description.displayName,
+    name: options.nodeName ?? options.node.description.defaults.name ?? options.node.description.displayName,
     type: `n8n-nodes-kage-bunshin.${options.node.description.name}`,
     typeVersion: 1,
     position: [0, 0],

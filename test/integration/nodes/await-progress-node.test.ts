@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { INodeExecutionData } from 'n8n-workflow';
@@ -45,13 +46,16 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
     }
     return await taskStatus(id);
   };
-  const awaitNode = (parameters: Record<string, unknown>, items: INodeExecutionData[], resumeUrl?: string) => {
+  const awaitNode = (parameters: Record<string, unknown>, items: INodeExecutionData[], resumeUrl?: string, nodeName?: string) => {
     const node = new KageBunshinAwaitProgress();
-    const recording = createExecuteContext({ node, credentialType, credentials: credentials(), parameters: { operation: 'wait', ...parameters }, items, resumeUrl });
+    const recording = createExecuteContext({ node, credentialType, credentials: credentials(), parameters: { operation: 'wait', ...parameters }, items, resumeUrl, nodeName });
     return { run: () => node.execute!.call(recording.context), recording };
   };
-  const resumeEndpoint = (parameters: Record<string, unknown>) =>
-    serveNodeWebhook({ node: new KageBunshinAwaitProgress(), credentialType, credentials: credentials(), parameters: { operation: 'wait', ...parameters } });
+  const resumeEndpoint = (parameters: Record<string, unknown>, nodeName?: string) =>
+    serveNodeWebhook({ node: new KageBunshinAwaitProgress(), credentialType, credentials: credentials(), parameters: { operation: 'wait', ...parameters }, nodeName });
+  type CallbackView = { id: string; url: string; events: string[]; hasOwnSecret: boolean; name: string | null; expiresAt: string | null; status: string };
+  const callbacksOf = async (taskId: string) =>
+    ((await (await service.request(`/api/v1/tasks/${taskId}/callbacks`)).json()) as { items: CallbackView[] }).items;
 
   beforeAll(async () => {
     repo = await createTestRepo();
@@ -61,6 +65,7 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
   afterAll(async () => {
     await service?.stop();
     await repo?.cleanup();
+    if (gates) rmSync(gates, { recursive: true, force: true });
   });
 
   it('registers the resume URL, waits, ignores forged calls, and resumes with the whole task when it ends', async () => {
@@ -72,12 +77,31 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
       const { run, recording } = awaitNode({ waitFor: 'taskFinished', timeout: 30, timeoutUnit: 'minutes' }, [{ json: task }], endpoint.url);
       const [output] = await run();
 
-      // Waiting: n8n keeps the execution until the deadline; what passes through on timeout says so.
+      // Waiting: n8n keeps the execution until the deadline. What it shows meanwhile (a webhook
+      // answered "When Last Node Finishes") says waiting; what passes through on timeout (the
+      // stored input) says timed out.
       expect(recording.waits).toHaveLength(1);
-      expect(recording.waits[0].getTime() - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
-      expect(output).toEqual([{ json: { id: task.id, timedOut: true, event: null, waitedFor: { waitFor: 'taskFinished' } }, pairedItem: { item: 0 } }]);
-      const callbacks = (await (await service.request(`/api/v1/tasks/${task.id}/callbacks`)).json()) as { items: Array<{ url: string; events: string[]; hasOwnSecret: boolean }> };
-      expect(callbacks.items).toEqual([expect.objectContaining({ url: endpoint.url, events: ['task.completed', 'task.failed', 'task.cancelled'], hasOwnSecret: true })]);
+      const deadline = recording.waits[0]!;
+      expect(deadline.getTime() - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
+      expect(output).toEqual([
+        {
+          json: { id: task.id, timedOut: false, waiting: true, waitingUntil: deadline.toISOString(), event: null, waitedFor: { waitFor: 'taskFinished' } },
+          pairedItem: { item: 0 },
+        },
+      ]);
+      expect(recording.items).toEqual([
+        { json: { id: task.id, timedOut: true, waiting: false, event: null, waitedFor: { waitFor: 'taskFinished' } }, pairedItem: { item: 0 } },
+      ]);
+      expect(await callbacksOf(task.id)).toEqual([
+        expect.objectContaining({
+          url: endpoint.url,
+          events: ['task.completed', 'task.failed', 'task.cancelled'],
+          hasOwnSecret: true,
+          name: 'Kage Bunshin Await Progress',
+          expiresAt: deadline.toISOString(),
+          status: 'active',
+        }),
+      ]);
 
       const forged = await fetch(endpoint.url, {
         method: 'POST',
@@ -92,6 +116,8 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
       expect(resumed.json.agents).toEqual([expect.objectContaining({ status: 'succeeded' })]);
       expect(endpoint.calls.filter((call) => call.result?.workflowData)).toHaveLength(1);
       expect(endpoint.calls.filter((call) => call.response.statusCode === 401)).toHaveLength(1);
+      // The wait is over, and so is its callback: nothing more is sent to this execution.
+      expect(await callbacksOf(task.id)).toEqual([expect.objectContaining({ status: 'disabled' })]);
     } finally {
       // Whatever failed above, let the task end: the next tests need the only worker.
       await writeFile(go, '');
@@ -123,6 +149,33 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
     } finally {
       await writeFile(goFirst, '');
       await writeFile(goSecond, '');
+      await untilFinished(task.id);
+      await endpoint.close();
+    }
+  });
+
+  it("does not take another wait's events: a second Await in the execution refuses the first one's callback, which ends", async () => {
+    const go = join(gates, `go-second-wait-${kind}`);
+    const task = await submitTask(gatedAgent(go));
+    // Both waits of one execution share its resume URL; n8n calls the node waiting now.
+    const endpoint = await resumeEndpoint({ waitFor: 'event', eventTypes: ['task.completed'] }, 'Await Second');
+    try {
+      await awaitNode({ waitFor: 'agentFinished', agentLabel: 'command-1' }, [{ json: task }], endpoint.url, 'Await First').run();
+      await awaitNode({ waitFor: 'event', eventTypes: ['task.completed'] }, [{ json: task }], endpoint.url, 'Await Second').run();
+      await writeFile(go, '');
+      const [[resumed]] = await endpoint.nextWorkflowData();
+      expect(resumed.json).toMatchObject({ id: task.id, event: { type: 'task.completed' } });
+      const refused = endpoint.calls.filter((call) => call.response.statusCode === 410);
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      for (const call of refused) expect(JSON.parse(call.request.rawBody.toString()).data.callback.name).toBe('Await First');
+      const callbacks = await callbacksOf(task.id);
+      expect(callbacks.map((callback) => [callback.name, callback.status])).toEqual([
+        ['Await First', 'disabled'],
+        ['Await Second', 'disabled'],
+      ]);
+      expect(endpoint.calls.filter((call) => call.result?.workflowData)).toHaveLength(1);
+    } finally {
+      await writeFile(go, '');
       await untilFinished(task.id);
       await endpoint.close();
     }

@@ -34,9 +34,9 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
   });
 
   it.each([
-    ['its own webhook secret', webhookSecret],
-    ['a secret the service generates', undefined],
-  ])('subscribes on activation, starts the workflow per chosen event, and unsubscribes (%s)', async (_name, secret) => {
+    ['a credential with a webhook secret', webhookSecret],
+    ['a credential without one', undefined],
+  ])('subscribes on activation, starts the workflow per chosen event, and unsubscribes (%s), keeping no secret in static data', async (_name, secret) => {
     const node = new KageBunshinTrigger();
     const staticData: IDataObject = {};
     const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: secret };
@@ -48,8 +48,7 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
     try {
       expect(await lifecycle.checkExists.call(hooks())).toBe(false);
       expect(await lifecycle.create.call(hooks())).toBe(true);
-      expect(staticData.subscriptionId).toEqual(expect.any(String));
-      expect(staticData.secret).toEqual(secret ?? expect.stringMatching(/^whsec_/));
+      expect(staticData).toEqual({ subscriptionId: expect.any(String) });
       expect(await lifecycle.checkExists.call(hooks())).toBe(true);
       expect(await listSubscriptions()).toContainEqual(expect.objectContaining({ id: staticData.subscriptionId, url: endpoint.url, events: ['task.completed'] }));
 
@@ -77,7 +76,7 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
   it('refuses unsigned or wrongly signed calls and starts nothing', async () => {
     const node = new KageBunshinTrigger();
     const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret };
-    const endpoint = await serveNodeWebhook({ node, credentialType, credentials, parameters: { events: ['task.completed'] }, staticData: { secret: webhookSecret } });
+    const endpoint = await serveNodeWebhook({ node, credentialType, credentials, parameters: { events: ['task.completed'] }, staticData: {} });
     try {
       const body = JSON.stringify({ type: 'task.completed', timestamp: new Date().toISOString(), data: { taskId: 'x', seq: 1, agentLabel: null } });
       const unsigned = await fetch(endpoint.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -92,5 +91,50 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
     } finally {
       await endpoint.close();
     }
+  });
+
+  it('starts only for the tasks its filters let through: one repository, or its own key\'s tasks', async () => {
+    const other = await createTestRepo();
+    const node = new KageBunshinTrigger();
+    const staticData: IDataObject = {};
+    const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret };
+    const parameters = { events: ['task.completed'], filters: { repositoryPath: repo.path } };
+    const endpoint = await serveNodeWebhook({ node, credentialType, credentials, parameters, staticData });
+    const hooks = (filters: IDataObject) =>
+      createHookContext({ node, credentialType, credentials, parameters: { ...parameters, filters }, staticData, webhookUrl: endpoint.url });
+    const lifecycle = node.webhookMethods!.default;
+    try {
+      expect(await lifecycle.create.call(hooks(parameters.filters))).toBe(true);
+      expect(await lifecycle.checkExists.call(hooks(parameters.filters))).toBe(true);
+      const submitOn = async (path: string) =>
+        (await (
+          await service.request('/api/v1/tasks', {
+            method: 'POST',
+            json: { description: 'Say hello', repository: { path }, agents: [{ agent: 'command', command: ['node', '-e', '0'] }] },
+          })
+        ).json()) as { id: string };
+      const elsewhere = await submitOn(other.path);
+      const here = await submitOn(repo.path);
+      const [[started]] = await endpoint.nextWorkflowData();
+      expect(started.json).toMatchObject({ type: 'task.completed', taskId: here.id });
+      const deliveries = (await (await service.request(`/api/v1/tasks/${elsewhere.id}/deliveries`)).json()) as { items: unknown[] };
+      expect(deliveries.items).toEqual([]);
+
+      // Changing the filters replaces the subscription.
+      expect(await lifecycle.checkExists.call(hooks({ ownTasksOnly: true }))).toBe(false);
+      expect(await lifecycle.create.call(hooks({ ownTasksOnly: true }))).toBe(true);
+      expect(await lifecycle.checkExists.call(hooks({ ownTasksOnly: true }))).toBe(true);
+      await lifecycle.delete.call(hooks({ ownTasksOnly: true }));
+    } finally {
+      await endpoint.close();
+      await other.cleanup();
+    }
+  });
+
+  it("fails activation with the service's own message when the credential's key is wrong", async () => {
+    const node = new KageBunshinTrigger();
+    const credentials = { baseUrl: service.url, apiKey: 'not-a-key', webhookSecret };
+    const context = createHookContext({ node, credentialType, credentials, parameters: { events: ['task.completed'] }, staticData: {}, webhookUrl: 'http://127.0.0.1:1/webhook/x' });
+    await expect(node.webhookMethods!.default.create.call(context)).rejects.toThrow(/API key/i);
   });
 });
