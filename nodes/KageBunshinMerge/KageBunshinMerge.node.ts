@@ -27,6 +27,8 @@ export class KageBunshinMerge implements INodeType {
 	methods = { listSearch: { searchTasks } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [await runPerItem(this, (i) => runMergeOperation(this, this.getNodeParameter('operation', i) as string, i))];
+		// The operation cannot be an expression (noDataExpression): the same for every item.
+		const operation = this.getNodeParameter('operation', 0) as string;
+		return [await runPerItem(this, (i) => runMergeOperation(this, operation, i))];
 	}
 }

@@ -57,10 +57,11 @@ export class KageBunshinSubmitTask implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		// Resource and operation cannot be expressions (noDataExpression): the same for every item.
+		const resource = this.getNodeParameter('resource', 0) as string;
+		const operation = this.getNodeParameter('operation', 0) as string;
 		return [
 			await runPerItem(this, async (i) => {
-				const resource = this.getNodeParameter('resource', i) as string;
-				const operation = this.getNodeParameter('operation', i) as string;
 				if (resource === 'task') return await runTaskOperation(this, operation, i);
 				if (resource === 'agent') return await listAgents(this, i);
 				throw new NodeOperationError(this.getNode(), `Unknown resource "${resource}"`, { itemIndex: i });

@@ -15,6 +15,10 @@ export interface AgentRun {
 	[key: string]: unknown;
 }
 
+/** The fields of a task (GET /tasks/{id}) and of its attempts that the nodes read. */
+export const taskFieldsRead = ['id', 'description', 'status', 'agents', 'winner', 'winnerPassedVerify'] as const;
+export const attemptFieldsRead = ['label', 'agent', 'status'] as const;
+
 export interface Task {
 	id: string;
 	description: string;

@@ -71,11 +71,18 @@ describe('the example workflows in a real n8n', () => {
     const taskId = String(body.taskId);
     const message = await chat.waitFor((text) => text.includes(taskId));
     expect(message).toMatch(new RegExp(`^Kage Bunshin task ${taskId} completed: winner claude`));
+    expect(message).toContain('write monitored.txt');
     const execution = await stack.api.waitForExecution(
       { workflowId: stack.workflowIds.get('monitor-to-chat.json') },
       (e) => e.status === 'success',
     );
     expect(execution.mode).toBe('webhook');
+
+    // n8n's public API returns a workflow's static data: the Trigger keeps no secret there.
+    const workflow = await stack.api.publicApi<{ staticData: unknown }>('GET', `/workflows/${stack.workflowIds.get('monitor-to-chat.json')}`);
+    const stored = JSON.stringify(workflow.staticData);
+    expect(stored).toMatch(/subscriptionId/);
+    expect(stored).not.toMatch(/whsec_|secret/i);
   });
 
   it('conflicts: an attempt that conflicts with the moved target goes to a review branch, the target untouched', async () => {

@@ -2,13 +2,16 @@ import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
 import { kageBunshinRequest } from '../../shared/transport';
 
-export interface AgentInfo {
+/** The fields of GET /agents that the node reads. */
+export const agentInfoFields = ['name', 'displayName', 'available', 'version', 'installHint'] as const;
+
+export type AgentInfo = {
 	name: string;
 	displayName: string;
 	available: boolean;
 	version: string | null;
 	installHint: string;
-}
+};
 
 /** The Agent list: what the service can run, available first, the rest with how to install them. */
 export async function getAgents(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {

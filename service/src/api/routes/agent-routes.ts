@@ -5,7 +5,7 @@ import type { AppEnv } from '../app-env.ts';
 import { jsonResponse, security } from '../route-helpers.ts';
 import { commonErrors } from '../schemas/error-schemas.ts';
 
-const AgentInfo = z
+export const AgentInfo = z
   .object({
     name: z.enum(agentNames),
     displayName: z.string().openapi({ example: 'Claude Code' }),

@@ -45,7 +45,7 @@ const ConflictCheck = z
   })
   .openapi('ConflictCheck');
 
-const MergeBody = z
+export const MergeBody = z
   .object({
     agent: AgentLabel.optional(),
     strategy: z.enum(mergeStrategies).default('auto').openapi({

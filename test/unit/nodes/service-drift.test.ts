@@ -1,0 +1,54 @@
+/**
+ * The n8n package restates what it needs of the service (it may not import service code at run
+ * time). These checks keep the restated lists equal to the service's own definitions.
+ */
+import type { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { agentFinishedEventTypes, eventTypeOptions, taskFinishedEventTypes } from '../../../nodes/shared/event-types.ts';
+import { parameterName } from '../../../nodes/shared/parameter-names.ts';
+import { attemptFieldsRead, finishedAgentStatuses, finishedTaskStatuses, taskFieldsRead, taskStatuses } from '../../../nodes/shared/task-types.ts';
+import { agentInfoFields } from '../../../nodes/KageBunshinSubmitTask/operations/agent-options.ts';
+import { agentNames } from '../../../service/src/agents/agent-adapter.ts';
+import { AgentInfo } from '../../../service/src/api/routes/agent-routes.ts';
+import { MergeBody } from '../../../service/src/api/routes/merge-routes.ts';
+import { AgentRun, agentRunStatuses, AgentSpec, SubmitTaskBody, Task, taskStatuses as serviceTaskStatuses } from '../../../service/src/api/schemas/task-schemas.ts';
+import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
+
+const keys = (schema: z.ZodObject) => Object.keys(schema.shape);
+
+describe('what the nodes restate from the service', () => {
+  it('event types: every one, and the ones that end a task or an attempt', () => {
+    expect(eventTypeOptions.map((option) => option.value).sort()).toEqual([...eventTypes].sort());
+    expect([...taskFinishedEventTypes].sort()).toEqual([...terminalEventTypes].sort());
+    for (const type of agentFinishedEventTypes) expect(eventTypes).toContain(type);
+  });
+
+  it('task and attempt statuses', () => {
+    expect([...taskStatuses].sort()).toEqual([...serviceTaskStatuses].sort());
+    expect([...finishedTaskStatuses].sort()).toEqual(['cancelled', 'completed', 'failed']);
+    expect([...finishedAgentStatuses].sort()).toEqual(agentRunStatuses.filter((status) => !['pending', 'running'].includes(status)).sort());
+  });
+
+  it("field names the nodes read from tasks, attempts and agents", () => {
+    for (const field of taskFieldsRead) expect(keys(Task)).toContain(field);
+    for (const field of attemptFieldsRead) expect(keys(AgentRun)).toContain(field);
+    for (const field of agentInfoFields) expect(keys(AgentInfo)).toContain(field);
+    expect(AgentInfo.shape.name.options).toEqual([...agentNames]);
+  });
+
+  it('API fields the error messages translate exist in the request bodies, and every field the nodes send has a parameter name', () => {
+    const submitFields = keys(SubmitTaskBody);
+    for (const field of ['description', 'repository', 'agents', 'verify', 'budgetUsd', 'callbacks']) {
+      expect(submitFields).toContain(field);
+      expect(parameterName(field === 'verify' ? 'verify.command' : field === 'callbacks' ? 'callbacks.0.url' : field)).toBeDefined();
+    }
+    const repositoryFields = keys(SubmitTaskBody.shape.repository as unknown as z.ZodObject);
+    for (const field of repositoryFields) expect(parameterName(`repository.${field}`)).toBeDefined();
+    const agentFields = keys(AgentSpec);
+    for (const field of agentFields.filter((field) => field !== 'label')) expect(parameterName(`agents.0.${field}`), field).toMatch(/^Agent 1: /);
+    for (const field of ['agent', 'targetBranch', 'message']) {
+      expect(keys(MergeBody)).toContain(field);
+      expect(parameterName(field)).toBeDefined();
+    }
+  });
+});
