@@ -2,7 +2,6 @@
  * The n8n package restates what it needs of the service (it may not import service code at run
  * time). These checks keep the restated lists equal to the service's own definitions.
  */
-import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { agentFinishedEventTypes, eventTypeOptions, taskFinishedEventTypes } from '../../../nodes/shared/event-types.ts';
 import { parameterName } from '../../../nodes/shared/parameter-names.ts';
@@ -14,7 +13,7 @@ import { MergeBody } from '../../../service/src/api/routes/merge-routes.ts';
 import { AgentRun, agentRunStatuses, AgentSpec, SubmitTaskBody, Task, taskStatuses as serviceTaskStatuses } from '../../../service/src/api/schemas/task-schemas.ts';
 import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
 
-const keys = (schema: z.ZodObject) => Object.keys(schema.shape);
+const keys = (schema: { shape: object }) => Object.keys(schema.shape);
 
 describe('what the nodes restate from the service', () => {
   it('event types: every one, and the ones that end a task or an attempt', () => {
@@ -42,7 +41,7 @@ describe('what the nodes restate from the service', () => {
       expect(submitFields).toContain(field);
       expect(parameterName(field === 'verify' ? 'verify.command' : field === 'callbacks' ? 'callbacks.0.url' : field)).toBeDefined();
     }
-    const repositoryFields = keys(SubmitTaskBody.shape.repository as unknown as z.ZodObject);
+    const repositoryFields = keys(SubmitTaskBody.shape.repository);
     for (const field of repositoryFields) expect(parameterName(`repository.${field}`)).toBeDefined();
     const agentFields = keys(AgentSpec);
     for (const field of agentFields.filter((field) => field !== 'label')) expect(parameterName(`agents.0.${field}`), field).toMatch(/^Agent 1: /);
