@@ -15,7 +15,8 @@ export class KageBunshinMerge implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: `={{${optionName('operation', mergeOperations)} + ($parameter["operation"] === "discard" ? "" : ": " + ($parameter["agent"] === "best" ? "best attempt" : $parameter["agent"]))}}`,
-		description: "Check an attempt for conflicts, see its diff, merge the best attempt, or discard a task's attempts",
+		description:
+			"For a finished task (by its ID): check an attempt for conflicts, get its diff, merge the best attempt into the target branch, or discard the task's attempts",
 		defaults: { name: 'Kage Bunshin Merge' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

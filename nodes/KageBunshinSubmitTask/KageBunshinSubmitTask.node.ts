@@ -19,7 +19,7 @@ export class KageBunshinSubmitTask implements INodeType {
 		version: 1,
 		subtitle: `={{${operationAction({ task: taskOperations[0], agent: agentOperations[0] })}}}`,
 		description:
-			'Run several AI coding agents on one task in parallel, each in its own git worktree; get, list and cancel tasks',
+			'Run several AI coding agents on one coding task in a git repository, each in its own worktree; answers at once with the task (its ID and status). Also gets, lists and cancels tasks.',
 		defaults: { name: 'Kage Bunshin Submit Task' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

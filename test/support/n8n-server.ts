@@ -75,6 +75,8 @@ export class N8nServer {
       N8N_LISTEN_ADDRESS: '127.0.0.1',
       N8N_HOST: '127.0.0.1',
       N8N_PORT: String(port),
+      // Its task runner's broker listens on a port of its own (5679 by default): two n8ns at once need two.
+      N8N_RUNNERS_BROKER_PORT: String(await freePort()),
       // Resume URLs ($execution.resumeUrl) and webhook URLs are built from this; without it n8n
       // says "localhost", which may resolve to ::1 where nothing listens.
       WEBHOOK_URL: `${baseUrl}/`,

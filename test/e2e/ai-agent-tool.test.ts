@@ -1,0 +1,135 @@
+/**
+ * n8n's own AI Agent uses Submit Task as a tool: its chat model is n8n's OpenAI Chat Model node
+ * pointed at the scripted model server (chat completions), which calls the tool; the task then
+ * exists on the service and the agent's answer carries its id.
+ *
+ * The AI Agent is typeVersion 2.2: in n8n 2.41 the default 3.1 hands the model an empty tool
+ * result ("") for every node used as a tool in a production webhook run, n8n's own Date & Time
+ * Tool included (checked), so no answer could quote the task.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startModelServer, type ModelServer } from '../fixtures/model-server/model-server.ts';
+import { packCommunityPackage } from '../support/community-package.ts';
+import { createTestRepo, makeTempDir, type TestRepo } from '../support/git-repo.ts';
+import { N8nClient } from '../support/n8n-api.ts';
+import { N8nServer } from '../support/n8n-server.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { TEST_API_KEY } from '../support/service-harness.ts';
+import { e2eWebhookSecret } from '../support/workflow-stack.ts';
+
+describe("n8n's AI Agent with Kage Bunshin Submit Task as its tool", () => {
+  let models: ModelServer;
+  let service: ServiceProcess;
+  let n8n: N8nServer;
+  let api: N8nClient;
+  let repo: TestRepo;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    models = await startModelServer();
+    repo = await createTestRepo();
+    dataDir = await makeTempDir('kage-ai-agent-data-');
+    service = await startServiceProcess({ KAGE_DATA_DIR: dataDir });
+    n8n = await N8nServer.create();
+    await n8n.installCommunityPackage(await packCommunityPackage(join(n8n.userFolder, 'packed')));
+    await n8n.start();
+    api = new N8nClient(n8n.baseUrl);
+    await api.login(n8n.owner);
+    await api.createApiKey();
+  });
+
+  afterAll(async () => {
+    await n8n?.stop();
+    await service?.kill('SIGTERM');
+    await models?.close();
+    await repo?.cleanup();
+    if (n8n) rmSync(n8n.userFolder, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('calls Submit Task, which creates the task, and answers with its id', async () => {
+    const kage = await api.createCredential({
+      name: 'Kage Bunshin account',
+      type: 'kageBunshinApi',
+      data: { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: e2eWebhookSecret },
+    });
+    const openAi = await api.createCredential({
+      name: 'Scripted model server',
+      type: 'openAiApi',
+      data: { apiKey: 'sk-scripted', url: `${models.url}/v1`, header: false },
+    });
+    const workflow = await api.publicApi<{ id: string }>('POST', '/workflows', {
+      name: 'AI Agent submits a coding task',
+      settings: {},
+      nodes: [
+        {
+          id: 'a0000000-0000-4000-8000-000000000001',
+          name: 'Request',
+          type: 'n8n-nodes-base.webhook',
+          typeVersion: 2,
+          position: [0, 0],
+          webhookId: 'a0000000-0000-4000-8000-0000000000aa',
+          parameters: { httpMethod: 'POST', path: 'kage-ai-agent', responseMode: 'lastNode', options: {} },
+        },
+        {
+          id: 'a0000000-0000-4000-8000-000000000002',
+          name: 'AI Agent',
+          type: '@n8n/n8n-nodes-langchain.agent',
+          typeVersion: 2.2,
+          position: [300, 0],
+          parameters: { promptType: 'define', text: '={{ $json.body.message }}', options: {} },
+        },
+        {
+          id: 'a0000000-0000-4000-8000-000000000003',
+          name: 'OpenAI Chat Model',
+          type: '@n8n/n8n-nodes-langchain.lmChatOpenAi',
+          typeVersion: 1.2,
+          position: [200, 250],
+          parameters: { model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' }, options: {} },
+          credentials: { openAiApi: { id: openAi, name: 'Scripted model server' } },
+        },
+        {
+          id: 'a0000000-0000-4000-8000-000000000004',
+          name: 'Kage Bunshin Submit Task',
+          type: 'n8n-nodes-kage-bunshin.kageBunshinSubmitTaskTool',
+          typeVersion: 1,
+          position: [400, 250],
+          parameters: {
+            resource: 'task',
+            operation: 'submit',
+            description: "={{ $fromAI('description', 'What the coding agents should do, in words', 'string') }}",
+            repositoryPath: repo.path,
+            agents: { agent: [{ agent: 'command', command: '["node","-e","require(\'fs\').writeFileSync(\'agent.txt\',\'hi\')"]' }] },
+          },
+          credentials: { kageBunshinApi: { id: kage, name: 'Kage Bunshin account' } },
+        },
+      ],
+      connections: {
+        Request: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
+        'OpenAI Chat Model': { ai_languageModel: [[{ node: 'AI Agent', type: 'ai_languageModel', index: 0 }]] },
+        'Kage Bunshin Submit Task': { ai_tool: [[{ node: 'AI Agent', type: 'ai_tool', index: 0 }]] },
+      },
+    });
+    await api.publishWorkflow(workflow.id);
+
+    const response = await api.callWebhook('kage-ai-agent', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'Add a greeting file to the repository' }),
+    });
+    const answer = await response.text();
+    const execution = await api.waitForExecution({ workflowId: workflow.id }, (e) => e.finished || e.status !== 'running');
+    expect(response.status, `${answer}\n${JSON.stringify(execution.data?.resultData?.error ?? execution.status)}`).toBe(200);
+
+    const tasks = (await (await service.request('/api/v1/tasks')).json()) as { items: { id: string; description: string }[] };
+    expect(tasks.items).toHaveLength(1);
+    const [task] = tasks.items;
+    expect(task!.description).toBe('Add a greeting file to the repository');
+    expect(answer).toContain(task!.id);
+
+    const toolCall = models.requests.find((request) => JSON.stringify(request.body).includes('"tools"'));
+    expect(JSON.stringify(toolCall?.body)).toMatch(/Kage_Bunshin_Submit_Task|Kage Bunshin Submit Task/);
+  });
+});
