@@ -31,6 +31,7 @@ describe('the nodes in the real n8n editor', () => {
   let n8n: N8nServer;
   let browser: Browser;
   let editor: N8nEditor;
+  let api: N8nClient;
   let dataDir: string;
   let shots: string;
 
@@ -40,7 +41,7 @@ describe('the nodes in the real n8n editor', () => {
     n8n = await N8nServer.create();
     await n8n.installCommunityPackage(await packCommunityPackage(join(n8n.userFolder, 'packed')));
     await n8n.start();
-    const api = new N8nClient(n8n.baseUrl);
+    api = new N8nClient(n8n.baseUrl);
     const cookie = await api.login(n8n.owner);
     await api.createApiKey();
     await api.createCredential({
@@ -127,5 +128,42 @@ describe('the nodes in the real n8n editor', () => {
     await editor.ndv.waitFor();
     await editor.screenshot(join(shots, 'submit-task-tool.png'));
     await editor.closeNdv();
+  });
+
+  it("fails publishing a workflow whose Trigger credential has a wrong key, with the service's message", async () => {
+    const wrong = await api.createCredential({
+      name: 'Kage Bunshin (wrong key)',
+      type: 'kageBunshinApi',
+      data: { baseUrl: service.url, apiKey: 'not-a-key', webhookSecret: e2eWebhookSecret },
+    });
+    const workflow = await api.publicApi<{ id: string }>('POST', '/workflows', {
+      name: 'Trigger with a wrong key',
+      settings: {},
+      connections: {},
+      nodes: [
+        {
+          id: 'b0000000-0000-4000-8000-000000000001',
+          name: 'Kage Bunshin Trigger',
+          type: 'n8n-nodes-kage-bunshin.kageBunshinTrigger',
+          typeVersion: 1,
+          position: [0, 0],
+          webhookId: 'b0000000-0000-4000-8000-0000000000aa',
+          parameters: { events: ['task.completed'] },
+          credentials: { kageBunshinApi: { id: wrong, name: 'Kage Bunshin (wrong key)' } },
+        },
+      ],
+    });
+    // n8n 2.41 publishes in the background (its publication outbox): the status tells the outcome.
+    await api.publishWorkflow(workflow.id);
+    type Status = { status: string; triggers: { status: string; errorMessage?: string }[] };
+    let status: Status | undefined;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      status = await api.rest<Status>('GET', `/workflows/${workflow.id}/publication-status`);
+      if (status.status !== 'in_progress') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(status).toMatchObject({ status: 'failed', triggers: [{ status: 'failed', errorMessage: 'Invalid API key' }] });
+    const subscriptions = (await (await service.request('/api/v1/subscriptions')).json()) as { items: unknown[] };
+    expect(subscriptions.items).toEqual([]);
   });
 });
