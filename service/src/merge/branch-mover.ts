@@ -7,7 +7,8 @@
 import type { RepoLock } from '../executor/repo-lock.ts';
 import { GitCommandError, git, runGit } from '../git/git-command.ts';
 import { branchHead, checkoutsOfBranch, isValidBranchName, uncommittedChanges } from '../git/repository.ts';
-import { BranchNotFoundError, DirtyCheckoutError, TargetMovedError } from './merge-errors.ts';
+import { filesInTheWay } from '../git/files-in-the-way.ts';
+import { BranchNotFoundError, DirtyCheckoutError, FilesInTheWayError, TargetMovedError } from './merge-errors.ts';
 
 /** The commit a local branch points at; BranchNotFoundError when it does not exist. */
 export async function requireBranch(repoPath: string, branch: string): Promise<string> {
@@ -36,12 +37,17 @@ export class BranchMover {
   /**
    * Moves `branch` from `oldCommit` to `newCommit` and updates its checkouts. Returns the
    * checkouts that were updated. TargetMovedError when the branch is no longer at `oldCommit`;
-   * DirtyCheckoutError when a checkout has (or gains) uncommitted changes — the branch is then
-   * left where it was.
+   * DirtyCheckoutError when a checkout has (or gains) uncommitted changes; FilesInTheWayError
+   * when following the branch would overwrite or delete a file the checkout does not track
+   * (git would: it treats ignored files as disposable). The branch is then left where it was.
    */
   async move(repoPath: string, branch: string, oldCommit: string, newCommit: string, reason: string): Promise<string[]> {
     return this.lock.withRepoLock(repoPath, async () => {
       const checkouts = await assertCheckoutsClean(repoPath, branch);
+      for (const checkout of checkouts) {
+        const paths = await filesInTheWay(checkout, oldCommit, newCommit);
+        if (paths.length > 0) throw new FilesInTheWayError(branch, checkout, paths);
+      }
       await compareAndSwap(repoPath, branch, oldCommit, newCommit, reason);
       for (const checkout of checkouts) {
         try {

@@ -51,6 +51,29 @@ export class DirtyCheckoutError extends Error {
   }
 }
 
+/**
+ * The target branch is checked out and the merge would overwrite or delete files there that git
+ * does not track (ignored ones such as `.env` included). Nothing was changed.
+ */
+export class FilesInTheWayError extends Error {
+  readonly code = 'untracked_files_in_the_way';
+  readonly targetBranch: string;
+  readonly checkoutPath: string;
+  readonly paths: string[];
+
+  constructor(targetBranch: string, checkoutPath: string, paths: string[]) {
+    super(
+      `merging into ${targetBranch} would overwrite or delete files in its checkout ${checkoutPath} that git does not track: ` +
+        `${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''}; ` +
+        'move them out of the way (or commit them) and merge again, or merge into a branch that is not checked out',
+    );
+    this.name = 'FilesInTheWayError';
+    this.targetBranch = targetBranch;
+    this.checkoutPath = checkoutPath;
+    this.paths = paths;
+  }
+}
+
 /** The target branch moved between reading it and updating it; nothing was overwritten. Retry. */
 export class TargetMovedError extends Error {
   readonly code = 'target_moved';

@@ -103,6 +103,14 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
     expect(dirty.body.error.details.paths).toEqual(['greeting.txt']);
     await repo.git('checkout', '--', 'greeting.txt');
 
+    // A file of the user's that git does not track, where the attempt puts one: 409, untouched.
+    await repo.write({ 'two.txt': 'my own two\n' });
+    const inTheWay = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-2' } });
+    expect(inTheWay.status).toBe(409);
+    expect(inTheWay.body.error).toMatchObject({ code: 'untracked_files_in_the_way', details: { paths: ['two.txt'], targetBranch: 'main' } });
+    expect(await repo.read('two.txt')).toBe('my own two\n');
+    await repo.write({ 'two.txt': null });
+
     const merged = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-2', message: 'Add two' } });
     expect(merged.status).toBe(200);
     expect(merged.body).toMatchObject({ status: 'merged', strategy: 'auto', targetBranch: 'main', updatedCheckouts: [repo.path] });

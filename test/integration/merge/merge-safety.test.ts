@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
-import { DirtyCheckoutError, TargetMovedError } from '../../../service/src/merge/merge-errors.ts';
+import { DirtyCheckoutError, FilesInTheWayError, TargetMovedError } from '../../../service/src/merge/merge-errors.ts';
 import { type MergeOutcome, type MergeRequest, MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
 import type { Db } from '../../../service/src/db/db.ts';
 import { PostgresDriver } from '../../../service/src/db/postgres-driver.ts';
@@ -70,7 +70,7 @@ describe('MergeExecutor safety', () => {
 
     await expect(
       new MergeExecutor(new RepoLock()).merge({ repoPath: repo.path, sourceBranch: 'kage/aaaa/x', targetBranch: 'main', strategy: 'auto' }),
-    ).rejects.toThrow(DirtyCheckoutError);
+    ).rejects.toThrow(FilesInTheWayError);
 
     expect(await repo.head()).toBe(head);
     expect(await repo.read('report.md')).toBe('my own untracked draft\n');

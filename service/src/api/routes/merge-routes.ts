@@ -4,6 +4,7 @@ import {
   BranchCheckedOutError,
   BranchNotFoundError,
   DirtyCheckoutError,
+  FilesInTheWayError,
   MergeConflictError,
   TargetMovedError,
   UnrelatedHistoriesError,
@@ -216,6 +217,9 @@ function toHttpError(error: unknown): unknown {
     return new HttpError(409, error.code, error.message, { conflicts: error.conflicts, sourceBranch: error.sourceBranch, targetBranch: error.targetBranch });
   }
   if (error instanceof DirtyCheckoutError) {
+    return new HttpError(409, error.code, error.message, { targetBranch: error.targetBranch, checkoutPath: error.checkoutPath, paths: error.paths });
+  }
+  if (error instanceof FilesInTheWayError) {
     return new HttpError(409, error.code, error.message, { targetBranch: error.targetBranch, checkoutPath: error.checkoutPath, paths: error.paths });
   }
   if (error instanceof TargetMovedError) {
