@@ -45,6 +45,9 @@ async function main(command: string | undefined): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  // A promise rejected with nobody waiting (a bug, or a fault in a library) must not take the
+  // service and every running agent down: log it and go on.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -74,7 +74,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     keepWorktrees: config.keepWorktrees,
   });
   const runner = new TaskRunner({ db, tasks: taskRepository, events, attempts, worktrees, logger });
-  const executor = new TaskExecutor({ db, queue, runner, logger });
+  const executor = new TaskExecutor({ db, tasks: taskRepository, queue, runner, logger });
   const tasks = new TaskService({
     db,
     tasks: taskRepository,

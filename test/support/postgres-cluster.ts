@@ -17,6 +17,10 @@ export interface PostgresCluster {
   adminUrl: string;
   /** Stops the server and deletes its data. */
   stop(): void;
+  /** Stops the server, keeping its data: a database outage, for fault tests. */
+  pause(): void;
+  /** Starts the paused server again on the same port. */
+  resume(): void;
 }
 
 function findPostgresBin(): string {
@@ -48,13 +52,17 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dataDir]);
   const port = await freePort();
   runAsPostgres([join(bin, 'initdb'), '-D', join(dataDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-  runAsPostgres([
-    join(bin, 'pg_ctl'), '-D', join(dataDir, 'data'), '-w', '-l', join(dataDir, 'server.log'),
-    '-o', `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`,
-    'start',
-  ]);
+  const start = () =>
+    runAsPostgres([
+      join(bin, 'pg_ctl'), '-D', join(dataDir, 'data'), '-w', '-l', join(dataDir, 'server.log'),
+      '-o', `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`,
+      'start',
+    ]);
+  start();
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => runAsPostgres([join(bin, 'pg_ctl'), '-D', join(dataDir, 'data'), '-w', '-m', 'fast', 'stop']),
+    resume: start,
     stop() {
       try {
         runAsPostgres([join(bin, 'pg_ctl'), '-D', join(dataDir, 'data'), '-m', 'immediate', 'stop']);

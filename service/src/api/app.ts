@@ -12,6 +12,7 @@ import { jsonBodyOnly } from './middleware/json-body.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
+import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
 import { validationError } from './validation-error.ts';
 
 export const API_VERSION = '0.1.0';
@@ -75,6 +76,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (error instanceof HTTPException) {
       const code = error.status === 400 ? 'invalid_json' : 'http_error';
       return c.json({ error: { code, message: error.message || 'Bad request' } }, error.status);
+    }
+    if (isDatabaseUnavailable(error)) {
+      deps.logger.warn({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'database unavailable');
+      return c.json(
+        { error: { code: 'database_unavailable', message: 'The database is unavailable; retry shortly', details: { requestId: c.get('requestId') } } },
+        503,
+        { 'Retry-After': '5' },
+      );
     }
     deps.logger.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal_error', message: 'Internal error; see the service log', details: { requestId: c.get('requestId') } } }, 500);

@@ -13,6 +13,8 @@ export class PostgresDriver implements Db {
   private listener: pg.Client | undefined;
   private listenerReady: Promise<pg.Client> | undefined;
   private readonly handlers = new Map<string, Set<NotificationHandler>>();
+  private readonly reconnectHandlers = new Set<() => void>();
+  private closed = false;
 
   readonly connectionString: string;
 
@@ -47,7 +49,7 @@ export class PostgresDriver implements Db {
     }
   }
 
-  async listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>> {
+  async listen(channel: string, handler: NotificationHandler, onReconnect?: () => void): Promise<() => Promise<void>> {
     const client = await this.listenerClient();
     let set = this.handlers.get(channel);
     if (!set) {
@@ -56,13 +58,15 @@ export class PostgresDriver implements Db {
       await client.query(`LISTEN ${quoteIdent(channel)}`);
     }
     set.add(handler);
+    if (onReconnect) this.reconnectHandlers.add(onReconnect);
     return async () => {
+      if (onReconnect) this.reconnectHandlers.delete(onReconnect);
       const current = this.handlers.get(channel);
       if (!current) return;
       current.delete(handler);
       if (current.size === 0) {
         this.handlers.delete(channel);
-        await client.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+        await this.listener?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
       }
     };
   }
@@ -72,6 +76,7 @@ export class PostgresDriver implements Db {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const listener = this.listener;
     this.listener = undefined;
     this.listenerReady = undefined;
@@ -80,17 +85,50 @@ export class PostgresDriver implements Db {
   }
 
   private listenerClient(): Promise<pg.Client> {
-    this.listenerReady ??= (async () => {
-      const client = new pg.Client({ connectionString: this.connectionString });
-      client.on('error', () => {});
-      client.on('notification', (message) => {
-        for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
-      });
-      await client.connect();
-      this.listener = client;
-      return client;
-    })();
+    this.listenerReady ??= this.connectListener().catch((error: unknown) => {
+      this.listenerReady = undefined;
+      throw error;
+    });
     return this.listenerReady;
+  }
+
+  private async connectListener(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    // A dead LISTEN connection (server restart, network) is replaced, or SSE streams, cancels
+    // and webhook wake-ups would silently stop reaching this process.
+    const lost = () => this.listenerLost(client);
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+    });
+    await client.connect();
+    for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    this.listener = client;
+    return client;
+  }
+
+  private listenerLost(client: pg.Client): void {
+    if (this.closed || this.listener !== client) return;
+    this.listener = undefined;
+    this.listenerReady = undefined;
+    void client.end().catch(() => {});
+    void this.reconnectListener();
+  }
+
+  /** Reconnects with backoff, then tells the listeners that notifications may have been missed. */
+  private async reconnectListener(): Promise<void> {
+    for (let delay = 250; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.closed) return;
+      try {
+        await this.listenerClient();
+        for (const resume of this.reconnectHandlers) resume();
+        return;
+      } catch {
+        // Still unreachable: try again after a longer pause.
+      }
+    }
   }
 }
 

@@ -74,6 +74,13 @@ export class TaskRepository {
     return row && toTask(row);
   }
 
+  /** Of the given tasks, those whose cancellation was requested. */
+  async cancelRequested(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<{ id: string }>('SELECT id FROM tasks WHERE id = ANY($1::uuid[]) AND cancel_requested', [[...ids]]);
+    return rows.map((row) => row.id);
+  }
+
   async list(filter: { status?: TaskStatus | undefined; limit: number; offset: number }): Promise<{ tasks: TaskRecord[]; total: number }> {
     const status = filter.status ?? null;
     const rows = await this.db.query<TaskRow>(

@@ -27,7 +27,7 @@ export class EventFeed {
   /** Resolves once the LISTEN is active, so nothing stored afterwards can be missed. */
   async subscribe(taskId: string, listener: StoredListener): Promise<FeedSubscription> {
     if (this.closing.signal.aborted) throw new Error('The event feed is closed (service shutting down)');
-    this.unlisten ??= this.db.listen(EVENTS_CHANNEL, (payload) => this.dispatch(payload)).catch((error: unknown) => {
+    this.unlisten ??= this.db.listen(EVENTS_CHANNEL, (payload) => this.dispatch(payload), () => this.catchUp()).catch((error: unknown) => {
       this.unlisten = undefined;
       throw error;
     });
@@ -62,6 +62,11 @@ export class EventFeed {
     const unlisten = this.unlisten;
     this.unlisten = undefined;
     if (unlisten) await (await unlisten)().catch(() => {});
+  }
+
+  /** After a lost LISTEN connection: every stream looks in the store for what it missed. */
+  private catchUp(): void {
+    for (const set of this.listeners.values()) for (const listener of set) listener(Number.MAX_SAFE_INTEGER);
   }
 
   private dispatch(payload: string): void {

@@ -4,6 +4,7 @@ import type { AgentRegistry } from '../agents/agent-registry.ts';
 import { priceTokens } from '../agents/price-table.ts';
 import type { AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
+import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { BudgetTracker } from './budget-tracker.ts';
 import type { ChangeRecorder } from './change-recorder.ts';
@@ -45,12 +46,23 @@ export type StopReason = 'cancelled' | 'budget' | 'shutdown';
 export class AttemptRunner {
   private readonly deps: AttemptRunnerDeps;
 
+  /** The attempt's writes, each retried while the database is unavailable (the agent runs on meanwhile). */
+  private readonly durable: {
+    tasks: Pick<TaskRepository, 'updateAgentRun'>;
+    events: Pick<EventStore, 'append'>;
+  };
+
   constructor(deps: AttemptRunnerDeps) {
     this.deps = deps;
+    const wait = (error: unknown) => deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt');
+    this.durable = {
+      tasks: { updateAgentRun: (...args) => retryWhileUnavailable(() => deps.tasks.updateAgentRun(...args), { onWait: wait }) },
+      events: { append: (...args) => retryWhileUnavailable(() => deps.events.append(...args), { onWait: wait }) },
+    };
   }
 
   async run(task: TaskRecord, spec: AttemptSpec, position: number, budget: BudgetTracker, signal: AbortSignal): Promise<AttemptResult> {
-    const { tasks, events } = this.deps;
+    const { tasks, events } = this.durable;
     const started = new Date();
     const base: AttemptResult = { label: spec.label, position, status: 'failed', costUsd: null, filesChanged: 0, insertions: 0, deletions: 0, durationMs: 0, verify: undefined };
     const adapter = this.deps.agents.get(spec.agent);
@@ -128,13 +140,15 @@ export class AttemptRunner {
       };
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
-      return this.fail(task.id, spec, base, started, `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`);
+      return await this.fail(task.id, spec, base, started, `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`);
     } finally {
       if (!this.deps.keepWorktrees) {
         await this.deps.worktrees.remove(task.repositoryPath, worktree.path).catch((error: unknown) =>
           this.deps.logger.warn({ err: error, taskId: task.id, worktree: worktree.path }, 'could not remove worktree'),
         );
-        await tasks.updateAgentRun(task.id, spec.label, { worktreePath: null });
+        await tasks.updateAgentRun(task.id, spec.label, { worktreePath: null }).catch((error: unknown) =>
+          this.deps.logger.warn({ err: error, taskId: task.id, agent: spec.label }, 'could not record the removed worktree'),
+        );
       }
     }
   }
@@ -173,8 +187,8 @@ export class AttemptRunner {
 
   private async fail(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, error: string): Promise<AttemptResult> {
     const completed = new Date();
-    await this.deps.tasks.updateAgentRun(taskId, spec.label, { status: 'failed', error, completedAt: completed });
-    await this.deps.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } });
+    await this.durable.tasks.updateAgentRun(taskId, spec.label, { status: 'failed', error, completedAt: completed });
+    await this.durable.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } });
     return { ...base, status: 'failed', durationMs: completed.getTime() - started.getTime() };
   }
 
@@ -182,8 +196,8 @@ export class AttemptRunner {
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
     const completed = new Date();
-    await this.deps.tasks.updateAgentRun(taskId, spec.label, { status, error, completedAt: completed });
-    await this.deps.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status, error } });
+    await this.durable.tasks.updateAgentRun(taskId, spec.label, { status, error, completedAt: completed });
+    await this.durable.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status, error } });
     return { ...base, status, durationMs: completed.getTime() - started.getTime() };
   }
 }

@@ -1,3 +1,4 @@
+import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 
 /** Lines stored in one transaction at most; also how many may wait before reading pauses. */
@@ -41,7 +42,8 @@ export class ProgressBatcher {
     try {
       while (this.pending.length > 0 && !this.failure) {
         const batch = this.pending.splice(0, MAX_BATCH);
-        await this.events.appendMany(this.taskId, batch);
+        // Through a database outage the agent keeps running; its lines are stored once it is back.
+        await retryWhileUnavailable(() => this.events.appendMany(this.taskId, batch));
       }
     } catch (error) {
       this.failure = { error };

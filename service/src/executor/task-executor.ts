@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import { CANCEL_CHANNEL } from '../tasks/task-service.ts';
@@ -13,23 +14,38 @@ import type { TaskRunner } from './task-runner.ts';
 export class TaskExecutor {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly db: Db;
+  private readonly tasks: TaskRepository;
   private readonly queue: TaskQueue;
   private readonly runner: TaskRunner;
   private readonly logger: Logger;
   private unlisten: (() => Promise<void>) | undefined;
 
-  constructor(deps: { db: Db; queue: TaskQueue; runner: TaskRunner; logger: Logger }) {
+  constructor(deps: { db: Db; tasks: TaskRepository; queue: TaskQueue; runner: TaskRunner; logger: Logger }) {
     this.db = deps.db;
+    this.tasks = deps.tasks;
     this.queue = deps.queue;
     this.runner = deps.runner;
     this.logger = deps.logger;
   }
 
   async start(concurrency: number): Promise<void> {
-    this.unlisten = await this.db.listen(CANCEL_CHANNEL, (taskId) =>
-      this.running.get(taskId)?.controller.abort('cancelled' satisfies StopReason),
+    this.unlisten = await this.db.listen(
+      CANCEL_CHANNEL,
+      (taskId) => this.running.get(taskId)?.controller.abort('cancelled' satisfies StopReason),
+      () => void this.catchUpCancellations(),
     );
     await this.queue.work(concurrency, (taskId, jobSignal) => this.runOne(taskId, jobSignal));
+  }
+
+  /** After a lost LISTEN connection: cancellations requested meanwhile are read from the table. */
+  private async catchUpCancellations(): Promise<void> {
+    try {
+      for (const id of await this.tasks.cancelRequested([...this.running.keys()])) {
+        this.running.get(id)?.controller.abort('cancelled' satisfies StopReason);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not catch up on cancellations');
+    }
   }
 
   /** Stops every running task's agents and waits until their runs have let go of git and the database. */

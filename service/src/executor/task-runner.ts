@@ -1,3 +1,4 @@
+import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Db } from '../db/db.ts';
 import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -61,8 +62,10 @@ export class TaskRunner {
       logger.info({ taskId }, 'service stopping: task left for the next worker');
       return;
     }
-    if (stop.aborted && stop.reason === 'cancelled') return this.finishCancelled(taskId);
-    await this.finishRanked(task, results, budget);
+    // Storing the end waits out a database outage: the attempts' work is done and must not be redone.
+    const wait = (error: unknown) => logger.warn({ err: error, taskId }, 'database unavailable: waiting to store the task end');
+    if (stop.aborted && stop.reason === 'cancelled') return retryWhileUnavailable(() => this.finishCancelled(taskId), { onWait: wait });
+    await retryWhileUnavailable(() => this.finishRanked(task, results, budget), { onWait: wait });
   }
 
   private async finishRanked(task: TaskRecord, results: AttemptResult[], budget: BudgetTracker): Promise<void> {

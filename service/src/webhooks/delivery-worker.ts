@@ -56,7 +56,7 @@ export class DeliveryWorker {
   }
 
   async start(): Promise<void> {
-    this.unlisten.push(await this.db.listen(DELIVERIES_CHANNEL, () => this.wake()));
+    this.unlisten.push(await this.db.listen(DELIVERIES_CHANNEL, () => this.wake(), () => this.wake()));
     this.wake();
   }
 
