@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { agentNames } from './agents/agent-adapter.ts';
+import { type AgentName, agentNames } from './agents/agent-adapter.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -20,6 +20,7 @@ const envSchema = z.object({
   KAGE_DATA_DIR: z.string().min(1).optional(),
   API_KEYS: list(',').optional(),
   KAGE_REPO_ROOTS: list(':').optional(),
+  KAGE_ALLOWED_AGENTS: list(',').pipe(z.array(z.enum(agentNames, { message: `each must be one of ${agentNames.join(', ')}` }))).optional(),
   KAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   KAGE_WEBHOOK_ALLOWED_HOSTS: list(',').optional(),
   KAGE_WEBHOOK_SECRET: z
@@ -39,6 +40,8 @@ export interface Config {
   /** Keys from API_KEYS; empty means "generate one in the data dir" (see api-key-store.ts). */
   apiKeys: string[];
   repoRoots: string[];
+  /** The agents tasks may ask for (KAGE_ALLOWED_AGENTS; default every one). */
+  allowedAgents: AgentName[];
   workerConcurrency: number;
   webhookAllowedHosts: string[];
   webhookSecret: string | undefined;
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: values.KAGE_DATA_DIR ?? defaultDataDir(env),
     apiKeys: values.API_KEYS ?? [],
     repoRoots: values.KAGE_REPO_ROOTS ?? [],
+    allowedAgents: values.KAGE_ALLOWED_AGENTS ?? [...agentNames],
     workerConcurrency: values.KAGE_WORKER_CONCURRENCY,
     webhookAllowedHosts: values.KAGE_WEBHOOK_ALLOWED_HOSTS ?? [],
     webhookSecret: values.KAGE_WEBHOOK_SECRET,

@@ -82,6 +82,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     queue,
     repositories: new RepositoryValidator(config.repoRoots),
     endpoints,
+    allowedAgents: config.allowedAgents,
   });
   const app = createApp({
     db,

@@ -68,6 +68,11 @@ export interface AgentAdapter {
   readonly binaryName: string | undefined;
   /** Shown when the binary is missing. */
   readonly installHint: string;
+  /**
+   * Flags a task's extra `args` may not pass: they would override what the service sets for
+   * safety (permission mode, sandbox, approvals, working directory) or widen what the agent may touch.
+   */
+  readonly protectedFlags: readonly string[];
   /** True when the CLI reports dollars; otherwise tokens are priced from the price table. */
   readonly reportsCost: boolean;
   invocation(request: AgentRunRequest, binaryPath: string): AgentInvocation;

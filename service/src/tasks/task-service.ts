@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type AgentName, agentNames } from '../agents/agent-adapter.ts';
+import { checkAgentRequests } from '../agents/agent-policy.ts';
 import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -29,6 +31,7 @@ export class TaskService {
   private readonly queue: TaskQueue;
   private readonly repositories: RepositoryValidator;
   private readonly endpoints: WebhookEndpoints;
+  private readonly allowedAgents: readonly AgentName[];
 
   constructor(deps: {
     db: Db;
@@ -37,7 +40,9 @@ export class TaskService {
     queue: TaskQueue;
     repositories: RepositoryValidator;
     endpoints: WebhookEndpoints;
+    allowedAgents?: readonly AgentName[];
   }) {
+    this.allowedAgents = deps.allowedAgents ?? agentNames;
     this.db = deps.db;
     this.tasks = deps.tasks;
     this.events = deps.events;
@@ -53,6 +58,7 @@ export class TaskService {
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey);
       if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
     }
+    checkAgentRequests(body.agents, this.allowedAgents);
     for (const callback of body.callbacks) this.endpoints.validate(callback);
     const repository = await this.repositories.resolve(body.repository.path, body.repository.baseRef);
     const id = randomUUID();

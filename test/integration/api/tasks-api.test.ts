@@ -133,6 +133,23 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect(body.error.code).toBe('validation_failed');
       expect(body.error.details[0].field).toBe('agents.0.agent');
     });
+    it('refuses extra arguments that override the flags the service sets for safety, naming the flag', async () => {
+      for (const [agent, args, flag] of [
+        ['claude', ['--dangerously-skip-permissions'], '--dangerously-skip-permissions'],
+        ['claude', ['--permission-mode', 'bypassPermissions'], '--permission-mode'],
+        ['claude', ['--add-dir=/'], '--add-dir'],
+        ['codex', ['-s', 'danger-full-access'], '-s'],
+        ['codex', ['--dangerously-bypass-approvals-and-sandbox'], '--dangerously-bypass-approvals-and-sandbox'],
+        ['gemini', ['--yolo'], '--yolo'],
+      ] as const) {
+        const response = await submit({ agents: [{ agent: 'command', command: ['true'] }, { agent, args }] });
+        expect(response.status, `${agent} ${args.join(' ')}`).toBe(400);
+        const { error } = await response.json();
+        expect(error).toMatchObject({ code: 'protected_flag', details: { field: 'agents.1.args', flag } });
+        expect(error.message).toContain(flag);
+      }
+      expect((await submit({ agents: [{ agent: 'claude', args: ['--max-turns', '20'] }] })).status).toBe(202);
+    });
     it('rejects missing required fields', async () => {
       const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x' } });
       expect(response.status).toBe(400);
@@ -180,6 +197,30 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect(asset.status).toBe(200);
       expect((await asset.text()).length).toBeGreaterThan(100_000);
     });
+  });
+});
+
+describe('allowed agents', () => {
+  it('refuses an agent KAGE_ALLOWED_AGENTS leaves out (403, naming it and what is allowed)', async () => {
+    const repo = await createTestRepo();
+    const service = await startTestService({ kind: 'pglite', workers: 0, env: { KAGE_ALLOWED_AGENTS: 'claude,codex' } });
+    try {
+      const submit = (agent: string) =>
+        service.request('/api/v1/tasks', {
+          method: 'POST',
+          json: { description: 'x', repository: { path: repo.path }, agents: [{ agent, command: ['true'] }] },
+        });
+      const refused = await submit('command');
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).error).toMatchObject({
+        code: 'agent_not_allowed',
+        details: { field: 'agents.0.agent', agent: 'command', allowed: ['claude', 'codex'] },
+      });
+      expect((await submit('claude')).status).toBe(202);
+    } finally {
+      await service.stop();
+      await repo.cleanup();
+    }
   });
 });
 

@@ -12,6 +12,7 @@ export const aiderAdapter: AgentAdapter = {
   displayName: 'Aider',
   binaryName: 'aider',
   installHint: 'python -m pip install aider-install && aider-install (see aider.chat)',
+  protectedFlags: [],
   reportsCost: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = [`--message=${request.prompt}`, '--yes-always', '--no-auto-commits', '--no-pretty', '--no-check-update'];

@@ -12,6 +12,7 @@ export const claudeAdapter: AgentAdapter = {
   displayName: 'Claude Code',
   binaryName: 'claude',
   installHint: 'npm install -g @anthropic-ai/claude-code',
+  protectedFlags: ['--permission-mode', '--dangerously-skip-permissions', '--allow-dangerously-skip-permissions', '--add-dir', '--allowedTools', '--allowed-tools', '--settings'],
   reportsCost: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'];

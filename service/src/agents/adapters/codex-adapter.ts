@@ -13,6 +13,7 @@ export const codexAdapter: AgentAdapter = {
   displayName: 'Codex CLI',
   binaryName: 'codex',
   installHint: 'npm install -g @openai/codex',
+  protectedFlags: ['-s', '--sandbox', '--dangerously-bypass-approvals-and-sandbox', '--full-auto', '-a', '--ask-for-approval', '-C', '--cd', '-c', '--config', '--add-dir', '-p', '--profile'],
   reportsCost: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', request.worktree];

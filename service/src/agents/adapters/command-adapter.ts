@@ -10,6 +10,7 @@ export const commandAdapter: AgentAdapter = {
   displayName: 'Any Command',
   binaryName: undefined,
   installHint: 'give the program to run as `command` (an argv array, `{prompt}` substituted)',
+  protectedFlags: [],
   reportsCost: false,
   invocation(request: AgentRunRequest) {
     const [file, ...rest] = (request.command ?? []).map((arg) => arg.replaceAll('{prompt}', request.prompt));

@@ -12,6 +12,7 @@ export const cursorAdapter: AgentAdapter = {
   displayName: 'Cursor Agent',
   binaryName: 'cursor-agent',
   installHint: 'curl https://cursor.com/install -fsS | bash (installs cursor-agent)',
+  protectedFlags: ['--force', '-f', '--workspace'],
   reportsCost: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['-p', '--output-format', 'stream-json', '--force'];

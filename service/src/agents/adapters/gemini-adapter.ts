@@ -12,6 +12,7 @@ export const geminiAdapter: AgentAdapter = {
   displayName: 'Gemini CLI',
   binaryName: 'gemini',
   installHint: 'npm install -g @google/gemini-cli',
+  protectedFlags: ['--approval-mode', '-y', '--yolo', '--include-directories', '--allowed-tools'],
   reportsCost: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = [`--prompt=${request.prompt}`, '--output-format', 'stream-json', '--approval-mode', 'auto_edit'];

@@ -11,6 +11,7 @@ export const opencodeAdapter: AgentAdapter = {
   displayName: 'OpenCode',
   binaryName: 'opencode',
   installHint: 'npm install -g opencode-ai',
+  protectedFlags: [],
   reportsCost: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['run', '--format', 'json'];

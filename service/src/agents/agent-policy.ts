@@ -1,0 +1,50 @@
+import { type AgentName, agentNames } from './agent-adapter.ts';
+import { adapters } from './agent-registry.ts';
+
+/** An agent this service does not run (KAGE_ALLOWED_AGENTS). */
+export class AgentNotAllowedError extends Error {
+  readonly field: string;
+  readonly agent: string;
+  readonly allowed: readonly string[];
+
+  constructor(index: number, agent: string, allowed: readonly string[]) {
+    super(`agents.${index}.agent: "${agent}" is not allowed on this service (KAGE_ALLOWED_AGENTS: ${allowed.join(', ') || 'none'})`);
+    this.name = 'AgentNotAllowedError';
+    this.field = `agents.${index}.agent`;
+    this.agent = agent;
+    this.allowed = allowed;
+  }
+}
+
+/** Extra arguments that would override a flag the service sets for safety. */
+export class ProtectedFlagError extends Error {
+  readonly field: string;
+  readonly flag: string;
+
+  constructor(index: number, agent: string, flag: string) {
+    super(
+      `agents.${index}.args: ${flag} overrides what the service sets for ${agent}'s safety (permissions, sandbox, approvals, working directory); remove it`,
+    );
+    this.name = 'ProtectedFlagError';
+    this.field = `agents.${index}.args`;
+    this.flag = flag;
+  }
+}
+
+/**
+ * Checks the agents a task asks for against what this service allows: the agent itself, and
+ * each extra argument against the adapter's protected flags (given alone or as `--flag=value`).
+ */
+export function checkAgentRequests(
+  agents: ReadonlyArray<{ agent: AgentName; args: readonly string[] }>,
+  allowed: readonly AgentName[] = agentNames,
+): void {
+  agents.forEach((spec, index) => {
+    if (!allowed.includes(spec.agent)) throw new AgentNotAllowedError(index, spec.agent, allowed);
+    const { protectedFlags } = adapters[spec.agent];
+    for (const arg of spec.args) {
+      const flag = protectedFlags.find((candidate) => arg === candidate || arg.startsWith(`${candidate}=`));
+      if (flag) throw new ProtectedFlagError(index, spec.agent, flag);
+    }
+  });
+}
