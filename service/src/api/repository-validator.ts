@@ -1,5 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { git } from '../git/git-command.ts';
 import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
 import { HttpError } from './http-error.ts';
@@ -29,6 +29,10 @@ export class RepositoryValidator {
     });
   }
 
+  private isAllowed(path: string): boolean {
+    return this.roots.length === 0 || this.roots.some((root) => isInside(path, root));
+  }
+
   async resolve(requestedPath: string, baseRef: string): Promise<ResolvedRepository> {
     const invalid = (message: string) => new HttpError(400, 'invalid_repository', message, { field: 'repository.path' });
     if (!isAbsolute(requestedPath)) throw invalid(`repository.path must be an absolute path, got "${requestedPath}"`);
@@ -39,17 +43,28 @@ export class RepositoryValidator {
     } catch {
       throw invalid(`repository.path ${requestedPath} does not exist or is not a directory`);
     }
-    if (this.roots.length > 0 && !this.roots.some((root) => isInside(real, root))) {
-      throw new HttpError(403, 'repository_not_allowed', `repository.path ${requestedPath} is outside the allowed roots (KAGE_REPO_ROOTS)`, {
+    const outsideRoots = (what: string) =>
+      new HttpError(403, 'repository_not_allowed', `repository.path ${requestedPath}: ${what} is outside the allowed roots (KAGE_REPO_ROOTS)`, {
         field: 'repository.path',
       });
+    if (!this.isAllowed(real)) throw outsideRoots('the folder');
+    const found = await git(real, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']).catch(() => undefined);
+    if (!found) throw invalid(`repository.path ${requestedPath} is not a git repository`);
+    const [shownTopLevel, gitDir, commonDir] = found.split('\n') as [string, string, string];
+    const topLevel = realpathSync(shownTopLevel);
+    // What git will work on, not what was asked for: a `.git` file or core.worktree may point
+    // elsewhere, and a plain folder inside a repository belongs to that repository.
+    if (!this.isAllowed(topLevel)) throw outsideRoots(`its repository's work tree ${topLevel}`);
+    for (const dir of [gitDir, resolve(real, commonDir)]) {
+      if (!this.isAllowed(realpathSync(dir))) throw outsideRoots(`its git folder ${dir}`);
     }
-    const topLevel = await git(real, ['rev-parse', '--show-toplevel']).catch(() => undefined);
-    if (!topLevel) throw invalid(`repository.path ${requestedPath} is not a git repository`);
+    if (topLevel !== real) {
+      throw invalid(`repository.path ${requestedPath} is a folder inside the repository ${topLevel}; give the repository's top folder`);
+    }
     try {
       const baseCommit = await resolveCommit(topLevel, baseRef);
       const branch = baseRef === 'HEAD' ? await git(topLevel, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '') : '';
-      return { path: realpathSync(topLevel), baseRef: branch || baseRef, baseCommit };
+      return { path: topLevel, baseRef: branch || baseRef, baseCommit };
     } catch (error) {
       if (!(error instanceof RefNotFoundError)) throw error;
       throw new HttpError(400, 'invalid_base_ref', `repository.baseRef "${baseRef}" is not a commit in ${topLevel}`, {

@@ -1,5 +1,7 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
 import { driverKinds } from '../../support/databases.ts';
 import { startTestService, TEST_API_KEY, type TestResponse, type TestService } from '../../support/service-harness.ts';
 
@@ -220,6 +222,46 @@ describe('allowed agents', () => {
     } finally {
       await service.stop();
       await repo.cleanup();
+    }
+  });
+});
+
+describe('repository roots, checked on what git will work on', () => {
+  it('refuses escapes through an outer repository, a .git file, core.worktree; and a subfolder of a repository', async () => {
+    const base = await makeTempDir('kage-roots-');
+    const outer = join(base, 'outer');
+    const root = join(outer, 'inner');
+    const outside = await createTestRepo();
+    await mkdir(join(root, 'plain', 'sub'), { recursive: true });
+    await runGitIn(base, ['init', '--quiet', outer]);
+    // A repository inside the root whose .git file points at a git dir outside it.
+    await mkdir(join(root, 'linked'));
+    await writeFile(join(root, 'linked', '.git'), `gitdir: ${join(outside.path, '.git')}\n`);
+    // A repository inside the root whose core.worktree is outside it.
+    const moved = join(root, 'moved');
+    await runGitIn(root, ['init', '--quiet', moved]);
+    await runGitIn(moved, ['config', 'core.worktree', outside.path]);
+    // A real repository inside the root, for the subfolder case.
+    const good = await createTestRepo({ 'README.md': '# good\n', 'src/app.js': 'x\n' });
+    const inRoot = join(root, 'good');
+    await rename(good.path, inRoot);
+    const service = await startTestService({ kind: 'pglite', workers: 0, env: { KAGE_REPO_ROOTS: root } });
+    const submit = (path: string) =>
+      service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x', repository: { path }, agents: [{ agent: 'claude' }] } });
+    try {
+      for (const path of [join(root, 'plain', 'sub'), join(root, 'linked'), moved]) {
+        const response = await submit(path);
+        expect(response.status, path).toBe(403);
+        expect((await response.json()).error.code).toBe('repository_not_allowed');
+      }
+      const subfolder = await submit(join(inRoot, 'src'));
+      expect(subfolder.status).toBe(400);
+      expect((await subfolder.json()).error.message).toContain(`inside the repository ${inRoot}`);
+      expect((await submit(inRoot)).status).toBe(202);
+    } finally {
+      await service.stop();
+      await outside.cleanup();
+      await rm(base, { recursive: true, force: true });
     }
   });
 });
