@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { killTagged } from './agents/process-tag.ts';
 import { AgentRegistry } from './agents/agent-registry.ts';
 import { loadApiKeys, loadWebhookSecret } from './api/api-key-store.ts';
 import { createApp } from './api/app.ts';
@@ -64,7 +67,11 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const endpoints = new WebhookEndpoints(db, config.webhookAllowedHosts);
   const deliveries = new DeliveryWorker({ db, logger, defaultSecret: loadWebhookSecret(config.webhookSecret, config.dataDir) });
   const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock });
+  // Marks this instance's agent processes: the same on every start from this data folder, so
+  // agents a killed predecessor left running are found and stopped at start-up.
+  const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
   const attempts = new AttemptRunner({
+    instanceTag,
     tasks: taskRepository,
     events,
     agents,
@@ -112,6 +119,8 @@ export async function createServices(config: Config, logger: Logger, options: { 
     agents,
     app,
     async start() {
+      const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
+      if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start();
       await pruneOrphanWorktrees(db, worktrees, logger);
       await executor.start(config.workerConcurrency);

@@ -1,5 +1,7 @@
 import { execa } from 'execa';
 import type { AgentInvocation, AgentOutcome, AgentOutputParser, AgentProgress } from './agent-adapter.ts';
+import { BoundedLines, wellFormed } from './bounded-lines.ts';
+import { killTagged, PROCESS_TAG_VARIABLE } from './process-tag.ts';
 
 export interface RunAgentProcessOptions {
   invocation: AgentInvocation;
@@ -18,6 +20,14 @@ export interface RunAgentProcessOptions {
   onProgress?: ((progress: AgentProgress, rawLine: string) => Promise<void> | void) | undefined;
   /** Called with the running cost whenever a line reports one; the caller aborts `signal` to stop. */
   onCost?: ((costUsd: number) => void) | undefined;
+  /**
+   * Marks the agent and every process it starts (PROCESS_TAG_VARIABLE); whatever still carries
+   * the mark when the run ends is killed, also processes that left the process group.
+   */
+  processTag?: string | undefined;
+  /** Bounds on what the agent prints: one line, and everything (defaults above). */
+  maxLineChars?: number | undefined;
+  maxOutputChars?: number | undefined;
   /** Time between SIGTERM and SIGKILL for the process tree. */
   forceKillAfterMs?: number | undefined;
   /**
@@ -38,9 +48,15 @@ export interface AgentProcessResult {
   outcome: AgentOutcome;
   /** The last ~4 KB of stderr (or why the process could not start). */
   stderrTail: string;
+  /** Lines past the attempt's output bound (`maxOutputChars`), dropped unparsed. */
+  linesCut: number;
 }
 
 const stderrTailBytes = 4096;
+/** One line of agent output at most (longer ones are cut and marked): 64 K characters. */
+export const defaultMaxLineChars = 64 * 1024;
+/** All the output of one attempt that is parsed and stored at most: 64 M characters. */
+export const defaultMaxOutputChars = 64 * 1024 * 1024;
 
 /** The service's own secrets and settings, which an agent (running model-written commands) must not see. */
 const serviceOnlyVariable = /^(API_KEYS|DATABASE_URL|KAGE_.*)$/;
@@ -64,7 +80,7 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const started = performance.now();
   const subprocess = execa(invocation.file, invocation.args, {
     cwd: options.cwd,
-    env: agentEnvironment(process.env, invocation.env),
+    env: agentEnvironment(process.env, { ...invocation.env, ...(options.processTag ? { [PROCESS_TAG_VARIABLE]: options.processTag } : {}) }),
     extendEnv: false,
     stdin: 'ignore',
     buffer: false,
@@ -81,32 +97,54 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
     stderrTail = (stderrTail + chunk).slice(-stderrTailBytes);
   });
 
+  // The attempt ends when the agent exits: its leftover children get a short grace to finish
+  // writing, then the process group is killed and our end of stdout closed, so a daemonised
+  // grandchild holding the pipe (even one that left the group) cannot keep the attempt open.
+  const tag = options.processTag;
   let orphanTimer: NodeJS.Timeout | undefined;
   subprocess.nodeChildProcess.once('exit', () => {
-    orphanTimer = setTimeout(() => subprocess.kill(), options.orphanGraceMs ?? 2_000);
+    orphanTimer = setTimeout(() => {
+      subprocess.kill();
+      if (tag) void killTagged((candidate) => candidate === tag);
+      subprocess.stdout?.destroy();
+    }, options.orphanGraceMs ?? 2_000);
   });
 
-  // Never leave this loop early: returning from execa's line iterator waits for the process to
-  // end. After a callback failure the agent is killed and the rest of its output drained.
+  // After a callback failure the agent is killed and the rest of its output drained.
   let callbackError: { error: unknown } | undefined;
+  let outputChars = 0;
+  let linesCut = 0;
+  const maxOutputChars = options.maxOutputChars ?? defaultMaxOutputChars;
+  const handleLine = async (line: string) => {
+    if (callbackError) return;
+    outputChars += line.length + 1;
+    if (outputChars > maxOutputChars) {
+      linesCut += 1;
+      return;
+    }
+    try {
+      const progress = parser.parseLine(line);
+      if (!progress) return;
+      if (progress.costUsd !== undefined) options.onCost?.(progress.costUsd);
+      await options.onProgress?.(progress, line);
+    } catch (error) {
+      callbackError = { error };
+      subprocess.kill();
+    }
+  };
+  const lines = new BoundedLines(options.maxLineChars ?? defaultMaxLineChars);
   try {
-    for await (const line of subprocess.iterable({ from: 'stdout' })) {
-      if (callbackError) continue;
-      try {
-        const progress = parser.parseLine(line);
-        if (!progress) continue;
-        if (progress.costUsd !== undefined) options.onCost?.(progress.costUsd);
-        await options.onProgress?.(progress, line);
-      } catch (error) {
-        callbackError = { error };
-        subprocess.kill();
-      }
+    subprocess.stdout?.setEncoding('utf8');
+    for await (const chunk of subprocess.stdout ?? []) {
+      for (const line of lines.push(chunk as string)) await handleLine(line);
     }
   } catch {
-    // The stream broke because the process failed; the awaited result below says how.
+    // The stream broke (the process failed, or we closed it after the agent exited).
   }
+  for (const line of lines.end()) await handleLine(line);
   const result = await subprocess;
   clearTimeout(orphanTimer);
+  if (tag) await killTagged((candidate) => candidate === tag);
   if (callbackError) throw callbackError.error;
 
   const exitCode = result.exitCode ?? null;
@@ -121,6 +159,7 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
     cancelled,
     durationMs: Math.round(performance.now() - started),
     outcome: parser.finish(exitCode),
-    stderrTail,
+    stderrTail: wellFormed(stderrTail),
+    linesCut,
   };
 }

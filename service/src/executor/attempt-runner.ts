@@ -1,5 +1,6 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import { runAgentProcess } from '../agents/agent-process.ts';
+import { attemptTag } from '../agents/process-tag.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
 import { priceTokens } from '../agents/price-table.ts';
 import type { AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
@@ -34,6 +35,8 @@ export interface AttemptRunnerDeps {
   changes: ChangeRecorder;
   logger: Logger;
   keepWorktrees: boolean;
+  /** Marks this instance's processes (see process-tag.ts). */
+  instanceTag: string;
 }
 
 /** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
@@ -88,7 +91,11 @@ export class AttemptRunner {
       const status = attemptStatus(result, signal);
       const verify =
         task.config.verify && status !== 'cancelled'
-          ? await runVerify(task.config.verify.command, worktree.path, { timeoutSeconds: task.config.verify.timeoutSeconds, signal })
+          ? await runVerify(task.config.verify.command, worktree.path, {
+              timeoutSeconds: task.config.verify.timeoutSeconds,
+              signal,
+              processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+            })
           : undefined;
       if (verify) {
         await events.append(task.id, { type: 'verify.completed', agentLabel: spec.label, data: { ...verify } });
@@ -167,6 +174,7 @@ export class AttemptRunner {
       parser: adapter.createParser({ model: spec.model }),
       timeoutMs: spec.timeoutSeconds * 1000,
       signal,
+      processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
       onProgress: async (progress) => {
         if (progress.costUsd !== undefined) budget.record(spec.label, progress.costUsd);
         await progressEvents.add({
@@ -181,6 +189,13 @@ export class AttemptRunner {
       await progressEvents.flush().catch(() => undefined);
       throw error;
     });
+    if (result.linesCut > 0) {
+      await progressEvents.add({
+        type: 'agent.progress',
+        agentLabel: spec.label,
+        data: { kind: 'notice', message: `output cut: ${result.linesCut} more lines past the attempt's output bound were not stored` },
+      });
+    }
     await progressEvents.flush();
     return result;
   }

@@ -1,3 +1,4 @@
+import { killTagged, taskTagPrefix } from '../agents/process-tag.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Db } from '../db/db.ts';
 import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
@@ -35,7 +36,13 @@ export class TaskRunner {
     const task = await tasks.get(taskId);
     if (!task || !['pending', 'running'].includes(task.status)) return;
     const rerun = task.status === 'running';
-    if (rerun) await this.resetAttempts(task);
+    if (rerun) {
+      // The interrupted run's agents may still be running (their service was killed): stop them
+      // before the re-run's worktrees exist, or they would write into those.
+      const killed = await killTagged((tag) => tag.startsWith(taskTagPrefix(taskId)));
+      if (killed > 0) logger.warn({ taskId, killed }, "stopped the interrupted run's agent processes");
+      await this.resetAttempts(task);
+    }
     const started = await events.transaction(taskId, async (tx, record) => {
       const running = await tasks.markRunning(tx, taskId);
       if (running) await record([{ type: 'task.started', data: { rerun, agents: task.config.agents.map((agent) => agent.label) } }]);

@@ -1,4 +1,7 @@
 import { execa } from 'execa';
+import { agentEnvironment } from '../agents/agent-process.ts';
+import { wellFormed } from '../agents/bounded-lines.ts';
+import { killTagged, PROCESS_TAG_VARIABLE } from '../agents/process-tag.ts';
 
 export interface VerifyResult {
   passed: boolean;
@@ -10,32 +13,47 @@ export interface VerifyResult {
 
 const OUTPUT_TAIL_BYTES = 4000;
 
-/** Runs the task's verify command (the project's own tests) in one attempt's worktree. */
+/**
+ * Runs the task's verify command (the project's own tests, i.e. code from the repository) in
+ * one attempt's worktree, with the agents' environment (no service secrets). Only the tail of
+ * its output is kept, however much it prints; its processes are marked with `processTag` and
+ * any left when it ends are killed.
+ */
 export async function runVerify(
   command: readonly string[],
   worktree: string,
-  options: { timeoutSeconds: number; signal: AbortSignal },
+  options: { timeoutSeconds: number; signal: AbortSignal; processTag?: string },
 ): Promise<VerifyResult> {
   const [file, ...args] = command;
   const started = performance.now();
-  const result = await execa(file!, args, {
+  const tag = options.processTag;
+  const subprocess = execa(file!, args, {
     cwd: worktree,
     reject: false,
     all: true,
+    buffer: false,
     stdin: 'ignore',
     timeout: options.timeoutSeconds * 1000,
     cancelSignal: options.signal,
     forceKillAfterDelay: 2000,
     killDescendants: true,
-    env: { CI: 'true' },
+    env: agentEnvironment(process.env, { CI: 'true', ...(tag ? { [PROCESS_TAG_VARIABLE]: tag } : {}) }),
+    extendEnv: false,
   });
+  let tail = '';
+  subprocess.all?.setEncoding('utf8');
+  subprocess.all?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-OUTPUT_TAIL_BYTES);
+  });
+  const result = await subprocess;
+  if (tag) await killTagged((candidate) => candidate === tag);
   // A command that could not start has no output; its error message says why.
-  const output = result.exitCode === undefined ? `${result.all ?? ''}\n${result.shortMessage}` : (result.all ?? '');
+  const output = result.exitCode === undefined ? `${tail}\n${result.shortMessage}` : tail;
   return {
     passed: result.exitCode === 0 && !result.timedOut && !result.isCanceled,
     exitCode: result.exitCode ?? null,
     durationMs: Math.round(performance.now() - started),
-    outputTail: output.slice(-OUTPUT_TAIL_BYTES),
+    outputTail: wellFormed(output.slice(-OUTPUT_TAIL_BYTES)),
     timedOut: result.timedOut,
   };
 }

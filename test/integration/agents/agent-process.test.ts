@@ -194,4 +194,77 @@ describe('runAgentProcess', () => {
       }),
     ).rejects.toThrow('event store down');
   });
+
+  describe('hostile agents', () => {
+    const collect = () => {
+      // The raw lines as the parser got them (progress messages are summaries).
+      const messages: string[] = [];
+      return { messages, onProgress: (_progress: AgentProgress, rawLine: string) => void messages.push(rawLine) };
+    };
+
+    it('cuts a line printed without a newline at the bound, counting what it dropped, and goes on', async () => {
+      const { messages, onProgress } = collect();
+      const script = "const mb='x'.repeat(1<<20);for(let i=0;i<48;i++)process.stdout.write(mb);process.stdout.write('\\nafter\\n')";
+      const result = await runAgentProcess({
+        invocation: { file: node, args: ['-e', script], env: {} },
+        cwd: dir,
+        parser: new CommandOutputParser(),
+        timeoutMs: 120_000,
+        maxLineChars: 1000,
+        onProgress,
+      });
+      expect(result.exitCode).toBe(0);
+      expect(messages).toHaveLength(2);
+      expect(messages[0]).toMatch(/^x{1000} … \[50330648 more characters cut\]$/);
+      expect(messages[1]).toBe('after');
+    });
+
+    it('stops parsing past the output bound of the attempt, and says how many lines it dropped', async () => {
+      const { messages, onProgress } = collect();
+      const result = await runAgentProcess({
+        invocation: { file: node, args: ['-e', "for(let i=0;i<1000;i++)console.log('line '+i)"], env: {} },
+        cwd: dir,
+        parser: new CommandOutputParser(),
+        timeoutMs: 120_000,
+        maxOutputChars: 80,
+        onProgress,
+      });
+      expect(messages.length).toBeGreaterThan(0);
+      expect(messages.length + result.linesCut).toBe(1000);
+      expect(result.linesCut).toBeGreaterThan(900);
+    });
+
+    it('stores NUL characters and lone surrogates as U+FFFD instead of failing', async () => {
+      const { messages, onProgress } = collect();
+      const result = await runAgentProcess({
+        invocation: { file: node, args: ['-e', "process.stdout.write('a\\u0000b \\ud800 c\\n');process.stderr.write('e\\u0000rr\\n')"], env: {} },
+        cwd: dir,
+        parser: new CommandOutputParser(),
+        timeoutMs: 120_000,
+        onProgress,
+      });
+      expect(result.exitCode).toBe(0);
+      expect(messages[0]).toBe('a\uFFFDb \uFFFD c');
+      expect(result.stderrTail).not.toContain('\u0000');
+    });
+
+    it('ends the attempt when the agent exits, although a detached child (setsid) holds stdout, and kills that child', async () => {
+      const pidFile = join(dir, 'detached.pid');
+      const started = Date.now();
+      const result = await runAgentProcess({
+        invocation: { file: 'bash', args: ['-c', `setsid sleep 150 & echo $! > ${pidFile}; exit 0`], env: {} },
+        cwd: dir,
+        parser: new CommandOutputParser(),
+        timeoutMs: 60_000,
+        orphanGraceMs: 300,
+        processTag: `kage/test-detached-${process.pid}/command-1/test`,
+      });
+      const detached = Number(await waitForFile(pidFile));
+      leftovers.push(detached);
+      expect(result.timedOut).toBe(false);
+      expect(result.exitCode).toBe(0);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await waitUntilGone(detached)).toBe(true);
+    });
+  });
 });
