@@ -16,7 +16,7 @@ export class KageBunshinApi implements ICredentialType {
 		dark: 'file:../nodes/shared/icons/kage-bunshin.dark.svg',
 	};
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-kage-bunshin';
+	documentationUrl = 'https://github.com/kage-bunshin/n8n-nodes-kage-bunshin#credentials';
 
 	properties: INodeProperties[] = [
 		{

@@ -112,10 +112,16 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect(error.httpCode).toMatch(/^4\d\d$/);
     expect(error.message).not.toMatch(/Request failed|status code/);
     expect(error.message).toMatch(/does-not-exist|repository/i);
+    // In the words of the node's parameters, with the API field in the description.
+    expect(error.message).toMatch(/^Repository Path .*does-not-exist does not exist/);
+    expect((error as unknown as { description: string }).description).toContain('Repository Path (API field repository.path)');
 
     const output = await run(parameters, [{ json: {} }, { json: {} }], { continueOnFail: true });
     expect(output).toHaveLength(2);
-    expect(output[1]).toMatchObject({ json: { error: error.message }, pairedItem: { item: 1 } });
+    expect(output[1]).toMatchObject({
+      json: { error: error.message, code: 'invalid_repository', details: { field: 'repository.path' }, httpCode: '400' },
+      pairedItem: { item: 1 },
+    });
   });
 
   it('reports a wrong API key as the service words it', async () => {
