@@ -8,7 +8,18 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'kage-bunshin' },
     redact: {
-      paths: ['*.apiKey', '*.secret', '*.authorization', '*["x-api-key"]', 'req.headers.authorization', 'req.headers["x-api-key"]'],
+      // A failed query's parameters may hold secrets (a callback's whsec_): never log them.
+      paths: [
+        '*.apiKey',
+        '*.secret',
+        '*.authorization',
+        '*["x-api-key"]',
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'err.parameters',
+        'err.params',
+        'err.query',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +152,25 @@ describe.each(driverKinds)('task API on %s', (kind) => {
         expect(error.message).toContain(flag);
       }
       expect((await submit({ agents: [{ agent: 'claude', args: ['--max-turns', '20'] }] })).status).toBe(202);
+    });
+    it('rejects text the database cannot store (NUL, lone surrogates) with a 400 naming the field', async () => {
+      for (const [body, field] of [
+        [{ description: 'a\u0000b' }, 'description'],
+        [{ agents: [{ agent: 'claude', model: 'x\ud800' }] }, 'agents.0.model'],
+        [{ agents: [{ agent: 'command', command: ['echo', 'a\u0000'] }] }, 'agents.0.command.1'],
+      ] as const) {
+        const response = await submit(body);
+        expect(response.status, field).toBe(400);
+        expect((await response.json()).error).toMatchObject({ code: 'invalid_text', details: { field } });
+      }
+      const merge = await service.request('/api/v1/tasks/00000000-0000-4000-8000-000000000000/merge', {
+        method: 'POST',
+        json: { message: 'bad \u0000 message' },
+      });
+      expect(merge.status).toBe(400);
+    });
+    it('keeps its data folder private to its user', async () => {
+      expect(statSync(service.dataDir).mode & 0o777).toBe(0o700);
     });
     it('rejects missing required fields', async () => {
       const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x' } });

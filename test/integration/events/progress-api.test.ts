@@ -42,6 +42,10 @@ describe.each(driverKinds)('events API and SSE progress (%s)', (kind) => {
     const taskId = await insertTask(db);
     expect((await app.request(`/api/v1/tasks/${taskId}/events?after=-1`)).status).toBe(400);
     expect((await progress(app, taskId, { 'last-event-id': 'abc' })).status).toBe(400);
+    // Past PostgreSQL's INTEGER: a clear 400, not a failed query.
+    expect((await app.request(`/api/v1/tasks/${taskId}/events?after=2147483648`)).status).toBe(400);
+    expect((await progress(app, taskId, { 'last-event-id': '2147483648' })).status).toBe(400);
+    expect((await progress(app, taskId, {}, '?after=99999999999')).status).toBe(400);
   });
 
   it('streams connected, the stored events, then live ones, and ends after the terminal event', async () => {

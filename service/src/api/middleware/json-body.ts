@@ -4,7 +4,10 @@ import { HttpError } from '../http-error.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Bodies must be JSON (415 otherwise) and at most 1 MB (413). Empty bodies pass. */
+/**
+ * Bodies must be JSON (415 otherwise), at most 1 MB (413), and hold only text the database can
+ * store (400 naming the field). Empty bodies pass.
+ */
 export function jsonBodyOnly(): MiddlewareHandler {
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -19,6 +22,29 @@ export function jsonBodyOnly(): MiddlewareHandler {
     if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
       throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json, got ${type ? `"${type}"` : 'none'}`);
     }
-    return limit(c, next);
+    return limit(c, async () => {
+      const body: unknown = await c.req.json().catch(() => undefined);
+      const field = unstorableText(body, '');
+      if (field !== undefined) {
+        throw new HttpError(400, 'invalid_text', `${field || '(body)'}: contains a NUL character or a lone surrogate, which cannot be stored`, {
+          field: field || '(body)',
+        });
+      }
+      await next();
+    });
   };
+}
+
+/** The path of the first string (or key) PostgreSQL cannot store: a NUL, or broken UTF-16. */
+function unstorableText(value: unknown, path: string): string | undefined {
+  const bad = (text: string) => text.includes('\0') || !text.isWellFormed();
+  if (typeof value === 'string') return bad(value) ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = path ? `${path}.${key}` : key;
+    if (bad(key)) return itemPath;
+    const found = unstorableText(item, itemPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -47,19 +47,23 @@ export const EventList = z
   })
   .openapi('EventList');
 
+/** Event seqs are PostgreSQL INTEGERs. */
+const MAX_SEQ = 2_147_483_647;
+
 export const EventListQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0).openapi({ description: 'Return events with seq greater than this' }),
+  after: z.coerce.number().int().min(0).max(MAX_SEQ).default(0).openapi({ description: 'Return events with seq greater than this' }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export const ProgressQuery = z.object({
-  after: z.coerce.number().int().min(0).optional().openapi({ description: 'Replay events after this seq (the Last-Event-ID header wins)' }),
+  after: z.coerce.number().int().min(0).max(MAX_SEQ).optional().openapi({ description: 'Replay events after this seq (the Last-Event-ID header wins)' }),
 });
 
 export const ProgressHeaders = z.object({
   'last-event-id': z
     .string()
-    .regex(/^\d+$/, 'must be an event seq (a number)')
+    .regex(/^\d{1,10}$/, 'must be an event seq (a number)')
+    .refine((value) => Number(value) <= MAX_SEQ, `must be at most ${MAX_SEQ}`)
     .optional()
     .openapi({ description: 'Sent by EventSource on reconnect: replay resumes after this seq' }),
 });
