@@ -16,6 +16,8 @@ export interface DeliveryWorkerOptions {
   timeoutMs?: number;
   /** Deliveries attempted at once by this instance. */
   batchSize?: number;
+  /** Of those, at most this many to one URL. */
+  perEndpoint?: number;
   /**
    * Longest sleep between passes even when nothing is due: a safety net for a notification
    * lost while the listening connection was being re-established.
@@ -36,12 +38,14 @@ export class DeliveryWorker {
   private readonly schedule: readonly number[];
   private readonly timeoutMs: number;
   private readonly batchSize: number;
+  private readonly perEndpoint: number;
   private readonly maxIdleSeconds: number;
   private readonly stopping = new AbortController();
   private unlisten: Array<() => Promise<void>> = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private wakeAgain = false;
+  private poke: (() => void) | undefined;
   private warnedUnsigned = false;
 
   constructor(options: DeliveryWorkerOptions) {
@@ -51,7 +55,8 @@ export class DeliveryWorker {
     this.defaultSecret = options.defaultSecret;
     this.schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
     this.timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
-    this.batchSize = options.batchSize ?? 8;
+    this.batchSize = options.batchSize ?? 16;
+    this.perEndpoint = options.perEndpoint ?? 4;
     this.maxIdleSeconds = options.maxIdleSeconds ?? 60;
   }
 
@@ -69,11 +74,12 @@ export class DeliveryWorker {
     await this.running;
   }
 
-  /** Runs a pass now, or right after the current one. */
+  /** Runs a pass now, or right after the current one (and tells a pass that waits for a free place). */
   wake(): void {
     if (this.stopping.signal.aborted) return;
     if (this.running) {
       this.wakeAgain = true;
+      this.poke?.();
       return;
     }
     clearTimeout(this.timer);
@@ -99,21 +105,56 @@ export class DeliveryWorker {
     if (!this.stopping.signal.aborted) this.sleep(await this.store.secondsUntilNextDue().catch(() => 5));
   }
 
-  /** Attempts every due delivery, queue head by queue head, until none is due. */
+  /**
+   * Attempts every due delivery, queue head by queue head, until none is due. Up to `batchSize`
+   * attempts are in flight at once, at most `perEndpoint` of them to one URL, and a free place is
+   * filled as soon as any attempt ends: a receiver that hangs holds its own places, not the others'.
+   */
   private async pass(): Promise<void> {
     const leaseSeconds = this.timeoutMs / 1000 + 45;
+    const inFlight = new Set<Promise<void>>();
+    const perUrl = new Map<string, number>();
     while (!this.stopping.signal.aborted) {
-      const claimed = await this.store.claimDue(this.batchSize, leaseSeconds);
-      if (claimed.length === 0) return;
-      await Promise.all(
-        claimed.map((delivery) =>
-          // One delivery's bookkeeping failing (its subscription deleted meanwhile) must not stop the others.
-          this.attempt(delivery).catch((error: unknown) =>
+      const room = this.batchSize - inFlight.size;
+      const claimed = room > 0 ? await this.store.claimDue(room, leaseSeconds) : [];
+      let started = 0;
+      for (const delivery of claimed) {
+        const busy = perUrl.get(delivery.url) ?? 0;
+        if (busy >= this.perEndpoint) {
+          await this.store.release(delivery);
+          continue;
+        }
+        perUrl.set(delivery.url, busy + 1);
+        started += 1;
+        // One delivery's bookkeeping failing (its subscription deleted meanwhile) must not stop the others.
+        const attempt: Promise<void> = this.attempt(delivery)
+          .catch((error: unknown) =>
             this.logger.error({ err: error, deliveryId: delivery.id, taskId: delivery.taskId }, 'recording a webhook attempt failed'),
-          ),
-        ),
-      );
+          )
+          .finally(() => {
+            inFlight.delete(attempt);
+            perUrl.set(delivery.url, (perUrl.get(delivery.url) ?? 1) - 1);
+          });
+        inFlight.add(attempt);
+      }
+      if (inFlight.size === 0 && claimed.length === 0) return;
+      // Nothing new could start: wait for a place (or a busy endpoint) to free up, or for new work.
+      if (started === 0 || inFlight.size >= this.batchSize) await Promise.race([...inFlight, this.nextWake()]);
     }
+    await Promise.all(inFlight);
+  }
+
+  /** Resolves at the next wake() (new deliveries) or at stop. */
+  private nextWake(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.poke = undefined;
+        this.stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.poke = done;
+      this.stopping.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private sleep(seconds: number | undefined): void {

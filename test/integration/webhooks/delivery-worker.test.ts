@@ -140,6 +140,23 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     },
   );
 
+  it("does not let receivers that hang hold up another task's webhook", async () => {
+    const hung = await Promise.all(Array.from({ length: 8 }, () => insertTask(db)));
+    for (const taskId of hung) await endpoints.registerCallback(taskId, { url: receiver.url('/hangs'), events: [] });
+    const other = await insertTask(db);
+    await endpoints.registerCallback(other, { url: receiver.url('/fine'), events: [] });
+    receiver.reply = (request) => (request.path === '/hangs' ? { status: 200, hang: true } : { status: 200 });
+    await startWorker(db, fastSchedule, 60_000);
+    for (const taskId of hung) await events.append(taskId, { type: 'task.started' });
+    await waitFor('the hanging receiver to hold requests', () => receiver.received.filter((r) => r.path === '/hangs').length >= 4 || undefined);
+    await events.append(other, { type: 'task.started' });
+    await waitFor('the other webhook to be delivered', async () => (await deliveryRows(db, other))[0]?.status === 'delivered' || undefined);
+    // Delivered while the hanging ones are all still pending, at most 4 of them in flight to that URL.
+    const pendingHung = await Promise.all(hung.map(async (taskId) => (await deliveryRows(db, taskId))[0]?.status));
+    expect(pendingHung.every((status) => status === 'pending')).toBe(true);
+    expect(receiver.received.filter((r) => r.path === '/hangs').length).toBeLessThanOrEqual(4);
+  });
+
   it('drops deliveries to a callback that expired while they waited, unsent', async () => {
     const taskId = await insertTask(db);
     await endpoints.registerCallback(taskId, { url: receiver.url(), events: [], expiresAt: new Date(Date.now() + 1500).toISOString() });
