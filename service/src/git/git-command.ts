@@ -20,12 +20,16 @@ export interface GitRunOptions {
   identity?: GitIdentity;
   /** Keep stdout byte-exact (for -z output and patches); otherwise the final newline is stripped. */
   raw?: boolean;
+  /** Read this much stdout at most (characters); past it git is stopped and `truncated` set. */
+  maxOutput?: number;
 }
 
 export interface GitResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** stdout stopped at `maxOutput`. */
+  truncated: boolean;
 }
 
 /** A git command that failed: carries the directory, the argv and git's own explanation. */
@@ -56,7 +60,7 @@ export async function runGit(cwd: string, args: readonly string[], options: GitR
     cwd,
     reject: false,
     stripFinalNewline: !options.raw,
-    maxBuffer: 256 * 1024 * 1024,
+    maxBuffer: options.maxOutput ?? 256 * 1024 * 1024,
     env: {
       LC_ALL: 'C',
       GIT_TERMINAL_PROMPT: '0',
@@ -67,9 +71,10 @@ export async function runGit(cwd: string, args: readonly string[], options: GitR
     },
   });
   const exitCode = result.exitCode;
-  const ok = exitCode === 0 || (exitCode !== undefined && (options.okExitCodes ?? []).includes(exitCode));
+  const truncated = options.maxOutput !== undefined && result.isMaxBuffer;
+  const ok = truncated || exitCode === 0 || (exitCode !== undefined && (options.okExitCodes ?? []).includes(exitCode));
   if (!ok) throw new GitCommandError(cwd, args, exitCode, String(result.stderr ?? result.message));
-  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: exitCode ?? 0 };
+  return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: exitCode ?? 0, truncated };
 }
 
 /** Runs git and returns its trimmed stdout. */

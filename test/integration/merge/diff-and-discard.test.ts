@@ -24,6 +24,23 @@ describe('DiffReader and discardAttempts', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it('bounds a huge diff per file and in total, marking the cuts, with stats for every file', async () => {
+    const base = await repo.head();
+    await repo.commitOnBranch('kage/huge/x', {
+      'a-huge.txt': 'a line of a very large generated file\n'.repeat(5_000),
+      'b-small.txt': 'small\n',
+      'c-huge.txt': 'another line\n'.repeat(200_000),
+    });
+    const diff = await new DiffReader({ maxTotal: 600_000, maxPerFile: 50_000 }).diff({ repoPath: repo.path, baseCommit: base, branch: 'kage/huge/x' });
+    expect(diff.truncated).toBe(true);
+    expect(diff.truncatedFiles).toContain('a-huge.txt');
+    expect(diff.patch).toMatch(/… \[diff of a-huge\.txt cut: \d+ more characters\]/);
+    expect(diff.patch).toContain('+small');
+    expect(diff.patch).toMatch(/… \[diff cut at 600000 characters/);
+    expect(diff.patch.length).toBeLessThan(200_000);
+    expect(diff.stats.files.map((file) => file.path)).toEqual(['a-huge.txt', 'b-small.txt', 'c-huge.txt']);
+  });
+
   it("gives the attempt's unified diff against the base with per-file stats, ignoring later target commits", async () => {
     const base = await repo.head();
     const worktree = await manager.create({ repoPath: repo.path, taskId: randomUUID(), label: 'gemini', baseCommit: base });

@@ -88,8 +88,10 @@ const Diff = z
     branch: z.string(),
     baseCommit: z.string(),
     headCommit: z.string(),
-    patch: z.string().openapi({ description: 'Unified diff against the base commit' }),
+    patch: z.string().openapi({ description: 'Unified diff against the base commit (cut at 8 M characters, 512 K per file)' }),
     stats: z.object({ files: z.array(FileStat), insertions: z.number().int(), deletions: z.number().int() }),
+    truncated: z.boolean().openapi({ description: 'The patch was cut; stats still cover every file' }),
+    truncatedFiles: z.array(z.string()),
   })
   .openapi('AttemptDiff');
 
