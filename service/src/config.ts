@@ -29,6 +29,7 @@ const envSchema = z.object({
     .optional(),
   KAGE_KEEP_WORKTREES: booleanFlag.default(false),
   KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  KAGE_SSE_STREAMS_PER_KEY: z.coerce.number().int().min(1).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -47,6 +48,8 @@ export interface Config {
   webhookSecret: string | undefined;
   keepWorktrees: boolean;
   rateLimitPerMinute: number;
+  /** Open progress (SSE) streams per API key. */
+  sseStreamsPerKey: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** KAGE_<AGENT>_BIN overrides, by agent name. */
   agentBinaries: Record<string, string>;
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecret: values.KAGE_WEBHOOK_SECRET,
     keepWorktrees: values.KAGE_KEEP_WORKTREES,
     rateLimitPerMinute: values.KAGE_RATE_LIMIT_PER_MINUTE,
+    sseStreamsPerKey: values.KAGE_SSE_STREAMS_PER_KEY,
     logLevel: values.LOG_LEVEL,
     agentBinaries,
   };

@@ -98,7 +98,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
     routes: [
-      eventRoutes({ db, events, feed }),
+      eventRoutes({ db, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
       webhookRoutes({ db, endpoints }),
       (api) => registerMergeRoutes(api, merges),
       (api) => registerAgentRoutes(api, agents),

@@ -8,7 +8,8 @@ export const HEARTBEAT_MS = 15_000;
 const PAGE = 500;
 
 export interface ProgressStreamDeps {
-  events: EventStore;
+  /** Reads of the store; shared between streams (SharedEventReads) in the service. */
+  events: Pick<EventStore, 'listAfter' | 'terminalSeq'>;
   feed: EventFeed;
   heartbeatMs?: number;
 }

@@ -27,8 +27,11 @@ export interface EventApp {
   close(): Promise<void>;
 }
 
-export async function startEventApp(db: Db, options: { allowedHosts?: string[]; heartbeatMs?: number } = {}): Promise<EventApp> {
-  const events = new EventStore(db);
+export async function startEventApp(
+  db: Db,
+  options: { allowedHosts?: string[]; heartbeatMs?: number; maxStreamsPerKey?: number; events?: EventStore } = {},
+): Promise<EventApp> {
+  const events = options.events ?? new EventStore(db);
   const feed = new EventFeed(db);
   const endpoints = new WebhookEndpoints(db, options.allowedHosts ?? []);
   const tasks = new TaskService({
@@ -45,7 +48,7 @@ export async function startEventApp(db: Db, options: { allowedHosts?: string[]; 
     apiKeys: [API_KEY],
     rateLimitPerMinute: 100_000,
     tasks,
-    routes: [eventRoutes({ db, events, feed, heartbeatMs: options.heartbeatMs }), webhookRoutes({ db, endpoints })],
+    routes: [eventRoutes({ db, events, feed, heartbeatMs: options.heartbeatMs, maxStreamsPerKey: options.maxStreamsPerKey }), webhookRoutes({ db, endpoints })],
   });
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {

@@ -114,6 +114,44 @@ describe.each(driverKinds)('events API and SSE progress (%s)', (kind) => {
     await app.feed.close();
     expect(await sse.nextEvent()).toBeUndefined();
   });
+
+  it('reads the store once for all caught-up streams of a task, and caps streams per key with a 429', async () => {
+    class CountingStore extends EventStore {
+      reads = 0;
+      override async listAfter(taskId: string, afterSeq: number, limit: number) {
+        this.reads += 1;
+        return super.listAfter(taskId, afterSeq, limit);
+      }
+    }
+    const counting = new CountingStore(db);
+    const capped = await startEventApp(db, { heartbeatMs: 60_000, maxStreamsPerKey: 20, events: counting });
+    try {
+      const taskId = await insertTask(db);
+      await events.append(taskId, { type: 'task.started' });
+      const readers = await Promise.all(Array.from({ length: 20 }, async () => new SseReader(await progress(capped, taskId))));
+      for (const reader of readers) {
+        expect(await reader.nextEvent()).toMatchObject({ event: 'connected' });
+        expect(await reader.nextEvent()).toMatchObject({ event: 'task.started' });
+      }
+      const over = await progress(capped, taskId);
+      expect(over.status).toBe(429);
+      expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await readJson(over)).error.code).toBe('too_many_streams');
+
+      const before = counting.reads;
+      await events.append(taskId, { type: 'agent.progress', agentLabel: 'a', data: { message: 'one for all' } });
+      for (const reader of readers) expect(await reader.nextEvent()).toMatchObject({ event: 'agent.progress' });
+      expect(counting.reads - before).toBeLessThanOrEqual(3);
+
+      await events.append(taskId, { type: 'task.completed' });
+      for (const reader of readers) expect(await reader.nextEvent()).toMatchObject({ event: 'task.completed' });
+      // The streams ended: their places are free again.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await progress(capped, taskId)).status).toBe(200);
+    } finally {
+      await capped.close();
+    }
+  });
 });
 
 describe('SSE across service instances (postgres)', () => {

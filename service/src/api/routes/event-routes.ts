@@ -4,8 +4,9 @@ import type { Db } from '../../db/db.ts';
 import type { EventFeed } from '../../events/event-feed.ts';
 import type { EventStore } from '../../events/event-store.ts';
 import { streamProgress } from '../../events/progress-stream.ts';
+import { SharedEventReads } from '../../events/shared-reads.ts';
 import type { AppEnv } from '../app-env.ts';
-import { notFound } from '../http-error.ts';
+import { HttpError, notFound } from '../http-error.ts';
 import { jsonResponse as json, security } from '../route-helpers.ts';
 import { commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { EventList, EventListQuery, ProgressHeaders, ProgressQuery } from '../schemas/event-schemas.ts';
@@ -19,6 +20,8 @@ export interface EventRouteDeps {
   feed: EventFeed;
   /** Tests shorten it; 15 s otherwise. */
   heartbeatMs?: number;
+  /** Open SSE streams one API key may hold (KAGE_SSE_STREAMS_PER_KEY). */
+  maxStreamsPerKey?: number;
 }
 
 const listEvents = createRoute({
@@ -56,6 +59,10 @@ export function eventRoutes(deps: EventRouteDeps) {
     if (!task) throw notFound('Task', id);
   };
 
+  const reads = new SharedEventReads(deps.events);
+  const streams = new Map<string, number>();
+  const maxStreams = deps.maxStreamsPerKey ?? 100;
+
   return (app: OpenAPIHono<AppEnv>): void => {
     app.openapi(listEvents, async (c) => {
       const { id } = c.req.valid('param');
@@ -72,8 +79,24 @@ export function eventRoutes(deps: EventRouteDeps) {
       await requireTask(id);
       const lastEventId = c.req.valid('header')['last-event-id'];
       const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
+      const key = c.get('apiKeyId');
+      const open = streams.get(key) ?? 0;
+      if (open >= maxStreams) {
+        throw new HttpError(429, 'too_many_streams', `This API key has ${open} progress streams open, the most allowed (KAGE_SSE_STREAMS_PER_KEY); close one first`, undefined, {
+          'Retry-After': '5',
+        });
+      }
+      streams.set(key, open + 1);
       c.header('X-Accel-Buffering', 'no');
-      return streamSSE(c, (sse) => streamProgress(sse, deps, id, after)) as never;
+      return streamSSE(c, async (sse) => {
+        try {
+          await streamProgress(sse, { ...deps, events: reads }, id, after);
+        } finally {
+          const left = (streams.get(key) ?? 1) - 1;
+          if (left > 0) streams.set(key, left);
+          else streams.delete(key);
+        }
+      }) as never;
     });
   };
 }
