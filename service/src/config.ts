@@ -23,6 +23,7 @@ const envSchema = z.object({
   KAGE_ALLOWED_AGENTS: list(',').pipe(z.array(z.enum(agentNames, { message: `each must be one of ${agentNames.join(', ')}` }))).optional(),
   KAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   KAGE_WEBHOOK_ALLOWED_HOSTS: list(',').optional(),
+  KAGE_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   KAGE_WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
@@ -45,6 +46,11 @@ export interface Config {
   allowedAgents: AgentName[];
   workerConcurrency: number;
   webhookAllowedHosts: string[];
+  /**
+   * Whether webhooks may go to loopback and private addresses (n8n on this host or network):
+   * by default when the service itself listens on loopback only. Link-local and metadata never.
+   */
+  webhookPrivateTargets: 'allow' | 'deny';
   webhookSecret: string | undefined;
   keepWorktrees: boolean;
   rateLimitPerMinute: number;
@@ -87,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedAgents: values.KAGE_ALLOWED_AGENTS ?? [...agentNames],
     workerConcurrency: values.KAGE_WORKER_CONCURRENCY,
     webhookAllowedHosts: values.KAGE_WEBHOOK_ALLOWED_HOSTS ?? [],
+    webhookPrivateTargets: values.KAGE_WEBHOOK_PRIVATE_TARGETS ?? (['127.0.0.1', 'localhost', '::1'].includes(values.HOST) ? 'allow' : 'deny'),
     webhookSecret: values.KAGE_WEBHOOK_SECRET,
     keepWorktrees: values.KAGE_KEEP_WORKTREES,
     rateLimitPerMinute: values.KAGE_RATE_LIMIT_PER_MINUTE,

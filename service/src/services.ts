@@ -64,8 +64,13 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const repoLock = new RepoLock(db);
   const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: repoLock });
   const feed = new EventFeed(db);
-  const endpoints = new WebhookEndpoints(db, config.webhookAllowedHosts);
-  const deliveries = new DeliveryWorker({ db, logger, defaultSecret: loadWebhookSecret(config.webhookSecret, config.dataDir) });
+  const endpoints = new WebhookEndpoints(db, config.webhookAllowedHosts, config.webhookPrivateTargets);
+  const deliveries = new DeliveryWorker({
+    db,
+    logger,
+    defaultSecret: loadWebhookSecret(config.webhookSecret, config.dataDir),
+    privateTargets: config.webhookPrivateTargets,
+  });
   const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock });
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
@@ -119,6 +124,12 @@ export async function createServices(config: Config, logger: Logger, options: { 
     agents,
     app,
     async start() {
+      logger.info(
+        { webhookPrivateTargets: config.webhookPrivateTargets, webhookAllowedHosts: config.webhookAllowedHosts },
+        config.webhookPrivateTargets === 'allow'
+          ? 'webhooks may target public, private and loopback addresses (never link-local or metadata)'
+          : 'webhooks may target public addresses only (KAGE_WEBHOOK_PRIVATE_TARGETS=allow for n8n on this host or network)',
+      );
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start();

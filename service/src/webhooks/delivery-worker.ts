@@ -4,6 +4,7 @@ import { webhookBody } from './delivery-payload.ts';
 import { type AttemptVerdict, type ClaimedDelivery, DeliveryStore } from './delivery-store.ts';
 import { DELIVERIES_CHANNEL } from './fan-out.ts';
 import { DEFAULT_RETRY_SCHEDULE, nextRetryDelay } from './retry-policy.ts';
+import type { PrivateTargets } from './webhook-address.ts';
 import { type SendOutcome, sendWebhook, WEBHOOK_TIMEOUT_MS } from './webhook-sender.ts';
 
 export interface DeliveryWorkerOptions {
@@ -18,6 +19,8 @@ export interface DeliveryWorkerOptions {
   batchSize?: number;
   /** Of those, at most this many to one URL. */
   perEndpoint?: number;
+  /** Whether loopback and private addresses may be targets (KAGE_WEBHOOK_PRIVATE_TARGETS). */
+  privateTargets?: PrivateTargets;
   /**
    * Longest sleep between passes even when nothing is due: a safety net for a notification
    * lost while the listening connection was being re-established.
@@ -39,6 +42,7 @@ export class DeliveryWorker {
   private readonly timeoutMs: number;
   private readonly batchSize: number;
   private readonly perEndpoint: number;
+  private readonly privateTargets: PrivateTargets;
   private readonly maxIdleSeconds: number;
   private readonly stopping = new AbortController();
   private unlisten: Array<() => Promise<void>> = [];
@@ -46,6 +50,8 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private wakeAgain = false;
   private poke: (() => void) | undefined;
+  /** A wake() that came while the pass was not waiting: the next wait ends at once. */
+  private poked = false;
   private warnedUnsigned = false;
 
   constructor(options: DeliveryWorkerOptions) {
@@ -57,6 +63,7 @@ export class DeliveryWorker {
     this.timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
     this.batchSize = options.batchSize ?? 16;
     this.perEndpoint = options.perEndpoint ?? 4;
+    this.privateTargets = options.privateTargets ?? 'allow';
     this.maxIdleSeconds = options.maxIdleSeconds ?? 60;
   }
 
@@ -79,7 +86,8 @@ export class DeliveryWorker {
     if (this.stopping.signal.aborted) return;
     if (this.running) {
       this.wakeAgain = true;
-      this.poke?.();
+      if (this.poke) this.poke();
+      else this.poked = true;
       return;
     }
     clearTimeout(this.timer);
@@ -146,6 +154,10 @@ export class DeliveryWorker {
 
   /** Resolves at the next wake() (new deliveries) or at stop. */
   private nextWake(): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         this.poke = undefined;
@@ -178,6 +190,7 @@ export class DeliveryWorker {
       { url: delivery.url, messageId: delivery.id, body: webhookBody(delivery), secret },
       this.stopping.signal,
       this.timeoutMs,
+      this.privateTargets,
     );
     if (outcome.status === null && this.stopping.signal.aborted) {
       await this.store.release(delivery);
@@ -197,6 +210,7 @@ export class DeliveryWorker {
 
   private verdict(delivery: ClaimedDelivery, outcome: SendOutcome): AttemptVerdict {
     if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) return { kind: 'delivered' };
+    if (outcome.refused) return { kind: 'failed' };
     if (outcome.status === 410) return { kind: 'endpoint_gone' };
     // A callback serves one wait (n8n's resume URL): 404 or 409 says that execution is not waiting any more.
     if (delivery.callbackId && (outcome.status === 404 || outcome.status === 409)) return { kind: 'endpoint_gone' };

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db/db.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';
 import type { EventType } from '../events/event-types.ts';
 import { backfillCallback } from './fan-out.ts';
+import type { PrivateTargets } from './webhook-address.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
 import { generateWebhookSecret, secretKey } from './webhook-secret.ts';
 
@@ -80,15 +81,17 @@ const subscriptionColumns = 'id, url, events, description, repository_path, api_
 export class WebhookEndpoints {
   private readonly db: Db;
   private readonly allowedHosts: readonly string[];
+  private readonly privateTargets: PrivateTargets;
 
-  constructor(db: Db, allowedHosts: readonly string[]) {
+  constructor(db: Db, allowedHosts: readonly string[], privateTargets: PrivateTargets = 'allow') {
     this.db = db;
     this.allowedHosts = allowedHosts;
+    this.privateTargets = privateTargets;
   }
 
   /** Throws WebhookUrlError or InvalidWebhookSecretError; call before opening a transaction. */
   validate(spec: EndpointSpec): void {
-    checkWebhookUrl(spec.url, this.allowedHosts);
+    checkWebhookUrl(spec.url, this.allowedHosts, this.privateTargets);
     if (spec.secret !== undefined) secretKey(spec.secret);
   }
 

@@ -1,3 +1,4 @@
+import { type PrivateTargets, refusedHost } from './webhook-address.ts';
 import { signWebhook } from './webhook-secret.ts';
 import { parseRetryAfter } from './retry-policy.ts';
 
@@ -19,14 +20,24 @@ export interface SendOutcome {
   status: number | null;
   retryAfterSeconds: number | undefined;
   error: string | null;
+  /** The target's address is not allowed: not sent, and not worth retrying. */
+  refused?: boolean;
 }
 
 /**
  * One signed POST (Standard Webhooks headers). Redirects are not followed: a 3xx is a failed
  * attempt, so a receiver cannot bounce signed payloads elsewhere.
  */
-export async function sendWebhook(request: WebhookRequest, signal: AbortSignal, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<SendOutcome> {
+export async function sendWebhook(
+  request: WebhookRequest,
+  signal: AbortSignal,
+  timeoutMs = WEBHOOK_TIMEOUT_MS,
+  privateTargets: PrivateTargets = 'allow',
+): Promise<SendOutcome> {
   const startedAt = new Date();
+  // Checked at send time, by what the name resolves to now (a name can be repointed after registration).
+  const refused = await refusedHost(new URL(request.url).hostname, privateTargets);
+  if (refused) return { startedAt, durationMs: 0, status: null, retryAfterSeconds: undefined, error: `not sent: ${refused}`, refused: true };
   const timestamp = Math.floor(startedAt.getTime() / 1000);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -64,9 +75,23 @@ function describeStatus(status: number, location: string | null): string {
   return `receiver answered ${status}`;
 }
 
+/**
+ * Says what kind of failure it was, without the address and port the network error names: the
+ * delivery history is readable through the API, and must not map which ports answer.
+ */
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
   if (error instanceof DOMException && error.name === 'AbortError') return 'aborted: service shutting down';
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error instanceof Error ? error.message : String(error)}${cause}`;
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const kinds: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ENOTFOUND: 'host name not found',
+    EAI_AGAIN: 'host name lookup failed',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'connection timed out',
+    UND_ERR_SOCKET: 'connection closed by the receiver',
+  };
+  return typeof code === 'string' && kinds[code] ? kinds[code] : 'request failed';
 }

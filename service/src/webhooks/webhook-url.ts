@@ -1,3 +1,5 @@
+import { type PrivateTargets, refusedLiteralHost } from './webhook-address.ts';
+
 /** Why a callback or subscription URL is refused; the API answers 400 with this message. */
 export class WebhookUrlError extends Error {
   readonly url: string;
@@ -10,10 +12,12 @@ export class WebhookUrlError extends Error {
 }
 
 /**
- * Checks a webhook target: http or https only, and, when `allowedHosts` is not empty
- * (KAGE_WEBHOOK_ALLOWED_HOSTS), a host on that list. Returns the normalised URL.
+ * Checks a webhook target: http or https only; when `allowedHosts` is not empty
+ * (KAGE_WEBHOOK_ALLOWED_HOSTS), a host on that list; and a literal address (decimal and
+ * IPv4-mapped forms included, which the URL parser normalises) that the address policy allows.
+ * Host names are checked by what they resolve to when a delivery is sent. Returns the normalised URL.
  */
-export function checkWebhookUrl(url: string, allowedHosts: readonly string[]): string {
+export function checkWebhookUrl(url: string, allowedHosts: readonly string[], privateTargets: PrivateTargets = 'allow'): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -29,5 +33,7 @@ export function checkWebhookUrl(url: string, allowedHosts: readonly string[]): s
   if (allowed.length > 0 && !allowed.includes(host)) {
     throw new WebhookUrlError(url, `host ${host} is not in KAGE_WEBHOOK_ALLOWED_HOSTS (${allowed.join(', ')})`);
   }
+  const refused = refusedLiteralHost(host, privateTargets);
+  if (refused) throw new WebhookUrlError(url, refused);
   return parsed.toString();
 }

@@ -157,6 +157,36 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     expect(receiver.received.filter((r) => r.path === '/hangs').length).toBeLessThanOrEqual(4);
   });
 
+  it('does not send to an address the policy refuses, and records failures without addresses or ports', async () => {
+    const taskId = await insertTask(db);
+    await endpoints.registerCallback(taskId, { url: receiver.url('/private'), events: [] });
+    await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/closed', events: [] });
+    const guarded = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: serviceSecret, retrySchedule: [0], privateTargets: 'deny' });
+    workers.push(guarded);
+    await guarded.start();
+    await events.append(taskId, { type: 'task.started' });
+    await waitFor('both deliveries to end', async () => (await deliveryRows(db, taskId)).every((row) => row.status === 'failed') || undefined);
+    expect(receiver.received).toEqual([]);
+    const errors = await db.query<{ error: string }>(
+      'SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.task_id = $1',
+      [taskId],
+    );
+    for (const { error } of errors) expect(error).toMatch(/^not sent: 127\.0\.0\.1 is a loopback or private address/);
+
+    // Allowed, but nobody listens: the reason names no port.
+    await guarded.stop();
+    const other = await insertTask(db);
+    await endpoints.registerCallback(other, { url: `http://127.0.0.1:${await freePort()}/closed`, events: [] });
+    await startWorker(db, [0]);
+    await events.append(other, { type: 'task.started' });
+    await waitFor('the delivery to fail', async () => (await deliveryRows(db, other))[0]?.status === 'failed' || undefined);
+    const [attempt] = await db.query<{ error: string }>(
+      'SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.task_id = $1',
+      [other],
+    );
+    expect(attempt!.error).toBe('connection refused');
+  });
+
   it('drops deliveries to a callback that expired while they waited, unsent', async () => {
     const taskId = await insertTask(db);
     await endpoints.registerCallback(taskId, { url: receiver.url(), events: [], expiresAt: new Date(Date.now() + 1500).toISOString() });

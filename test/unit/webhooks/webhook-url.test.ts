@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { refusedHost } from '../../../service/src/webhooks/webhook-address.ts';
 import { checkWebhookUrl, WebhookUrlError } from '../../../service/src/webhooks/webhook-url.ts';
 
 describe('webhook URL check', () => {
@@ -21,5 +22,34 @@ describe('webhook URL check', () => {
     expect(checkWebhookUrl('http://[::1]:80/x', allowed)).toContain('[::1]');
     expect(() => checkWebhookUrl('https://evil.example.com/', allowed)).toThrow(/host evil.example.com is not in KAGE_WEBHOOK_ALLOWED_HOSTS/);
     expect(() => checkWebhookUrl('https://n8n.internal.evil.com/', allowed)).toThrow(WebhookUrlError);
+  });
+});
+
+describe('webhook target addresses', () => {
+  it.each([
+    'http://169.254.169.254/latest/meta-data',
+    'http://2852039166/',
+    'http://0xa9fea9fe/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://0.0.0.0:5678/',
+    'http://[fe80::1]/',
+    'http://[::]/',
+    'http://metadata.google.internal/computeMetadata/v1/',
+  ])('always refuses link-local, metadata and reserved targets: %s', (url) => {
+    expect(() => checkWebhookUrl(url, [], 'allow')).toThrow(WebhookUrlError);
+  });
+
+  it.each(['http://127.0.0.1:5678/webhook', 'http://[::1]/', 'http://10.0.0.7/', 'http://192.168.1.20/', 'http://172.20.0.3/', 'http://0x7f000001/'])(
+    'refuses loopback and private targets unless allowed: %s',
+    (url) => {
+      expect(() => checkWebhookUrl(url, [], 'deny')).toThrow(/KAGE_WEBHOOK_PRIVATE_TARGETS=allow/);
+      expect(() => checkWebhookUrl(url, [], 'allow')).not.toThrow();
+    },
+  );
+
+  it('checks a host name by the addresses it resolves to, at send time', async () => {
+    expect(await refusedHost('localhost', 'deny')).toMatch(/localhost resolves to .*loopback/);
+    expect(await refusedHost('localhost', 'allow')).toBeUndefined();
+    expect(await refusedHost('93.184.216.34', 'deny')).toBeUndefined();
   });
 });
