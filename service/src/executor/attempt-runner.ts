@@ -83,6 +83,9 @@ export class AttemptRunner {
     await tasks.updateAgentRun(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
     try {
       const result = await this.runAgent(task, spec, adapter, binary ?? '', worktree.path, budget, signal);
+      // The service is stopping: the task runs again from the start elsewhere or after a restart,
+      // so this attempt gets no end of its own (no agent.failed for an attempt that then succeeds).
+      if (signal.aborted && signal.reason === 'shutdown') return base;
       const changes = await this.deps.changes.commitAll({
         worktreePath: worktree.path,
         baseCommit: task.baseCommit,
@@ -208,6 +211,7 @@ export class AttemptRunner {
   }
 
   private async stopped(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, reason: StopReason): Promise<AttemptResult> {
+    if (reason === 'shutdown') return base;
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
     const completed = new Date();

@@ -44,6 +44,10 @@ export class BranchMover {
   async move(repoPath: string, branch: string, oldCommit: string, newCommit: string, reason: string): Promise<string[]> {
     return this.lock.withRepoLock(repoPath, async () => {
       const checkouts = await assertCheckoutsClean(repoPath, branch);
+      // Files in the way are judged from the head the checkout is at: a branch moved meanwhile
+      // (a concurrent merge) is the caller's to retry, not files in the way.
+      const head = await branchHead(repoPath, branch);
+      if (head !== oldCommit) throw new TargetMovedError(branch, oldCommit, head);
       for (const checkout of checkouts) {
         const paths = await filesInTheWay(checkout, oldCommit, newCommit);
         if (paths.length > 0) throw new FilesInTheWayError(branch, checkout, paths);

@@ -105,6 +105,9 @@ export class MergeService {
       reviewBranch: outcome.status === 'manual' ? outcome.reviewBranch : null,
       conflicts: outcome.conflicts,
     });
+    // A merge that found the attempt already in the target (a concurrent request merged it first)
+    // changed nothing: recorded, but it is not a second merge.completed.
+    if (outcome.status === 'merged' && outcome.alreadyUpToDate) return { record, outcome };
     await this.deps.events.append(task.id, {
       type: 'merge.completed',
       agentLabel: run.label,

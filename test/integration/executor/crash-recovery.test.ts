@@ -33,7 +33,9 @@ describe.each(driverKinds)('crash recovery on %s', (kind) => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('a task interrupted by SIGKILL runs to an end after a restart, keeping every stored event once', async () => {
+  // SIGTERM's clean shutdown does not depend on the database: one driver is enough for it.
+  const signals: NodeJS.Signals[] = kind === 'pglite' ? ['SIGKILL', 'SIGTERM'] : ['SIGKILL'];
+  it.each(signals)('a task interrupted by %s runs to an end after a restart, keeping every stored event once', async (signal) => {
     const repo = await createTestRepo();
     const dataDir = await makeTempDir('kage-crash-');
     cleanups.push(() => repo.cleanup(), () => rm(dataDir, { recursive: true, force: true }));
@@ -56,7 +58,7 @@ describe.each(driverKinds)('crash recovery on %s', (kind) => {
       const stored = await events(first, taskId);
       return stored.filter((event) => event.type === 'agent.progress').length >= 2 ? stored : undefined;
     });
-    await first.kill('SIGKILL');
+    await first.kill(signal);
 
     const second = await startServiceProcess(env);
     cleanups.push(() => second.kill('SIGTERM'));
@@ -73,7 +75,9 @@ describe.each(driverKinds)('crash recovery on %s', (kind) => {
     const types = after.map((event) => event.type);
     expect(types.filter((type) => type === 'task.started')).toHaveLength(2);
     expect(types.at(-1)).toBe('task.completed');
-    const shortId = taskId.replaceAll('-', '').slice(0, 8);
+    // The interrupted attempt ran again and succeeded: it never "failed".
+    expect(types).not.toContain('agent.failed');
+    const shortId = taskId.replaceAll('-', '').slice(0, 12);
     expect(await repo.git('show', `kage/${shortId}/command-1:survived.txt`)).toMatch(/done after/);
   });
 });

@@ -48,7 +48,7 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
     expect(byLabel['command-2'].insertions).toBe(20);
 
     // Each attempt's work is a commit on its own branch, from the base commit.
-    const shortId = id.replaceAll('-', '').slice(0, 8);
+    const shortId = id.replaceAll('-', '').slice(0, 12);
     expect(await repo.git('show', `kage/${shortId}/command-2:big.txt`)).toContain('line 20');
     expect(await repo.git('rev-parse', `kage/${shortId}/command-2^`)).toBe(task.repository.baseCommit);
     // Worktrees are gone once the task ends; the user's checkout is untouched.

@@ -50,7 +50,7 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
     });
     expect(submitted.status).toBe(202);
     taskId = submitted.body.id;
-    short = taskId.replaceAll('-', '').slice(0, 8);
+    short = taskId.replaceAll('-', '').slice(0, 12);
     for (;;) {
       const { body } = await call(`/tasks/${taskId}`);
       if (!['pending', 'running'].includes(body.status)) {
@@ -119,6 +119,25 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
     expect(await repo.git('log', '-1', '--format=%s')).toBe('Add two');
     const events = await service.services.events.listAfter(taskId, 0, 100);
     expect(events.filter((event) => event.type === 'merge.completed').map((event) => event.agentLabel)).toEqual(['command-1', 'command-2']);
+  });
+
+  it('two concurrent merges of one attempt merge it once and announce one merge.completed', async () => {
+    const submitted = await call('/tasks', {
+      method: 'POST',
+      json: { description: 'Add three', repository: { path: repo.path, baseRef: 'main' }, agents: [writer({ 'three.txt': '3\n' })] },
+    });
+    const id = submitted.body.id;
+    for (;;) {
+      const { body } = await call(`/tasks/${id}`);
+      if (!['pending', 'running'].includes(body.status)) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    const answers = await Promise.all([1, 2].map(() => call(`/tasks/${id}/merge`, { method: 'POST', json: { agent: 'command-1' } })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const events = await service.services.events.listAfter(id, 0, 100);
+    expect(events.filter((event) => event.type === 'merge.completed')).toHaveLength(1);
+    expect(await repo.read('three.txt')).toBe('3\n');
+    await call(`/tasks/${id}/discard`, { method: 'POST' });
   });
 
   it("merges with theirs: the attempt's side wins the conflict", async () => {

@@ -145,7 +145,7 @@ describe('MergeExecutor strategies', () => {
     const taskId = '1234abcd-0000-4000-8000-000000000000';
     const { agentCommit, mainCommit } = await makeConflictingHistories();
     const reviewBranch = mergeReviewBranch(taskId, 'claude-1');
-    expect(reviewBranch).toBe('kage/1234abcd/merge-claude-1');
+    expect(reviewBranch).toBe('kage/1234abcd0000/merge-claude-1');
 
     const outcome = await executor.merge({ repoPath: repo.path, sourceBranch: source, targetBranch: 'main', strategy: 'manual', reviewBranch });
 
