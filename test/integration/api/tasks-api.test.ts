@@ -126,6 +126,34 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect(different.status).toBe(409);
       expect((await different.json()).error.code).toBe('idempotency_key_reused');
     });
+    it('makes one task of 30 concurrent submissions with one Idempotency-Key', async () => {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => submit({}, { 'idempotency-key': `burst-${kind}` })));
+      const ids = new Set(await Promise.all(answers.map(async (answer) => (await answer.json()).id)));
+      expect(ids.size).toBe(1);
+      expect(answers.filter((answer) => answer.status === 202)).toHaveLength(1);
+      expect(answers.every((answer) => [200, 202].includes(answer.status))).toBe(true);
+    });
+  });
+
+  describe('authentication', () => {
+    it('refuses every route and method of the API without a key, or with a wrong one', async () => {
+      const document = (await (await service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+      const sample = '00000000-0000-4000-8000-000000000000';
+      const calls = Object.entries(document.paths)
+        .filter(([path]) => path.startsWith('/api/v1/'))
+        .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, sample)] as const));
+      expect(calls.length).toBeGreaterThan(15);
+      for (const [method, path] of calls) {
+        for (const headers of [{}, { 'x-api-key': 'wrong-key' }, { authorization: 'Bearer wrong-key' }]) {
+          const response = await service.services.app.request(path, {
+            method,
+            headers: { ...headers, ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+            body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+          });
+          expect(response.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
+        }
+      }
+    });
   });
 
   describe('validation', () => {
