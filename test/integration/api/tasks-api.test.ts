@@ -200,6 +200,18 @@ describe.each(driverKinds)('task API on %s', (kind) => {
     it('keeps its data folder private to its user', async () => {
       expect(statSync(service.dataDir).mode & 0o777).toBe(0o700);
     });
+    it('rejects unknown fields, naming each with the field that was probably meant', async () => {
+      const response = await submit({ budget: 2, agents: [{ agent: 'claude', modle: 'x' }] });
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error.details).toEqual(
+        expect.arrayContaining([
+          { field: 'budget', message: 'unknown field; did you mean budgetUsd?' },
+          { field: 'agents.0.modle', message: 'unknown field; did you mean model?' },
+        ]),
+      );
+      expect((await submit({ wholly_unrelated_thing: true })).status).toBe(400);
+    });
     it('rejects missing required fields', async () => {
       const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x' } });
       expect(response.status).toBe(400);

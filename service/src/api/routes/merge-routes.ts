@@ -47,7 +47,7 @@ const ConflictCheck = z
   .openapi('ConflictCheck');
 
 export const MergeBody = z
-  .object({
+  .strictObject({
     agent: AgentLabel.optional(),
     strategy: z.enum(mergeStrategies).default('auto').openapi({
       description: 'auto: merge when clean, else 409; theirs: conflicts settled for the attempt; manual: merge attempt on a review branch, target untouched',

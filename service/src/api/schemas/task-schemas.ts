@@ -12,7 +12,7 @@ const GitRef = z
 const Argv = z.array(z.string().min(1).max(4096)).min(1).max(100);
 
 export const AgentSpec = z
-  .object({
+  .strictObject({
     agent: z.enum(agentNames).openapi({ example: 'claude' }),
     model: z.string().min(1).max(200).optional().openapi({ example: 'claude-sonnet-4-5' }),
     prompt: z.string().min(1).max(100_000).optional().openapi({ description: 'Defaults to the task description' }),
@@ -30,14 +30,14 @@ export const AgentSpec = z
   .openapi('AgentSpec');
 
 export const VerifySpec = z
-  .object({
+  .strictObject({
     command: Argv.openapi({ example: ['npm', 'test'] }),
     timeoutSeconds: z.number().int().min(1).max(7200).default(600),
   })
   .openapi('VerifySpec');
 
 export const CallbackSpec = z
-  .object({
+  .strictObject({
     url: z.url({ protocol: /^https?$/ }).max(2048),
     events: z.array(z.enum(eventTypes)).max(eventTypes.length).default([]).openapi({ description: 'Empty = every event type' }),
     secret: z
@@ -59,9 +59,9 @@ export const CallbackSpec = z
   .openapi('CallbackSpec');
 
 export const SubmitTaskBody = z
-  .object({
+  .strictObject({
     description: z.string().trim().min(1).max(100_000).openapi({ example: 'Add input validation to the signup form' }),
-    repository: z.object({
+    repository: z.strictObject({
       path: z.string().min(1).max(4096).openapi({ example: '/home/me/projects/app' }),
       baseRef: GitRef.default('HEAD'),
     }),

@@ -45,7 +45,7 @@ export const CallbackIdParams = z.object({
 export const CallbackList = z.object({ items: z.array(Callback) }).openapi('CallbackList');
 
 export const CreateSubscriptionBody = z
-  .object({
+  .strictObject({
     url: z.url({ protocol: /^https?$/ }).max(2048).openapi({ example: 'https://n8n.example.com/webhook/kage' }),
     events: z.array(z.enum(eventTypes)).max(eventTypes.length).default([]).openapi({ description: 'Empty = every event type' }),
     secret: z
