@@ -50,6 +50,8 @@ export interface AgentProcessResult {
   stderrTail: string;
   /** Lines past the attempt's output bound (`maxOutputChars`), dropped unparsed. */
   linesCut: number;
+  /** Why the program could not be started at all (not found, not executable); the attempt's error. */
+  startError: string | undefined;
 }
 
 const stderrTailBytes = 4096;
@@ -149,9 +151,9 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
 
   const exitCode = result.exitCode ?? null;
   const cancelled = result.isCanceled || (options.signal?.aborted ?? false);
-  if (stderrTail === '' && result.failed && exitCode === null && !result.isTerminated) {
-    stderrTail = result.shortMessage ?? '';
-  }
+  const notStarted = result.failed && exitCode === null && !result.isTerminated;
+  if (stderrTail === '' && notStarted) stderrTail = result.shortMessage ?? '';
+  const startError = notStarted ? describeStartFailure(invocation.file, (result.cause as { code?: unknown } | undefined)?.code) : undefined;
   return {
     exitCode,
     signal: result.signal ?? null,
@@ -161,5 +163,12 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
     outcome: parser.finish(exitCode),
     stderrTail: wellFormed(stderrTail),
     linesCut,
+    startError,
   };
+}
+
+function describeStartFailure(file: string, code: unknown): string {
+  if (code === 'ENOENT') return `program ${file} not found (give its absolute path, or install it on the service's PATH)`;
+  if (code === 'EACCES') return `program ${file} is not executable`;
+  return `program ${file} could not be started${typeof code === 'string' ? ` (${code})` : ''}`;
 }

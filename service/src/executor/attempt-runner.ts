@@ -105,7 +105,8 @@ export class AttemptRunner {
       }
       const completed = new Date();
       const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-      const error = status === 'succeeded' ? null : (stopMessage(signal) ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
+      const error =
+        status === 'succeeded' ? null : (stopMessage(signal) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
       await tasks.updateAgentRun(task.id, spec.label, {
         status,
         exitCode: result.exitCode,

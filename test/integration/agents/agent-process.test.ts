@@ -111,6 +111,7 @@ describe('runAgentProcess', () => {
     expect(result.exitCode).toBeNull();
     expect(result.outcome.succeeded).toBe(false);
     expect(result.stderrTail).toContain('ENOENT');
+    expect(result.startError).toBe(`program ${join(dir, 'no-such-agent')} not found (give its absolute path, or install it on the service's PATH)`);
   });
 
   it('stops an agent that runs past its timeout', async () => {

@@ -103,6 +103,12 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
     expect(error.details.attempts).toEqual([{ label: 'command-1', status: 'failed', error: task.agents[0].error }]);
   });
 
+  it('says a command agent\'s program was not found, instead of "exited with code none"', async () => {
+    const { id } = await submit({ agents: [{ agent: 'command', command: ['no-such-program-kage', '{prompt}'] }] });
+    const task = await waitForTaskEnd(service, id);
+    expect(task.agents[0].error).toMatch(/^program no-such-program-kage not found/);
+  });
+
   it('stops agents reporting cost when the task budget is spent', async () => {
     const bin = join(fakeAgents, 'spending-opencode.mjs');
     const budgeted = await startTestService({ kind: 'pglite', workers: 1, env: { KAGE_OPENCODE_BIN: bin } });
