@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { runMigrations } from './db/migrations.ts';
 import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
@@ -23,6 +25,8 @@ async function main(command: string | undefined): Promise<void> {
   }
   if (command !== undefined && command !== 'serve') throw new ConfigError([`unknown command "${command}"; use serve or migrate`]);
 
+  // Before anything is opened or generated: a second instance must not print a new key and die.
+  await assertPortFree(config.host, config.port);
   const services = await createServices(config, logger);
   if (services.generatedApiKey) {
     // Printed once, to the terminal only: it is in <data dir>/api-key from now on.
@@ -52,8 +56,23 @@ async function main(command: string | undefined): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** Fails with one clear line when another program already listens on the port. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${host} is in use (another Kage Bunshin?); stop it or set PORT`) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/** A reason not to start that needs no stack trace. */
+class StartupError extends Error {}
+
 main(process.argv[2]).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirLockedError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`kage-bunshin failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

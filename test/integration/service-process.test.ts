@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,17 @@ describe('the service as a process', () => {
     const second = await runMain([], { KAGE_DATA_DIR: dataDir, PORT: String(await freePort()) });
     expect(second.code).toBe(1);
     expect(second.output).toMatch(/embedded database .* is in use by process \d+/);
+    expect(second.output.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a port in use with one line, before generating a key or touching a data folder', async () => {
+    const first = await startServiceProcess({ KAGE_DATA_DIR: await tempDataDir() });
+    cleanups.push(() => first.kill('SIGKILL'));
+    const dataDir = join(await tempDataDir(), 'never-created');
+    const second = await runMain([], { KAGE_DATA_DIR: dataDir, API_KEYS: '', PORT: new URL(first.url).port });
+    expect(second.code).toBe(1);
+    expect(second.output.trim()).toMatch(/^port \d+ on 127\.0\.0\.1 is in use \(another Kage Bunshin\?\); stop it or set PORT$/);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('SIGTERM ends the process promptly even with an SSE stream open', async () => {
