@@ -73,6 +73,8 @@ export interface AgentAdapter {
    * safety (permission mode, sandbox, approvals, working directory) or widen what the agent may touch.
    */
   readonly protectedFlags: readonly string[];
+  /** A config-override flag (codex's `-c key=value`) whose safety-relevant keys are refused. */
+  readonly protectedConfig?: { flags: readonly string[]; keys: RegExp };
   /** True when the CLI reports dollars; otherwise tokens are priced from the price table. */
   readonly reportsCost: boolean;
   invocation(request: AgentRunRequest, binaryPath: string): AgentInvocation;

@@ -41,10 +41,14 @@ export function checkAgentRequests(
 ): void {
   agents.forEach((spec, index) => {
     if (!allowed.includes(spec.agent)) throw new AgentNotAllowedError(index, spec.agent, allowed);
-    const { protectedFlags } = adapters[spec.agent];
-    for (const arg of spec.args) {
+    const { protectedFlags, protectedConfig } = adapters[spec.agent];
+    spec.args.forEach((arg, position) => {
       const flag = protectedFlags.find((candidate) => arg === candidate || arg.startsWith(`${candidate}=`));
       if (flag) throw new ProtectedFlagError(index, spec.agent, flag);
-    }
+      const configFlag = protectedConfig?.flags.find((candidate) => arg === candidate || arg.startsWith(`${candidate}=`));
+      if (!configFlag || !protectedConfig) return;
+      const setting = arg === configFlag ? (spec.args[position + 1] ?? '') : arg.slice(configFlag.length + 1);
+      if (protectedConfig.keys.test(setting)) throw new ProtectedFlagError(index, spec.agent, `${configFlag} ${setting.split('=')[0]!.trim()}`);
+    });
   });
 }

@@ -171,6 +171,8 @@ describe.each(driverKinds)('task API on %s', (kind) => {
         ['claude', ['--add-dir=/'], '--add-dir'],
         ['codex', ['-s', 'danger-full-access'], '-s'],
         ['codex', ['--dangerously-bypass-approvals-and-sandbox'], '--dangerously-bypass-approvals-and-sandbox'],
+        ['codex', ['-c', 'sandbox_mode="danger-full-access"'], '-c sandbox_mode'],
+        ['codex', ['--config=approval_policy=never'], '--config approval_policy'],
         ['gemini', ['--yolo'], '--yolo'],
       ] as const) {
         const response = await submit({ agents: [{ agent: 'command', command: ['true'] }, { agent, args }] });
@@ -180,6 +182,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
         expect(error.message).toContain(flag);
       }
       expect((await submit({ agents: [{ agent: 'claude', args: ['--max-turns', '20'] }] })).status).toBe(202);
+      expect((await submit({ agents: [{ agent: 'codex', args: ['-c', 'model_provider=mock'] }] })).status).toBe(202);
     });
     it('rejects text the database cannot store (NUL, lone surrogates) with a 400 naming the field', async () => {
       for (const [body, field] of [

@@ -13,7 +13,9 @@ export const codexAdapter: AgentAdapter = {
   displayName: 'Codex CLI',
   binaryName: 'codex',
   installHint: 'npm install -g @openai/codex',
-  protectedFlags: ['-s', '--sandbox', '--dangerously-bypass-approvals-and-sandbox', '--full-auto', '-a', '--ask-for-approval', '-C', '--cd', '-c', '--config', '--add-dir', '-p', '--profile'],
+  protectedFlags: ['-s', '--sandbox', '--dangerously-bypass-approvals-and-sandbox', '--full-auto', '-a', '--ask-for-approval', '-C', '--cd', '--add-dir', '-p', '--profile'],
+  // `-c key=value` may set a model provider, not the sandbox or approvals.
+  protectedConfig: { flags: ['-c', '--config'], keys: /^\s*(sandbox_mode|sandbox_workspace_write|approval_policy|shell_environment_policy|profiles?)\b/ },
   reportsCost: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', request.worktree];
