@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir } from '../../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+import { until } from '../../support/until.ts';
 
 const slowAgent = join(import.meta.dirname, '../../fixtures/fake-agents/slow-writing-agent.mjs');
 
@@ -15,16 +16,6 @@ interface EventJson {
 async function events(service: ServiceProcess, taskId: string): Promise<EventJson[]> {
   const rows = await service.request(`/api/v1/tasks/${taskId}/events?limit=1000`).then((r) => r.json() as Promise<{ items: EventJson[] }>);
   return rows.items;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe.each(driverKinds)('crash recovery on %s', (kind) => {

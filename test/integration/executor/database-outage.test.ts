@@ -13,6 +13,7 @@ import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-re
 import { createDatabase, startPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 import { TEST_API_KEY } from '../../support/service-harness.ts';
+import { until } from '../../support/until.ts';
 
 const gatedWriter = (gate: string) => ({
   agent: 'command',
@@ -23,16 +24,6 @@ const gatedWriter = (gate: string) => ({
     gate,
   ],
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Reads an SSE stream into `types` until it closes. */
 function collectStream(url: string, types: string[]): Promise<void> {
