@@ -1,4 +1,7 @@
 /**
+ * The nodes in workflows built through n8n's API in a real n8n, for what the shipped example
+ * workflows do not cover.
+ *
  * n8n's own AI Agent uses Submit Task as a tool: its chat model is n8n's OpenAI Chat Model node
  * pointed at the scripted model server (chat completions), which calls the tool; the task then
  * exists on the service and the agent's answer carries its id.
@@ -8,6 +11,7 @@
  * Tool included (checked), so no answer could quote the task.
  */
 import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../fixtures/model-server/model-server.ts';
@@ -19,13 +23,14 @@ import { startServiceProcess, type ServiceProcess } from '../support/service-pro
 import { TEST_API_KEY } from '../support/service-harness.ts';
 import { e2eWebhookSecret } from '../support/workflow-stack.ts';
 
-describe("n8n's AI Agent with Kage Bunshin Submit Task as its tool", () => {
+describe('the nodes in real n8n workflows', () => {
   let models: ModelServer;
   let service: ServiceProcess;
   let n8n: N8nServer;
   let api: N8nClient;
   let repo: TestRepo;
   let dataDir: string;
+  let kage: string;
 
   beforeAll(async () => {
     models = await startModelServer();
@@ -38,6 +43,11 @@ describe("n8n's AI Agent with Kage Bunshin Submit Task as its tool", () => {
     api = new N8nClient(n8n.baseUrl);
     await api.login(n8n.owner);
     await api.createApiKey();
+    kage = await api.createCredential({
+      name: 'Kage Bunshin account',
+      type: 'kageBunshinApi',
+      data: { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: e2eWebhookSecret },
+    });
   });
 
   afterAll(async () => {
@@ -49,12 +59,7 @@ describe("n8n's AI Agent with Kage Bunshin Submit Task as its tool", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('calls Submit Task, which creates the task, and answers with its id', async () => {
-    const kage = await api.createCredential({
-      name: 'Kage Bunshin account',
-      type: 'kageBunshinApi',
-      data: { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: e2eWebhookSecret },
-    });
+  it("n8n's AI Agent calls Submit Task as a tool, which creates the task, and answers with its id", async () => {
     const openAi = await api.createCredential({
       name: 'Scripted model server',
       type: 'openAiApi',
@@ -124,12 +129,73 @@ describe("n8n's AI Agent with Kage Bunshin Submit Task as its tool", () => {
     expect(response.status, `${answer}\n${JSON.stringify(execution.data?.resultData?.error ?? execution.status)}`).toBe(200);
 
     const tasks = (await (await service.request('/api/v1/tasks')).json()) as { items: { id: string; description: string }[] };
-    expect(tasks.items).toHaveLength(1);
-    const [task] = tasks.items;
+    const [task, ...others] = tasks.items.filter((item) => item.description === 'Add a greeting file to the repository');
+    expect(others).toEqual([]);
     expect(task!.description).toBe('Add a greeting file to the repository');
     expect(answer).toContain(task!.id);
 
     const toolCall = models.requests.find((request) => JSON.stringify(request.body).includes('"tools"'));
     expect(JSON.stringify(toolCall?.body)).toMatch(/Kage_Bunshin_Submit_Task|Kage Bunshin Submit Task/);
+  });
+
+  it('Await Progress behind a webhook answered "When Last Node Finishes" says waiting, not timed out, then resumes', async () => {
+    const gate = join(dataDir, 'await-gate');
+    const gated = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(gate)})){clearInterval(t);fs.writeFileSync('awaited.txt','x')}},100)`;
+    const credentials = { kageBunshinApi: { id: kage, name: 'Kage Bunshin account' } };
+    const workflow = await api.publicApi<{ id: string }>('POST', '/workflows', {
+      name: 'Submit and await, answered by the last node',
+      settings: {},
+      nodes: [
+        {
+          id: 'c0000000-0000-4000-8000-000000000001',
+          name: 'Request',
+          type: 'n8n-nodes-base.webhook',
+          typeVersion: 2,
+          position: [0, 0],
+          webhookId: 'c0000000-0000-4000-8000-0000000000aa',
+          parameters: { httpMethod: 'POST', path: 'kage-await-last-node', responseMode: 'lastNode', options: {} },
+        },
+        {
+          id: 'c0000000-0000-4000-8000-000000000002',
+          name: 'Submit Task',
+          type: 'n8n-nodes-kage-bunshin.kageBunshinSubmitTask',
+          typeVersion: 1,
+          position: [250, 0],
+          parameters: {
+            resource: 'task',
+            operation: 'submit',
+            description: 'Wait for the gate',
+            repositoryPath: repo.path,
+            agents: { agent: [{ agent: 'command', command: JSON.stringify([process.execPath, '-e', gated]) }] },
+          },
+          credentials,
+        },
+        {
+          id: 'c0000000-0000-4000-8000-000000000003',
+          name: 'Await Result',
+          type: 'n8n-nodes-kage-bunshin.kageBunshinAwaitProgress',
+          typeVersion: 1,
+          position: [500, 0],
+          parameters: { operation: 'wait', waitFor: 'taskFinished', timeout: 10, timeoutUnit: 'minutes' },
+          credentials,
+        },
+      ],
+      connections: {
+        Request: { main: [[{ node: 'Submit Task', type: 'main', index: 0 }]] },
+        'Submit Task': { main: [[{ node: 'Await Result', type: 'main', index: 0 }]] },
+      },
+    });
+    await api.publishWorkflow(workflow.id);
+
+    const response = await api.callWebhook('kage-await-last-node', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const answer = (await response.json()) as Record<string, unknown>;
+    expect(response.status, JSON.stringify(answer)).toBe(200);
+    expect(answer).toMatchObject({ waiting: true, timedOut: false, event: null });
+
+    await writeFile(gate, '');
+    const execution = await api.waitForExecution({ workflowId: workflow.id }, (e) => e.status === 'success');
+    const awaited = JSON.stringify(execution.data?.resultData?.runData?.['Await Result']);
+    expect(awaited).toContain('"timedOut":false');
+    expect(awaited).toContain('"status":"completed"');
   });
 });
