@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type AgentName, agentNames } from './agents/agent-adapter.ts';
+import { WEBHOOK_SECRET_PATTERN } from './webhooks/webhook-secret.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,7 +27,7 @@ const envSchema = z.object({
   KAGE_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   KAGE_WEBHOOK_SECRET: z
     .string()
-    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
+    .regex(WEBHOOK_SECRET_PATTERN, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
     .optional(),
   KAGE_KEEP_WORKTREES: booleanFlag.default(false),
   KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),

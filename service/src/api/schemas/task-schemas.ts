@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { agentNames } from '../../agents/agent-adapter.ts';
 import { eventTypes } from '../../events/event-types.ts';
+import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
 
 // A git ref as a user would type it; never starting with '-', so it can't become an option.
 const GitRef = z
@@ -42,7 +43,7 @@ export const CallbackSpec = z
     events: z.array(z.enum(eventTypes)).max(eventTypes.length).default([]).openapi({ description: 'Empty = every event type' }),
     secret: z
       .string()
-      .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
+      .regex(WEBHOOK_SECRET_PATTERN, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
       .optional(),
     name: z
       .string()
