@@ -115,6 +115,13 @@ export const mergeProperties: INodeProperties[] = [
 				description: 'Message of the merge (or squash) commit; empty uses one naming the task and attempt',
 			},
 			{
+				displayName: 'Merge a Failed Attempt',
+				name: 'force',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to merge an attempt (named by its label) whose agent did not succeed',
+			},
+			{
 				displayName: 'Squash',
 				name: 'squash',
 				type: 'boolean',

@@ -30,7 +30,7 @@ export async function runMergeOperation(context: IExecuteFunctions, operation: s
 async function merge(context: IExecuteFunctions, taskPath: string, i: number): Promise<IDataObject> {
 	const strategy = context.getNodeParameter('strategy', i) as string;
 	const targetBranch = context.getNodeParameter('targetBranch', i, '') as string;
-	const options = context.getNodeParameter('options', i, {}) as { message?: string; squash?: boolean };
+	const options = context.getNodeParameter('options', i, {}) as { message?: string; squash?: boolean; force?: boolean };
 	const outputConflicts = strategy === 'auto' && context.getNodeParameter('onConflict', i, 'fail') === 'output';
 	const body: IDataObject = {
 		agent: agentParameter(context, i),
@@ -38,6 +38,7 @@ async function merge(context: IExecuteFunctions, taskPath: string, i: number): P
 		...(targetBranch ? { targetBranch } : {}),
 		...(options.message ? { message: options.message } : {}),
 		...(options.squash !== undefined ? { squash: options.squash } : {}),
+		...(options.force ? { force: true } : {}),
 	};
 	const request: KageBunshinRequest = {
 		method: 'POST',

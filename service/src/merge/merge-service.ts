@@ -35,6 +35,8 @@ export interface TaskMergeRequest {
   targetBranch?: string | undefined;
   message?: string | undefined;
   squash: boolean;
+  /** Merge an attempt whose agent did not succeed (by label only): a person's explicit decision. */
+  force?: boolean | undefined;
 }
 
 /** A MergeService with the standard parts, sharing the executor's repository lock. */
@@ -75,6 +77,13 @@ export class MergeService {
 
   async merge(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
     const { task, run } = await this.attempt(taskId, body.agent, { finished: true });
+    if (run.status !== 'succeeded' && !body.force) {
+      throw conflict(
+        'attempt_not_succeeded',
+        `Attempt ${run.label} of task ${taskId} ${run.status === 'failed' ? 'failed' : `ended ${run.status}`}${run.error ? ` (${run.error})` : ''}; to merge it anyway, send force: true`,
+        { label: run.label, status: run.status },
+      );
+    }
     const targetBranch = await this.targetBranch(task, body.targetBranch);
     const request: MergeRequest = {
       repoPath: task.repositoryPath,

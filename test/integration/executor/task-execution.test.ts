@@ -101,6 +101,13 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
     expect(error.code).toBe('no_attempt_succeeded');
     expect(error.message).toMatch(/no attempt succeeded; nothing to merge/);
     expect(error.details.attempts).toEqual([{ label: 'command-1', status: 'failed', error: task.agents[0].error }]);
+
+    // Named by its label, a failed attempt merges only when asked to on purpose.
+    const byLabel = await service.request(`/api/v1/tasks/${id}/merge`, { method: 'POST', json: { agent: 'command-1' } });
+    expect(byLabel.status).toBe(409);
+    expect((await byLabel.json()).error).toMatchObject({ code: 'attempt_not_succeeded', details: { label: 'command-1', status: 'failed' } });
+    const forced = await service.request(`/api/v1/tasks/${id}/merge`, { method: 'POST', json: { agent: 'command-1', force: true } });
+    expect(forced.status).toBe(200);
   });
 
   it('says a command agent\'s program was not found, instead of "exited with code none"', async () => {

@@ -78,7 +78,8 @@ describe.each(Object.entries(nodes))('%s description', (className, node) => {
 
   it('lists every choice of every option list in alphabetical order, as n8n asks', () => {
     for (const list of optionLists(description.properties)) {
-      const names = list.map((option) => option.name);
+      // Choices show their name; a collection's parameters show their display name.
+      const names = list.map((option) => (option as { displayName?: string }).displayName ?? option.name);
       expect(names, names.join(', ')).toEqual([...names].sort((a, b) => a.localeCompare(b)));
     }
   });

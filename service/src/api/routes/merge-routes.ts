@@ -55,6 +55,7 @@ export const MergeBody = z
     targetBranch: BranchName.optional().openapi({ description: 'Defaults to the branch the task started from' }),
     message: z.string().trim().min(1).max(10_000).optional(),
     squash: z.boolean().default(false),
+    force: z.boolean().default(false).openapi({ description: 'Merge an attempt whose agent did not succeed' }),
   })
   .openapi('MergeRequest');
 
