@@ -34,6 +34,15 @@ describe('Claude Code stream-json parser (recorded from claude 2.1.197)', () => 
     expect(outcome.error).toContain('API Error: 400');
   });
 
+  it('does not call a result line "success" when Claude Code marks it is_error (e.g. not logged in)', () => {
+    const parser = claudeAdapter.createParser();
+    const line = JSON.stringify({ type: 'result', subtype: 'success', is_error: true, num_turns: 1, total_cost_usd: 0, result: 'Not logged in · Please run /login' });
+    const progress = parser.parseLine(line);
+    expect(progress).toMatchObject({ kind: 'error' });
+    expect(progress!.message).toMatch(/^error: Not logged in/);
+    expect(progress!.message).not.toMatch(/success/);
+  });
+
   it('is not successful when the process failed after a success line, or gave no result', () => {
     const parser = claudeAdapter.createParser();
     parseAll(parser, fixtureLines('claude-2.1.197-write-file.jsonl'));

@@ -79,8 +79,10 @@ export class ClaudeStreamParser implements AgentOutputParser {
         this.result = result;
         this.sessionId = result.session_id ?? this.sessionId;
         const cost = result.total_cost_usd;
-        const summary = `${result.subtype}${result.num_turns !== undefined ? `, ${result.num_turns} turns` : ''}${cost !== undefined ? `, $${cost.toFixed(4)}` : ''}`;
-        return { kind: 'result', message: summary, costUsd: cost };
+        // Claude Code reports some failures (not logged in, say) as subtype "success" with is_error.
+        const outcome = result.is_error === true ? `error${result.result ? `: ${summarize(result.result, 200)}` : ''}` : result.subtype;
+        const summary = `${outcome}${result.num_turns !== undefined ? `, ${result.num_turns} turns` : ''}${cost !== undefined ? `, $${cost.toFixed(4)}` : ''}`;
+        return { kind: result.is_error === true ? 'error' : 'result', message: summary, costUsd: cost };
       }
       default:
         return undefined;
