@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
@@ -160,6 +160,7 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
       expect(isAlive(pid), `grandchild ${pid} still alive 10 s after the cancel`).toBe(false);
     }
     expect((await eventTypes(id)).at(-1)?.[1]).toBe('task.cancelled');
+    rmSync(pidDir, { recursive: true, force: true });
   });
 });
 
