@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
@@ -262,6 +263,30 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect(asset.status).toBe(200);
       expect((await asset.text()).length).toBeGreaterThan(100_000);
     });
+  });
+});
+
+describe('a POST without a body, as curl -X POST sends it', () => {
+  it('needs no Content-Type', async () => {
+    const service = await startTestService({ kind: 'pglite', workers: 0, listen: true });
+    try {
+      const { port } = new URL(service.url);
+      // No Content-Length, no Transfer-Encoding, no Content-Type: exactly what curl sends.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            `POST /api/v1/tasks/00000000-0000-4000-8000-000000000000/discard HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${TEST_API_KEY}\r\nConnection: close\r\n\r\n`,
+          );
+        });
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 404/);
+    } finally {
+      await service.stop();
+    }
   });
 });
 

@@ -19,6 +19,8 @@ export function jsonBodyOnly(): MiddlewareHandler {
     if (!['POST', 'PUT', 'PATCH'].includes(c.req.method)) return next();
     if (c.req.raw.body === null || c.req.header('content-length') === '0') return next();
     const type = c.req.header('content-type') ?? '';
+    // A body-less POST (curl -X POST, say) may come without a length and without a type.
+    if (type === '' && c.req.header('content-length') === undefined && c.req.header('transfer-encoding') === undefined) return next();
     if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
       throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json, got ${type ? `"${type}"` : 'none'}`);
     }
