@@ -100,8 +100,9 @@ describe('the nodes in the real n8n editor', () => {
 
   it('shows Command only for "Any Command", and Model and Extra Arguments only for the agent CLIs', async () => {
     await editor.openNode('Submit a task');
-    await expect(editor.parameter('model').isVisible()).resolves.toBe(true);
-    await expect(editor.parameter('args').isVisible()).resolves.toBe(true);
+    // waitFor: the panel renders its parameters a moment after it opens.
+    await editor.parameter('model').waitFor();
+    await editor.parameter('args').waitFor();
     await expect(editor.parameter('command').count()).resolves.toBe(0);
 
     await editor.selectOption('agent', 'Any Command');
