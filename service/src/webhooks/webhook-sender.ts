@@ -1,4 +1,5 @@
-import { type PrivateTargets, refusedHost } from './webhook-address.ts';
+import { isIP } from 'node:net';
+import { type PrivateTargets, refusedHost, refusedLiteralHost } from './webhook-address.ts';
 import { signWebhook } from './webhook-secret.ts';
 import { parseRetryAfter } from './retry-policy.ts';
 
@@ -35,8 +36,12 @@ export async function sendWebhook(
   privateTargets: PrivateTargets = 'allow',
 ): Promise<SendOutcome> {
   const startedAt = new Date();
-  // Checked at send time, by what the name resolves to now (a name can be repointed after registration).
-  const refused = await refusedHost(new URL(request.url).hostname, privateTargets);
+  // Checked at send time, by what the name resolves to now (a name can be repointed after
+  // registration). A literal address needs no lookup, and no await before the request.
+  const { hostname } = new URL(request.url);
+  const refused = isIP(hostname.replace(/^\[(.*)\]$/, '$1'))
+    ? refusedLiteralHost(hostname, privateTargets)
+    : await refusedHost(hostname, privateTargets);
   if (refused) return { startedAt, durationMs: 0, status: null, retryAfterSeconds: undefined, error: `not sent: ${refused}`, refused: true };
   const timestamp = Math.floor(startedAt.getTime() / 1000);
   const headers: Record<string, string> = {
