@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type AgentName, agentNames } from './agents/agent-adapter.ts';
+import { loadPriceTable, PriceTableError } from './agents/price-table.ts';
 import { WEBHOOK_SECRET_PATTERN } from './webhooks/webhook-secret.ts';
 
 const booleanFlag = z
@@ -79,6 +80,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const values = parsed.data;
+  // Read here so a bad KAGE_PRICE_TABLE stops start-up, instead of failing attempts as they are priced.
+  try {
+    loadPriceTable(env.KAGE_PRICE_TABLE);
+  } catch (error) {
+    if (error instanceof PriceTableError) throw new ConfigError([error.message]);
+    throw error;
+  }
   const agentBinaries: Record<string, string> = {};
   for (const name of agentNames) {
     const bin = env[`KAGE_${name.toUpperCase()}_BIN`];

@@ -58,6 +58,10 @@ describe('the service as a process', () => {
     expect(lines.filter((line) => line.startsWith('  - '))).toHaveLength(3);
     expect(result.output).toMatch(/PORT/);
     expect(result.output).toMatch(/DATABASE_URL: must be a postgres/);
+
+    const prices = await runMain([], { KAGE_PRICE_TABLE: '{"models": {"x": {"input": "free"}}}', KAGE_DATA_DIR: await tempDataDir() });
+    expect(prices.code).toBe(1);
+    expect(prices.output).toMatch(/^Invalid configuration:\n {2}- KAGE_PRICE_TABLE does not match/);
   });
 
   it('generates an API key on first start, prints it once, keeps it, and never logs it', async () => {
