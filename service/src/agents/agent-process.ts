@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import type { AgentInvocation, AgentOutcome, AgentOutputParser, AgentProgress } from './agent-adapter.ts';
 import { BoundedLines, wellFormed } from './bounded-lines.ts';
-import { killTagged, PROCESS_TAG_VARIABLE } from './process-tag.ts';
+import { killTagged, tagEnvironment } from './process-tag.ts';
 
 export interface RunAgentProcessOptions {
   invocation: AgentInvocation;
@@ -82,7 +82,7 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const started = performance.now();
   const subprocess = execa(invocation.file, invocation.args, {
     cwd: options.cwd,
-    env: agentEnvironment(process.env, { ...invocation.env, ...(options.processTag ? { [PROCESS_TAG_VARIABLE]: options.processTag } : {}) }),
+    env: agentEnvironment(process.env, { ...invocation.env, ...tagEnvironment(options.processTag) }),
     extendEnv: false,
     stdin: 'ignore',
     buffer: false,

@@ -15,6 +15,11 @@ export function attemptTag(taskId: string, label: string, instanceTag: string): 
 
 export const taskTagPrefix = (taskId: string) => `kage/${taskId}/`;
 
+/** The environment variable that marks a process with `tag` (none without a tag). */
+export function tagEnvironment(tag: string | undefined): Record<string, string> {
+  return tag ? { [PROCESS_TAG_VARIABLE]: tag } : {};
+}
+
 /** SIGKILLs every process (but this one) whose marker `matches`; returns how many. */
 export async function killTagged(matches: (tag: string) => boolean): Promise<number> {
   const entries = await readdir('/proc').catch(() => [] as string[]);

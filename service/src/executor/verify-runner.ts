@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { agentEnvironment } from '../agents/agent-process.ts';
 import { wellFormed } from '../agents/bounded-lines.ts';
-import { killTagged, PROCESS_TAG_VARIABLE } from '../agents/process-tag.ts';
+import { killTagged, tagEnvironment } from '../agents/process-tag.ts';
 
 export interface VerifyResult {
   passed: boolean;
@@ -37,7 +37,7 @@ export async function runVerify(
     cancelSignal: options.signal,
     forceKillAfterDelay: 2000,
     killDescendants: true,
-    env: agentEnvironment(process.env, { CI: 'true', ...(tag ? { [PROCESS_TAG_VARIABLE]: tag } : {}) }),
+    env: agentEnvironment(process.env, { CI: 'true', ...tagEnvironment(tag) }),
     extendEnv: false,
   });
   let tail = '';
