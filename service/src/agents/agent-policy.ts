@@ -1,32 +1,40 @@
 import { type AgentName, agentNames } from './agent-adapter.ts';
 import { adapters } from './agent-registry.ts';
+import { Refusal } from '../refusal.ts';
 
 /** An agent this service does not run (KAGE_ALLOWED_AGENTS). */
-export class AgentNotAllowedError extends Error {
+export class AgentNotAllowedError extends Refusal {
   readonly field: string;
   readonly agent: string;
   readonly allowed: readonly string[];
 
   constructor(index: number, agent: string, allowed: readonly string[]) {
-    super(`agents.${index}.agent: "${agent}" is not allowed on this service (KAGE_ALLOWED_AGENTS: ${allowed.join(', ') || 'none'})`);
-    this.name = 'AgentNotAllowedError';
-    this.field = `agents.${index}.agent`;
+    const field = `agents.${index}.agent`;
+    super('forbidden', 'agent_not_allowed', `${field}: "${agent}" is not allowed on this service (KAGE_ALLOWED_AGENTS: ${allowed.join(', ') || 'none'})`, {
+      field,
+      agent,
+      allowed,
+    });
+    this.field = field;
     this.agent = agent;
     this.allowed = allowed;
   }
 }
 
 /** Extra arguments that would override a flag the service sets for safety. */
-export class ProtectedFlagError extends Error {
+export class ProtectedFlagError extends Refusal {
   readonly field: string;
   readonly flag: string;
 
   constructor(index: number, agent: string, flag: string) {
+    const field = `agents.${index}.args`;
     super(
-      `agents.${index}.args: ${flag} overrides what the service sets for ${agent}'s safety (permissions, sandbox, approvals, working directory); remove it`,
+      'invalid',
+      'protected_flag',
+      `${field}: ${flag} overrides what the service sets for ${agent}'s safety (permissions, sandbox, approvals, working directory); remove it`,
+      { field, flag },
     );
-    this.name = 'ProtectedFlagError';
-    this.field = `agents.${index}.args`;
+    this.field = field;
     this.flag = flag;
   }
 }

@@ -1,18 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskService } from '../tasks/task-service.ts';
-import type { AppEnv } from './app-env.ts';
+import type { ApiEnv } from './context-variables.ts';
 import { registerDocsRoutes } from './docs-routes.ts';
-import { HttpError } from './http-error.ts';
+import { errorResponse } from './error-map.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
-import { isDatabaseUnavailable } from '../db/database-unavailable.ts';
 import { validationError } from './validation-error.ts';
 
 export const API_VERSION = '0.1.0';
@@ -24,12 +22,12 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   tasks: TaskService;
   /** Route modules of other concerns (events, webhooks, merge, agents), registered under /api/v1. */
-  routes?: ReadonlyArray<(api: OpenAPIHono<AppEnv>) => void>;
+  routes?: ReadonlyArray<(api: OpenAPIHono<ApiEnv>) => void>;
 }
 
 /** The whole HTTP surface: `/`, `/health`, `/openapi.json`, `/docs`, and the authenticated `/api/v1`. */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationError });
+export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
   app.use(requestId());
   app.use(requestLog(deps.logger));
 
@@ -51,7 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }
   });
 
-  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationError });
+  const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
   api.use(apiKeyAuth(deps.apiKeys));
   api.use(rateLimit(deps.rateLimitPerMinute));
   api.use(jsonBodyOnly());
@@ -70,23 +68,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
-    if (error instanceof HttpError) {
-      return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status, error.headers);
-    }
-    if (error instanceof HTTPException) {
-      const code = error.status === 400 ? 'invalid_json' : 'http_error';
-      return c.json({ error: { code, message: error.message || 'Bad request' } }, error.status);
-    }
-    if (isDatabaseUnavailable(error)) {
-      deps.logger.warn({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'database unavailable');
-      return c.json(
-        { error: { code: 'database_unavailable', message: 'The database is unavailable; retry shortly', details: { requestId: c.get('requestId') } } },
-        503,
-        { 'Retry-After': '5' },
-      );
-    }
-    deps.logger.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
-    return c.json({ error: { code: 'internal_error', message: 'Internal error; see the service log', details: { requestId: c.get('requestId') } } }, 500);
+    const response = errorResponse(error, c.get('requestId'));
+    const context = { err: error, requestId: c.get('requestId'), path: c.req.path };
+    if (response.unexpected === 'bug') deps.logger.error(context, 'unhandled error');
+    if (response.unexpected === 'outage') deps.logger.warn(context, 'database unavailable');
+    return c.json(response.body, response.status, response.headers);
   });
   return app;
 }

@@ -1,4 +1,4 @@
-import { MergeBody } from './routes/merge-routes.ts';
+import { MergeBody } from './schemas/merge-schemas.ts';
 import { SubmitTaskBody } from './schemas/task-schemas.ts';
 import { CreateSubscriptionBody } from './schemas/webhook-schemas.ts';
 

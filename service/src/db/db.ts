@@ -2,6 +2,8 @@
  * The one database interface the service uses, with two drivers: PostgreSQL (`pg`) and the
  * embedded PGlite. Everything above this file is driver-agnostic.
  */
+import type { PGlite } from '@electric-sql/pglite';
+
 export type SqlParam = string | number | boolean | null | Date | string[] | Record<string, unknown> | unknown[];
 
 export interface Queryable {
@@ -10,8 +12,12 @@ export interface Queryable {
 
 export type NotificationHandler = (payload: string) => void;
 
+/** How another client (the job queue) reaches the same database: its own connections, or the embedded instance itself. */
+export type DbConnection = { kind: 'postgres'; connectionString: string } | { kind: 'pglite'; pglite: PGlite };
+
 export interface Db extends Queryable {
-  readonly kind: 'postgres' | 'pglite';
+  readonly kind: DbConnection['kind'];
+  readonly connection: DbConnection;
   /** Runs `work` in one transaction on one connection; rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

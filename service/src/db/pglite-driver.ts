@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
-import type { Db, NotificationHandler, Queryable, SqlParam } from './db.ts';
+import type { Db, DbConnection, NotificationHandler, Queryable, SqlParam } from './db.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { quoteIdent } from './postgres-driver.ts';
 
@@ -10,12 +10,14 @@ import { quoteIdent } from './postgres-driver.ts';
  */
 export class PgliteDriver implements Db {
   readonly kind = 'pglite';
+  readonly connection: DbConnection;
 
   readonly pglite: PGlite;
   private readonly lock: DataDirLock | undefined;
 
   private constructor(pglite: PGlite, lock: DataDirLock | undefined) {
     this.pglite = pglite;
+    this.connection = { kind: 'pglite', pglite };
     this.lock = lock;
   }
 

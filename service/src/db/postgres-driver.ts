@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, NotificationHandler, Queryable, SqlParam } from './db.ts';
+import type { Db, DbConnection, NotificationHandler, Queryable, SqlParam } from './db.ts';
 
 // BIGINT and NUMERIC arrive as strings by default; our BIGINTs are token counts and our
 // NUMERICs are dollar amounts, both well inside a double.
@@ -9,6 +9,7 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 /** PostgreSQL through a `pg` pool, plus one dedicated client for LISTEN. */
 export class PostgresDriver implements Db {
   readonly kind = 'postgres';
+  readonly connection: DbConnection;
   private readonly pool: pg.Pool;
   private listener: pg.Client | undefined;
   private listenerReady: Promise<pg.Client> | undefined;
@@ -20,6 +21,7 @@ export class PostgresDriver implements Db {
 
   constructor(connectionString: string, poolSize = 10) {
     this.connectionString = connectionString;
+    this.connection = { kind: 'postgres', connectionString };
     this.pool = new pg.Pool({ connectionString, max: poolSize });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', () => {});

@@ -1,5 +1,4 @@
 import type { Db, Queryable } from '../db/db.ts';
-import { fanOutEvents } from '../webhooks/fan-out.ts';
 import { type EventType, type TaskEvent, terminalEventTypes } from './event-types.ts';
 
 /**
@@ -13,6 +12,12 @@ export interface NewEvent {
   agentLabel?: string | null;
   data?: Record<string, unknown>;
 }
+
+/**
+ * Runs inside the transaction that stores events, before it commits: the composition root
+ * hands in the webhook fan-out, so no committed event can miss its deliveries.
+ */
+export type EventsStoredHook = (tx: Queryable, taskId: string, seqs: readonly number[]) => Promise<unknown>;
 
 /** Stores events inside the transaction of `EventStore.transaction`. */
 export type EventRecorder = (events: readonly NewEvent[]) => Promise<TaskEvent[]>;
@@ -29,14 +34,16 @@ interface EventRow {
 /**
  * Append-only store of task events. `seq` is gapless per task: it comes from the task row's
  * counter, bumped in the same transaction as the insert, so concurrent writers queue on the
- * task row instead of leaving holes. The same transaction creates the events' webhook
- * deliveries (see webhooks/fan-out.ts), so no committed event can miss its webhooks.
+ * task row instead of leaving holes. The same transaction runs the `onStored` hook (the
+ * webhook fan-out in the running service).
  */
 export class EventStore {
   private readonly db: Db;
+  private readonly onStored: EventsStoredHook | undefined;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: { onStored?: EventsStoredHook } = {}) {
     this.db = db;
+    this.onStored = options.onStored;
   }
 
   async append(taskId: string, event: NewEvent): Promise<TaskEvent> {
@@ -60,6 +67,7 @@ export class EventStore {
       work(tx, async (events) => {
         if (events.length === 0) return [];
         const stored = await insertEvents(tx, taskId, events);
+        await this.onStored?.(tx, taskId, stored.map((event) => event.seq));
         lastSeq = stored.at(-1)!.seq;
         return stored;
       }),
@@ -112,7 +120,6 @@ async function insertEvents(tx: Queryable, taskId: string, events: readonly NewE
       events.map((event) => JSON.stringify(event.data ?? {})),
     ],
   );
-  await fanOutEvents(tx, taskId, seqs);
   return rows.sort((a, b) => a.seq - b.seq).map(toEvent);
 }
 

@@ -8,10 +8,10 @@ import type { EventStore } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { BudgetTracker } from './budget-tracker.ts';
-import type { ChangeRecorder } from './change-recorder.ts';
+import type { ChangeRecorder } from '../git/change-recorder.ts';
 import { ProgressBatcher } from './progress-batcher.ts';
 import { runVerify, type VerifyResult } from './verify-runner.ts';
-import type { WorktreeManager } from './worktree-manager.ts';
+import type { WorktreeManager } from '../git/worktree-manager.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 

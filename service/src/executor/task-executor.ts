@@ -1,8 +1,7 @@
 import type { Db } from '../db/db.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { Logger } from '../logger.ts';
-import type { TaskQueue } from '../queue/task-queue.ts';
-import { CANCEL_CHANNEL } from '../tasks/task-service.ts';
+import { CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
 import type { StopReason } from './attempt-runner.ts';
 import type { TaskRunner } from './task-runner.ts';
 

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { AttemptResult, AttemptRunner, StopReason } from './attempt-runner.ts';
 import { BudgetTracker } from './budget-tracker.ts';
 import { rankAttempts } from './scoring.ts';
-import type { WorktreeManager } from './worktree-manager.ts';
+import type { WorktreeManager } from '../git/worktree-manager.ts';
 
 export interface TaskRunnerDeps {
   db: Db;

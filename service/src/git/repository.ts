@@ -4,15 +4,15 @@
  */
 import { realpath } from 'node:fs/promises';
 import { git, GitCommandError, runGit } from './git-command.ts';
+import { Refusal } from '../refusal.ts';
 
 /** A ref (branch, tag, commit) that does not name a commit in the repository. */
-export class RefNotFoundError extends Error {
+export class RefNotFoundError extends Refusal {
   readonly repoPath: string;
   readonly ref: string;
 
   constructor(repoPath: string, ref: string) {
-    super(`'${ref}' does not name a commit in ${repoPath}`);
-    this.name = 'RefNotFoundError';
+    super('not_found', 'ref_not_found', `'${ref}' does not name a commit in ${repoPath}`, { ref });
     this.repoPath = repoPath;
     this.ref = ref;
   }

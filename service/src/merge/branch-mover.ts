@@ -4,7 +4,7 @@
  * checkout or any worktree) that checkout's index and files follow, so the user sees the merge
  * and never a half-merged or conflicted state.
  */
-import type { RepoLock } from '../executor/repo-lock.ts';
+import type { RepoLock } from '../git/repo-lock.ts';
 import { GitCommandError, git, runGit } from '../git/git-command.ts';
 import { branchHead, checkoutsOfBranch, isValidBranchName, uncommittedChanges } from '../git/repository.ts';
 import { filesInTheWay } from '../git/files-in-the-way.ts';

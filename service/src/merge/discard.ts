@@ -1,7 +1,11 @@
 /** Throws away a task's attempts: their worktrees, then their branches. */
-import type { WorktreeManager } from '../executor/worktree-manager.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
+import type { WorktreeManager } from '../git/worktree-manager.ts';
 import { branchHead, checkoutsOfBranch } from '../git/repository.ts';
+import { Refusal } from '../refusal.ts';
+import { isUnfinished, loadTask } from './attempt-selection.ts';
 import { BranchCheckedOutError } from './merge-errors.ts';
+import { mergeReviewBranch } from '../git/attempt-branch.ts';
 
 export interface DiscardInput {
   repoPath: string;
@@ -34,4 +38,22 @@ export async function discardAttempts(manager: WorktreeManager, input: DiscardIn
     deletedBranches.push(branch);
   }
   return { removedWorktrees: [...input.worktrees], deletedBranches };
+}
+
+/** Discards every attempt of an ended task: worktrees, attempt branches and review branches. */
+export async function discardTask(
+  deps: { tasks: TaskRepository; worktrees: WorktreeManager },
+  taskId: string,
+): Promise<DiscardResult & { taskId: string }> {
+  const { task, runs } = await loadTask(deps.tasks, taskId);
+  if (isUnfinished(task)) {
+    throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; cancel it before discarding its attempts`);
+  }
+  const worktrees = [...new Set(runs.flatMap((run) => (run.worktreePath ? [run.worktreePath] : [])))];
+  const branches = runs.flatMap((run) => [run.branch, mergeReviewBranch(task.id, run.label)]);
+  const result = await discardAttempts(deps.worktrees, { repoPath: task.repositoryPath, worktrees, branches });
+  for (const run of runs) {
+    if (run.worktreePath) await deps.tasks.updateAgentRun(task.id, run.label, { worktreePath: null });
+  }
+  return { taskId, ...result };
 }

@@ -1,7 +1,8 @@
+import { Refusal } from '../refusal.ts';
+
 /**
- * The merge failures callers must tell apart; the HTTP layer maps each to its status
- * (conflicts, a dirty checkout and a moved target are all 409: the request was fine, the
- * repository's state is not).
+ * The merge failures callers must tell apart. Conflicts, a dirty checkout and a moved target
+ * are all conflicts: the request was fine, the repository's state is not.
  */
 export interface ConflictEntry {
   path: string;
@@ -12,18 +13,18 @@ export interface ConflictEntry {
 }
 
 /** `auto` found conflicts; nothing was changed. */
-export class MergeConflictError extends Error {
-  readonly code = 'merge_conflicts';
+export class MergeConflictError extends Refusal {
   readonly sourceBranch: string;
   readonly targetBranch: string;
   readonly conflicts: ConflictEntry[];
 
   constructor(sourceBranch: string, targetBranch: string, conflicts: ConflictEntry[]) {
     super(
+      'conflict', 'merge_conflicts',
       `merging ${sourceBranch} into ${targetBranch} conflicts in ${conflicts.length} file(s): ` +
         conflicts.map((conflict) => `${conflict.path} (${conflict.kind})`).join(', '),
+      { conflicts, sourceBranch, targetBranch },
     );
-    this.name = 'MergeConflictError';
     this.sourceBranch = sourceBranch;
     this.targetBranch = targetBranch;
     this.conflicts = conflicts;
@@ -31,20 +32,20 @@ export class MergeConflictError extends Error {
 }
 
 /** The target branch is checked out with uncommitted changes (or its checkout refused the update). */
-export class DirtyCheckoutError extends Error {
-  readonly code = 'dirty_checkout';
+export class DirtyCheckoutError extends Refusal {
   readonly targetBranch: string;
   readonly checkoutPath: string;
   readonly paths: string[];
 
   constructor(targetBranch: string, checkoutPath: string, paths: string[], detail?: string) {
     super(
+      'conflict', 'dirty_checkout',
       `branch ${targetBranch} is checked out in ${checkoutPath} with uncommitted changes` +
         (paths.length > 0 ? ` (${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''})` : '') +
         (detail ? `: ${detail}` : '') +
         '; commit or stash them and merge again',
+      { targetBranch, checkoutPath, paths },
     );
-    this.name = 'DirtyCheckoutError';
     this.targetBranch = targetBranch;
     this.checkoutPath = checkoutPath;
     this.paths = paths;
@@ -55,19 +56,19 @@ export class DirtyCheckoutError extends Error {
  * The target branch is checked out and the merge would overwrite or delete files there that git
  * does not track (ignored ones such as `.env` included). Nothing was changed.
  */
-export class FilesInTheWayError extends Error {
-  readonly code = 'untracked_files_in_the_way';
+export class FilesInTheWayError extends Refusal {
   readonly targetBranch: string;
   readonly checkoutPath: string;
   readonly paths: string[];
 
   constructor(targetBranch: string, checkoutPath: string, paths: string[]) {
     super(
+      'conflict', 'untracked_files_in_the_way',
       `merging into ${targetBranch} would overwrite or delete files in its checkout ${checkoutPath} that git does not track: ` +
         `${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''}; ` +
         'move them out of the way (or commit them) and merge again, or merge into a branch that is not checked out',
+      { targetBranch, checkoutPath, paths },
     );
-    this.name = 'FilesInTheWayError';
     this.targetBranch = targetBranch;
     this.checkoutPath = checkoutPath;
     this.paths = paths;
@@ -75,18 +76,18 @@ export class FilesInTheWayError extends Error {
 }
 
 /** The target branch moved between reading it and updating it; nothing was overwritten. Retry. */
-export class TargetMovedError extends Error {
-  readonly code = 'target_moved';
+export class TargetMovedError extends Refusal {
   readonly targetBranch: string;
   readonly expectedCommit: string;
   readonly actualCommit: string | null;
 
   constructor(targetBranch: string, expectedCommit: string, actualCommit: string | null) {
     super(
+      'conflict', 'target_moved',
       `branch ${targetBranch} moved from ${expectedCommit} to ${actualCommit ?? '(deleted)'} during the merge; ` +
         'nothing was changed, merge again',
+      { targetBranch, expectedCommit, actualCommit },
     );
-    this.name = 'TargetMovedError';
     this.targetBranch = targetBranch;
     this.expectedCommit = expectedCommit;
     this.actualCommit = actualCommit;
@@ -94,45 +95,49 @@ export class TargetMovedError extends Error {
 }
 
 /** A branch the merge needs does not exist (or is not a valid branch name). */
-export class BranchNotFoundError extends Error {
-  readonly code = 'branch_not_found';
+export class BranchNotFoundError extends Refusal {
   readonly repoPath: string;
   readonly branch: string;
 
   constructor(repoPath: string, branch: string) {
-    super(`branch '${branch}' does not exist in ${repoPath}`);
-    this.name = 'BranchNotFoundError';
+    super(
+      'not_found', 'branch_not_found',
+      `branch '${branch}' does not exist in ${repoPath}`,
+      { branch },
+    );
     this.repoPath = repoPath;
     this.branch = branch;
   }
 }
 
 /** A branch the service would replace or delete is checked out somewhere, so it is left alone. */
-export class BranchCheckedOutError extends Error {
-  readonly code = 'branch_checked_out';
+export class BranchCheckedOutError extends Refusal {
   readonly branch: string;
   readonly checkoutPath: string;
 
   constructor(branch: string, checkoutPath: string) {
-    super(`branch ${branch} is checked out in ${checkoutPath}; switch that checkout to another branch or remove it first`);
-    this.name = 'BranchCheckedOutError';
+    super(
+      'conflict', 'branch_checked_out',
+      `branch ${branch} is checked out in ${checkoutPath}; switch that checkout to another branch or remove it first`,
+      { branch, checkoutPath },
+    );
     this.branch = branch;
     this.checkoutPath = checkoutPath;
   }
 }
 
 /** The target and the attempt share no commit (e.g. an orphan target branch): git will not merge them. */
-export class UnrelatedHistoriesError extends Error {
-  readonly code = 'unrelated_histories';
+export class UnrelatedHistoriesError extends Refusal {
   readonly targetCommit: string;
   readonly sourceCommit: string;
 
   constructor(targetCommit: string, sourceCommit: string) {
     super(
+      'conflict', 'unrelated_histories',
       `the target (${targetCommit}) and the attempt (${sourceCommit}) share no history, so git will not merge them; ` +
         "merge into a branch that descends from the task's base commit",
+      { targetCommit, sourceCommit },
     );
-    this.name = 'UnrelatedHistoriesError';
     this.targetCommit = targetCommit;
     this.sourceCommit = sourceCommit;
   }

@@ -8,8 +8,7 @@
  * The target moves only by compare-and-swap (TargetMovedError when someone else moved it first)
  * and its checkouts follow (DirtyCheckoutError when one holds uncommitted changes).
  */
-import type { RepoLock } from '../executor/repo-lock.ts';
-import { taskShortId } from '../executor/worktree-manager.ts';
+import type { RepoLock } from '../git/repo-lock.ts';
 import { git, type GitIdentity } from '../git/git-command.ts';
 import { branchHead, checkoutsOfBranch, isValidBranchName, resolveCommit } from '../git/repository.ts';
 import { assertCheckoutsClean, BranchMover, requireBranch } from './branch-mover.ts';
@@ -65,11 +64,6 @@ export interface ManualOutcome {
 }
 
 export type MergeOutcome = MergedOutcome | ManualOutcome;
-
-/** The manual strategy's branch for a task's attempt: `kage/<task-short-id>/merge-<label>`. */
-export function mergeReviewBranch(taskId: string, label: string): string {
-  return `kage/${taskShortId(taskId)}/merge-${label}`;
-}
 
 export class MergeExecutor {
   private readonly lock: RepoLock;

@@ -1,5 +1,5 @@
 /** Rows of `merges`: every merge asked of a task, with its outcome. */
-import type { Db } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import type { ConflictEntry } from './merge-errors.ts';
 import type { MergeStrategy } from './merge-executor.ts';
 
@@ -40,8 +40,8 @@ export class MergeRepository {
     this.db = db;
   }
 
-  async insert(record: Omit<MergeRecord, 'createdAt'>): Promise<MergeRecord> {
-    const [row] = await this.db.query<MergeRow>(
+  async insert(record: Omit<MergeRecord, 'createdAt'>, db: Queryable = this.db): Promise<MergeRecord> {
+    const [row] = await db.query<MergeRow>(
       `INSERT INTO merges (id, task_id, agent_label, strategy, target_branch, status, commit_sha, review_branch, conflicts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) RETURNING ${columns}`,
       [

@@ -1,21 +1,21 @@
 /**
  * The merge operations the API offers on a task: conflict check, merge, diff, discard and the
- * merge history. Picks the attempt (a label, or the winner for `best`), defaults the target to
- * the branch the task started from, records every merge and emits `merge.completed`.
+ * merge history. A merge is recorded with its `merge.completed` event in one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, HttpError, notFound } from '../api/http-error.ts';
 import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
-import type { RepoLock } from '../executor/repo-lock.ts';
-import { taskShortId, type WorktreeManager } from '../executor/worktree-manager.ts';
-import { branchHead, currentBranch } from '../git/repository.ts';
+import type { RepoLock } from '../git/repo-lock.ts';
+import { mergeReviewBranch, taskShortId } from '../git/attempt-branch.ts';
+import type { WorktreeManager } from '../git/worktree-manager.ts';
+import { Refusal } from '../refusal.ts';
+import { loadTask, selectAttempt, targetBranchOf } from './attempt-selection.ts';
 import { type ConflictCheck, ConflictDetector } from './conflict-detector.ts';
 import { type AttemptDiff, DiffReader } from './diff-reader.ts';
-import { discardAttempts, type DiscardResult } from './discard.ts';
+import { type DiscardResult, discardTask } from './discard.ts';
 import { MergeConflictError, TargetMovedError } from './merge-errors.ts';
-import { MergeExecutor, type MergeOutcome, type MergeRequest, mergeReviewBranch, type MergeStrategy } from './merge-executor.ts';
+import { MergeExecutor, type MergeOutcome, type MergeRequest, type MergeStrategy } from './merge-executor.ts';
 import { type MergeRecord, MergeRepository } from './merge-repository.ts';
 
 export interface MergeServiceDeps {
@@ -69,22 +69,23 @@ export class MergeService {
   }
 
   async conflicts(taskId: string, query: { agent?: string | undefined; target?: string | undefined }) {
-    const { task, run } = await this.attempt(taskId, query.agent, { finished: true });
-    const targetBranch = await this.targetBranch(task, query.target);
+    const { task, run } = await selectAttempt(this.deps.tasks, taskId, query.agent, { finished: true });
+    const targetBranch = await targetBranchOf(task, query.target);
     const check: ConflictCheck = await this.deps.detector.check({ repoPath: task.repositoryPath, sourceBranch: run.branch, targetBranch });
     return { taskId, agent: run.label, sourceBranch: run.branch, targetBranch, ...check };
   }
 
   async merge(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
-    const { task, run } = await this.attempt(taskId, body.agent, { finished: true });
+    const { task, run } = await selectAttempt(this.deps.tasks, taskId, body.agent, { finished: true });
     if (run.status !== 'succeeded' && !body.force) {
-      throw conflict(
+      throw new Refusal(
+        'conflict',
         'attempt_not_succeeded',
         `Attempt ${run.label} of task ${taskId} ${run.status === 'failed' ? 'failed' : `ended ${run.status}`}${run.error ? ` (${run.error})` : ''}; to merge it anyway, send force: true`,
         { label: run.label, status: run.status },
       );
     }
-    const targetBranch = await this.targetBranch(task, body.targetBranch);
+    const targetBranch = await targetBranchOf(task, body.targetBranch);
     const request: MergeRequest = {
       repoPath: task.repositoryPath,
       sourceBranch: run.branch,
@@ -106,56 +107,52 @@ export class MergeService {
       }
       throw error;
     }
-    const record = await this.deps.merges.insert({
+    const fields = {
       id: randomUUID(),
       ...base,
       status: outcome.status,
       commitSha: outcome.commit,
       reviewBranch: outcome.status === 'manual' ? outcome.reviewBranch : null,
       conflicts: outcome.conflicts,
-    });
+    };
     // A merge that found the attempt already in the target (a concurrent request merged it first)
     // changed nothing: recorded, but it is not a second merge.completed.
-    if (outcome.status === 'merged' && outcome.alreadyUpToDate) return { record, outcome };
-    await this.deps.events.append(task.id, {
-      type: 'merge.completed',
-      agentLabel: run.label,
-      data: {
-        mergeId: record.id,
-        strategy: record.strategy,
-        status: record.status,
-        targetBranch,
-        commit: record.commitSha,
-        reviewBranch: record.reviewBranch,
-        squash: body.squash,
-        conflicts: record.conflicts.map((entry) => ({ path: entry.path, kind: entry.kind })),
-      },
+    if (outcome.status === 'merged' && outcome.alreadyUpToDate) return { record: await this.deps.merges.insert(fields), outcome };
+    const record = await this.deps.events.transaction(task.id, async (tx, recordEvents) => {
+      const stored = await this.deps.merges.insert(fields, tx);
+      await recordEvents([
+        {
+          type: 'merge.completed',
+          agentLabel: run.label,
+          data: {
+            mergeId: stored.id,
+            strategy: stored.strategy,
+            status: stored.status,
+            targetBranch,
+            commit: stored.commitSha,
+            reviewBranch: stored.reviewBranch,
+            squash: body.squash,
+            conflicts: stored.conflicts.map((entry) => ({ path: entry.path, kind: entry.kind })),
+          },
+        },
+      ]);
+      return stored;
     });
     return { record, outcome };
   }
 
   async diff(taskId: string, query: { agent?: string | undefined }): Promise<AttemptDiff & { taskId: string; agent: string; branch: string }> {
-    const { task, run } = await this.attempt(taskId, query.agent, { finished: false });
+    const { task, run } = await selectAttempt(this.deps.tasks, taskId, query.agent, { finished: false });
     const diff = await this.deps.diffs.diff({ repoPath: task.repositoryPath, baseCommit: task.baseCommit, branch: run.branch });
     return { taskId, agent: run.label, branch: run.branch, ...diff };
   }
 
-  async discard(taskId: string): Promise<DiscardResult & { taskId: string }> {
-    const { task, runs } = await this.task(taskId);
-    if (task.status === 'pending' || task.status === 'running') {
-      throw conflict('task_not_finished', `Task ${taskId} is ${task.status}; cancel it before discarding its attempts`);
-    }
-    const worktrees = [...new Set(runs.flatMap((run) => (run.worktreePath ? [run.worktreePath] : [])))];
-    const branches = runs.flatMap((run) => [run.branch, mergeReviewBranch(task.id, run.label)]);
-    const result = await discardAttempts(this.deps.worktrees, { repoPath: task.repositoryPath, worktrees, branches });
-    for (const run of runs) {
-      if (run.worktreePath) await this.deps.tasks.updateAgentRun(task.id, run.label, { worktreePath: null });
-    }
-    return { taskId, ...result };
+  discard(taskId: string): Promise<DiscardResult & { taskId: string }> {
+    return discardTask(this.deps, taskId);
   }
 
   async history(taskId: string): Promise<MergeRecord[]> {
-    await this.task(taskId);
+    await loadTask(this.deps.tasks, taskId);
     return this.deps.merges.forTask(taskId);
   }
 
@@ -167,47 +164,6 @@ export class MergeService {
         if (!(error instanceof TargetMovedError) || attempt >= targetMovedRetries) throw error;
       }
     }
-  }
-
-  private async task(taskId: string): Promise<{ task: TaskRecord; runs: AgentRunRecord[] }> {
-    const task = await this.deps.tasks.get(taskId);
-    if (!task) throw notFound('Task', taskId);
-    const runs = (await this.deps.tasks.agentRuns([taskId])).get(taskId) ?? [];
-    return { task, runs };
-  }
-
-  /** The attempt named by `agent` (a label, or `best`/absent for the winner) with its branch committed. */
-  private async attempt(taskId: string, agent: string | undefined, options: { finished: boolean }) {
-    const { task, runs } = await this.task(taskId);
-    if (options.finished && (task.status === 'pending' || task.status === 'running')) {
-      throw conflict('task_not_finished', `Task ${taskId} is ${task.status}; wait until it ends`);
-    }
-    const label = agent && agent !== 'best' ? agent : task.winnerLabel;
-    if (!label && runs.every((r) => r.status !== 'succeeded')) {
-      throw conflict('no_attempt_succeeded', `Task ${taskId}: no attempt succeeded; nothing to merge`, {
-        attempts: runs.map((r) => ({ label: r.label, status: r.status, error: r.error })),
-      });
-    }
-    if (!label) throw conflict('no_winner', `Task ${taskId} has no winning attempt; name an agent label`, { labels: runs.map((r) => r.label) });
-    const run = runs.find((candidate) => candidate.label === label);
-    if (!run) {
-      throw new HttpError(404, 'agent_not_found', `Task ${taskId} has no attempt labelled '${label}'`, { labels: runs.map((r) => r.label) });
-    }
-    if (!run.headCommit) throw conflict('attempt_not_finished', `Attempt ${label} of task ${taskId} has no committed result yet`);
-    if ((await branchHead(task.repositoryPath, run.branch)) === null) {
-      throw conflict('attempt_discarded', `Branch ${run.branch} of attempt ${label} no longer exists (discarded?)`);
-    }
-    return { task, run };
-  }
-
-  /** The requested target, else the branch the task started from (its base ref, or HEAD's branch). */
-  private async targetBranch(task: TaskRecord, requested: string | undefined): Promise<string> {
-    if (requested) return requested;
-    const baseRef = task.baseRef.replace(/^refs\/heads\//, '');
-    if (baseRef !== 'HEAD' && (await branchHead(task.repositoryPath, baseRef)) !== null) return baseRef;
-    const current = baseRef === 'HEAD' ? await currentBranch(task.repositoryPath) : null;
-    if (current) return current;
-    throw badRequest('target_branch_required', `Task ${task.id} started from '${task.baseRef}', which is not a branch; give targetBranch`);
   }
 }
 

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RepoLock } from '../executor/repo-lock.ts';
+import type { RepoLock } from '../git/repo-lock.ts';
 import { git } from '../git/git-command.ts';
 
 export async function withTemporaryWorktree<T>(

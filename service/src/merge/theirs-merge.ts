@@ -4,7 +4,7 @@
  * (modify/delete and the like) are settled the same way: the attempt's side wins, a file the
  * attempt deleted stays deleted. Returns the merge commit; no branch is moved here.
  */
-import type { RepoLock } from '../executor/repo-lock.ts';
+import type { RepoLock } from '../git/repo-lock.ts';
 import { git, type GitIdentity, runGit } from '../git/git-command.ts';
 import { withTemporaryWorktree } from './temporary-worktree.ts';
 

@@ -1,10 +1,11 @@
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { Db, Queryable } from '../db/db.ts';
-import { PgliteDriver } from '../db/pglite-driver.ts';
-import { PostgresDriver } from '../db/postgres-driver.ts';
 import type { Logger } from '../logger.ts';
 
 export const TASK_QUEUE = 'kage-tasks';
+
+/** NOTIFY channel carrying a task id whose cancellation was requested; the worker running it stops it. */
+export const CANCEL_CHANNEL = 'kage_cancel';
 
 // A crashed instance stops sending heartbeats; after this long its task is handed to another
 // worker (or to this one after a restart). pg-boss's minimum is 10 s. The supervisor that
@@ -36,10 +37,11 @@ export class TaskQueue {
 
   constructor(db: Db, logger: Logger) {
     this.logger = logger;
+    const connection = db.connection;
     this.boss =
-      db instanceof PgliteDriver
-        ? new PgBoss({ db: fromPglite(db.pglite), backend: 'pglite', ...bossOptions })
-        : new PgBoss({ connectionString: (db as PostgresDriver).connectionString, max: 4, ...bossOptions });
+      connection.kind === 'pglite'
+        ? new PgBoss({ db: fromPglite(connection.pglite), backend: 'pglite', ...bossOptions })
+        : new PgBoss({ connectionString: connection.connectionString, max: 4, ...bossOptions });
     this.boss.on('error', (error: Error) => this.logger.error({ err: error }, 'queue error'));
     this.boss.on('warning', (warning: unknown) => this.logger.warn({ warning }, 'queue warning'));
   }

@@ -4,16 +4,13 @@ import { checkAgentRequests } from '../agents/agent-policy.ts';
 import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
-import type { TaskQueue } from '../queue/task-queue.ts';
+import { CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
 import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
-import type { RepositoryValidator } from '../api/repository-validator.ts';
-import type { SubmitTaskBody } from '../api/schemas/task-schemas.ts';
-import { attemptBranch } from '../executor/worktree-manager.ts';
+import type { RepositoryValidator } from './repository-validator.ts';
+import type { TaskSubmission } from './task-submission.ts';
+import { attemptBranch } from '../git/attempt-branch.ts';
 import { assignLabels } from './attempt-labels.ts';
 import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
-
-/** NOTIFY channel carrying a task id whose cancellation was requested. */
-export const CANCEL_CHANNEL = 'kage_cancel';
 
 export interface TaskWithRuns {
   task: TaskRecord;
@@ -52,7 +49,7 @@ export class TaskService {
   }
 
   /** Returns the task and whether it was created now (false: an earlier submission with the same Idempotency-Key). */
-  async submit(body: SubmitTaskBody, apiKeyId: string, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
+  async submit(body: TaskSubmission, apiKeyId: string, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     if (idempotencyKey) {
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/db.ts';
-import { TaskNotFoundError } from '../tasks/task-errors.ts';
+import { NotFoundError } from '../refusal.ts';
 import type { EventType } from '../events/event-types.ts';
 import { backfillCallback } from './fan-out.ts';
 import type { PrivateTargets } from './webhook-address.ts';
@@ -104,7 +104,7 @@ export class WebhookEndpoints {
     this.validate(spec);
     return this.db.transaction(async (tx) => {
       const [task] = await tx.query('SELECT id FROM tasks WHERE id = $1 FOR UPDATE', [taskId]);
-      if (!task) throw new TaskNotFoundError(taskId);
+      if (!task) throw new NotFoundError('Task', taskId);
       const callback = await this.insertCallback(tx, taskId, spec);
       return { callback, backfilled: await backfillCallback(tx, callback.id) };
     });

@@ -1,12 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { Refusal } from '../refusal.ts';
 
 /** `whsec_` + base64 of 24 to 64 bytes: the Standard Webhooks secret format. */
 export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
-export class InvalidWebhookSecretError extends Error {
+export class InvalidWebhookSecretError extends Refusal {
   constructor(reason: string) {
-    super(`Invalid webhook secret: ${reason}; expected whsec_ followed by base64 of 24 to 64 random bytes`);
-    this.name = 'InvalidWebhookSecretError';
+    super('invalid', 'invalid_webhook_secret', `Invalid webhook secret: ${reason}; expected whsec_ followed by base64 of 24 to 64 random bytes`);
   }
 }
 

@@ -1,12 +1,12 @@
 import { type PrivateTargets, refusedLiteralHost } from './webhook-address.ts';
+import { Refusal } from '../refusal.ts';
 
-/** Why a callback or subscription URL is refused; the API answers 400 with this message. */
-export class WebhookUrlError extends Error {
+/** Why a callback or subscription URL is refused. */
+export class WebhookUrlError extends Refusal {
   readonly url: string;
 
   constructor(url: string, reason: string) {
-    super(`Webhook URL ${url} is not allowed: ${reason}`);
-    this.name = 'WebhookUrlError';
+    super('invalid', 'webhook_url_not_allowed', `Webhook URL ${url} is not allowed: ${reason}`, { url });
     this.url = url;
   }
 }

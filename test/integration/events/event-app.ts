@@ -4,12 +4,13 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../../service/src/api/app.ts';
-import { RepositoryValidator } from '../../../service/src/api/repository-validator.ts';
+import { RepositoryValidator } from '../../../service/src/tasks/repository-validator.ts';
 import { eventRoutes } from '../../../service/src/api/routes/event-routes.ts';
 import { webhookRoutes } from '../../../service/src/api/routes/webhook-routes.ts';
 import type { Db } from '../../../service/src/db/db.ts';
 import { TaskRepository } from '../../../service/src/db/task-repository.ts';
 import { EventFeed } from '../../../service/src/events/event-feed.ts';
+import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
 import { TaskQueue } from '../../../service/src/queue/task-queue.ts';
 import { TaskService } from '../../../service/src/tasks/task-service.ts';
@@ -31,7 +32,7 @@ export async function startEventApp(
   db: Db,
   options: { allowedHosts?: string[]; heartbeatMs?: number; maxStreamsPerKey?: number; events?: EventStore } = {},
 ): Promise<EventApp> {
-  const events = options.events ?? new EventStore(db);
+  const events = options.events ?? new EventStore(db, { onStored: fanOutEvents });
   const feed = new EventFeed(db);
   const endpoints = new WebhookEndpoints(db, options.allowedHosts ?? []);
   const tasks = new TaskService({

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ChangeRecorder } from '../../../service/src/executor/change-recorder.ts';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
-import { type Worktree, WorktreeManager } from '../../../service/src/executor/worktree-manager.ts';
+import { ChangeRecorder } from '../../../service/src/git/change-recorder.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
+import { type Worktree, WorktreeManager } from '../../../service/src/git/worktree-manager.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 
 describe('ChangeRecorder.commitAll', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../service/src/db/db.ts';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { PostgresDriver } from '../../../service/src/db/postgres-driver.ts';
 import { createPostgresDatabase, driverKinds, openTestDb } from '../../support/databases.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';

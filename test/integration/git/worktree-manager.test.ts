@@ -3,15 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
-import {
-  InvalidLabelError,
-  isGitRepository,
-  resolveCommit,
-  taskShortId,
-  WorktreeManager,
-} from '../../../service/src/executor/worktree-manager.ts';
-import { RefNotFoundError } from '../../../service/src/git/repository.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
+import { InvalidLabelError, taskShortId } from '../../../service/src/git/attempt-branch.ts';
+import { isGitRepository, RefNotFoundError, resolveCommit } from '../../../service/src/git/repository.ts';
+import { WorktreeManager } from '../../../service/src/git/worktree-manager.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 
 describe('WorktreeManager', () => {

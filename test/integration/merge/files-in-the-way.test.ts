@@ -7,7 +7,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { FilesInTheWayError } from '../../../service/src/merge/merge-errors.ts';
 import { MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';

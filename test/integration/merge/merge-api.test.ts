@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../service/src/api/app.ts';
 import { registerMergeRoutes } from '../../../service/src/api/routes/merge-routes.ts';
 import { TaskRepository } from '../../../service/src/db/task-repository.ts';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { createMergeService } from '../../../service/src/merge/merge-service.ts';
 import { driverKinds } from '../../support/databases.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { DirtyCheckoutError, FilesInTheWayError, TargetMovedError } from '../../../service/src/merge/merge-errors.ts';
 import { type MergeOutcome, type MergeRequest, MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
 import type { Db } from '../../../service/src/db/db.ts';

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RepoLock } from '../../../service/src/executor/repo-lock.ts';
+import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { MergeConflictError } from '../../../service/src/merge/merge-errors.ts';
-import { MergeExecutor, mergeReviewBranch } from '../../../service/src/merge/merge-executor.ts';
+import { mergeReviewBranch } from '../../../service/src/git/attempt-branch.ts';
+import { MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 
 const source = 'kage/1234abcd/claude-1';

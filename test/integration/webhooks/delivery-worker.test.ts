@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../service/src/db/db.ts';
+import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
 import { DeliveryWorker } from '../../../service/src/webhooks/delivery-worker.ts';
 import { generateWebhookSecret } from '../../../service/src/webhooks/webhook-secret.ts';
@@ -28,7 +29,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   beforeEach(async () => {
     db = await openTestDb(kind);
-    events = new EventStore(db);
+    events = new EventStore(db, { onStored: fanOutEvents });
     endpoints = new WebhookEndpoints(db, []);
     receiver = await Receiver.start();
   });
@@ -277,7 +278,7 @@ describe.each(driverKinds)('webhook delivery across a restart (%s)', (kind) => {
       const slow = [0, 1, 1, 1, 1, 1];
       let worker = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: undefined, retrySchedule: slow });
       await worker.start();
-      await new EventStore(db).append(taskId, { type: 'task.completed' });
+      await new EventStore(db, { onStored: fanOutEvents }).append(taskId, { type: 'task.completed' });
       await waitFor('a refused attempt', async () => (await deliveryRows(db, taskId))[0]?.attempt_count === 1);
       await worker.stop();
       await db.close();

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../service/src/db/db.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
+import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
 import { driverKinds, openTestDb } from '../../support/databases.ts';
 import { deliveryRows, insertTask } from './webhook-fixtures.ts';
@@ -12,7 +13,7 @@ describe.each(driverKinds)('webhook fan-out (%s)', (kind) => {
 
   beforeEach(async () => {
     db = await openTestDb(kind);
-    events = new EventStore(db);
+    events = new EventStore(db, { onStored: fanOutEvents });
     endpoints = new WebhookEndpoints(db, []);
   });
   afterEach(async () => {

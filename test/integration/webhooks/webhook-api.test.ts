@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../service/src/db/db.ts';
+import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
 import { DeliveryWorker } from '../../../service/src/webhooks/delivery-worker.ts';
 import { generateWebhookSecret } from '../../../service/src/webhooks/webhook-secret.ts';
@@ -29,7 +30,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
 
   it('registers a callback after the end and delivers the terminal event, listed with its attempts', async () => {
     const taskId = await insertTask(db, 'completed');
-    await new EventStore(db).appendMany(taskId, [{ type: 'task.started' }, { type: 'task.completed', data: { winner: 'claude-1' } }]);
+    await new EventStore(db, { onStored: fanOutEvents }).appendMany(taskId, [{ type: 'task.started' }, { type: 'task.completed', data: { winner: 'claude-1' } }]);
     const secret = generateWebhookSecret();
     const response = await app.request(`/api/v1/tasks/${taskId}/callbacks`, {
       method: 'POST',
@@ -96,7 +97,7 @@ describe.each(driverKinds)('webhooks API (%s)', (kind) => {
     worker = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: undefined });
     await worker.start();
     const taskId = await insertTask(db);
-    await new EventStore(db).appendMany(taskId, [{ type: 'task.queued' }, { type: 'task.started' }]);
+    await new EventStore(db, { onStored: fanOutEvents }).appendMany(taskId, [{ type: 'task.queued' }, { type: 'task.started' }]);
     await waitFor('the subscription delivery', () => receiver.received.length === 1 || undefined);
     expect(new Webhook(secret).verify(receiver.received[0]!.body, receiver.received[0]!.headers)).toMatchObject({ type: 'task.started', data: { taskId, seq: 2 } });
 

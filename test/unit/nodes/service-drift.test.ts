@@ -8,8 +8,8 @@ import { parameterName } from '../../../nodes/shared/parameter-names.ts';
 import { attemptFieldsRead, finishedAgentStatuses, finishedTaskStatuses, taskFieldsRead, taskStatuses } from '../../../nodes/shared/task-types.ts';
 import { agentInfoFields } from '../../../nodes/KageBunshinSubmitTask/operations/agent-options.ts';
 import { agentNames } from '../../../service/src/agents/agent-adapter.ts';
-import { AgentInfo } from '../../../service/src/api/routes/agent-routes.ts';
-import { MergeBody } from '../../../service/src/api/routes/merge-routes.ts';
+import { AgentInfo } from '../../../service/src/api/schemas/agent-schemas.ts';
+import { MergeBody } from '../../../service/src/api/schemas/merge-schemas.ts';
 import { AgentRun, agentRunStatuses, AgentSpec, SubmitTaskBody, Task, taskStatuses as serviceTaskStatuses } from '../../../service/src/api/schemas/task-schemas.ts';
 import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
 

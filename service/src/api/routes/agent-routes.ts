@@ -1,20 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { agentNames } from '../../agents/agent-adapter.ts';
 import type { AgentRegistry } from '../../agents/agent-registry.ts';
-import type { AppEnv } from '../app-env.ts';
-import { jsonResponse, security } from '../route-helpers.ts';
+import type { ApiEnv } from '../context-variables.ts';
+import { jsonResponse, security } from '../schemas/route-parts.ts';
+import { AgentInfo } from '../schemas/agent-schemas.ts';
 import { commonErrors } from '../schemas/error-schemas.ts';
-
-export const AgentInfo = z
-  .object({
-    name: z.enum(agentNames),
-    displayName: z.string().openapi({ example: 'Claude Code' }),
-    binary: z.string().nullable().openapi({ description: 'Resolved path, or null when not found' }),
-    version: z.string().nullable().openapi({ description: 'What `--version` printed' }),
-    available: z.boolean(),
-    installHint: z.string(),
-  })
-  .openapi('AgentInfo');
 
 const listAgents = createRoute({
   method: 'get',
@@ -25,6 +14,6 @@ const listAgents = createRoute({
   responses: { 200: jsonResponse(z.object({ items: z.array(AgentInfo) }), 'Each adapter and its binary'), ...commonErrors },
 });
 
-export function registerAgentRoutes(app: OpenAPIHono<AppEnv>, agents: AgentRegistry): void {
+export function registerAgentRoutes(app: OpenAPIHono<ApiEnv>, agents: AgentRegistry): void {
   app.openapi(listAgents, async (c) => c.json({ items: await agents.describeAgents() }, 200));
 }

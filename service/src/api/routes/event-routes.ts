@@ -5,9 +5,9 @@ import type { EventFeed } from '../../events/event-feed.ts';
 import type { EventStore } from '../../events/event-store.ts';
 import { streamProgress } from '../../events/progress-stream.ts';
 import { SharedEventReads } from '../../events/shared-reads.ts';
-import type { AppEnv } from '../app-env.ts';
+import type { ApiEnv } from '../context-variables.ts';
 import { HttpError, notFound } from '../http-error.ts';
-import { jsonResponse as json, security } from '../route-helpers.ts';
+import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { EventList, EventListQuery, ProgressHeaders, ProgressQuery } from '../schemas/event-schemas.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
@@ -63,7 +63,7 @@ export function eventRoutes(deps: EventRouteDeps) {
   const streams = new Map<string, number>();
   const maxStreams = deps.maxStreamsPerKey ?? 100;
 
-  return (app: OpenAPIHono<AppEnv>): void => {
+  return (app: OpenAPIHono<ApiEnv>): void => {
     app.openapi(listEvents, async (c) => {
       const { id } = c.req.valid('param');
       const { after, limit } = c.req.valid('query');

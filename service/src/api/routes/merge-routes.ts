@@ -1,104 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { RefNotFoundError } from '../../git/repository.ts';
-import {
-  BranchCheckedOutError,
-  BranchNotFoundError,
-  DirtyCheckoutError,
-  FilesInTheWayError,
-  MergeConflictError,
-  TargetMovedError,
-  UnrelatedHistoriesError,
-} from '../../merge/merge-errors.ts';
-import { mergeStrategies } from '../../merge/merge-executor.ts';
-import type { MergeRecord } from '../../merge/merge-repository.ts';
 import type { MergeService } from '../../merge/merge-service.ts';
-import type { AppEnv } from '../app-env.ts';
-import { HttpError } from '../http-error.ts';
-import { jsonResponse as json, security } from '../route-helpers.ts';
+import type { ApiEnv } from '../context-variables.ts';
+import { presentMerge } from '../merge-presenter.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
+import { AgentLabel, BranchName, ConflictCheck, Diff, DiscardResult, MergeBody, MergeOutcomeBody, MergeResult } from '../schemas/merge-schemas.ts';
+import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
-
-// Never starting with '-', so neither can become a git option; git checks the rest.
-const AgentLabel = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be an attempt label such as claude-1, or best')
-  .openapi({ description: "An attempt's label, or `best` for the winner (the default)", example: 'best' });
-const BranchName = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9._][A-Za-z0-9._/-]*$/, 'must be a branch name')
-  .openapi({ example: 'main' });
-
-const Conflict = z.object({ path: z.string(), kind: z.string().openapi({ example: 'content' }), message: z.string() }).openapi('MergeConflict');
-
-const ConflictCheck = z
-  .object({
-    taskId: z.uuid(),
-    agent: z.string(),
-    sourceBranch: z.string(),
-    targetBranch: z.string(),
-    sourceCommit: z.string(),
-    targetCommit: z.string(),
-    clean: z.boolean(),
-    alreadyMerged: z.boolean(),
-    conflicts: z.array(Conflict),
-  })
-  .openapi('ConflictCheck');
-
-export const MergeBody = z
-  .strictObject({
-    agent: AgentLabel.optional(),
-    strategy: z.enum(mergeStrategies).default('auto').openapi({
-      description: 'auto: merge when clean, else 409; theirs: conflicts settled for the attempt; manual: merge attempt on a review branch, target untouched',
-    }),
-    targetBranch: BranchName.optional().openapi({ description: 'Defaults to the branch the task started from' }),
-    message: z.string().trim().min(1).max(10_000).optional(),
-    squash: z.boolean().default(false),
-    force: z.boolean().default(false).openapi({ description: 'Merge an attempt whose agent did not succeed' }),
-  })
-  .openapi('MergeRequest');
-
-const MergeResult = z
-  .object({
-    id: z.uuid(),
-    taskId: z.uuid(),
-    agent: z.string(),
-    strategy: z.enum(mergeStrategies),
-    status: z.enum(['merged', 'manual', 'conflicts']),
-    targetBranch: z.string(),
-    commit: z.string().nullable().openapi({ description: 'The target\'s new head (merged) or the review branch\'s commit (manual)' }),
-    reviewBranch: z.string().nullable(),
-    conflicts: z.array(Conflict),
-    createdAt: z.string(),
-  })
-  .openapi('MergeResult');
-
-const MergeOutcomeBody = MergeResult.extend({
-  squash: z.boolean(),
-  alreadyUpToDate: z.boolean(),
-  previousTargetCommit: z.string().nullable(),
-  updatedCheckouts: z.array(z.string()).openapi({ description: 'Checkouts of the target whose files were updated' }),
-}).openapi('MergeOutcome');
-
-const FileStat = z.object({ path: z.string(), insertions: z.number().int(), deletions: z.number().int(), binary: z.boolean() });
-const Diff = z
-  .object({
-    taskId: z.uuid(),
-    agent: z.string(),
-    branch: z.string(),
-    baseCommit: z.string(),
-    headCommit: z.string(),
-    patch: z.string().openapi({ description: 'Unified diff against the base commit (cut at 8 M characters, 512 K per file)' }),
-    stats: z.object({ files: z.array(FileStat), insertions: z.number().int(), deletions: z.number().int() }),
-    truncated: z.boolean().openapi({ description: 'The patch was cut; stats still cover every file' }),
-    truncatedFiles: z.array(z.string()),
-  })
-  .openapi('AttemptDiff');
-
-const DiscardResult = z
-  .object({ taskId: z.uuid(), removedWorktrees: z.array(z.string()), deletedBranches: z.array(z.string()) })
-  .openapi('DiscardResult');
 
 const errors = { ...commonErrors, ...notFoundError, ...conflictError };
 
@@ -156,16 +63,16 @@ const discardTask = createRoute({
   responses: { 200: json(DiscardResult, 'What was removed'), ...errors },
 });
 
-export function registerMergeRoutes(app: OpenAPIHono<AppEnv>, merges: MergeService): void {
+export function registerMergeRoutes(app: OpenAPIHono<ApiEnv>, merges: MergeService): void {
   app.openapi(checkConflicts, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await httpErrors(() => merges.conflicts(c.req.valid('param').id, query)), 200);
+    return c.json(await merges.conflicts(c.req.valid('param').id, query), 200);
   });
 
   app.openapi(mergeTask, async (c) => {
     // The body is optional: without one, the defaults (winner, auto, task's branch) apply.
     const body = MergeBody.parse(c.req.valid('json') ?? {});
-    const { record, outcome } = await httpErrors(() => merges.merge(c.req.valid('param').id, body));
+    const { record, outcome } = await merges.merge(c.req.valid('param').id, body);
     return c.json(
       {
         ...presentMerge(record),
@@ -185,56 +92,8 @@ export function registerMergeRoutes(app: OpenAPIHono<AppEnv>, merges: MergeServi
 
   app.openapi(getDiff, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await httpErrors(() => merges.diff(c.req.valid('param').id, query)), 200);
+    return c.json(await merges.diff(c.req.valid('param').id, query), 200);
   });
 
-  app.openapi(discardTask, async (c) => c.json(await httpErrors(() => merges.discard(c.req.valid('param').id)), 200));
-}
-
-function presentMerge(record: MergeRecord): z.infer<typeof MergeResult> {
-  return {
-    id: record.id,
-    taskId: record.taskId,
-    agent: record.agentLabel,
-    strategy: record.strategy,
-    status: record.status,
-    targetBranch: record.targetBranch,
-    commit: record.commitSha,
-    reviewBranch: record.reviewBranch,
-    conflicts: record.conflicts,
-    createdAt: record.createdAt.toISOString(),
-  };
-}
-
-/** Turns the git layer's typed failures into the API's errors; anything else passes through. */
-async function httpErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toHttpError(error);
-  }
-}
-
-function toHttpError(error: unknown): unknown {
-  if (error instanceof MergeConflictError) {
-    return new HttpError(409, error.code, error.message, { conflicts: error.conflicts, sourceBranch: error.sourceBranch, targetBranch: error.targetBranch });
-  }
-  if (error instanceof DirtyCheckoutError) {
-    return new HttpError(409, error.code, error.message, { targetBranch: error.targetBranch, checkoutPath: error.checkoutPath, paths: error.paths });
-  }
-  if (error instanceof FilesInTheWayError) {
-    return new HttpError(409, error.code, error.message, { targetBranch: error.targetBranch, checkoutPath: error.checkoutPath, paths: error.paths });
-  }
-  if (error instanceof TargetMovedError) {
-    return new HttpError(409, error.code, error.message, { targetBranch: error.targetBranch, expectedCommit: error.expectedCommit, actualCommit: error.actualCommit });
-  }
-  if (error instanceof BranchCheckedOutError) {
-    return new HttpError(409, error.code, error.message, { branch: error.branch, checkoutPath: error.checkoutPath });
-  }
-  if (error instanceof UnrelatedHistoriesError) {
-    return new HttpError(409, error.code, error.message, { targetCommit: error.targetCommit, sourceCommit: error.sourceCommit });
-  }
-  if (error instanceof BranchNotFoundError) return new HttpError(404, error.code, error.message, { branch: error.branch });
-  if (error instanceof RefNotFoundError) return new HttpError(404, 'ref_not_found', error.message, { ref: error.ref });
-  return error;
+  app.openapi(discardTask, async (c) => c.json(await merges.discard(c.req.valid('param').id), 200));
 }

@@ -1,11 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { TaskService } from '../../tasks/task-service.ts';
-import type { AppEnv } from '../app-env.ts';
-import { jsonResponse as json, security } from '../route-helpers.ts';
+import type { ApiEnv } from '../context-variables.ts';
+import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { ListTasksQuery, SubmitTaskBody, Task, TaskIdParam, TaskList, TaskStats } from '../schemas/task-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
-import { refusalsAsHttp } from '../refusals-as-http.ts';
 
 
 const submitTask = createRoute({
@@ -68,10 +67,10 @@ const cancelTask = createRoute({
   responses: { 202: json(Task, 'Cancellation requested (or done, for a pending task)'), ...commonErrors, ...notFoundError, ...conflictError },
 });
 
-export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, tasks: TaskService): void {
+export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService): void {
   app.openapi(submitTask, async (c) => {
     const body = c.req.valid('json');
-    const { task, runs, created } = await refusalsAsHttp(() => tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']));
+    const { task, runs, created } = await tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']);
     if (!created) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/api/v1/tasks/${task.id}`);
     return c.json(presentTask(task, runs), created ? 202 : 200);
@@ -89,12 +88,12 @@ export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, tasks: TaskService)
   });
 
   app.openapi(getTask, async (c) => {
-    const { task, runs } = await refusalsAsHttp(() => tasks.get(c.req.valid('param').id));
+    const { task, runs } = await tasks.get(c.req.valid('param').id);
     return c.json(presentTask(task, runs), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
-    const { task, runs } = await refusalsAsHttp(() => tasks.cancel(c.req.valid('param').id));
+    const { task, runs } = await tasks.cancel(c.req.valid('param').id);
     return c.json(presentTask(task, runs), 202);
   });
 }

@@ -2,10 +2,9 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/db.ts';
 import { listTaskDeliveries } from '../../webhooks/delivery-history.ts';
 import type { WebhookEndpoints } from '../../webhooks/webhook-endpoints.ts';
-import type { AppEnv } from '../app-env.ts';
+import type { ApiEnv } from '../context-variables.ts';
 import { notFound } from '../http-error.ts';
-import { refusalsAsHttp } from '../refusals-as-http.ts';
-import { jsonResponse as json, security } from '../route-helpers.ts';
+import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { bodyErrors, commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
 import {
@@ -117,10 +116,10 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     if (!task) throw notFound('Task', id);
   };
 
-  return (app: OpenAPIHono<AppEnv>): void => {
+  return (app: OpenAPIHono<ApiEnv>): void => {
     app.openapi(registerCallback, async (c) => {
       const { id } = c.req.valid('param');
-      const { callback, backfilled } = await refusalsAsHttp(() => deps.endpoints.registerCallback(id, c.req.valid('json')));
+      const { callback, backfilled } = await deps.endpoints.registerCallback(id, c.req.valid('json'));
       c.header('Location', `/api/v1/tasks/${id}/callbacks`);
       return c.json({ ...callback, backfilled }, 201);
     });
@@ -144,7 +143,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     });
 
     app.openapi(createSubscription, async (c) => {
-      const { subscription, secret } = await refusalsAsHttp(() => deps.endpoints.createSubscription(c.req.valid('json'), c.get('apiKeyId')));
+      const { subscription, secret } = await deps.endpoints.createSubscription(c.req.valid('json'), c.get('apiKeyId'));
       c.header('Location', `/api/v1/subscriptions/${subscription.id}`);
       return c.json({ ...subscription, secret }, 201);
     });

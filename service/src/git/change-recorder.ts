@@ -4,8 +4,8 @@
  * person), and the result is measured against the base commit, so commits the agent made itself
  * count as well.
  */
-import { git, type GitIdentity, runGit } from '../git/git-command.ts';
-import { diffStats } from '../git/diff-stats.ts';
+import { git, type GitIdentity, runGit } from './git-command.ts';
+import { diffStats } from './diff-stats.ts';
 
 export interface RecordedChanges {
   headCommit: string;

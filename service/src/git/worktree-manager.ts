@@ -5,44 +5,11 @@
  */
 import { access, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { git, runGit } from '../git/git-command.ts';
-import { isGitRepository, listWorktrees, resolveCommit } from '../git/repository.ts';
+import { git, runGit } from './git-command.ts';
+import { isGitRepository, listWorktrees, resolveCommit } from './repository.ts';
 import type { RepoLock } from './repo-lock.ts';
+import { assertLabel, attemptBranch, taskShortId } from './attempt-branch.ts';
 
-export { isGitRepository, resolveCommit };
-
-const labelPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** A label that cannot be used in a path and a branch name (e.g. `../x`). */
-export class InvalidLabelError extends Error {
-  readonly label: string;
-
-  constructor(label: string) {
-    super(`invalid attempt label '${label}': use letters, digits, '.', '_' and '-' (at most 64)`);
-    this.name = 'InvalidLabelError';
-    this.label = label;
-  }
-}
-
-/**
- * The first 12 hex characters of the task's uuid (48 random bits) for paths and branch names:
- * 8 gave a 1 % chance of two tasks on one repository sharing a branch by about 9,000 tasks; 12
- * pushes that past two million.
- */
-export function taskShortId(taskId: string): string {
-  const hex = taskId.replaceAll('-', '').toLowerCase();
-  if (!/^[0-9a-f]{12}/.test(hex)) throw new Error(`task id '${taskId}' is not a uuid`);
-  return hex.slice(0, 12);
-}
-
-export function attemptBranch(taskId: string, label: string): string {
-  assertLabel(label);
-  return `kage/${taskShortId(taskId)}/${label}`;
-}
-
-function assertLabel(label: string): void {
-  if (!labelPattern.test(label) || label.endsWith('.lock') || label.includes('..')) throw new InvalidLabelError(label);
-}
 
 export interface CreateWorktreeInput {
   repoPath: string;

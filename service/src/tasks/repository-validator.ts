@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { git } from '../git/git-command.ts';
 import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
-import { HttpError } from './http-error.ts';
+import { Refusal } from '../refusal.ts';
 
 export interface ResolvedRepository {
   /** The repository's top level, symlinks resolved. */
@@ -34,7 +34,7 @@ export class RepositoryValidator {
   }
 
   async resolve(requestedPath: string, baseRef: string): Promise<ResolvedRepository> {
-    const invalid = (message: string) => new HttpError(400, 'invalid_repository', message, { field: 'repository.path' });
+    const invalid = (message: string) => new Refusal('invalid', 'invalid_repository', message, { field: 'repository.path' });
     if (!isAbsolute(requestedPath)) throw invalid(`repository.path must be an absolute path, got "${requestedPath}"`);
     let real: string;
     try {
@@ -44,7 +44,7 @@ export class RepositoryValidator {
       throw invalid(`repository.path ${requestedPath} does not exist or is not a directory`);
     }
     const outsideRoots = (what: string) =>
-      new HttpError(403, 'repository_not_allowed', `repository.path ${requestedPath}: ${what} is outside the allowed roots (KAGE_REPO_ROOTS)`, {
+      new Refusal('forbidden', 'repository_not_allowed', `repository.path ${requestedPath}: ${what} is outside the allowed roots (KAGE_REPO_ROOTS)`, {
         field: 'repository.path',
       });
     if (!this.isAllowed(real)) throw outsideRoots('the folder');
@@ -67,7 +67,7 @@ export class RepositoryValidator {
       return { path: topLevel, baseRef: branch || baseRef, baseCommit };
     } catch (error) {
       if (!(error instanceof RefNotFoundError)) throw error;
-      throw new HttpError(400, 'invalid_base_ref', `repository.baseRef "${baseRef}" is not a commit in ${topLevel}`, {
+      throw new Refusal('invalid', 'invalid_base_ref', `repository.baseRef "${baseRef}" is not a commit in ${topLevel}`, {
         field: 'repository.baseRef',
       });
     }

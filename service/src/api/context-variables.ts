@@ -1,4 +1,4 @@
 import type { AuthVariables } from './middleware/api-key-auth.ts';
 
 /** Hono environment shared by every route: what middleware puts on the context. */
-export type AppEnv = { Variables: AuthVariables & { requestId: string } };
+export type ApiEnv = { Variables: AuthVariables & { requestId: string } };

@@ -1,0 +1,66 @@
+/**
+ * Which attempt a merge, diff or conflict check is about, and which branch it merges into:
+ * the label asked for or the winner (`best`), the target asked for or the branch the task
+ * started from. Each refusal says what to ask for instead.
+ */
+import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import { branchHead, currentBranch } from '../git/repository.ts';
+import { Refusal } from '../refusal.ts';
+import { TaskNotFoundError } from '../tasks/task-errors.ts';
+
+export interface TaskWithRuns {
+  task: TaskRecord;
+  runs: AgentRunRecord[];
+}
+
+export async function loadTask(tasks: TaskRepository, taskId: string): Promise<TaskWithRuns> {
+  const task = await tasks.get(taskId);
+  if (!task) throw new TaskNotFoundError(taskId);
+  const runs = (await tasks.agentRuns([taskId])).get(taskId) ?? [];
+  return { task, runs };
+}
+
+export function isUnfinished(task: TaskRecord): boolean {
+  return task.status === 'pending' || task.status === 'running';
+}
+
+/** The attempt named by `agent` (a label, or `best`/absent for the winner) with its branch committed. */
+export async function selectAttempt(
+  tasks: TaskRepository,
+  taskId: string,
+  agent: string | undefined,
+  options: { finished: boolean },
+): Promise<{ task: TaskRecord; run: AgentRunRecord }> {
+  const { task, runs } = await loadTask(tasks, taskId);
+  if (options.finished && isUnfinished(task)) {
+    throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; wait until it ends`);
+  }
+  const label = agent && agent !== 'best' ? agent : task.winnerLabel;
+  if (!label && runs.every((r) => r.status !== 'succeeded')) {
+    throw new Refusal('conflict', 'no_attempt_succeeded', `Task ${taskId}: no attempt succeeded; nothing to merge`, {
+      attempts: runs.map((r) => ({ label: r.label, status: r.status, error: r.error })),
+    });
+  }
+  if (!label) {
+    throw new Refusal('conflict', 'no_winner', `Task ${taskId} has no winning attempt; name an agent label`, { labels: runs.map((r) => r.label) });
+  }
+  const run = runs.find((candidate) => candidate.label === label);
+  if (!run) {
+    throw new Refusal('not_found', 'agent_not_found', `Task ${taskId} has no attempt labelled '${label}'`, { labels: runs.map((r) => r.label) });
+  }
+  if (!run.headCommit) throw new Refusal('conflict', 'attempt_not_finished', `Attempt ${label} of task ${taskId} has no committed result yet`);
+  if ((await branchHead(task.repositoryPath, run.branch)) === null) {
+    throw new Refusal('conflict', 'attempt_discarded', `Branch ${run.branch} of attempt ${label} no longer exists (discarded?)`);
+  }
+  return { task, run };
+}
+
+/** The requested target, else the branch the task started from (its base ref, or HEAD's branch). */
+export async function targetBranchOf(task: TaskRecord, requested: string | undefined): Promise<string> {
+  if (requested) return requested;
+  const baseRef = task.baseRef.replace(/^refs\/heads\//, '');
+  if (baseRef !== 'HEAD' && (await branchHead(task.repositoryPath, baseRef)) !== null) return baseRef;
+  const current = baseRef === 'HEAD' ? await currentBranch(task.repositoryPath) : null;
+  if (current) return current;
+  throw new Refusal('invalid', 'target_branch_required', `Task ${task.id} started from '${task.baseRef}', which is not a branch; give targetBranch`);
+}

@@ -1,0 +1,23 @@
+import type { AgentName } from '../agents/agent-adapter.ts';
+import type { CallbackSpec } from '../webhooks/webhook-endpoints.ts';
+
+/** One agent a submission asks for (defaults already applied at the API's edge). */
+export interface AgentRequest {
+  agent: AgentName;
+  model?: string | undefined;
+  /** Defaults to the task's description. */
+  prompt?: string | undefined;
+  timeoutSeconds: number;
+  args: string[];
+  command?: string[] | undefined;
+}
+
+/** What a caller asks the task service to run; the API's request body satisfies it. */
+export interface TaskSubmission {
+  description: string;
+  repository: { path: string; baseRef: string };
+  agents: AgentRequest[];
+  verify?: { command: string[]; timeoutSeconds: number } | undefined;
+  budgetUsd?: number | undefined;
+  callbacks: CallbackSpec[];
+}
