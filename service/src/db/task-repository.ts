@@ -27,6 +27,9 @@ export interface NewTask {
   branches: Record<string, string>;
 }
 
+/** Fields of an attempt's row to change; the rest stay as they are. */
+export type AgentRunChange = Partial<Omit<AgentRunRecord, 'taskId' | 'label'>>;
+
 /** Reads and writes `tasks` and `agent_runs`, in plain records. */
 export class TaskRepository {
   private readonly db: Db;
@@ -162,7 +165,7 @@ export class TaskRepository {
     return row && toTask(row);
   }
 
-  async updateAgentRun(taskId: string, label: string, fields: Partial<Omit<AgentRunRecord, 'taskId' | 'label'>>, db: Queryable = this.db): Promise<void> {
+  async updateAgentRun(taskId: string, label: string, fields: AgentRunChange, db: Queryable = this.db): Promise<void> {
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
     const sets = entries.map(([key], index) => `${agentRunColumn[key as keyof typeof agentRunColumn]} = $${index + 3}`);

@@ -3,8 +3,8 @@ import { runAgentProcess } from '../agents/agent-process.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
 import { priceTokens } from '../agents/price-table.ts';
-import type { AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
-import type { EventStore } from '../events/event-store.ts';
+import type { AgentRunChange, AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventStore, NewEvent } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { BudgetTracker } from './budget-tracker.ts';
@@ -49,29 +49,34 @@ export type StopReason = 'cancelled' | 'budget' | 'shutdown';
 export class AttemptRunner {
   private readonly deps: AttemptRunnerDeps;
 
-  /** The attempt's writes, each retried while the database is unavailable (the agent runs on meanwhile). */
-  private readonly durable: {
-    tasks: Pick<TaskRepository, 'updateAgentRun'>;
-    events: Pick<EventStore, 'append'>;
-  };
-
   constructor(deps: AttemptRunnerDeps) {
     this.deps = deps;
-    const wait = (error: unknown) => deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt');
-    this.durable = {
-      tasks: { updateAgentRun: (...args) => retryWhileUnavailable(() => deps.tasks.updateAgentRun(...args), { onWait: wait }) },
-      events: { append: (...args) => retryWhileUnavailable(() => deps.events.append(...args), { onWait: wait }) },
-    };
+  }
+
+  /**
+   * Stores a change of the attempt's row together with its events, in one transaction: a crash
+   * leaves neither a state without its event nor the reverse. Retried while the database is
+   * unavailable (the agent runs on meanwhile).
+   */
+  private record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = []): Promise<void> {
+    return retryWhileUnavailable(
+      () =>
+        this.deps.events.transaction(taskId, async (tx, recordEvents) => {
+          await this.deps.tasks.updateAgentRun(taskId, label, fields, tx);
+          await recordEvents(events);
+        }),
+      { onWait: (error) => this.deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt') },
+    );
   }
 
   async run(task: TaskRecord, spec: AttemptSpec, position: number, budget: BudgetTracker, signal: AbortSignal): Promise<AttemptResult> {
-    const { tasks, events } = this.durable;
     const started = new Date();
     const base: AttemptResult = { label: spec.label, position, status: 'failed', costUsd: null, filesChanged: 0, insertions: 0, deletions: 0, durationMs: 0, verify: undefined };
     const adapter = this.deps.agents.get(spec.agent);
     const binary = this.deps.agents.resolveBinary(spec.agent);
-    await tasks.updateAgentRun(task.id, spec.label, { status: 'running', startedAt: started, completedAt: null, error: null });
-    await events.append(task.id, { type: 'agent.started', agentLabel: spec.label, data: { agent: spec.agent, model: spec.model ?? null } });
+    await this.record(task.id, spec.label, { status: 'running', startedAt: started, completedAt: null, error: null }, [
+      { type: 'agent.started', agentLabel: spec.label, data: { agent: spec.agent, model: spec.model ?? null } },
+    ]);
 
     if (adapter.binaryName && !binary) {
       const error = `${adapter.binaryName} not found on PATH (or KAGE_${spec.agent.toUpperCase()}_BIN): ${adapter.installHint}`;
@@ -80,7 +85,7 @@ export class AttemptRunner {
     if (signal.aborted) return this.stopped(task.id, spec, base, started, signal.reason as StopReason);
 
     const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
-    await tasks.updateAgentRun(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
+    await this.record(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
     try {
       const result = await this.runAgent(task, spec, adapter, binary ?? '', worktree.path, budget, signal);
       // The service is stopping: the task runs again from the start elsewhere or after a restart,
@@ -100,14 +105,12 @@ export class AttemptRunner {
               processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
             })
           : undefined;
-      if (verify) {
-        await events.append(task.id, { type: 'verify.completed', agentLabel: spec.label, data: { ...verify } });
-      }
       const completed = new Date();
       const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
       const error =
         status === 'succeeded' ? null : (stopMessage(signal) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
-      await tasks.updateAgentRun(task.id, spec.label, {
+      const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
+      const end: AgentRunChange = {
         status,
         exitCode: result.exitCode,
         costUsd,
@@ -123,8 +126,8 @@ export class AttemptRunner {
         verify: verify ? { ...verify } : null,
         error,
         completedAt: completed,
-      });
-      await events.append(task.id, {
+      };
+      const endEvent: NewEvent = {
         type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
         agentLabel: spec.label,
         data: {
@@ -138,7 +141,8 @@ export class AttemptRunner {
           finalMessage: result.outcome.finalMessage ?? null,
           error,
         },
-      });
+      };
+      await this.record(task.id, spec.label, end, [...verifyEvents, endEvent]);
       return {
         ...base,
         status,
@@ -157,7 +161,7 @@ export class AttemptRunner {
         await this.deps.worktrees.remove(task.repositoryPath, worktree.path).catch((error: unknown) =>
           this.deps.logger.warn({ err: error, taskId: task.id, worktree: worktree.path }, 'could not remove worktree'),
         );
-        await tasks.updateAgentRun(task.id, spec.label, { worktreePath: null }).catch((error: unknown) =>
+        await this.record(task.id, spec.label, { worktreePath: null }).catch((error: unknown) =>
           this.deps.logger.warn({ err: error, taskId: task.id, agent: spec.label }, 'could not record the removed worktree'),
         );
       }
@@ -206,8 +210,9 @@ export class AttemptRunner {
 
   private async fail(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, error: string): Promise<AttemptResult> {
     const completed = new Date();
-    await this.durable.tasks.updateAgentRun(taskId, spec.label, { status: 'failed', error, completedAt: completed });
-    await this.durable.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } });
+    await this.record(taskId, spec.label, { status: 'failed', error, completedAt: completed }, [
+      { type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } },
+    ]);
     return { ...base, status: 'failed', durationMs: completed.getTime() - started.getTime() };
   }
 
@@ -216,8 +221,7 @@ export class AttemptRunner {
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
     const completed = new Date();
-    await this.durable.tasks.updateAgentRun(taskId, spec.label, { status, error, completedAt: completed });
-    await this.durable.events.append(taskId, { type: 'agent.failed', agentLabel: spec.label, data: { status, error } });
+    await this.record(taskId, spec.label, { status, error, completedAt: completed }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }]);
     return { ...base, status, durationMs: completed.getTime() - started.getTime() };
   }
 }

@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The service's rooms from the bottom up. A file may import its own room and any room on a
+ * lower line, never one on its own line or above: that keeps dependencies running one way
+ * (api → domain → stores → db) as the house grows. A new folder must be given its line here.
+ */
+const layers: readonly (readonly string[])[] = [
+  ['refusal.ts', 'logger.ts'],
+  ['agents'],
+  ['db'],
+  ['git'],
+  ['events', 'queue'],
+  ['webhooks'],
+  ['executor', 'tasks'],
+  ['merge'],
+  ['api'],
+  // The configuration, the composition root that wires the rooms together, and the entry point.
+  ['config.ts'],
+  ['services.ts'],
+  ['main.ts'],
+];
+
+const serviceSrc = resolve(import.meta.dirname, '../../service/src');
+
+interface ImportEdge {
+  file: string;
+  imported: string;
+}
+
+function roomOf(pathInSrc: string): string {
+  return pathInSrc.split(sep)[0]!;
+}
+
+function layerOf(room: string): number {
+  return layers.findIndex((layer) => layer.includes(room));
+}
+
+/** The imports that break the layering, as "file → imported file (room a may not import room b)". */
+export function violations(edges: readonly ImportEdge[]): string[] {
+  return edges.flatMap(({ file, imported }) => {
+    const from = roomOf(file);
+    const to = roomOf(imported);
+    if (from === to) return [];
+    const fromLayer = layerOf(from);
+    const toLayer = layerOf(to);
+    if (fromLayer === -1) return [`${file}: room ${from} has no line in the layering`];
+    if (toLayer === -1) return [`${file} → ${imported}: room ${to} has no line in the layering`];
+    return toLayer < fromLayer ? [] : [`${file} → ${imported} (${from} may not import ${to})`];
+  });
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const importSpecifier = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
+
+function serviceImports(): ImportEdge[] {
+  return sourceFiles(serviceSrc).flatMap((path) => {
+    const source = readFileSync(path, 'utf8');
+    return [...source.matchAll(importSpecifier)].map((match) => ({
+      file: relative(serviceSrc, path),
+      imported: relative(serviceSrc, resolve(dirname(path), match[1]!)),
+    }));
+  });
+}
+
+describe('dependency direction in service/src', () => {
+  it('finds the imports, so the check below has something to check', () => {
+    const edges = serviceImports();
+    expect(edges.length).toBeGreaterThan(200);
+    expect(edges).toContainEqual({ file: join('api', 'app.ts'), imported: join('api', 'error-map.ts') });
+    expect(edges.some((edge) => roomOf(edge.file) === 'merge' && roomOf(edge.imported) === 'git')).toBe(true);
+  });
+
+  it('has no import from a lower room into a higher one, nor between rooms on one line', () => {
+    expect(violations(serviceImports())).toEqual([]);
+  });
+
+  it('refuses upward and sideways imports and rooms it does not know', () => {
+    expect(
+      violations([
+        { file: join('merge', 'merge-service.ts'), imported: join('api', 'http-error.ts') },
+        { file: join('tasks', 'task-service.ts'), imported: join('executor', 'worktree-manager.ts') },
+        { file: join('events', 'event-store.ts'), imported: join('webhooks', 'fan-out.ts') },
+        { file: join('sandbox', 'jail.ts'), imported: join('db', 'db.ts') },
+        { file: join('api', 'app.ts'), imported: join('db', 'db.ts') },
+      ]),
+    ).toEqual([
+      `${join('merge', 'merge-service.ts')} → ${join('api', 'http-error.ts')} (merge may not import api)`,
+      `${join('tasks', 'task-service.ts')} → ${join('executor', 'worktree-manager.ts')} (tasks may not import executor)`,
+      `${join('events', 'event-store.ts')} → ${join('webhooks', 'fan-out.ts')} (events may not import webhooks)`,
+      `${join('sandbox', 'jail.ts')}: room sandbox has no line in the layering`,
+    ]);
+  });
+});
