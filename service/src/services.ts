@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { killTagged } from './agents/process-tag.ts';
 import { AgentRegistry } from './agents/agent-registry.ts';
-import { loadApiKeys, loadWebhookSecret } from './api/api-key-store.ts';
+import { loadApiKeys } from './api/api-keys.ts';
+import { loadWebhookSecret } from './webhooks/default-webhook-secret.ts';
 import { createApp } from './api/app.ts';
 import { registerAgentRoutes } from './api/routes/agent-routes.ts';
 import { eventRoutes } from './api/routes/event-routes.ts';
@@ -20,7 +21,7 @@ import { EventStore } from './events/event-store.ts';
 import { AttemptRunner } from './executor/attempt-runner.ts';
 import { ChangeRecorder } from './git/change-recorder.ts';
 import { RepoLock } from './git/repo-lock.ts';
-import { TaskExecutor } from './executor/task-executor.ts';
+import { TaskWorker } from './executor/task-worker.ts';
 import { TaskRunner } from './executor/task-runner.ts';
 import { WorktreeManager } from './git/worktree-manager.ts';
 import type { Logger } from './logger.ts';
@@ -28,7 +29,7 @@ import { TaskQueue } from './queue/task-queue.ts';
 import { createMergeService } from './merge/merge-service.ts';
 import { TaskService } from './tasks/task-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
-import { WebhookEndpoints } from './webhooks/webhook-endpoints.ts';
+import { WebhookTargets } from './webhooks/webhook-targets.ts';
 
 /**
  * The composition root: builds every part of one service instance from the configuration.
@@ -44,7 +45,7 @@ export interface Services {
   tasks: TaskService;
   events: EventStore;
   queue: TaskQueue;
-  executor: TaskExecutor;
+  worker: TaskWorker;
   worktrees: WorktreeManager;
   agents: AgentRegistry;
   app: ReturnType<typeof createApp>;
@@ -65,7 +66,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const repoLock = new RepoLock(db);
   const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: repoLock });
   const feed = new EventFeed(db);
-  const endpoints = new WebhookEndpoints(db, config.webhookAllowedHosts, config.webhookPrivateTargets);
+  const webhookTargets = new WebhookTargets(db, config.webhookAllowedHosts, config.webhookPrivateTargets);
   const deliveries = new DeliveryWorker({
     db,
     logger,
@@ -86,15 +87,15 @@ export async function createServices(config: Config, logger: Logger, options: { 
     logger,
     keepWorktrees: config.keepWorktrees,
   });
-  const runner = new TaskRunner({ db, tasks: taskRepository, events, attempts, worktrees, logger });
-  const executor = new TaskExecutor({ db, tasks: taskRepository, queue, runner, logger });
+  const runner = new TaskRunner({ tasks: taskRepository, events, attempts, worktrees, logger });
+  const worker = new TaskWorker({ db, tasks: taskRepository, queue, runner, logger });
   const tasks = new TaskService({
     db,
     tasks: taskRepository,
     events,
     queue,
     repositories: new RepositoryValidator(config.repoRoots),
-    endpoints,
+    webhookTargets,
     allowedAgents: config.allowedAgents,
   });
   const app = createApp({
@@ -104,8 +105,8 @@ export async function createServices(config: Config, logger: Logger, options: { 
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
     routes: [
-      eventRoutes({ db, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
-      webhookRoutes({ db, endpoints }),
+      eventRoutes({ tasks: taskRepository, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
+      webhookRoutes({ db, tasks: taskRepository, webhookTargets }),
       (api) => registerMergeRoutes(api, merges),
       (api) => registerAgentRoutes(api, agents),
     ],
@@ -120,7 +121,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     tasks,
     events,
     queue,
-    executor,
+    worker,
     worktrees,
     agents,
     app,
@@ -134,14 +135,14 @@ export async function createServices(config: Config, logger: Logger, options: { 
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start();
-      await pruneOrphanWorktrees(db, worktrees, logger);
-      await executor.start(config.workerConcurrency);
+      await pruneOrphanWorktrees(taskRepository, worktrees, logger);
+      await worker.start(config.workerConcurrency);
       await deliveries.start();
     },
     async stop() {
       // Open SSE streams end first, so the HTTP server can close.
       await feed.close();
-      await executor.stop();
+      await worker.stop();
       await deliveries.stop();
       await queue.stop();
       await db.close();
@@ -150,14 +151,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
 }
 
 /** Worktrees left by a crash belong to no running task here; running tasks elsewhere keep theirs. */
-async function pruneOrphanWorktrees(db: Db, worktrees: WorktreeManager, logger: Logger): Promise<void> {
-  const repos = await db.query<{ repository_path: string }>('SELECT DISTINCT repository_path FROM tasks');
-  const inUse = await db.query<{ worktree_path: string }>(
-    "SELECT worktree_path FROM agent_runs WHERE worktree_path IS NOT NULL AND status = 'running'",
-  );
-  const removed = await worktrees.pruneOrphans(
-    repos.map((row) => row.repository_path),
-    inUse.map((row) => row.worktree_path),
-  );
+async function pruneOrphanWorktrees(tasks: TaskRepository, worktrees: WorktreeManager, logger: Logger): Promise<void> {
+  const removed = await worktrees.pruneOrphans(await tasks.repositoryPaths(), await tasks.runningWorktreePaths());
   if (removed.length > 0) logger.info({ removed }, 'pruned orphaned worktrees');
 }

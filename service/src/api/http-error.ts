@@ -1,8 +1,9 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
- * An error with an HTTP status and a machine-readable code; the app turns it into
- * `{"error": {"code", "message", "details"}}`. Anything else that escapes a handler is a bug.
+ * A refusal of the HTTP layer itself (no or a wrong API key, a body too large or not JSON, too
+ * many requests), with its status and headers. Domain refusals are `Refusal`s; both become
+ * `{"error": {"code", "message", "details"}}` in error-map.ts.
  */
 export class HttpError extends Error {
   readonly status: ContentfulStatusCode;
@@ -19,7 +20,3 @@ export class HttpError extends Error {
     this.headers = headers;
   }
 }
-
-export const notFound = (what: string, id: string) => new HttpError(404, 'not_found', `${what} ${id} does not exist`);
-export const conflict = (code: string, message: string, details?: unknown) => new HttpError(409, code, message, details);
-export const badRequest = (code: string, message: string, details?: unknown) => new HttpError(400, code, message, details);

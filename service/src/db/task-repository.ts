@@ -175,6 +175,44 @@ export class TaskRepository {
     );
   }
 
+  /** Ends the attempts still in `statuses` as cancelled; `stampEnd` records now as their end. */
+  async cancelRuns(tx: Queryable, taskId: string, statuses: readonly ('pending' | 'running')[], stampEnd: boolean): Promise<void> {
+    await tx.query(
+      `UPDATE agent_runs SET status = 'cancelled', completed_at = CASE WHEN $3 THEN now() ELSE completed_at END
+        WHERE task_id = $1 AND status = ANY($2::text[])`,
+      [taskId, [...statuses], stampEnd],
+    );
+  }
+
+  /** Every attempt of the task back to pending with no results: before its run starts over. */
+  async resetRuns(taskId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE agent_runs SET status = 'pending', exit_code = NULL, cost_usd = NULL, input_tokens = NULL, output_tokens = NULL,
+              session_id = NULL, final_message = NULL, files_changed = '{}', insertions = NULL, deletions = NULL,
+              head_commit = NULL, stderr_tail = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
+              completed_at = NULL, worktree_path = NULL
+        WHERE task_id = $1`,
+      [taskId],
+    );
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const [row] = await this.db.query('SELECT 1 FROM tasks WHERE id = $1', [id]);
+    return row !== undefined;
+  }
+
+  /** Every repository a task was run on: where worktrees may be left. */
+  async repositoryPaths(): Promise<string[]> {
+    const rows = await this.db.query<{ repository_path: string }>('SELECT DISTINCT repository_path FROM tasks');
+    return rows.map((row) => row.repository_path);
+  }
+
+  /** Worktrees of attempts running now, on any instance. */
+  async runningWorktreePaths(): Promise<string[]> {
+    const rows = await this.db.query<{ worktree_path: string }>("SELECT worktree_path FROM agent_runs WHERE worktree_path IS NOT NULL AND status = 'running'");
+    return rows.map((row) => row.worktree_path);
+  }
+
   async isCancelRequested(id: string): Promise<boolean> {
     const [row] = await this.db.query<{ cancel_requested: boolean }>('SELECT cancel_requested FROM tasks WHERE id = $1', [id]);
     return row?.cancel_requested ?? false;

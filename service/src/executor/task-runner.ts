@@ -1,6 +1,5 @@
 import { killTagged, taskTagPrefix } from '../agents/process-tag.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
-import type { Db } from '../db/db.ts';
 import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
@@ -10,7 +9,6 @@ import { rankAttempts } from './scoring.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 
 export interface TaskRunnerDeps {
-  db: Db;
   tasks: TaskRepository;
   events: EventStore;
   attempts: AttemptRunner;
@@ -115,7 +113,7 @@ export class TaskRunner {
   private async finishCancelled(taskId: string): Promise<void> {
     const { tasks, events } = this.deps;
     await events.transaction(taskId, async (tx, record) => {
-      await tx.query("UPDATE agent_runs SET status = 'cancelled', completed_at = now() WHERE task_id = $1 AND status IN ('pending', 'running')", [taskId]);
+      await tasks.cancelRuns(tx, taskId, ['pending', 'running'], true);
       const finished = await tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
       if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
     });
@@ -126,13 +124,6 @@ export class TaskRunner {
     for (const spec of task.config.agents) {
       await this.deps.worktrees.remove(task.repositoryPath, this.deps.worktrees.worktreePath(task.id, spec.label)).catch(() => {});
     }
-    await this.deps.db.query(
-      `UPDATE agent_runs SET status = 'pending', exit_code = NULL, cost_usd = NULL, input_tokens = NULL, output_tokens = NULL,
-              session_id = NULL, final_message = NULL, files_changed = '{}', insertions = NULL, deletions = NULL,
-              head_commit = NULL, stderr_tail = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
-              completed_at = NULL, worktree_path = NULL
-        WHERE task_id = $1`,
-      [task.id],
-    );
+    await this.deps.tasks.resetRuns(task.id);
   }
 }

@@ -1,7 +1,7 @@
 /** Rows of `merges`: every merge asked of a task, with its outcome. */
 import type { Db, Queryable } from '../db/db.ts';
 import type { ConflictEntry } from './merge-errors.ts';
-import type { MergeStrategy } from './merge-executor.ts';
+import type { MergeStrategy } from './merge-strategies.ts';
 
 export type MergeRecordStatus = 'merged' | 'conflicts' | 'manual';
 

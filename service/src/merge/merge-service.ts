@@ -15,14 +15,14 @@ import { type ConflictCheck, ConflictDetector } from './conflict-detector.ts';
 import { type AttemptDiff, DiffReader } from './diff-reader.ts';
 import { type DiscardResult, discardTask } from './discard.ts';
 import { MergeConflictError, TargetMovedError } from './merge-errors.ts';
-import { MergeExecutor, type MergeOutcome, type MergeRequest, type MergeStrategy } from './merge-executor.ts';
+import { MergeStrategies, type MergeOutcome, type MergeRequest, type MergeStrategy } from './merge-strategies.ts';
 import { type MergeRecord, MergeRepository } from './merge-repository.ts';
 
 export interface MergeServiceDeps {
   tasks: TaskRepository;
   events: EventStore;
   merges: MergeRepository;
-  executor: MergeExecutor;
+  strategies: MergeStrategies;
   detector: ConflictDetector;
   diffs: DiffReader;
   worktrees: WorktreeManager;
@@ -39,7 +39,7 @@ export interface TaskMergeRequest {
   force?: boolean | undefined;
 }
 
-/** A MergeService with the standard parts, sharing the executor's repository lock. */
+/** A MergeService with the standard parts, sharing the task runner's repository lock. */
 export function createMergeService(deps: {
   db: Db;
   tasks: TaskRepository;
@@ -52,7 +52,7 @@ export function createMergeService(deps: {
     events: deps.events,
     worktrees: deps.worktrees,
     merges: new MergeRepository(deps.db),
-    executor: new MergeExecutor(deps.lock),
+    strategies: new MergeStrategies(deps.lock),
     detector: new ConflictDetector(),
     diffs: new DiffReader(),
   });
@@ -159,7 +159,7 @@ export class MergeService {
   private async mergeRetryingMovedTarget(request: MergeRequest): Promise<MergeOutcome> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.deps.executor.merge(request);
+        return await this.deps.strategies.merge(request);
       } catch (error) {
         if (!(error instanceof TargetMovedError) || attempt >= targetMovedRetries) throw error;
       }

@@ -5,7 +5,7 @@ import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
-import type { WebhookEndpoints } from '../webhooks/webhook-endpoints.ts';
+import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
 import type { RepositoryValidator } from './repository-validator.ts';
 import type { TaskSubmission } from './task-submission.ts';
 import { attemptBranch } from '../git/attempt-branch.ts';
@@ -27,7 +27,7 @@ export class TaskService {
   private readonly events: EventStore;
   private readonly queue: TaskQueue;
   private readonly repositories: RepositoryValidator;
-  private readonly endpoints: WebhookEndpoints;
+  private readonly webhookTargets: WebhookTargets;
   private readonly allowedAgents: readonly AgentName[];
 
   constructor(deps: {
@@ -36,7 +36,7 @@ export class TaskService {
     events: EventStore;
     queue: TaskQueue;
     repositories: RepositoryValidator;
-    endpoints: WebhookEndpoints;
+    webhookTargets: WebhookTargets;
     allowedAgents?: readonly AgentName[];
   }) {
     this.allowedAgents = deps.allowedAgents ?? agentNames;
@@ -45,7 +45,7 @@ export class TaskService {
     this.events = deps.events;
     this.queue = deps.queue;
     this.repositories = deps.repositories;
-    this.endpoints = deps.endpoints;
+    this.webhookTargets = deps.webhookTargets;
   }
 
   /** Returns the task and whether it was created now (false: an earlier submission with the same Idempotency-Key). */
@@ -56,7 +56,7 @@ export class TaskService {
       if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
     }
     checkAgentRequests(body.agents, this.allowedAgents);
-    for (const callback of body.callbacks) this.endpoints.validate(callback);
+    for (const callback of body.callbacks) this.webhookTargets.validate(callback);
     const repository = await this.repositories.resolve(body.repository.path, body.repository.baseRef);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
@@ -88,7 +88,7 @@ export class TaskService {
       });
       if (!task) return undefined;
       // Stored before the first event, so the callbacks see every event from task.queued on.
-      for (const callback of body.callbacks) await this.endpoints.insertCallback(tx, id, callback);
+      for (const callback of body.callbacks) await this.webhookTargets.insertCallback(tx, id, callback);
       await record([{ type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } }]);
       await this.queue.enqueue(tx, id);
       return task;
@@ -137,7 +137,7 @@ export class TaskService {
       const before = await this.tasks.get(id, tx);
       const task = await this.tasks.requestCancel(tx, id);
       if (before?.status !== 'pending' || task?.status !== 'cancelled') return false;
-      await tx.query("UPDATE agent_runs SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'", [id]);
+      await this.tasks.cancelRuns(tx, id, ['pending'], false);
       await record([{ type: 'task.cancelled', data: { reason: 'cancelled before it started' } }]);
       return true;
     });

@@ -1,5 +1,5 @@
 import type { AgentName } from '../agents/agent-adapter.ts';
-import type { CallbackSpec } from '../webhooks/webhook-endpoints.ts';
+import type { CallbackSpec } from '../webhooks/webhook-targets.ts';
 
 /** One agent a submission asks for (defaults already applied at the API's edge). */
 export interface AgentRequest {

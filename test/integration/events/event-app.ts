@@ -14,7 +14,7 @@ import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
 import { TaskQueue } from '../../../service/src/queue/task-queue.ts';
 import { TaskService } from '../../../service/src/tasks/task-service.ts';
-import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
+import { WebhookTargets } from '../../../service/src/webhooks/webhook-targets.ts';
 import { type KeyedRequest, keyedRequest } from '../../support/keyed-request.ts';
 import { silentLogger } from '../webhooks/webhook-fixtures.ts';
 
@@ -34,14 +34,15 @@ export async function startEventApp(
 ): Promise<EventApp> {
   const events = options.events ?? new EventStore(db, { onStored: fanOutEvents });
   const feed = new EventFeed(db);
-  const endpoints = new WebhookEndpoints(db, options.allowedHosts ?? []);
+  const webhookTargets = new WebhookTargets(db, options.allowedHosts ?? []);
+  const taskRepository = new TaskRepository(db);
   const tasks = new TaskService({
     db,
-    tasks: new TaskRepository(db),
+    tasks: taskRepository,
     events,
     queue: new TaskQueue(db, silentLogger),
     repositories: new RepositoryValidator([]),
-    endpoints,
+    webhookTargets,
   });
   const app = createApp({
     db,
@@ -49,7 +50,7 @@ export async function startEventApp(
     apiKeys: [API_KEY],
     rateLimitPerMinute: 100_000,
     tasks,
-    routes: [eventRoutes({ db, events, feed, heartbeatMs: options.heartbeatMs, maxStreamsPerKey: options.maxStreamsPerKey }), webhookRoutes({ db, endpoints })],
+    routes: [eventRoutes({ tasks: taskRepository, events, feed, heartbeatMs: options.heartbeatMs, maxStreamsPerKey: options.maxStreamsPerKey }), webhookRoutes({ db, tasks: taskRepository, webhookTargets })],
   });
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {

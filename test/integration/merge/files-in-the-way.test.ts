@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { FilesInTheWayError } from '../../../service/src/merge/merge-errors.ts';
-import { MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
+import { MergeStrategies } from '../../../service/src/merge/merge-strategies.ts';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
 
 /** Commits `files` on a new branch from main, force-adding them (an attempt may commit ignored paths). */
@@ -35,7 +35,7 @@ async function attemptBranch(repo: TestRepo, branch: string, files: Record<strin
 }
 
 const merge = (repo: TestRepo, sourceBranch: string, strategy: 'auto' | 'theirs') =>
-  new MergeExecutor(new RepoLock()).merge({ repoPath: repo.path, sourceBranch, targetBranch: 'main', strategy });
+  new MergeStrategies(new RepoLock()).merge({ repoPath: repo.path, sourceBranch, targetBranch: 'main', strategy });
 
 describe.each(['auto', 'theirs'] as const)('merging into a checked-out branch (%s)', (strategy) => {
   let repo: TestRepo;

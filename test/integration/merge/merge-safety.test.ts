@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { DirtyCheckoutError, FilesInTheWayError, TargetMovedError } from '../../../service/src/merge/merge-errors.ts';
-import { type MergeOutcome, type MergeRequest, MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
+import { type MergeOutcome, type MergeRequest, MergeStrategies } from '../../../service/src/merge/merge-strategies.ts';
 import type { Db } from '../../../service/src/db/db.ts';
 import { PostgresDriver } from '../../../service/src/db/postgres-driver.ts';
 import { createPostgresDatabase, driverKinds, openTestDb } from '../../support/databases.ts';
@@ -26,7 +26,7 @@ class InterleavingLock extends RepoLock {
   }
 }
 
-async function mergeWithRetry(executor: MergeExecutor, request: MergeRequest): Promise<{ outcome: MergeOutcome; retries: number }> {
+async function mergeWithRetry(executor: MergeStrategies, request: MergeRequest): Promise<{ outcome: MergeOutcome; retries: number }> {
   for (let retries = 0; ; retries += 1) {
     try {
       return { outcome: await executor.merge(request), retries };
@@ -36,7 +36,7 @@ async function mergeWithRetry(executor: MergeExecutor, request: MergeRequest): P
   }
 }
 
-describe('MergeExecutor safety', () => {
+describe('MergeStrategies safety', () => {
   let repo: TestRepo;
 
   beforeEach(async () => {
@@ -50,7 +50,7 @@ describe('MergeExecutor safety', () => {
       await repo.write({ 'notes.txt': 'my unsaved work\n' });
       const head = await repo.head();
 
-      const error = await new MergeExecutor(new RepoLock())
+      const error = await new MergeStrategies(new RepoLock())
         .merge({ repoPath: repo.path, sourceBranch: 'kage/aaaa/x', targetBranch: 'main', strategy })
         .catch((caught: unknown) => caught);
 
@@ -69,7 +69,7 @@ describe('MergeExecutor safety', () => {
     const head = await repo.head();
 
     await expect(
-      new MergeExecutor(new RepoLock()).merge({ repoPath: repo.path, sourceBranch: 'kage/aaaa/x', targetBranch: 'main', strategy: 'auto' }),
+      new MergeStrategies(new RepoLock()).merge({ repoPath: repo.path, sourceBranch: 'kage/aaaa/x', targetBranch: 'main', strategy: 'auto' }),
     ).rejects.toThrow(FilesInTheWayError);
 
     expect(await repo.head()).toBe(head);
@@ -83,7 +83,7 @@ describe('MergeExecutor safety', () => {
     await repo.git('worktree', 'add', '-b', 'release', releaseCheckout, 'main');
     await repo.git('branch', 'staging');
     await repo.commitOnBranch('kage/aaaa/x', { 'feature.txt': 'feature\n' });
-    const executor = new MergeExecutor(new RepoLock());
+    const executor = new MergeStrategies(new RepoLock());
 
     const toRelease = await executor.merge({ repoPath: repo.path, sourceBranch: 'kage/aaaa/x', targetBranch: 'release', strategy: 'auto' });
     expect(toRelease.status === 'merged' && toRelease.updatedCheckouts).toEqual([releaseCheckout]);
@@ -102,7 +102,7 @@ describe('MergeExecutor safety', () => {
     await repo.commitOnBranch('kage/aaaa/x', { 'shared.txt': 'one\ntwo\nthree\nagent line\n' });
     const moved = await repo.commit({ 'shared.txt': 'main line\none\ntwo\nthree\n', 'notes.txt': 'newer notes\n' });
 
-    const outcome = await new MergeExecutor(new RepoLock()).merge({
+    const outcome = await new MergeStrategies(new RepoLock()).merge({
       repoPath: repo.path,
       sourceBranch: 'kage/aaaa/x',
       targetBranch: 'main',
@@ -117,7 +117,7 @@ describe('MergeExecutor safety', () => {
   it('a commit landing on the target during the merge is never overwritten: TargetMovedError, then a retry merges on top', async () => {
     await repo.commitOnBranch('kage/aaaa/x', { 'feature.txt': 'feature\n' });
     let concurrent = '';
-    const executor = new MergeExecutor(
+    const executor = new MergeStrategies(
       new InterleavingLock(async () => {
         concurrent = await repo.commit({ 'notes.txt': 'someone else committed\n' }, 'concurrent commit');
       }),
@@ -145,7 +145,7 @@ describe('MergeExecutor safety', () => {
     await repo.git('worktree', 'remove', wt);
     await rm(wtParent, { recursive: true, force: true });
 
-    const outcome = await new MergeExecutor(new RepoLock()).merge({
+    const outcome = await new MergeStrategies(new RepoLock()).merge({
       repoPath: repo.path,
       sourceBranch: 'kage/aaaa/old',
       targetBranch: 'main',
@@ -156,7 +156,7 @@ describe('MergeExecutor safety', () => {
   });
 });
 
-describe.each(driverKinds)('MergeExecutor racing on %s', (kind) => {
+describe.each(driverKinds)('MergeStrategies racing on %s', (kind) => {
   let repo: TestRepo;
   const dbs: Db[] = [];
 
@@ -182,7 +182,7 @@ describe.each(driverKinds)('MergeExecutor racing on %s', (kind) => {
     const locks = kind === 'postgres' ? [new RepoLock(dbs[0]), new RepoLock(dbs[1])] : [new RepoLock(dbs[0])];
     const results = await Promise.all(
       (['one', 'two'] as const).map((label, i) =>
-        mergeWithRetry(new MergeExecutor(locks[i % locks.length] as RepoLock), {
+        mergeWithRetry(new MergeStrategies(locks[i % locks.length] as RepoLock), {
           repoPath: repo.path,
           sourceBranch: `kage/aaaa/${label}`,
           targetBranch: 'main',

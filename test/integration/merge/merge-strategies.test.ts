@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RepoLock } from '../../../service/src/git/repo-lock.ts';
 import { MergeConflictError } from '../../../service/src/merge/merge-errors.ts';
 import { mergeReviewBranch } from '../../../service/src/git/attempt-branch.ts';
-import { MergeExecutor } from '../../../service/src/merge/merge-executor.ts';
+import { MergeStrategies } from '../../../service/src/merge/merge-strategies.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 
 const source = 'kage/1234abcd/claude-1';
 
-describe('MergeExecutor strategies', () => {
+describe('MergeStrategies strategies', () => {
   let repo: TestRepo;
-  let executor: MergeExecutor;
+  let executor: MergeStrategies;
 
   beforeEach(async () => {
     repo = await createTestRepo({
@@ -18,7 +18,7 @@ describe('MergeExecutor strategies', () => {
       'main-deletes.txt': 'v1\n',
       'untouched.txt': 'same\n',
     });
-    executor = new MergeExecutor(new RepoLock());
+    executor = new MergeStrategies(new RepoLock());
   });
   afterEach(() => repo.cleanup());
 

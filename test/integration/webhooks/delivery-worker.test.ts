@@ -5,7 +5,7 @@ import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
 import { DeliveryWorker } from '../../../service/src/webhooks/delivery-worker.ts';
 import { generateWebhookSecret } from '../../../service/src/webhooks/webhook-secret.ts';
-import { WebhookEndpoints } from '../../../service/src/webhooks/webhook-endpoints.ts';
+import { WebhookTargets } from '../../../service/src/webhooks/webhook-targets.ts';
 import { freePort } from '../../support/free-port.ts';
 import { driverKinds, openTestDb } from '../../support/databases.ts';
 import { deliveryRows, insertTask, Receiver, reopenableDb, silentLogger, waitFor } from './webhook-fixtures.ts';
@@ -15,7 +15,7 @@ const fastSchedule = [0, 0.2, 0.2];
 describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
   let db: Db;
   let events: EventStore;
-  let endpoints: WebhookEndpoints;
+  let webhookTargets: WebhookTargets;
   let receiver: Receiver;
   const workers: DeliveryWorker[] = [];
   const serviceSecret = generateWebhookSecret();
@@ -30,7 +30,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
   beforeEach(async () => {
     db = await openTestDb(kind);
     events = new EventStore(db, { onStored: fanOutEvents });
-    endpoints = new WebhookEndpoints(db, []);
+    webhookTargets = new WebhookTargets(db, []);
     receiver = await Receiver.start();
   });
 
@@ -43,7 +43,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
   it('retries a 500 twice with the same webhook-id and a valid signature each time, then stops at 200', async () => {
     const secret = generateWebhookSecret();
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url(), events: ['task.completed'], secret });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: ['task.completed'], secret });
     receiver.reply = (_request, index) => ({ status: index < 2 ? 500 : 200 });
     await startWorker();
 
@@ -82,7 +82,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('gives up after the last scheduled attempt', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [] });
     receiver.reply = () => ({ status: 503 });
     await startWorker();
     await events.append(taskId, { type: 'task.started' });
@@ -92,8 +92,8 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('signs callbacks without their own secret with the service secret, and subscriptions with theirs', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url('/callback'), events: [] });
-    const { secret } = await endpoints.createSubscription({ url: receiver.url('/subscription'), events: ['task.started'] }, 'test-key');
+    await webhookTargets.registerCallback(taskId, { url: receiver.url('/callback'), events: [] });
+    const { secret } = await webhookTargets.createSubscription({ url: receiver.url('/subscription'), events: ['task.started'] }, 'test-key');
     await startWorker();
     await events.append(taskId, { type: 'task.started' });
     await waitFor('both deliveries', () => receiver.received.length === 2 || undefined);
@@ -108,14 +108,14 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('stops delivering to an endpoint that answers 410 Gone', async () => {
     const taskId = await insertTask(db);
-    const { callback } = await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    const { callback } = await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [] });
     receiver.reply = () => ({ status: 410 });
     await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'agent.started', agentLabel: 'a' }, { type: 'agent.progress', agentLabel: 'a' }]);
     await startWorker();
     await waitFor('every delivery to end', async () => (await deliveryRows(db, taskId)).every((row) => row.status !== 'pending'));
     expect(receiver.received).toHaveLength(1);
     expect((await deliveryRows(db, taskId)).map((row) => row.status)).toEqual(['disabled', 'disabled', 'disabled']);
-    expect(await endpoints.listCallbacks(taskId)).toMatchObject([{ id: callback.id, status: 'disabled' }]);
+    expect(await webhookTargets.listCallbacks(taskId)).toMatchObject([{ id: callback.id, status: 'disabled' }]);
     await events.append(taskId, { type: 'task.completed' });
     expect(await deliveryRows(db, taskId)).toHaveLength(3);
   });
@@ -124,13 +124,13 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     "ends a callback whose resume URL answers %i (that execution waits no more), without retrying; a subscription retries",
     async (status) => {
       const taskId = await insertTask(db);
-      const { callback } = await endpoints.registerCallback(taskId, { url: receiver.url('/resume'), events: [], name: 'Await Result' });
-      await endpoints.createSubscription({ url: receiver.url('/subscription'), events: [] }, 'test-key');
+      const { callback } = await webhookTargets.registerCallback(taskId, { url: receiver.url('/resume'), events: [], name: 'Await Result' });
+      await webhookTargets.createSubscription({ url: receiver.url('/subscription'), events: [] }, 'test-key');
       receiver.reply = () => ({ status });
       await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'task.completed' }]);
       await startWorker();
       await waitFor('the callback to be disabled', async () =>
-        (await endpoints.listCallbacks(taskId))[0]?.status === 'disabled' || undefined,
+        (await webhookTargets.listCallbacks(taskId))[0]?.status === 'disabled' || undefined,
       );
       const toCallback = receiver.received.filter((request) => request.path === '/resume');
       expect(toCallback).toHaveLength(1);
@@ -143,9 +143,9 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it("does not let receivers that hang hold up another task's webhook", async () => {
     const hung = await Promise.all(Array.from({ length: 8 }, () => insertTask(db)));
-    for (const taskId of hung) await endpoints.registerCallback(taskId, { url: receiver.url('/hangs'), events: [] });
+    for (const taskId of hung) await webhookTargets.registerCallback(taskId, { url: receiver.url('/hangs'), events: [] });
     const other = await insertTask(db);
-    await endpoints.registerCallback(other, { url: receiver.url('/fine'), events: [] });
+    await webhookTargets.registerCallback(other, { url: receiver.url('/fine'), events: [] });
     receiver.reply = (request) => (request.path === '/hangs' ? { status: 200, hang: true } : { status: 200 });
     await startWorker(db, fastSchedule, 60_000);
     for (const taskId of hung) await events.append(taskId, { type: 'task.started' });
@@ -160,8 +160,8 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('does not send to an address the policy refuses, and records failures without addresses or ports', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url('/private'), events: [] });
-    await endpoints.registerCallback(taskId, { url: 'http://127.0.0.1:1/closed', events: [] });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url('/private'), events: [] });
+    await webhookTargets.registerCallback(taskId, { url: 'http://127.0.0.1:1/closed', events: [] });
     const guarded = new DeliveryWorker({ db, logger: silentLogger, defaultSecret: serviceSecret, retrySchedule: [0], privateTargets: 'deny' });
     workers.push(guarded);
     await guarded.start();
@@ -177,7 +177,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     // Allowed, but nobody listens: the reason names no port.
     await guarded.stop();
     const other = await insertTask(db);
-    await endpoints.registerCallback(other, { url: `http://127.0.0.1:${await freePort()}/closed`, events: [] });
+    await webhookTargets.registerCallback(other, { url: `http://127.0.0.1:${await freePort()}/closed`, events: [] });
     await startWorker(db, [0]);
     await events.append(other, { type: 'task.started' });
     await waitFor('the delivery to fail', async () => (await deliveryRows(db, other))[0]?.status === 'failed' || undefined);
@@ -190,7 +190,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('drops deliveries to a callback that expired while they waited, unsent', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [], expiresAt: new Date(Date.now() + 1500).toISOString() });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [], expiresAt: new Date(Date.now() + 1500).toISOString() });
     await events.append(taskId, { type: 'task.started' });
     await new Promise((resolve) => setTimeout(resolve, 1600));
     await startWorker();
@@ -200,7 +200,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('delivers to one endpoint in seq order even when an early event needs retries', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [] });
     receiver.reply = (request) => ({ status: request.json.data.seq === 1 && receiver.received.length === 1 ? 500 : 200 });
     await events.appendMany(taskId, [1, 2, 3, 4, 5].map((n) => ({ type: 'agent.progress' as const, agentLabel: 'a', data: { n } })));
     await startWorker();
@@ -211,7 +211,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('waits as long as Retry-After asks when that is longer than the schedule', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [] });
     receiver.reply = (_request, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 });
     await startWorker(db, [0, 0]);
     await events.append(taskId, { type: 'task.started' });
@@ -223,7 +223,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
 
   it('counts a receiver that does not answer in time as a failed attempt', async () => {
     const taskId = await insertTask(db);
-    await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+    await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [] });
     receiver.reply = (_request, index) => (index === 0 ? { status: 200, hang: true } : { status: 200 });
     await startWorker(db, [0, 0], 300);
     await events.append(taskId, { type: 'task.started' });
@@ -240,7 +240,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     const elsewhere = await Receiver.start();
     try {
       const taskId = await insertTask(db);
-      await endpoints.registerCallback(taskId, { url: receiver.url(), events: [] });
+      await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: [] });
       receiver.reply = () => ({ status: 307, headers: { location: elsewhere.url() } });
       await startWorker(db, [0]);
       await events.append(taskId, { type: 'task.started' });
@@ -257,7 +257,7 @@ describe.each(driverKinds)('webhook delivery (%s)', (kind) => {
     const taskId = await insertTask(db, 'completed');
     await events.appendMany(taskId, [{ type: 'task.started' }, { type: 'task.completed', data: { winner: 'codex-1' } }]);
     await startWorker();
-    const { backfilled } = await endpoints.registerCallback(taskId, { url: receiver.url(), events: ['task.completed', 'task.failed'] });
+    const { backfilled } = await webhookTargets.registerCallback(taskId, { url: receiver.url(), events: ['task.completed', 'task.failed'] });
     expect(backfilled).toBe(1);
     await waitFor('the terminal event', () => receiver.received.length === 1 || undefined);
     expect(receiver.received[0]!.json).toMatchObject({ type: 'task.completed', data: { taskId, seq: 2, winner: 'codex-1', task: { status: 'completed' } } });
@@ -272,7 +272,7 @@ describe.each(driverKinds)('webhook delivery across a restart (%s)', (kind) => {
     let receiver: Receiver | undefined;
     try {
       const taskId = await insertTask(db);
-      await new WebhookEndpoints(db, []).registerCallback(taskId, { url: `http://127.0.0.1:${port}/hook`, events: [] });
+      await new WebhookTargets(db, []).registerCallback(taskId, { url: `http://127.0.0.1:${port}/hook`, events: [] });
       // Retries a second apart: the receiver comes back only after the restart, so the
       // restarted service's worker, reading the same rows, is the one that delivers.
       const slow = [0, 1, 1, 1, 1, 1];

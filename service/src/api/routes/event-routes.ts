@@ -1,12 +1,13 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import type { Db } from '../../db/db.ts';
 import type { EventFeed } from '../../events/event-feed.ts';
 import type { EventStore } from '../../events/event-store.ts';
 import { streamProgress } from '../../events/progress-stream.ts';
 import { SharedEventReads } from '../../events/shared-reads.ts';
+import type { TaskRepository } from '../../db/task-repository.ts';
+import { requireTask } from '../../tasks/require-task.ts';
 import type { ApiEnv } from '../context-variables.ts';
-import { HttpError, notFound } from '../http-error.ts';
+import { HttpError } from '../http-error.ts';
 import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { EventList, EventListQuery, ProgressHeaders, ProgressQuery } from '../schemas/event-schemas.ts';
@@ -15,7 +16,7 @@ import { TaskIdParam } from '../schemas/task-schemas.ts';
 type EventList = z.infer<typeof EventList>;
 
 export interface EventRouteDeps {
-  db: Db;
+  tasks: Pick<TaskRepository, 'exists'>;
   events: EventStore;
   feed: EventFeed;
   /** Tests shorten it; 15 s otherwise. */
@@ -54,11 +55,6 @@ const progress = createRoute({
 
 /** `GET /tasks/{id}/events` and `GET /tasks/{id}/progress` (SSE). */
 export function eventRoutes(deps: EventRouteDeps) {
-  const requireTask = async (id: string) => {
-    const [task] = await deps.db.query('SELECT 1 FROM tasks WHERE id = $1', [id]);
-    if (!task) throw notFound('Task', id);
-  };
-
   const reads = new SharedEventReads(deps.events);
   const streams = new Map<string, number>();
   const maxStreams = deps.maxStreamsPerKey ?? 100;
@@ -67,7 +63,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     app.openapi(listEvents, async (c) => {
       const { id } = c.req.valid('param');
       const { after, limit } = c.req.valid('query');
-      await requireTask(id);
+      await requireTask(deps.tasks, id);
       const items = await deps.events.listAfter(id, after, limit);
       // TaskEvent.data is an open record; the schema's per-type data objects describe the same JSON.
       const page: EventList = { items: items as unknown as EventList['items'], nextAfter: items.at(-1)?.seq ?? after };
@@ -76,7 +72,7 @@ export function eventRoutes(deps: EventRouteDeps) {
 
     app.openapi(progress, async (c) => {
       const { id } = c.req.valid('param');
-      await requireTask(id);
+      await requireTask(deps.tasks, id);
       const lastEventId = c.req.valid('header')['last-event-id'];
       const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
       const key = c.get('apiKeyId');

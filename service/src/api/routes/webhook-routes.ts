@@ -1,9 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/db.ts';
 import { listTaskDeliveries } from '../../webhooks/delivery-history.ts';
-import type { WebhookEndpoints } from '../../webhooks/webhook-endpoints.ts';
+import type { WebhookTargets } from '../../webhooks/webhook-targets.ts';
+import type { TaskRepository } from '../../db/task-repository.ts';
+import { NotFoundError } from '../../refusal.ts';
+import { requireTask } from '../../tasks/require-task.ts';
 import type { ApiEnv } from '../context-variables.ts';
-import { notFound } from '../http-error.ts';
 import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { bodyErrors, commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
@@ -22,7 +24,8 @@ import {
 
 export interface WebhookRouteDeps {
   db: Db;
-  endpoints: WebhookEndpoints;
+  tasks: Pick<TaskRepository, 'exists'>;
+  webhookTargets: WebhookTargets;
 }
 
 const body = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
@@ -111,55 +114,50 @@ const deleteSubscription = createRoute({
 
 /** Callbacks, deliveries and subscriptions. */
 export function webhookRoutes(deps: WebhookRouteDeps) {
-  const requireTask = async (id: string) => {
-    const [task] = await deps.db.query('SELECT 1 FROM tasks WHERE id = $1', [id]);
-    if (!task) throw notFound('Task', id);
-  };
-
   return (app: OpenAPIHono<ApiEnv>): void => {
     app.openapi(registerCallback, async (c) => {
       const { id } = c.req.valid('param');
-      const { callback, backfilled } = await deps.endpoints.registerCallback(id, c.req.valid('json'));
+      const { callback, backfilled } = await deps.webhookTargets.registerCallback(id, c.req.valid('json'));
       c.header('Location', `/api/v1/tasks/${id}/callbacks`);
       return c.json({ ...callback, backfilled }, 201);
     });
 
     app.openapi(endCallback, async (c) => {
       const { id, callbackId } = c.req.valid('param');
-      if (!(await deps.endpoints.endCallback(id, callbackId))) throw notFound('Callback', callbackId);
+      if (!(await deps.webhookTargets.endCallback(id, callbackId))) throw new NotFoundError('Callback', callbackId);
       return c.body(null, 204);
     });
 
     app.openapi(listCallbacks, async (c) => {
       const { id } = c.req.valid('param');
-      await requireTask(id);
-      return c.json({ items: await deps.endpoints.listCallbacks(id) }, 200);
+      await requireTask(deps.tasks, id);
+      return c.json({ items: await deps.webhookTargets.listCallbacks(id) }, 200);
     });
 
     app.openapi(listDeliveries, async (c) => {
       const { id } = c.req.valid('param');
-      await requireTask(id);
+      await requireTask(deps.tasks, id);
       return c.json({ items: await listTaskDeliveries(deps.db, id) }, 200);
     });
 
     app.openapi(createSubscription, async (c) => {
-      const { subscription, secret } = await deps.endpoints.createSubscription(c.req.valid('json'), c.get('apiKeyId'));
+      const { subscription, secret } = await deps.webhookTargets.createSubscription(c.req.valid('json'), c.get('apiKeyId'));
       c.header('Location', `/api/v1/subscriptions/${subscription.id}`);
       return c.json({ ...subscription, secret }, 201);
     });
 
-    app.openapi(listSubscriptions, async (c) => c.json({ items: await deps.endpoints.listSubscriptions() }, 200));
+    app.openapi(listSubscriptions, async (c) => c.json({ items: await deps.webhookTargets.listSubscriptions() }, 200));
 
     app.openapi(getSubscription, async (c) => {
       const { id } = c.req.valid('param');
-      const subscription = await deps.endpoints.getSubscription(id);
-      if (!subscription) throw notFound('Subscription', id);
+      const subscription = await deps.webhookTargets.getSubscription(id);
+      if (!subscription) throw new NotFoundError('Subscription', id);
       return c.json(subscription, 200);
     });
 
     app.openapi(deleteSubscription, async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await deps.endpoints.deleteSubscription(id))) throw notFound('Subscription', id);
+      if (!(await deps.webhookTargets.deleteSubscription(id))) throw new NotFoundError('Subscription', id);
       return c.body(null, 204);
     });
   };

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { mergeStrategies } from '../../merge/merge-executor.ts';
+import { mergeStrategies } from '../../merge/merge-strategies.ts';
 import { ATTEMPT_LABEL_PATTERN } from '../../git/attempt-branch.ts';
 
 // Never starting with '-', so neither can become a git option; git checks the rest.

@@ -78,7 +78,7 @@ const subscriptionColumns = 'id, url, events, description, repository_path, api_
  * Where webhooks go: per-task callbacks and global subscriptions. URLs are checked against
  * KAGE_WEBHOOK_ALLOWED_HOSTS here, so every way of registering one obeys it.
  */
-export class WebhookEndpoints {
+export class WebhookTargets {
   private readonly db: Db;
   private readonly allowedHosts: readonly string[];
   private readonly privateTargets: PrivateTargets;

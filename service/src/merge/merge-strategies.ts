@@ -65,7 +65,7 @@ export interface ManualOutcome {
 
 export type MergeOutcome = MergedOutcome | ManualOutcome;
 
-export class MergeExecutor {
+export class MergeStrategies {
   private readonly lock: RepoLock;
   private readonly mover: BranchMover;
 

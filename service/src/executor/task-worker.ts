@@ -10,7 +10,7 @@ import type { TaskRunner } from './task-runner.ts';
  * and stops a task's agents when its cancellation is announced (from any instance) or when the
  * service shuts down.
  */
-export class TaskExecutor {
+export class TaskWorker {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly db: Db;
   private readonly tasks: TaskRepository;
