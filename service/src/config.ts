@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type AgentName, agentNames } from './agents/agent-adapter.ts';
 import { loadPriceTable, PriceTableError } from './agents/price-table.ts';
+import { SECRET_KEY_PATTERN } from './credentials/secret-box.ts';
 import { WEBHOOK_SECRET_PATTERN } from './webhooks/webhook-secret.ts';
 
 const booleanFlag = z
@@ -31,6 +32,9 @@ const envSchema = z.object({
     .regex(WEBHOOK_SECRET_PATTERN, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
     .optional(),
   KAGE_KEEP_WORKTREES: booleanFlag.default(false),
+  KAGE_ALLOW_FILE_URLS: booleanFlag.default(false),
+  KAGE_SECRET_KEY: z.string().regex(SECRET_KEY_PATTERN, 'must be 32 bytes as base64 or 64 hex digits').optional(),
+  KAGE_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   KAGE_SSE_STREAMS_PER_KEY: z.coerce.number().int().min(1).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,6 +59,12 @@ export interface Config {
   webhookPrivateTargets: 'allow' | 'deny';
   webhookSecret: string | undefined;
   keepWorktrees: boolean;
+  /** Whether tasks may name file:// repositories (tests, local mirrors). */
+  allowFileUrls: boolean;
+  /** Encrypts stored git credentials; generated into the data dir when unset. */
+  secretKey: string | undefined;
+  /** How long a remote may take to answer `ls-remote` (a fetch or push gets 15 times as long). */
+  gitTimeoutSeconds: number;
   rateLimitPerMinute: number;
   /** Open progress (SSE) streams per API key. */
   sseStreamsPerKey: number;
@@ -105,6 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookPrivateTargets: values.KAGE_WEBHOOK_PRIVATE_TARGETS ?? (['127.0.0.1', 'localhost', '::1'].includes(values.HOST) ? 'allow' : 'deny'),
     webhookSecret: values.KAGE_WEBHOOK_SECRET,
     keepWorktrees: values.KAGE_KEEP_WORKTREES,
+    allowFileUrls: values.KAGE_ALLOW_FILE_URLS,
+    secretKey: values.KAGE_SECRET_KEY,
+    gitTimeoutSeconds: values.KAGE_GIT_TIMEOUT_SECONDS,
     rateLimitPerMinute: values.KAGE_RATE_LIMIT_PER_MINUTE,
     sseStreamsPerKey: values.KAGE_SSE_STREAMS_PER_KEY,
     logLevel: values.LOG_LEVEL,

@@ -12,6 +12,7 @@ export function createLogger(level: string): Logger {
       paths: [
         '*.apiKey',
         '*.secret',
+        '*.token',
         '*.authorization',
         '*["x-api-key"]',
         'req.headers.authorization',

@@ -28,6 +28,11 @@ import type { Logger } from './logger.ts';
 import { TaskQueue } from './queue/task-queue.ts';
 import { createMergeService } from './merge/merge-service.ts';
 import { TaskService } from './tasks/task-service.ts';
+import { CredentialStore } from './credentials/credential-store.ts';
+import { loadSecretBox } from './credentials/secret-box.ts';
+import { TaskRemotes } from './credentials/task-remotes.ts';
+import { RemoteMirrors } from './git/remote-mirrors.ts';
+import { registerCredentialRoutes } from './api/routes/credential-routes.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
 
@@ -47,6 +52,7 @@ export interface Services {
   queue: TaskQueue;
   worker: TaskWorker;
   worktrees: WorktreeManager;
+  remotes: TaskRemotes;
   agents: AgentRegistry;
   app: ReturnType<typeof createApp>;
   /** Starts the queue and the workers; the HTTP server is main's. */
@@ -73,7 +79,10 @@ export async function createServices(config: Config, logger: Logger, options: { 
     defaultSecret: loadWebhookSecret(config.webhookSecret, config.dataDir),
     privateTargets: config.webhookPrivateTargets,
   });
-  const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock });
+  const credentials = new CredentialStore(db, loadSecretBox(config.secretKey, config.dataDir));
+  const mirrors = new RemoteMirrors({ dataDir: config.dataDir, lock: repoLock, timeoutMs: config.gitTimeoutSeconds * 1000 });
+  const remotes = new TaskRemotes(mirrors, credentials);
+  const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock, remotes });
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
@@ -84,17 +93,18 @@ export async function createServices(config: Config, logger: Logger, options: { 
     agents,
     worktrees,
     changes: new ChangeRecorder(),
+    remotes,
     logger,
     keepWorktrees: config.keepWorktrees,
   });
-  const runner = new TaskRunner({ tasks: taskRepository, events, attempts, worktrees, logger });
+  const runner = new TaskRunner({ tasks: taskRepository, events, attempts, worktrees, remotes, logger });
   const worker = new TaskWorker({ db, tasks: taskRepository, queue, runner, logger });
   const tasks = new TaskService({
     db,
     tasks: taskRepository,
     events,
     queue,
-    repositories: new RepositoryValidator(config.repoRoots),
+    repositories: new RepositoryValidator(config.repoRoots, { mirrors, credentials, allowFileUrls: config.allowFileUrls }),
     webhookTargets,
     allowedAgents: config.allowedAgents,
   });
@@ -109,6 +119,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       webhookRoutes({ db, tasks: taskRepository, webhookTargets }),
       (api) => registerMergeRoutes(api, merges),
       (api) => registerAgentRoutes(api, agents),
+      (api) => registerCredentialRoutes(api, credentials),
     ],
   });
 
@@ -123,6 +134,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     queue,
     worker,
     worktrees,
+    remotes,
     agents,
     app,
     async start() {

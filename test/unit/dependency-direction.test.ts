@@ -13,7 +13,7 @@ const layers: readonly (readonly string[])[] = [
   ['db'],
   ['git'],
   ['events', 'queue'],
-  ['webhooks'],
+  ['webhooks', 'credentials'],
   ['executor', 'tasks'],
   ['merge'],
   ['api'],

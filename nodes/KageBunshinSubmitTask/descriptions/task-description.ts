@@ -38,6 +38,18 @@ const submitFields: INodeProperties[] = [
 		displayOptions: show(['submit']),
 	},
 	{
+		displayName: 'Repository Source',
+		name: 'repositorySource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Local Path', value: 'path', description: 'A git repository on the machine where the service runs' },
+			{ name: 'Remote URL', value: 'url', description: 'A repository on GitHub, GitLab, Gitea or any git server' },
+		],
+		default: 'path',
+		displayOptions: show(['submit']),
+	},
+	{
 		displayName: 'Repository Path',
 		name: 'repositoryPath',
 		type: 'string',
@@ -45,7 +57,27 @@ const submitFields: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. /home/me/projects/app',
 		description: 'Path of a local git repository on the machine where the service runs',
-		displayOptions: show(['submit']),
+		displayOptions: { show: { resource: ['task'], operation: ['submit'], repositorySource: ['path'] } },
+	},
+	{
+		displayName: 'Repository URL',
+		name: 'repositoryUrl',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. https://github.com/acme/app.git',
+		description: 'The remote the attempts start from and push their branches to (https://, ssh:// or git@host:org/repo)',
+		displayOptions: { show: { resource: ['task'], operation: ['submit'], repositorySource: ['url'] } },
+	},
+	{
+		displayName: 'Git Credential Name',
+		name: 'gitCredential',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. github-bot',
+		description:
+			"Name of a git credential stored in the service (POST /api/v1/git-credentials) for the URL's host; empty for a public repository",
+		displayOptions: { show: { resource: ['task'], operation: ['submit'], repositorySource: ['url'] } },
 	},
 	{
 		displayName: 'Agents',
@@ -167,6 +199,19 @@ const submitFields: INodeProperties[] = [
 				default: '',
 				description:
 					'Submitting again with the same key returns the task already created instead of a new one (safe retries)',
+			},
+			{
+				displayName: 'Push Branches',
+				name: 'push',
+				type: 'options',
+				options: [
+					{ name: 'Every Attempt', value: 'attempts', description: "Each attempt's branch once it is committed" },
+					{ name: 'None', value: 'none', description: 'Branches stay in the service until merged or a pull request is opened' },
+					{ name: 'Only the Winner', value: 'winner', description: "The best attempt's branch once the task is ranked" },
+				],
+				default: 'attempts',
+				description: 'Which attempt branches (kage/…) go to the remote, where its CI and people can see them',
+				displayOptions: { show: { '/repositorySource': ['url'] } },
 			},
 			{
 				displayName: 'Verify Command',

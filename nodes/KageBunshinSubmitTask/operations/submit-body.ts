@@ -15,6 +15,7 @@ interface AgentParameter {
 
 interface SubmitOptions {
 	baseRef?: string;
+	push?: string;
 	budgetUsd?: number;
 	callbackUrl?: string;
 	callbackEvents?: string[];
@@ -40,11 +41,12 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 	const body: IDataObject = {
 		description: context.getNodeParameter('description', i) as string,
 		repository: {
-			path: context.getNodeParameter('repositoryPath', i) as string,
+			...repositorySource(context, i),
 			...(options.baseRef ? { baseRef: options.baseRef } : {}),
 		},
 		agents,
 	};
+	if (options.push && body.repository && (body.repository as IDataObject).url) body.push = options.push;
 	const verifyCommand = argv(context, options.verifyCommand, 'Verify Command', i);
 	if (verifyCommand.length > 0) {
 		body.verify = {
@@ -99,4 +101,13 @@ function argv(context: IExecuteFunctions, value: unknown, field: string, i: numb
 			description: 'Give one argument per line, or a JSON array of strings',
 		});
 	}
+}
+
+/** `{path}` or `{url, credential?}`, as the Repository Source parameter says. */
+function repositorySource(context: IExecuteFunctions, i: number): IDataObject {
+	if (context.getNodeParameter('repositorySource', i, 'path') === 'path') {
+		return { path: context.getNodeParameter('repositoryPath', i) as string };
+	}
+	const credential = context.getNodeParameter('gitCredential', i, '') as string;
+	return { url: context.getNodeParameter('repositoryUrl', i) as string, ...(credential ? { credential } : {}) };
 }

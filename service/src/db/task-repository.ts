@@ -4,6 +4,8 @@ import {
   type AgentRunRecord,
   type AgentRunRow,
   taskColumns,
+  type PullRequestRecord,
+  type PushMode,
   type TaskConfig,
   type TaskRecord,
   type TaskRow,
@@ -13,12 +15,15 @@ import {
   toTask,
 } from './task-rows.ts';
 
-export type { AgentRunRecord, AgentRunStatus, TaskConfig, TaskRecord, TaskStatus } from './task-rows.ts';
+export type { AgentRunRecord, AgentRunStatus, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskStatus } from './task-rows.ts';
 
 export interface NewTask {
   id: string;
   description: string;
   repositoryPath: string;
+  repositoryUrl: string | null;
+  credentialName: string | null;
+  pushMode: PushMode;
   baseRef: string;
   baseCommit: string;
   config: TaskConfig;
@@ -41,11 +46,24 @@ export class TaskRepository {
   /** Inserts the task and its pending agent runs; undefined when the idempotency key already names a task. */
   async insert(tx: Queryable, task: NewTask): Promise<TaskRecord | undefined> {
     const [row] = await tx.query<TaskRow>(
-      `INSERT INTO tasks (id, description, status, repository_path, base_ref, base_commit, config, idempotency_key, api_key_id)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8)
+      `INSERT INTO tasks (id, description, status, repository_path, base_ref, base_commit, config, idempotency_key, api_key_id,
+                          repository_url, credential_name, push_mode)
+       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING ${taskColumns}`,
-      [task.id, task.description, task.repositoryPath, task.baseRef, task.baseCommit, JSON.stringify(task.config), task.idempotencyKey, task.apiKeyId],
+      [
+        task.id,
+        task.description,
+        task.repositoryPath,
+        task.baseRef,
+        task.baseCommit,
+        JSON.stringify(task.config),
+        task.idempotencyKey,
+        task.apiKeyId,
+        task.repositoryUrl,
+        task.credentialName,
+        task.pushMode,
+      ],
     );
     if (!row) return undefined;
     await tx.query(
@@ -211,6 +229,15 @@ export class TaskRepository {
   async runningWorktreePaths(): Promise<string[]> {
     const rows = await this.db.query<{ worktree_path: string }>("SELECT worktree_path FROM agent_runs WHERE worktree_path IS NOT NULL AND status = 'running'");
     return rows.map((row) => row.worktree_path);
+  }
+
+  /** Records the task's pull request; false when another request recorded one first. */
+  async setPullRequest(tx: Queryable, id: string, pullRequest: PullRequestRecord): Promise<boolean> {
+    const rows = await tx.query('UPDATE tasks SET pull_request = $2, updated_at = now() WHERE id = $1 AND pull_request IS NULL RETURNING id', [
+      id,
+      JSON.stringify(pullRequest),
+    ]);
+    return rows.length > 0;
   }
 
   async isCancelRequested(id: string): Promise<boolean> {

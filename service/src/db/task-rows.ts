@@ -24,11 +24,29 @@ export interface TaskConfig {
   requestHash: string;
 }
 
+export type PushMode = 'none' | 'winner' | 'attempts';
+
+/** The pull request opened for a task's attempt. */
+export interface PullRequestRecord {
+  url: string;
+  number: number;
+  agentLabel: string;
+  branch: string;
+  targetBranch: string;
+  forge: string;
+}
+
 export interface TaskRecord {
   id: string;
   description: string;
   status: TaskStatus;
+  /** The repository's top level, or for a URL task this machine's mirror of it. */
   repositoryPath: string;
+  /** The remote a URL task came from; null for a local path. */
+  repositoryUrl: string | null;
+  credentialName: string | null;
+  pushMode: PushMode;
+  pullRequest: PullRequestRecord | null;
   baseRef: string;
   baseCommit: string;
   config: TaskConfig;
@@ -72,7 +90,8 @@ export interface AgentRunRecord {
   completedAt: Date | null;
 }
 
-export const taskColumns = `id, description, status, repository_path, base_ref, base_commit, config, result, error,
+export const taskColumns = `id, description, status, repository_path, repository_url, credential_name, push_mode, pull_request,
+  base_ref, base_commit, config, result, error,
   idempotency_key, api_key_id, cancel_requested, winner_label, total_cost_usd, created_at, updated_at, started_at, completed_at`;
 
 export const agentRunColumn = {
@@ -93,6 +112,10 @@ export interface TaskRow {
   description: string;
   status: TaskStatus;
   repository_path: string;
+  repository_url: string | null;
+  credential_name: string | null;
+  push_mode: PushMode;
+  pull_request: PullRequestRecord | null;
   base_ref: string;
   base_commit: string;
   config: TaskConfig;
@@ -142,6 +165,10 @@ export function toTask(row: TaskRow): TaskRecord {
     description: row.description,
     status: row.status,
     repositoryPath: row.repository_path,
+    repositoryUrl: row.repository_url,
+    credentialName: row.credential_name,
+    pushMode: row.push_mode,
+    pullRequest: row.pull_request,
     baseRef: row.base_ref,
     baseCommit: row.base_commit,
     config: row.config,

@@ -9,6 +9,7 @@ import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { BudgetTracker } from './budget-tracker.ts';
 import type { ChangeRecorder } from '../git/change-recorder.ts';
+import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
 import { ProgressBatcher } from './progress-batcher.ts';
 import { runVerify, type VerifyResult } from './verify-runner.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
@@ -33,6 +34,7 @@ export interface AttemptRunnerDeps {
   agents: AgentRegistry;
   worktrees: WorktreeManager;
   changes: ChangeRecorder;
+  remotes: TaskRemotes;
   logger: Logger;
   keepWorktrees: boolean;
   /** Marks this instance's processes (see process-tag.ts). */
@@ -97,6 +99,10 @@ export class AttemptRunner {
         message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
       });
       const status = attemptStatus(result, signal);
+      if (task.pushMode === 'attempts' && changes.headCommit) {
+        const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
+        await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
+      }
       const verify =
         task.config.verify && status !== 'cancelled'
           ? await runVerify(task.config.verify.command, worktree.path, {
@@ -224,6 +230,11 @@ export class AttemptRunner {
     await this.record(taskId, spec.label, { status, error, completedAt: completed }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }]);
     return { ...base, status, durationMs: completed.getTime() - started.getTime() };
   }
+}
+
+/** How a push of an attempt's branch went, told in the attempt's progress. */
+export function pushEvent(label: string, push: PushOutcome): NewEvent {
+  return { type: 'agent.progress', agentLabel: label, data: { kind: push.pushed ? 'notice' : 'error', message: push.message } };
 }
 
 type ProcessResult = Awaited<ReturnType<typeof runAgentProcess>>;

@@ -3,16 +3,19 @@ import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
-import type { AttemptResult, AttemptRunner, StopReason } from './attempt-runner.ts';
+import { type AttemptResult, type AttemptRunner, pushEvent, type StopReason } from './attempt-runner.ts';
 import { BudgetTracker } from './budget-tracker.ts';
 import { rankAttempts } from './scoring.ts';
+import { attemptBranch } from '../git/attempt-branch.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
 
 export interface TaskRunnerDeps {
   tasks: TaskRepository;
   events: EventStore;
   attempts: AttemptRunner;
   worktrees: WorktreeManager;
+  remotes: TaskRemotes;
   logger: Logger;
 }
 
@@ -48,6 +51,14 @@ export class TaskRunner {
     });
     if (!started) return;
     if (started.cancelRequested) return this.finishCancelled(taskId);
+    if (started.repositoryUrl) {
+      // Attempts start from the remote's commits: bring this machine's mirror up to date first.
+      const fetchError = await this.deps.remotes.sync(started).then(
+        () => undefined,
+        (error: unknown) => (error as Error).message,
+      );
+      if (fetchError) return this.finishUnfetched(taskId, fetchError);
+    }
 
     const attemptsStop = new AbortController();
     const forward = () => attemptsStop.abort(stop.reason as StopReason);
@@ -90,6 +101,7 @@ export class TaskRunner {
       })),
     );
     for (const [label, score] of ranking.scores) await tasks.updateAgentRun(task.id, label, { score: { ...score } });
+    if (task.pushMode === 'winner' && ranking.winner) await this.pushWinner(task, ranking.winner);
     const completed = ranking.winner !== null;
     const ordered = [...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank);
     const result = {
@@ -107,6 +119,21 @@ export class TaskRunner {
           data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error },
         },
       ]);
+    });
+  }
+
+  private async pushWinner(task: TaskRecord, winner: string): Promise<void> {
+    const push = await this.deps.remotes.pushAttemptBranch(task, attemptBranch(task.id, winner));
+    await this.deps.events.append(task.id, pushEvent(winner, push));
+  }
+
+  /** The remote could not be fetched: no attempt could start, so none ran. */
+  private async finishUnfetched(taskId: string, reason: string): Promise<void> {
+    const error = `could not fetch the repository: ${reason}`;
+    await this.deps.events.transaction(taskId, async (tx, record) => {
+      await this.deps.tasks.cancelRuns(tx, taskId, ['pending'], true);
+      const finished = await this.deps.tasks.finish(tx, taskId, { status: 'failed', winnerLabel: null, result: { winner: null, ranking: [] }, error });
+      if (finished) await record([{ type: 'task.failed', data: { status: 'failed', totalCostUsd: finished.totalCostUsd, error } }]);
     });
   }
 

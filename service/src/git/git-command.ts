@@ -22,6 +22,10 @@ export interface GitRunOptions {
   raw?: boolean;
   /** Read this much stdout at most (characters); past it git is stopped and `truncated` set. */
   maxOutput?: number;
+  /** More environment for this one command (a remote's credentials, see remote-auth.ts). */
+  env?: Readonly<Record<string, string>>;
+  /** Stop git after this long (a remote that does not answer); the error says it timed out. */
+  timeoutMs?: number;
 }
 
 export interface GitResult {
@@ -61,7 +65,9 @@ export async function runGit(cwd: string, args: readonly string[], options: GitR
     reject: false,
     stripFinalNewline: !options.raw,
     maxBuffer: options.maxOutput ?? 256 * 1024 * 1024,
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     env: {
+      ...options.env,
       LC_ALL: 'C',
       GIT_TERMINAL_PROMPT: '0',
       GIT_AUTHOR_NAME: identity.name,
@@ -73,6 +79,7 @@ export async function runGit(cwd: string, args: readonly string[], options: GitR
   const exitCode = result.exitCode;
   const truncated = options.maxOutput !== undefined && result.isMaxBuffer;
   const ok = truncated || exitCode === 0 || (exitCode !== undefined && (options.okExitCodes ?? []).includes(exitCode));
+  if (result.timedOut) throw new GitCommandError(cwd, args, undefined, `timed out after ${options.timeoutMs} ms`);
   if (!ok) throw new GitCommandError(cwd, args, exitCode, String(result.stderr ?? result.message));
   return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: exitCode ?? 0, truncated };
 }

@@ -1,6 +1,7 @@
 /** Throws away a task's attempts: their worktrees, then their branches. */
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import { branchHead, checkoutsOfBranch } from '../git/repository.ts';
 import { Refusal } from '../refusal.ts';
 import { isUnfinished, loadTask } from './attempt-selection.ts';
@@ -42,7 +43,7 @@ export async function discardAttempts(manager: WorktreeManager, input: DiscardIn
 
 /** Discards every attempt of an ended task: worktrees, attempt branches and review branches. */
 export async function discardTask(
-  deps: { tasks: TaskRepository; worktrees: WorktreeManager },
+  deps: { tasks: TaskRepository; worktrees: WorktreeManager; remotes: TaskRemotes },
   taskId: string,
 ): Promise<DiscardResult & { taskId: string }> {
   const { task, runs } = await loadTask(deps.tasks, taskId);
@@ -52,6 +53,8 @@ export async function discardTask(
   const worktrees = [...new Set(runs.flatMap((run) => (run.worktreePath ? [run.worktreePath] : [])))];
   const branches = runs.flatMap((run) => [run.branch, mergeReviewBranch(task.id, run.label)]);
   const result = await discardAttempts(deps.worktrees, { repoPath: task.repositoryPath, worktrees, branches });
+  // Pushed attempt and review branches go from the remote too; ones never pushed are no error.
+  if (task.repositoryUrl) await deps.remotes.deleteRemoteBranches(task, branches);
   for (const run of runs) {
     if (run.worktreePath) await deps.tasks.updateAgentRun(task.id, run.label, { worktreePath: null });
   }

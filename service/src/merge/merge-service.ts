@@ -9,6 +9,7 @@ import type { EventStore } from '../events/event-store.ts';
 import type { RepoLock } from '../git/repo-lock.ts';
 import { mergeReviewBranch, taskShortId } from '../git/attempt-branch.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import { Refusal } from '../refusal.ts';
 import { loadTask, selectAttempt, targetBranchOf } from './attempt-selection.ts';
 import { type ConflictCheck, ConflictDetector } from './conflict-detector.ts';
@@ -26,6 +27,7 @@ export interface MergeServiceDeps {
   detector: ConflictDetector;
   diffs: DiffReader;
   worktrees: WorktreeManager;
+  remotes: TaskRemotes;
 }
 
 export interface TaskMergeRequest {
@@ -46,11 +48,13 @@ export function createMergeService(deps: {
   events: EventStore;
   worktrees: WorktreeManager;
   lock: RepoLock;
+  remotes: TaskRemotes;
 }): MergeService {
   return new MergeService({
     tasks: deps.tasks,
     events: deps.events,
     worktrees: deps.worktrees,
+    remotes: deps.remotes,
     merges: new MergeRepository(deps.db),
     strategies: new MergeStrategies(deps.lock),
     detector: new ConflictDetector(),
@@ -70,6 +74,7 @@ export class MergeService {
 
   async conflicts(taskId: string, query: { agent?: string | undefined; target?: string | undefined }) {
     const { task, run } = await selectAttempt(this.deps.tasks, taskId, query.agent, { finished: true });
+    await this.deps.remotes.sync(task);
     const targetBranch = await targetBranchOf(task, query.target);
     const check: ConflictCheck = await this.deps.detector.check({ repoPath: task.repositoryPath, sourceBranch: run.branch, targetBranch });
     return { taskId, agent: run.label, sourceBranch: run.branch, targetBranch, ...check };
@@ -85,6 +90,7 @@ export class MergeService {
         { label: run.label, status: run.status },
       );
     }
+    await this.deps.remotes.sync(task);
     const targetBranch = await targetBranchOf(task, body.targetBranch);
     const request: MergeRequest = {
       repoPath: task.repositoryPath,
@@ -98,7 +104,7 @@ export class MergeService {
     const base = { taskId, agentLabel: run.label, strategy: body.strategy, targetBranch };
     let outcome: MergeOutcome;
     try {
-      outcome = await this.mergeRetryingMovedTarget(request);
+      outcome = task.repositoryUrl ? await this.mergeIntoRemote(task, request) : await this.mergeRetryingMovedTarget(request);
     } catch (error) {
       // A refused auto merge is part of the task's history too; it changed nothing, so no event.
       if (error instanceof MergeConflictError) {
@@ -154,6 +160,32 @@ export class MergeService {
   async history(taskId: string): Promise<MergeRecord[]> {
     await loadTask(this.deps.tasks, taskId);
     return this.deps.merges.forTask(taskId);
+  }
+
+  /**
+   * A URL task's merge is made in the mirror and then pushed without force: the remote branch
+   * moves only if it still points where the merge started. When it moved, `auto` fetches and
+   * tries once more (it still refuses conflicts); other strategies answer 409.
+   */
+  private async mergeIntoRemote(task: TaskRecord, request: MergeRequest): Promise<MergeOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await this.mergeRetryingMovedTarget(request);
+      if (outcome.status === 'manual') {
+        const push = await this.deps.remotes.pushAttemptBranch(task, outcome.reviewBranch);
+        if (!push.pushed) throw new Refusal('conflict', 'push_failed', `${push.message}; the review branch is in the service's mirror only`);
+        return outcome;
+      }
+      if (outcome.alreadyUpToDate || (await this.deps.remotes.pushMergedBranch(task, request.targetBranch)) === 'pushed') return outcome;
+      if (request.strategy !== 'auto' || attempt >= 2) {
+        throw new Refusal(
+          'conflict',
+          'target_moved',
+          `branch ${request.targetBranch} of ${task.repositoryUrl} moved while merging, so the remote refused the push; nothing was changed there, merge again`,
+          { targetBranch: request.targetBranch },
+        );
+      }
+      await this.deps.remotes.sync(task);
+    }
   }
 
   private async mergeRetryingMovedTarget(request: MergeRequest): Promise<MergeOutcome> {

@@ -2,14 +2,25 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { git } from '../git/git-command.ts';
 import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
+import type { RemoteMirrors } from '../git/remote-mirrors.ts';
+import { parseRemoteUrl } from '../git/remote-url.ts';
+import type { CredentialStore } from '../credentials/credential-store.ts';
 import { Refusal } from '../refusal.ts';
 
 export interface ResolvedRepository {
-  /** The repository's top level, symlinks resolved. */
+  /** The repository's top level, symlinks resolved; for a URL, this machine's mirror of it. */
   path: string;
   /** The ref as given, except `HEAD` becomes the branch checked out now: the merge target later. */
   baseRef: string;
   baseCommit: string;
+  url: string | null;
+  credentialName: string | null;
+}
+
+export interface RemoteAccess {
+  mirrors: RemoteMirrors;
+  credentials: CredentialStore;
+  allowFileUrls: boolean;
 }
 
 /**
@@ -18,8 +29,10 @@ export interface ResolvedRepository {
  */
 export class RepositoryValidator {
   private readonly roots: string[];
+  private readonly remotes: RemoteAccess | undefined;
 
-  constructor(roots: readonly string[]) {
+  constructor(roots: readonly string[], remotes?: RemoteAccess) {
+    this.remotes = remotes;
     this.roots = roots.map((root) => {
       try {
         return realpathSync(root);
@@ -33,7 +46,41 @@ export class RepositoryValidator {
     return this.roots.length === 0 || this.roots.some((root) => isInside(path, root));
   }
 
-  async resolve(requestedPath: string, baseRef: string): Promise<ResolvedRepository> {
+  async resolve(repository: { path?: string | undefined; url?: string | undefined; baseRef: string; credential?: string | undefined }) {
+    if (repository.url !== undefined) return this.resolveRemote(repository.url, repository.baseRef, repository.credential);
+    return this.resolveLocal(repository.path!, repository.baseRef);
+  }
+
+  /**
+   * A remote: an allowed URL, the named credential for that URL's host, and a base ref the
+   * remote has (asked with `git ls-remote`). Nothing is fetched yet: that happens when the task starts.
+   */
+  private async resolveRemote(rawUrl: string, baseRef: string, credentialName: string | undefined): Promise<ResolvedRepository> {
+    if (!this.remotes) throw new Refusal('invalid', 'remote_repositories_disabled', 'repository.url: this service takes local paths only', { field: 'repository.url' });
+    const remote = parseRemoteUrl(rawUrl, { allowFileUrls: this.remotes.allowFileUrls });
+    let token;
+    if (credentialName !== undefined) {
+      const secret = await this.remotes.credentials.secretFor(credentialName).catch((error: unknown) => {
+        throw error instanceof Refusal ? new Refusal('invalid', 'unknown_credential', `repository.credential: no git credential named ${credentialName}`, { field: 'repository.credential' }) : error;
+      });
+      if (secret.host !== remote.host) {
+        throw new Refusal('invalid', 'credential_host_mismatch', `repository.credential: ${credentialName} is for ${secret.host}, not ${remote.host || 'a file:// URL'}`, {
+          field: 'repository.credential',
+        });
+      }
+      token = { username: secret.username, token: secret.token };
+    }
+    const resolved = await this.remotes.mirrors.resolveRef({ url: remote.url, token }, baseRef);
+    return {
+      path: this.remotes.mirrors.pathFor(remote.url),
+      baseRef: baseRef === 'HEAD' ? (resolved.branch ?? baseRef) : baseRef,
+      baseCommit: resolved.commit,
+      url: remote.url,
+      credentialName: credentialName ?? null,
+    };
+  }
+
+  private async resolveLocal(requestedPath: string, baseRef: string): Promise<ResolvedRepository> {
     const invalid = (message: string) => new Refusal('invalid', 'invalid_repository', message, { field: 'repository.path' });
     if (!isAbsolute(requestedPath)) throw invalid(`repository.path must be an absolute path, got "${requestedPath}"`);
     let real: string;
@@ -64,7 +111,7 @@ export class RepositoryValidator {
     try {
       const baseCommit = await resolveCommit(topLevel, baseRef);
       const branch = baseRef === 'HEAD' ? await git(topLevel, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '') : '';
-      return { path: topLevel, baseRef: branch || baseRef, baseCommit };
+      return { path: topLevel, baseRef: branch || baseRef, baseCommit, url: null, credentialName: null };
     } catch (error) {
       if (!(error instanceof RefNotFoundError)) throw error;
       throw new Refusal('invalid', 'invalid_base_ref', `repository.baseRef "${baseRef}" is not a commit in ${topLevel}`, {

@@ -57,7 +57,7 @@ export class TaskService {
     }
     checkAgentRequests(body.agents, this.allowedAgents);
     for (const callback of body.callbacks) this.webhookTargets.validate(callback);
-    const repository = await this.repositories.resolve(body.repository.path, body.repository.baseRef);
+    const repository = await this.repositories.resolve(body.repository);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
     const config: TaskConfig = {
@@ -79,6 +79,9 @@ export class TaskService {
         id,
         description: body.description,
         repositoryPath: repository.path,
+        repositoryUrl: repository.url,
+        credentialName: repository.credentialName,
+        pushMode: repository.url ? (body.push ?? 'attempts') : 'none',
         baseRef: repository.baseRef,
         baseCommit: repository.baseCommit,
         config,

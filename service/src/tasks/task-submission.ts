@@ -1,4 +1,5 @@
 import type { AgentName } from '../agents/agent-adapter.ts';
+import type { PushMode } from '../db/task-repository.ts';
 import type { CallbackSpec } from '../webhooks/webhook-targets.ts';
 
 /** One agent a submission asks for (defaults already applied at the API's edge). */
@@ -15,7 +16,10 @@ export interface AgentRequest {
 /** What a caller asks the task service to run; the API's request body satisfies it. */
 export interface TaskSubmission {
   description: string;
-  repository: { path: string; baseRef: string };
+  /** Exactly one of `path` (a repository on this machine) and `url` (a remote, with a credential's name). */
+  repository: { path?: string | undefined; url?: string | undefined; baseRef: string; credential?: string | undefined };
+  /** Which attempt branches go to the remote (URL repositories only; default `attempts`). */
+  push?: PushMode | undefined;
   agents: AgentRequest[];
   verify?: { command: string[]; timeoutSeconds: number } | undefined;
   budgetUsd?: number | undefined;

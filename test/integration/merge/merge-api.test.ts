@@ -36,8 +36,8 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
   beforeAll(async () => {
     repo = await createTestRepo({ 'greeting.txt': 'hello\n' });
     service = await startTestService({ kind, workers: 1, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
-    const { db, logger, tasks, events, worktrees } = service.services;
-    const merges = createMergeService({ db, tasks: new TaskRepository(db), events, worktrees, lock: new RepoLock(db) });
+    const { db, logger, tasks, events, worktrees, remotes } = service.services;
+    const merges = createMergeService({ db, tasks: new TaskRepository(db), events, worktrees, lock: new RepoLock(db), remotes });
     app = createApp({ db, logger, apiKeys: [TEST_API_KEY], rateLimitPerMinute: 100_000, tasks, routes: [(api) => registerMergeRoutes(api, merges)] });
 
     const submitted = await call('/tasks', {

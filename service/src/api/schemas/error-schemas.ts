@@ -10,7 +10,7 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
+export const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
 
 /** The error answers every authenticated route can give. */
 export const commonErrors = {

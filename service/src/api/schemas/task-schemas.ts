@@ -59,17 +59,43 @@ export const CallbackSpec = z
   })
   .openapi('CallbackSpec');
 
+const pushModes = ['none', 'winner', 'attempts'] as const;
+
+export const Repository = z
+  .strictObject({
+    path: z.string().min(1).max(4096).optional().openapi({ description: 'A repository on the service\'s machine', example: '/home/me/projects/app' }),
+    url: z.string().min(1).max(2048).optional().openapi({
+      description: 'A remote: https://, ssh:// or git@host:org/repo (file:// with KAGE_ALLOW_FILE_URLS)',
+      example: 'https://github.com/acme/app.git',
+    }),
+    credential: z.string().min(1).max(100).optional().openapi({ description: 'The name of a git credential for the URL\'s host' }),
+    baseRef: GitRef.default('HEAD'),
+  })
+  .superRefine((repository, context) => {
+    if ((repository.path === undefined) === (repository.url === undefined)) {
+      context.addIssue({ code: 'custom', message: 'give exactly one of path and url', path: [repository.path === undefined ? 'path' : 'url'] });
+    }
+    if (repository.credential !== undefined && repository.url === undefined) {
+      context.addIssue({ code: 'custom', message: 'a credential goes with a url', path: ['credential'] });
+    }
+  })
+  .openapi('Repository');
+
 export const SubmitTaskBody = z
   .strictObject({
     description: z.string().trim().min(1).max(100_000).openapi({ example: 'Add input validation to the signup form' }),
-    repository: z.strictObject({
-      path: z.string().min(1).max(4096).openapi({ example: '/home/me/projects/app' }),
-      baseRef: GitRef.default('HEAD'),
-    }),
+    repository: Repository,
     agents: z.array(AgentSpec).min(1).max(8),
     verify: VerifySpec.optional(),
     budgetUsd: z.number().positive().max(10_000).optional(),
     callbacks: z.array(CallbackSpec).max(10).default([]),
+    push: z.enum(pushModes).optional().openapi({
+      description: 'URL repositories: which attempt branches are pushed to the remote (default attempts: each after its commit)',
+    }),
+  })
+  .refine((body) => body.push === undefined || body.repository.url !== undefined, {
+    message: 'push applies to a repository given by url',
+    path: ['push'],
   })
   .openapi('SubmitTask');
 export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
@@ -128,7 +154,18 @@ export const Task = z
     id: z.uuid(),
     description: z.string(),
     status: TaskStatus,
-    repository: z.object({ path: z.string(), baseRef: z.string(), baseCommit: z.string() }),
+    repository: z.object({
+      path: z.string().openapi({ description: "The repository's top level; for a URL, this machine's mirror of it" }),
+      url: z.string().nullable(),
+      credential: z.string().nullable(),
+      baseRef: z.string(),
+      baseCommit: z.string(),
+    }),
+    push: z.enum(pushModes),
+    pullRequest: z
+      .object({ url: z.string(), number: z.number().int(), agent: z.string(), branch: z.string(), targetBranch: z.string(), forge: z.string() })
+      .nullable()
+      .openapi({ description: 'The pull request opened for this task (POST …/pull-request)' }),
     agents: z.array(AgentRun),
     verify: VerifySpec.nullable(),
     budgetUsd: z.number().nullable(),

@@ -1,0 +1,40 @@
+import { z } from '@hono/zod-openapi';
+import { forgeKinds } from '../../credentials/forges.ts';
+
+const CredentialName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be letters, digits, . _ - (at most 100), e.g. github-bot')
+  .openapi({ example: 'github-bot' });
+
+export const CreateCredentialBody = z
+  .strictObject({
+    name: CredentialName,
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name such as github.com')
+      .max(253)
+      .openapi({ description: 'The host of the repository URLs this credential is for', example: 'github.com' }),
+    username: z.string().min(1).max(200).default('x-access-token').openapi({
+      description: 'GitHub: any (x-access-token); GitLab: oauth2 or the token name; Gitea/Forgejo: the account name',
+    }),
+    token: z.string().min(1).max(4096).openapi({ description: 'A personal access or app token with repository write and pull-request access. Never returned.' }),
+    forge: z.enum(forgeKinds).optional().openapi({ description: 'Detected for github.com, gitlab.com, gitea.com and codeberg.org' }),
+    apiUrl: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: "The forge API's base URL, for a self-hosted forge" }),
+  })
+  .openapi('CreateGitCredential');
+
+export const GitCredential = z
+  .object({
+    name: z.string(),
+    host: z.string(),
+    username: z.string(),
+    forge: z.enum(forgeKinds).nullable(),
+    apiUrl: z.string().nullable(),
+    fingerprint: z.string().openapi({ description: "The first 16 hex digits of the token's SHA-256, to tell tokens apart", example: 'sha256:9f86d081884c7d65' }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('GitCredential');
+
+export const CredentialNameParam = z.object({
+  name: CredentialName.openapi({ param: { name: 'name', in: 'path' } }),
+});

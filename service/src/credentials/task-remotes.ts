@@ -1,0 +1,76 @@
+/**
+ * The remote of a URL task, with its credential's token, for the service's own git commands:
+ * fetching the mirror when the task starts, pushing attempt branches, deleting them on discard.
+ * Local-path tasks have no remote, and every call is then a no-op.
+ */
+import type { RemoteMirrors, Remote } from '../git/remote-mirrors.ts';
+import type { CredentialStore } from './credential-store.ts';
+
+export interface RemoteTask {
+  repositoryPath: string;
+  repositoryUrl: string | null;
+  credentialName: string | null;
+}
+
+export interface PushOutcome {
+  pushed: boolean;
+  message: string;
+}
+
+export class TaskRemotes {
+  readonly mirrors: RemoteMirrors;
+  private readonly credentials: CredentialStore;
+
+  constructor(mirrors: RemoteMirrors, credentials: CredentialStore) {
+    this.mirrors = mirrors;
+    this.credentials = credentials;
+  }
+
+  async remoteOf(task: RemoteTask): Promise<Remote | undefined> {
+    if (!task.repositoryUrl) return undefined;
+    if (!task.credentialName) return { url: task.repositoryUrl };
+    const secret = await this.credentials.secretFor(task.credentialName);
+    return { url: task.repositoryUrl, token: { username: secret.username, token: secret.token } };
+  }
+
+  /** Brings the task's mirror up to date with the remote (creating it the first time). */
+  async sync(task: RemoteTask): Promise<void> {
+    const remote = await this.remoteOf(task);
+    if (remote) await this.mirrors.sync(remote);
+  }
+
+  /**
+   * Pushes one of the service's own attempt branches, replacing what an earlier run of the same
+   * attempt pushed (a re-run after a crash starts the branch afresh). Never throws: the outcome
+   * is told as a progress event of the attempt, whose work stays on its local branch either way.
+   */
+  async pushAttemptBranch(task: RemoteTask, branch: string): Promise<PushOutcome> {
+    // Forcing is only ever for the service's own branches, never a user's.
+    if (!branch.startsWith('kage/')) throw new Error(`refusing to force-push ${branch}: not an attempt branch`);
+    try {
+      const remote = await this.remoteOf(task);
+      if (!remote) return { pushed: false, message: 'not a remote repository: nothing to push' };
+      const { rejected } = await this.mirrors.push(task.repositoryPath, remote, [`+refs/heads/${branch}:refs/heads/${branch}`]);
+      if (rejected.length > 0) return { pushed: false, message: `push of ${branch} failed: the remote refused it` };
+      return { pushed: true, message: `pushed ${branch} to ${remote.url}` };
+    } catch (error) {
+      return { pushed: false, message: `push of ${branch} failed: ${(error as Error).message}` };
+    }
+  }
+
+  /**
+   * Pushes a branch the merge moved in the mirror (a user's branch) without force: 'rejected'
+   * when the remote branch moved since the mirror was fetched. Failures to reach the remote throw.
+   */
+  async pushMergedBranch(task: RemoteTask, branch: string): Promise<'pushed' | 'rejected'> {
+    const remote = await this.remoteOf(task);
+    if (!remote) throw new Error(`task repository ${task.repositoryPath} has no remote`);
+    const { rejected } = await this.mirrors.push(task.repositoryPath, remote, [`refs/heads/${branch}:refs/heads/${branch}`]);
+    return rejected.length > 0 ? 'rejected' : 'pushed';
+  }
+
+  async deleteRemoteBranches(task: RemoteTask, branches: readonly string[]): Promise<void> {
+    const remote = await this.remoteOf(task);
+    if (remote) await this.mirrors.deleteRemoteBranches(task.repositoryPath, remote, branches);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Which remote repository URLs a task may name. `https://` and SSH (`ssh://…` or scp-like
+ * `git@host:org/repo.git`) anywhere; `http://` only to a loopback host, where a token never
+ * leaves the machine; `file://` only when KAGE_ALLOW_FILE_URLS is set (tests, local mirrors).
+ * A URL never carries a password or token: those belong in a git credential.
+ */
+import { Refusal } from '../refusal.ts';
+
+export type RemoteProtocol = 'https' | 'http' | 'ssh' | 'file';
+
+export interface RemoteUrl {
+  /** The URL as git is given it. */
+  url: string;
+  protocol: RemoteProtocol;
+  /** Lower-case host name (empty for file://), matched against a credential's host. */
+  host: string;
+  /** The repository's path on the host without a trailing `.git`, e.g. `org/repo`. */
+  repoPath: string;
+}
+
+const scpLike = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[A-Za-z0-9._~/-]+)$/;
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function parseRemoteUrl(raw: string, options: { allowFileUrls: boolean }, field = 'repository.url'): RemoteUrl {
+  const invalid = (reason: string) => new Refusal('invalid', 'invalid_repository_url', `${field}: ${reason}`, { field });
+  // Nothing git could read as an option, and no whitespace or control characters.
+  if (raw.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(raw)) throw invalid('must be a URL without spaces or control characters');
+  const scp = scpLike.exec(raw);
+  if (scp && !raw.includes('://')) {
+    return { url: raw, protocol: 'ssh', host: scp.groups!.host!.toLowerCase(), repoPath: trimRepoPath(scp.groups!.path!) };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid('must be an https://, ssh:// or git@host:org/repo URL');
+  }
+  if (url.password || (url.username && url.protocol !== 'ssh:')) {
+    throw invalid('must not contain a user name, password or token; store those in a git credential (POST /api/v1/git-credentials)');
+  }
+  if (url.search || url.hash) throw invalid('must not have a query or fragment');
+  const host = url.hostname.toLowerCase();
+  const repoPath = trimRepoPath(decodeURIComponent(url.pathname));
+  switch (url.protocol) {
+    case 'https:':
+      break;
+    case 'ssh:':
+      break;
+    case 'http:':
+      if (!loopbackHosts.has(host)) throw invalid('http:// is allowed only to a loopback host; use https://');
+      break;
+    case 'file:':
+      if (!options.allowFileUrls) throw invalid('file:// URLs are allowed only when KAGE_ALLOW_FILE_URLS=true');
+      return { url: url.href, protocol: 'file', host: '', repoPath };
+    default:
+      throw invalid(`${url.protocol.replace(':', '')} URLs are not supported; use https://, ssh:// or git@host:org/repo`);
+  }
+  if (!host) throw invalid('must name a host');
+  if (!repoPath) throw invalid('must name a repository on the host');
+  return { url: url.href, protocol: url.protocol.replace(':', '') as RemoteProtocol, host, repoPath };
+}
+
+function trimRepoPath(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '');
+}
