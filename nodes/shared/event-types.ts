@@ -7,6 +7,7 @@ export const eventTypeOptions: INodePropertyOptions[] = [
 	{ name: 'Agent Progress', value: 'agent.progress', description: 'An agent reported progress (tool use, message, cost so far)' },
 	{ name: 'Agent Started', value: 'agent.started', description: 'An agent started working in its worktree' },
 	{ name: 'Merge Completed', value: 'merge.completed', description: "An attempt's branch was merged" },
+	{ name: 'Pull Request Opened', value: 'pull_request.opened', description: "A pull request was opened for an attempt's branch" },
 	{ name: 'Task Cancelled', value: 'task.cancelled', description: 'Someone cancelled the task' },
 	{ name: 'Task Completed', value: 'task.completed', description: 'The task finished and its attempts were ranked' },
 	{ name: 'Task Failed', value: 'task.failed', description: 'The task ended with an error' },

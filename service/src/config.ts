@@ -33,6 +33,7 @@ const envSchema = z.object({
     .optional(),
   KAGE_KEEP_WORKTREES: booleanFlag.default(false),
   KAGE_ALLOW_FILE_URLS: booleanFlag.default(false),
+  KAGE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   KAGE_SECRET_KEY: z.string().regex(SECRET_KEY_PATTERN, 'must be 32 bytes as base64 or 64 hex digits').optional(),
   KAGE_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -59,6 +60,8 @@ export interface Config {
   webhookPrivateTargets: 'allow' | 'deny';
   webhookSecret: string | undefined;
   keepWorktrees: boolean;
+  /** Where people reach the service (links in pull requests); defaults to http://HOST:PORT. */
+  publicUrl: string;
   /** Whether tasks may name file:// repositories (tests, local mirrors). */
   allowFileUrls: boolean;
   /** Encrypts stored git credentials; generated into the data dir when unset. */
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecret: values.KAGE_WEBHOOK_SECRET,
     keepWorktrees: values.KAGE_KEEP_WORKTREES,
     allowFileUrls: values.KAGE_ALLOW_FILE_URLS,
+    publicUrl: values.KAGE_PUBLIC_URL ?? `http://${values.HOST}:${values.PORT}`,
     secretKey: values.KAGE_SECRET_KEY,
     gitTimeoutSeconds: values.KAGE_GIT_TIMEOUT_SECONDS,
     rateLimitPerMinute: values.KAGE_RATE_LIMIT_PER_MINUTE,

@@ -33,6 +33,8 @@ import { loadSecretBox } from './credentials/secret-box.ts';
 import { TaskRemotes } from './credentials/task-remotes.ts';
 import { RemoteMirrors } from './git/remote-mirrors.ts';
 import { registerCredentialRoutes } from './api/routes/credential-routes.ts';
+import { registerPullRequestRoutes } from './api/routes/pull-request-routes.ts';
+import { PullRequestService } from './pull-requests/pull-request-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
 
@@ -82,6 +84,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const credentials = new CredentialStore(db, loadSecretBox(config.secretKey, config.dataDir));
   const mirrors = new RemoteMirrors({ dataDir: config.dataDir, lock: repoLock, timeoutMs: config.gitTimeoutSeconds * 1000 });
   const remotes = new TaskRemotes(mirrors, credentials);
+  const pullRequests = new PullRequestService({ tasks: taskRepository, events, remotes, credentials, publicUrl: config.publicUrl });
   const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock, remotes });
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
@@ -120,6 +123,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       (api) => registerMergeRoutes(api, merges),
       (api) => registerAgentRoutes(api, agents),
       (api) => registerCredentialRoutes(api, credentials),
+      (api) => registerPullRequestRoutes(api, pullRequests),
     ],
   });
 

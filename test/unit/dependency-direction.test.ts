@@ -16,6 +16,7 @@ const layers: readonly (readonly string[])[] = [
   ['webhooks', 'credentials'],
   ['executor', 'tasks'],
   ['merge'],
+  ['pull-requests'],
   ['api'],
   // The configuration, the composition root that wires the rooms together, and the entry point.
   ['config.ts'],

@@ -11,6 +11,7 @@ export const eventTypes = [
   'task.failed',
   'task.cancelled',
   'merge.completed',
+  'pull_request.opened',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -24,6 +24,11 @@ const eventData: Record<EventType, z.ZodType> = {
   'task.failed': open('TaskFailedData', { error: z.string().optional() }, 'The task could not run to the end'),
   'task.cancelled': open('TaskCancelledData', { reason: z.string().optional() }, 'The task was cancelled'),
   'merge.completed': open('MergeCompletedData', { agentLabel: z.string().optional(), strategy: z.string().optional(), status: z.string().optional() }, 'A merge of an attempt was done'),
+  'pull_request.opened': open(
+    'PullRequestOpenedData',
+    { url: z.string(), number: z.number().int(), branch: z.string(), targetBranch: z.string(), forge: z.string(), created: z.boolean() },
+    'A pull request (GitLab: merge request) was opened for an attempt, or an open one was adopted (created: false)',
+  ),
 };
 
 const eventVariant = (type: EventType) =>

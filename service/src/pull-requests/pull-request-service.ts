@@ -1,0 +1,93 @@
+/**
+ * Opens the pull request (merge request on GitLab) for a URL task's attempt: pushes its branch
+ * if needed, asks the credential's forge for an open one on that branch, opens one otherwise,
+ * and records it on the task with a `pull_request.opened` event, once.
+ */
+import type { CredentialStore } from '../credentials/credential-store.ts';
+import { defaultApiUrl, type ForgeKind } from '../credentials/forges.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
+import type { PullRequestRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventStore } from '../events/event-store.ts';
+import { parseRemoteUrl } from '../git/remote-url.ts';
+import { loadTask, selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
+import { Refusal } from '../refusal.ts';
+import { type ForgeClient, forgeClient } from './forge-client.ts';
+import { pullRequestBody, pullRequestTitle } from './pull-request-body.ts';
+
+export interface PullRequestRequest {
+  /** An attempt label, or `best` (the default) for the winner. */
+  agent?: string | undefined;
+  targetBranch?: string | undefined;
+  title?: string | undefined;
+  draft: boolean;
+}
+
+export interface PullRequestServiceDeps {
+  tasks: TaskRepository;
+  events: EventStore;
+  remotes: TaskRemotes;
+  credentials: CredentialStore;
+  /** Where people reach this service: the pull request links back to the task there. */
+  publicUrl: string;
+}
+
+export class PullRequestService {
+  private readonly deps: PullRequestServiceDeps;
+
+  constructor(deps: PullRequestServiceDeps) {
+    this.deps = deps;
+  }
+
+  async open(taskId: string, request: PullRequestRequest): Promise<{ pullRequest: PullRequestRecord; created: boolean }> {
+    const { task, run } = await selectAttempt(this.deps.tasks, taskId, request.agent, { finished: true });
+    if (task.pullRequest) {
+      if (task.pullRequest.branch === run.branch) return { pullRequest: task.pullRequest, created: false };
+      throw new Refusal('conflict', 'pull_request_exists', `Task ${taskId} already has pull request ${task.pullRequest.url} (attempt ${task.pullRequest.agentLabel})`, {
+        pullRequest: task.pullRequest,
+      });
+    }
+    const { client, forge } = await this.client(task);
+    await this.deps.remotes.sync(task);
+    const targetBranch = await targetBranchOf(task, request.targetBranch);
+    const push = await this.deps.remotes.pushAttemptBranch(task, run.branch);
+    if (!push.pushed) throw new Refusal('conflict', 'push_failed', `${push.message}; a pull request needs the branch on the remote`);
+
+    let opened = await client.findOpen(run.branch, targetBranch);
+    const created = opened === undefined;
+    if (!opened) {
+      const { runs } = await loadTask(this.deps.tasks, taskId);
+      opened = await client.create({
+        title: pullRequestTitle(task, request.title),
+        body: pullRequestBody(task, runs, run, `${this.deps.publicUrl.replace(/\/$/, '')}/api/v1/tasks/${task.id}`),
+        head: run.branch,
+        base: targetBranch,
+        draft: request.draft,
+      });
+    }
+    const pullRequest: PullRequestRecord = { ...opened, agentLabel: run.label, branch: run.branch, targetBranch, forge };
+    const recorded = await this.deps.events.transaction(task.id, async (tx, record) => {
+      if (!(await this.deps.tasks.setPullRequest(tx, task.id, pullRequest))) return false;
+      await record([{ type: 'pull_request.opened', agentLabel: run.label, data: { ...pullRequest, created } }]);
+      return true;
+    });
+    // A concurrent call recorded one first: answer with what is stored.
+    if (!recorded) return { pullRequest: (await this.deps.tasks.get(task.id))!.pullRequest!, created: false };
+    return { pullRequest, created };
+  }
+
+  private async client(task: TaskRecord): Promise<{ client: ForgeClient; forge: ForgeKind }> {
+    if (!task.repositoryUrl) {
+      throw new Refusal('conflict', 'not_a_remote_repository', `Task ${task.id} runs on a local path; a pull request needs a task whose repository is a url`);
+    }
+    if (!task.credentialName) {
+      throw new Refusal('conflict', 'credential_required', `Task ${task.id} has no git credential; opening a pull request needs one with the forge's API token`);
+    }
+    const secret = await this.deps.credentials.secretFor(task.credentialName);
+    if (!secret.forge) {
+      throw new Refusal('conflict', 'forge_unknown', `Git credential ${task.credentialName} names no forge; create it again with forge github, gitlab or gitea`);
+    }
+    const remote = parseRemoteUrl(task.repositoryUrl, { allowFileUrls: true });
+    const access = { forge: secret.forge, apiUrl: secret.apiUrl ?? defaultApiUrl(secret.forge, remote.host), token: secret.token, repoPath: remote.repoPath };
+    return { client: forgeClient(access), forge: secret.forge };
+  }
+}
