@@ -16,7 +16,7 @@ export class KageBunshinMerge implements INodeType {
 		version: 1,
 		subtitle: `={{${optionName('operation', mergeOperations)} + ($parameter["operation"] === "discard" ? "" : ": " + ($parameter["agent"] === "best" ? "best attempt" : $parameter["agent"]))}}`,
 		description:
-			"For a finished task (by its ID): check an attempt for conflicts, get its diff, merge the best attempt into the target branch, or discard the task's attempts",
+			"For a finished task (by its ID): check an attempt for conflicts, get its diff, merge the best attempt into the target branch, open a pull request with it, or discard the task's attempts",
 		defaults: { name: 'Kage Bunshin Merge' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

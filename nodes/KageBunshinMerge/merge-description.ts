@@ -29,6 +29,13 @@ export const mergeOperations: INodePropertyOptions[] = [
 		description: "Merge an attempt's branch into the target branch",
 		action: 'Merge an attempt',
 	},
+	{
+		name: 'Open Pull Request',
+		value: 'openPullRequest',
+		description:
+			"Push an attempt's branch and open a pull request (GitLab: merge request) with every attempt compared in its description; a task whose repository is a URL",
+		action: 'Open a pull request for an attempt',
+	},
 ];
 
 export const mergeProperties: INodeProperties[] = [
@@ -48,7 +55,7 @@ export const mergeProperties: INodeProperties[] = [
 		default: 'best',
 		placeholder: 'e.g. best or claude-1',
 		description: '"best" for the winning attempt, or the label of an attempt, e.g. "codex-2"',
-		displayOptions: show(['checkConflicts', 'getDiff', 'merge']),
+		displayOptions: show(['checkConflicts', 'getDiff', 'merge', 'openPullRequest']),
 	},
 	{
 		displayName: 'Strategy',
@@ -81,8 +88,8 @@ export const mergeProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'e.g. main',
-		description: 'Branch to merge into; empty uses the branch the task started from',
-		displayOptions: show(['checkConflicts', 'merge']),
+		description: 'Branch to merge into (or the pull request targets); empty uses the branch the task started from',
+		displayOptions: show(['checkConflicts', 'merge', 'openPullRequest']),
 	},
 	{
 		displayName: 'On Conflict',
@@ -127,6 +134,30 @@ export const mergeProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: "Whether to squash the attempt's commits into one commit on the target branch",
+			},
+		],
+	},
+	{
+		displayName: 'Pull Request Options',
+		name: 'pullRequestOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: show(['openPullRequest']),
+		options: [
+			{
+				displayName: 'Draft',
+				name: 'draft',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to open it as a draft',
+			},
+			{
+				displayName: 'Title',
+				name: 'title',
+				type: 'string',
+				default: '',
+				description: "Title of the pull request; empty uses the task description's first line",
 			},
 		],
 	},

@@ -20,6 +20,8 @@ export async function runMergeOperation(context: IExecuteFunctions, operation: s
 		}
 		case 'merge':
 			return await merge(context, taskPath, i);
+		case 'openPullRequest':
+			return await openPullRequest(context, taskPath, i);
 		case 'discard':
 			return (await kageBunshinRequest(context, { method: 'POST', path: `${taskPath}/discard`, itemIndex: i })).body;
 		default:
@@ -53,6 +55,18 @@ async function merge(context: IExecuteFunctions, taskPath: string, i: number): P
 	const conflict = conflictOutcome(response.body);
 	if (!conflict) throw serviceError(context, request, response.statusCode, response.body);
 	return conflict;
+}
+
+async function openPullRequest(context: IExecuteFunctions, taskPath: string, i: number): Promise<IDataObject> {
+	const targetBranch = context.getNodeParameter('targetBranch', i, '') as string;
+	const options = context.getNodeParameter('pullRequestOptions', i, {}) as { draft?: boolean; title?: string };
+	const body: IDataObject = {
+		agent: agentParameter(context, i),
+		...(targetBranch ? { targetBranch } : {}),
+		...(options.title ? { title: options.title } : {}),
+		...(options.draft ? { draft: true } : {}),
+	};
+	return (await kageBunshinRequest(context, { method: 'POST', path: `${taskPath}/pull-request`, body, itemIndex: i })).body;
 }
 
 function agentParameter(context: IExecuteFunctions, i: number): string {

@@ -30,6 +30,8 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^(targetBranch|target)$/, () => 'Target Branch'],
 	[/^agent$/, () => 'Attempt'],
 	[/^message$/, () => 'Commit Message'],
+	[/^title$/, () => 'Title'],
+	[/^draft$/, () => 'Draft'],
 	[/^(taskId|id)$/, () => 'Task'],
 ];
 

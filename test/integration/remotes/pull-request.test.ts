@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
 import { type GitHttpServer, startGitHttpServer } from '../../support/git-http-server.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../../support/github-stand-in.ts';
-import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
+import { KageBunshinMerge } from '../../../nodes/KageBunshinMerge/KageBunshinMerge.node.ts';
+import { KageBunshinSubmitTask } from '../../../nodes/KageBunshinSubmitTask/KageBunshinSubmitTask.node.ts';
+import { createExecuteContext } from '../../support/n8n-context.ts';
+import { startTestService, TEST_API_KEY, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
 const writer = (file: string, lines: string) => ({ agent: 'command', command: [process.execPath, join(fakeAgents, 'file-writing-agent.mjs'), file, lines] });
@@ -31,7 +35,7 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
     await runGitIn(serverRoot, ['clone', '--quiet', '--bare', origin.path, bare]);
     git = await startGitHttpServer({ root: serverRoot, users: { 'x-access-token': TOKEN } });
     github = await startGitHubStandIn({ token: TOKEN, owner: 'acme', repo: 'app', gitDir: bare });
-    service = await startTestService({ kind: 'pglite', workers: 2, env: { KAGE_PUBLIC_URL: 'https://kage.example.com' } });
+    service = await startTestService({ kind: 'pglite', workers: 2, listen: true, env: { KAGE_PUBLIC_URL: 'https://kage.example.com' } });
     const credential = await call('/git-credentials', {
       method: 'POST',
       json: { name: 'github-bot', host: '127.0.0.1', token: TOKEN, forge: 'github', apiUrl: github.url },
@@ -120,5 +124,38 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
     const refused = await call(`/tasks/${local.body.id}/pull-request`, { method: 'POST' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('not_a_remote_repository');
+  });
+
+  it('from n8n: Submit Task takes the repository URL and credential name, Merge opens the pull request', async () => {
+    const runNode = async (node: KageBunshinSubmitTask | KageBunshinMerge, parameters: Record<string, unknown>, json: Record<string, unknown> = {}) => {
+      const { context } = createExecuteContext({
+        node,
+        credentialType: new KageBunshinApi(),
+        credentials: { baseUrl: service.url, apiKey: TEST_API_KEY },
+        parameters,
+        items: [{ json }],
+      });
+      return (await node.execute!.call(context))[0]![0]!.json;
+    };
+    const submitted = await runNode(new KageBunshinSubmitTask(), {
+      resource: 'task',
+      operation: 'submit',
+      description: 'Add a licence file',
+      repositorySource: 'url',
+      repositoryUrl: `${git.url}/acme/app.git`,
+      gitCredential: 'github-bot',
+      agents: { agent: [{ agent: 'command', command: `${process.execPath}\n${join(fakeAgents, 'file-writing-agent.mjs')}\nLICENSE\n4` }] },
+      options: { push: 'winner' },
+    });
+    expect(submitted).toMatchObject({ status: 'pending', push: 'winner', repository: { url: `${git.url}/acme/app.git`, credential: 'github-bot' } });
+    const task = await waitForTaskEnd(service, submitted.id as string);
+    expect(task.status).toBe('completed');
+    // push: winner pushed the winner's branch when the task was ranked.
+    expect(await runGitIn(bare, ['rev-parse', `refs/heads/${task.agents[0].branch}`])).toBe(task.agents[0].headCommit);
+
+    const opened = await runNode(new KageBunshinMerge(), { operation: 'openPullRequest', taskId: task.id, agent: 'best', pullRequestOptions: { title: 'Licence' } });
+    expect(opened).toMatchObject({ created: true, branch: task.agents[0].branch, targetBranch: 'main', forge: 'github' });
+    expect(github.pullRequests.at(-1)).toMatchObject({ title: 'Licence', head: task.agents[0].branch });
+    expect(github.invalidRequests).toEqual([]);
   });
 });
