@@ -62,7 +62,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       const task = await response.json();
       expect(task.status).toBe('pending');
       // HEAD is recorded as the branch checked out at submission: the default merge target.
-      expect(task.repository).toEqual({ path: repo.path, baseRef: 'main', baseCommit: await repo.head() });
+      expect(task.repository).toEqual({ path: repo.path, url: null, credential: null, baseRef: 'main', baseCommit: await repo.head() });
       expect(task.agents.map((agent: { label: string }) => agent.label)).toEqual(['command-1', 'command-2']);
       expect(task.agents[0].branch).toBe(`kage/${task.id.replaceAll('-', '').slice(0, 12)}/command-1`);
       expect(response.headers.get('location')).toBe(`/api/v1/tasks/${task.id}`);

@@ -1,27 +1,18 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
-import { type GitHttpServer, startGitHttpServer } from '../../support/git-http-server.ts';
-import { type GitHubStandIn, startGitHubStandIn } from '../../support/github-stand-in.ts';
-import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
-import { KageBunshinMerge } from '../../../nodes/KageBunshinMerge/KageBunshinMerge.node.ts';
-import { KageBunshinSubmitTask } from '../../../nodes/KageBunshinSubmitTask/KageBunshinSubmitTask.node.ts';
-import { createExecuteContext } from '../../support/n8n-context.ts';
-import { startTestService, TEST_API_KEY, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { FORGE_TOKEN as TOKEN, type ForgeFixture, startForgeFixture } from '../../support/forge-fixture.ts';
+import { runGitIn } from '../../support/git-repo.ts';
+import { type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
 const writer = (file: string, lines: string) => ({ agent: 'command', command: [process.execPath, join(fakeAgents, 'file-writing-agent.mjs'), file, lines] });
-const TOKEN = 'ghp_standin0123456789abcdefTOKEN';
 
 describe('pull requests on GitHub (git http-backend + a GitHub API stand-in checked against @octokit/openapi)', () => {
-  let origin: TestRepo;
-  let serverRoot: string;
-  let bare: string;
-  let git: GitHttpServer;
-  let github: GitHubStandIn;
+  let fixture: ForgeFixture;
   let service: TestService;
+  let github: ForgeFixture['github'];
+  let bare: string;
   const call = async (path: string, init: { method?: string; json?: unknown } = {}) => {
     const response = await service.request(`/api/v1${path}`, init);
     const text = await response.text();
@@ -29,25 +20,11 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
   };
 
   beforeAll(async () => {
-    origin = await createTestRepo({ 'README.md': '# app\n' });
-    serverRoot = await makeTempDir('kage-forge-');
-    bare = join(serverRoot, 'acme', 'app.git');
-    await runGitIn(serverRoot, ['clone', '--quiet', '--bare', origin.path, bare]);
-    git = await startGitHttpServer({ root: serverRoot, users: { 'x-access-token': TOKEN } });
-    github = await startGitHubStandIn({ token: TOKEN, owner: 'acme', repo: 'app', gitDir: bare });
-    service = await startTestService({ kind: 'pglite', workers: 2, listen: true, env: { KAGE_PUBLIC_URL: 'https://kage.example.com' } });
-    const credential = await call('/git-credentials', {
-      method: 'POST',
-      json: { name: 'github-bot', host: '127.0.0.1', token: TOKEN, forge: 'github', apiUrl: github.url },
-    });
-    expect(credential.status).toBe(201);
+    fixture = await startForgeFixture();
+    ({ service, github, bare } = fixture);
   });
   afterAll(async () => {
-    await service?.stop();
-    await git?.stop();
-    await github?.stop();
-    await origin?.cleanup();
-    if (serverRoot) await rm(serverRoot, { recursive: true, force: true });
+    await fixture?.stop();
   });
 
   it('the stand-in refuses what GitHub refuses: a request off the description, a head branch never pushed, a wrong token', async () => {
@@ -66,7 +43,7 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
       method: 'POST',
       json: {
         description: 'Add the changelog\n\nKeep it short.',
-        repository: { url: `${git.url}/acme/app.git`, credential: 'github-bot' },
+        repository: { url: fixture.url, credential: 'github-bot' },
         push: 'none',
         agents: [writer('CHANGELOG.md', '3'), writer('CHANGELOG.md', '30')],
       },
@@ -108,7 +85,7 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
   it('adopts a pull request that is open already instead of opening a second, and refuses local-path tasks', async () => {
     const submitted = await call('/tasks', {
       method: 'POST',
-      json: { description: 'Add notes', repository: { url: `${git.url}/acme/app.git`, credential: 'github-bot' }, agents: [writer('NOTES.md', '2')] },
+      json: { description: 'Add notes', repository: { url: fixture.url, credential: 'github-bot' }, agents: [writer('NOTES.md', '2')] },
     });
     const task = await waitForTaskEnd(service, submitted.body.id);
     const branch = task.agents[0].branch;
@@ -119,43 +96,10 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
     expect(adopted.body).toMatchObject({ number: 2, created: false });
     expect(github.pullRequests).toHaveLength(2);
 
-    const local = await call('/tasks', { method: 'POST', json: { description: 'x', repository: { path: origin.path }, agents: [writer('x.txt', '1')] } });
+    const local = await call('/tasks', { method: 'POST', json: { description: 'x', repository: { path: fixture.origin.path }, agents: [writer('x.txt', '1')] } });
     await waitForTaskEnd(service, local.body.id);
     const refused = await call(`/tasks/${local.body.id}/pull-request`, { method: 'POST' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('not_a_remote_repository');
-  });
-
-  it('from n8n: Submit Task takes the repository URL and credential name, Merge opens the pull request', async () => {
-    const runNode = async (node: KageBunshinSubmitTask | KageBunshinMerge, parameters: Record<string, unknown>, json: Record<string, unknown> = {}) => {
-      const { context } = createExecuteContext({
-        node,
-        credentialType: new KageBunshinApi(),
-        credentials: { baseUrl: service.url, apiKey: TEST_API_KEY },
-        parameters,
-        items: [{ json }],
-      });
-      return (await node.execute!.call(context))[0]![0]!.json;
-    };
-    const submitted = await runNode(new KageBunshinSubmitTask(), {
-      resource: 'task',
-      operation: 'submit',
-      description: 'Add a licence file',
-      repositorySource: 'url',
-      repositoryUrl: `${git.url}/acme/app.git`,
-      gitCredential: 'github-bot',
-      agents: { agent: [{ agent: 'command', command: `${process.execPath}\n${join(fakeAgents, 'file-writing-agent.mjs')}\nLICENSE\n4` }] },
-      options: { push: 'winner' },
-    });
-    expect(submitted).toMatchObject({ status: 'pending', push: 'winner', repository: { url: `${git.url}/acme/app.git`, credential: 'github-bot' } });
-    const task = await waitForTaskEnd(service, submitted.id as string);
-    expect(task.status).toBe('completed');
-    // push: winner pushed the winner's branch when the task was ranked.
-    expect(await runGitIn(bare, ['rev-parse', `refs/heads/${task.agents[0].branch}`])).toBe(task.agents[0].headCommit);
-
-    const opened = await runNode(new KageBunshinMerge(), { operation: 'openPullRequest', taskId: task.id, agent: 'best', pullRequestOptions: { title: 'Licence' } });
-    expect(opened).toMatchObject({ created: true, branch: task.agents[0].branch, targetBranch: 'main', forge: 'github' });
-    expect(github.pullRequests.at(-1)).toMatchObject({ title: 'Licence', head: task.agents[0].branch });
-    expect(github.invalidRequests).toEqual([]);
   });
 });
