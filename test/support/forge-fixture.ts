@@ -11,44 +11,64 @@ import { startTestService, type TestService } from './service-harness.ts';
 
 export const FORGE_TOKEN = 'ghp_standin0123456789abcdefTOKEN';
 
-export interface ForgeFixture {
+export interface Forge {
   origin: TestRepo;
   /** The bare repository the git server serves. */
   bare: string;
   git: GitHttpServer;
   github: GitHubStandIn;
-  service: TestService;
   /** The repository's URL on the git server. */
   url: string;
+  /** POST /git-credentials `github-bot` for the git server and the stand-in, through `request`. */
+  storeCredential(request: (path: string, init: { method: string; json: unknown }) => Promise<Response>): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startForgeFixture(): Promise<ForgeFixture> {
+export interface ForgeFixture extends Forge {
+  service: TestService;
+}
+
+/** The git server and the GitHub stand-in for `acme/app`, without a service. */
+export async function startForge(): Promise<Forge> {
   const origin = await createTestRepo({ 'README.md': '# app\n' });
   const serverRoot = await makeTempDir('kage-forge-');
   const bare = join(serverRoot, 'acme', 'app.git');
   await runGitIn(serverRoot, ['clone', '--quiet', '--bare', origin.path, bare]);
   const git = await startGitHttpServer({ root: serverRoot, users: { 'x-access-token': FORGE_TOKEN } });
   const github = await startGitHubStandIn({ token: FORGE_TOKEN, owner: 'acme', repo: 'app', gitDir: bare });
-  const service = await startTestService({ kind: 'pglite', workers: 2, listen: true, env: { KAGE_PUBLIC_URL: 'https://kage.example.com' } });
-  const credential = await service.request('/api/v1/git-credentials', {
-    method: 'POST',
-    json: { name: 'github-bot', host: '127.0.0.1', token: FORGE_TOKEN, forge: 'github', apiUrl: github.url },
-  });
-  if (credential.status !== 201) throw new Error(`could not store the credential: ${await credential.text()}`);
   return {
     origin,
     bare,
     git,
     github,
-    service,
     url: `${git.url}/acme/app.git`,
+    async storeCredential(request) {
+      const response = await request('/api/v1/git-credentials', {
+        method: 'POST',
+        json: { name: 'github-bot', host: '127.0.0.1', token: FORGE_TOKEN, forge: 'github', apiUrl: github.url },
+      });
+      if (response.status !== 201) throw new Error(`could not store the credential: ${await response.text()}`);
+    },
     async stop() {
-      await service.stop();
       await git.stop();
       await github.stop();
       await origin.cleanup();
       await rm(serverRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The forge and an in-process service that holds its credential. */
+export async function startForgeFixture(): Promise<ForgeFixture> {
+  const forge = await startForge();
+  const service = await startTestService({ kind: 'pglite', workers: 2, listen: true, env: { KAGE_PUBLIC_URL: 'https://kage.example.com' } });
+  await forge.storeCredential((path, init) => service.request(path, init) as Promise<Response>);
+  return {
+    ...forge,
+    service,
+    async stop() {
+      await service.stop();
+      await forge.stop();
     },
   };
 }

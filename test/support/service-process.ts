@@ -17,6 +17,8 @@ export interface ServiceProcess {
   /** Sends the first of the process's API_KEYS. */
   request: KeyedRequest;
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Everything the process wrote to stdout and stderr so far (its log). */
+  output(): string;
   /** Current and peak resident memory of the process (VmRSS, VmHWM), in bytes. */
   memory(): Promise<{ rss: number; peakRss: number }>;
 }
@@ -44,6 +46,7 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     url,
     process: child,
     request: keyedRequest(url, fullEnv.API_KEYS.split(',')[0]!),
+    output: () => output,
     kill(signal) {
       return new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
+import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
+import { FORGE_TOKEN, type Forge, startForge } from '../../support/forge-fixture.ts';
+import { makeTempDir, runGitIn } from '../../support/git-repo.ts';
+import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+
+const bin = join(import.meta.dirname, '../../../node_modules/.bin');
+const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
+
+/** Every file under `dir` whose bytes contain `needle`. */
+function filesContaining(dir: string, needle: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isFile() && readFileSync(path).includes(needle);
+  });
+}
+
+/**
+ * The real `claude` on a remote repository (scripted model server, git http-backend, GitHub
+ * stand-in): its edit is pushed and a pull request opened. A hostile agent beside it hunts for
+ * the token; afterwards the token is searched in every log line, event, answer and file.
+ */
+describe('the real claude on a remote repository, with a hostile agent beside it', () => {
+  let models: ModelServer;
+  let sandbox: CliSandbox;
+  let forge: Forge;
+  let dataDir: string;
+  let service: ServiceProcess;
+  const answers: string[] = [];
+  const call = async (path: string, init: { method?: string; json?: unknown } = {}) => {
+    const response = await service.request(`/api/v1${path}`, init);
+    const text = await response.text();
+    answers.push(text);
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    models = await startModelServer();
+    sandbox = await createCliSandbox(models.url);
+    forge = await startForge();
+    dataDir = await makeTempDir('kage-real-remote-');
+    service = await startServiceProcess({
+      ...sandbox.combinedEnv(),
+      KAGE_DATA_DIR: dataDir,
+      KAGE_WORKER_CONCURRENCY: '1',
+      KAGE_KEEP_WORKTREES: 'true',
+      KAGE_CLAUDE_BIN: join(bin, 'claude'),
+      LOG_LEVEL: 'debug',
+    });
+    await forge.storeCredential((path, init) => service.request(path, init));
+  });
+  afterAll(async () => {
+    await service?.kill('SIGTERM');
+    await models?.close();
+    await sandbox?.cleanup();
+    await forge?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('pushes claude’s edit, opens the pull request, and the token is nowhere an agent or a reader could find it', async () => {
+    const submitted = await call('/tasks', {
+      method: 'POST',
+      json: {
+        description: 'Leave a note',
+        repository: { url: forge.url, credential: 'github-bot' },
+        agents: [
+          { agent: 'claude', prompt: 'write note-claude.txt containing "hello from claude"', timeoutSeconds: 240 },
+          { agent: 'command', command: [process.execPath, join(fakeAgents, 'secret-hunting-agent.mjs')] },
+        ],
+      },
+    });
+    expect(submitted.status).toBe(202);
+    let task: Record<string, any>;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      task = (await call(`/tasks/${submitted.body.id}`)).body;
+      if (['completed', 'failed', 'cancelled'].includes(task.status)) break;
+      if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const claude = task.agents.find((run: { agent: string }) => run.agent === 'claude');
+    expect(claude.status, claude.error).toBe('succeeded');
+    expect(await runGitIn(forge.bare, ['show', `${claude.branch}:note-claude.txt`])).toBe('hello from claude');
+
+    const opened = await call(`/tasks/${task.id}/pull-request`, { method: 'POST', json: { agent: claude.label } });
+    expect(opened.status).toBe(201);
+    expect(forge.github.pullRequests.at(-1)).toMatchObject({ head: claude.branch, base: 'main' });
+
+    const events = await call(`/tasks/${task.id}/events?limit=1000`);
+    const hunted = events.body.items.filter((event: { agentLabel: string; data: { message?: string } }) => event.agentLabel === 'command-1' && event.data.message);
+    // The hunter ran and saw its environment and git's configuration: just not the token.
+    expect(hunted.some((event: { data: { message: string } }) => event.data.message.startsWith('env: {'))).toBe(true);
+    expect(hunted.some((event: { data: { message: string } }) => event.data.message.startsWith('config file: [core]'))).toBe(true);
+    const basic = Buffer.from(`x-access-token:${FORGE_TOKEN}`).toString('base64');
+    for (const secret of [FORGE_TOKEN, basic]) {
+      for (const answer of answers) expect(answer).not.toContain(secret);
+      expect(service.output()).not.toContain(secret);
+      // Worktrees (kept), the mirror, the database files: the data folder holds no copy in the clear.
+      expect(filesContaining(dataDir, secret)).toEqual([]);
+    }
+  });
+});
