@@ -102,4 +102,18 @@ describe('the example workflows in a real n8n', () => {
     expect(await repo.head('main')).toBe(moved);
     expect(await repo.git('show', `${body.reviewBranch}:README.md`)).toContain('rewritten by claude');
   });
+
+  it('GitHub issue → pull request: imports with every node a type n8n has, wired trigger to comment', async () => {
+    const { api, workflowIds } = stack;
+    const workflow = await api.publicApi<{ nodes: { name: string; type: string }[]; connections: Record<string, unknown> }>(
+      'GET',
+      `/workflows/${workflowIds.get('github-issue-to-pull-request.json')}`,
+    );
+    const known = new Set(await api.nodeTypeNames());
+    for (const node of workflow.nodes) expect(known, node.type).toContain(node.type);
+    expect(workflow.nodes.map((node) => node.type)).toEqual(
+      expect.arrayContaining(['n8n-nodes-base.githubTrigger', 'n8n-nodes-kage-bunshin.kageBunshinSubmitTask', 'n8n-nodes-kage-bunshin.kageBunshinMerge', 'n8n-nodes-base.github']),
+    );
+    expect(Object.keys(workflow.connections).sort()).toEqual(['Await Result', 'Issue Labelled', 'Labelled kage?', 'Open Pull Request', 'Submit Task']);
+  });
 });
