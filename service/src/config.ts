@@ -25,6 +25,8 @@ const envSchema = z.object({
   KAGE_REPO_ROOTS: list(':').optional(),
   KAGE_ALLOWED_AGENTS: list(',').pipe(z.array(z.enum(agentNames, { message: `each must be one of ${agentNames.join(', ')}` }))).optional(),
   KAGE_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  KAGE_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  KAGE_WORKER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits, . _ - (at most 100)').optional(),
   KAGE_WEBHOOK_ALLOWED_HOSTS: list(',').optional(),
   KAGE_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   KAGE_WEBHOOK_SECRET: z
@@ -51,7 +53,12 @@ export interface Config {
   repoRoots: string[];
   /** The agents tasks may ask for (KAGE_ALLOWED_AGENTS; default every one). */
   allowedAgents: AgentName[];
+  /** Tasks started at once (0: this instance runs nothing, it serves the API only). */
   workerConcurrency: number;
+  /** Attempts run at once from each attempt queue; default 4 per task slot. */
+  attemptConcurrency: number;
+  /** Recorded on each attempt this instance runs; default `<hostname>-<data folder tag>`. */
+  workerName: string | undefined;
   webhookAllowedHosts: string[];
   /**
    * Whether webhooks may go to loopback and private addresses (n8n on this host or network):
@@ -114,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     repoRoots: values.KAGE_REPO_ROOTS ?? [],
     allowedAgents: values.KAGE_ALLOWED_AGENTS ?? [...agentNames],
     workerConcurrency: values.KAGE_WORKER_CONCURRENCY,
+    attemptConcurrency: values.KAGE_ATTEMPT_CONCURRENCY ?? Math.max(1, values.KAGE_WORKER_CONCURRENCY * 4),
+    workerName: values.KAGE_WORKER_NAME,
     webhookAllowedHosts: values.KAGE_WEBHOOK_ALLOWED_HOSTS ?? [],
     webhookPrivateTargets: values.KAGE_WEBHOOK_PRIVATE_TARGETS ?? (['127.0.0.1', 'localhost', '::1'].includes(values.HOST) ? 'allow' : 'deny'),
     webhookSecret: values.KAGE_WEBHOOK_SECRET,

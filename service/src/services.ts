@@ -22,10 +22,13 @@ import { AttemptRunner } from './executor/attempt-runner.ts';
 import { ChangeRecorder } from './git/change-recorder.ts';
 import { RepoLock } from './git/repo-lock.ts';
 import { TaskWorker } from './executor/task-worker.ts';
-import { TaskRunner } from './executor/task-runner.ts';
+import { AttemptJobHandler } from './executor/attempt-job.ts';
+import { TaskBudget } from './executor/task-budget.ts';
+import { TaskFinisher } from './executor/task-finisher.ts';
+import { TaskStarter } from './executor/task-starter.ts';
 import { WorktreeManager } from './git/worktree-manager.ts';
 import type { Logger } from './logger.ts';
-import { TaskQueue } from './queue/task-queue.ts';
+import { hostAttemptQueue, SHARED_ATTEMPT_QUEUE, TaskQueue } from './queue/task-queue.ts';
 import { createMergeService } from './merge/merge-service.ts';
 import { TaskService } from './tasks/task-service.ts';
 import { CredentialStore } from './credentials/credential-store.ts';
@@ -89,25 +92,39 @@ export async function createServices(config: Config, logger: Logger, options: { 
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
+  const finisher = new TaskFinisher({ tasks: taskRepository, events, remotes });
   const attempts = new AttemptRunner({
     instanceTag,
+    workerName: config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`,
     tasks: taskRepository,
     events,
     agents,
     worktrees,
     changes: new ChangeRecorder(),
     remotes,
+    budget: new TaskBudget({ db, tasks: taskRepository }),
+    finisher,
     logger,
     keepWorktrees: config.keepWorktrees,
   });
-  const runner = new TaskRunner({ tasks: taskRepository, events, attempts, worktrees, remotes, logger });
-  const worker = new TaskWorker({ db, tasks: taskRepository, queue, runner, logger });
+  const worker = new TaskWorker({
+    db,
+    tasks: taskRepository,
+    queue,
+    starter: new TaskStarter({ tasks: taskRepository, events, queue }),
+    attempts: new AttemptJobHandler({ tasks: taskRepository, attempts, worktrees, remotes, logger }),
+    logger,
+  });
+  // Local-path tasks accepted here run on this host; URL tasks anywhere.
+  const localAttemptQueue = hostAttemptQueue(hostname());
+  const attemptQueues = [SHARED_ATTEMPT_QUEUE, localAttemptQueue];
   const tasks = new TaskService({
     db,
     tasks: taskRepository,
     events,
     queue,
     repositories: new RepositoryValidator(config.repoRoots, { mirrors, credentials, allowFileUrls: config.allowFileUrls }),
+    localAttemptQueue,
     webhookTargets,
     allowedAgents: config.allowedAgents,
   });
@@ -150,9 +167,9 @@ export async function createServices(config: Config, logger: Logger, options: { 
       );
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
-      await queue.start();
+      await queue.start(attemptQueues);
       await pruneOrphanWorktrees(taskRepository, worktrees, logger);
-      await worker.start(config.workerConcurrency);
+      await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
       await deliveries.start();
     },
     async stop() {

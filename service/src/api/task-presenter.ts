@@ -52,6 +52,7 @@ function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
     model: run.model,
     status: run.status,
     branch: run.branch,
+    worker: run.worker,
     exitCode: run.exitCode,
     costUsd: run.costUsd,
     inputTokens: run.inputTokens,

@@ -7,6 +7,7 @@ import type { RemoteMirrors, Remote } from '../git/remote-mirrors.ts';
 import type { CredentialStore } from './credential-store.ts';
 
 export interface RemoteTask {
+  id?: string;
   repositoryPath: string;
   repositoryUrl: string | null;
   credentialName: string | null;
@@ -24,6 +25,22 @@ export class TaskRemotes {
   constructor(mirrors: RemoteMirrors, credentials: CredentialStore) {
     this.mirrors = mirrors;
     this.credentials = credentials;
+  }
+
+  /** A URL task as this machine sees it: its repository is this machine's mirror, wherever the task was accepted. */
+  onThisMachine<T extends RemoteTask>(task: T): T {
+    return task.repositoryUrl ? { ...task, repositoryPath: this.mirrors.pathFor(task.repositoryUrl) } : task;
+  }
+
+  /**
+   * Brings an attempt branch that ran on another machine into this one's mirror (`task` as
+   * `onThisMachine` gives it); false when the remote does not have it (it was never pushed).
+   */
+  async fetchAttemptBranch(task: RemoteTask, branch: string): Promise<boolean> {
+    const remote = await this.remoteOf(task);
+    if (!remote) return false;
+    await this.mirrors.sync(remote);
+    return this.mirrors.fetchBranch(task.repositoryPath, remote, branch);
   }
 
   async remoteOf(task: RemoteTask): Promise<Remote | undefined> {

@@ -24,6 +24,7 @@ export interface NewTask {
   repositoryUrl: string | null;
   credentialName: string | null;
   pushMode: PushMode;
+  attemptQueue: string;
   baseRef: string;
   baseCommit: string;
   config: TaskConfig;
@@ -47,8 +48,8 @@ export class TaskRepository {
   async insert(tx: Queryable, task: NewTask): Promise<TaskRecord | undefined> {
     const [row] = await tx.query<TaskRow>(
       `INSERT INTO tasks (id, description, status, repository_path, base_ref, base_commit, config, idempotency_key, api_key_id,
-                          repository_url, credential_name, push_mode)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                          repository_url, credential_name, push_mode, attempt_queue)
+       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (api_key_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING ${taskColumns}`,
       [
@@ -63,6 +64,7 @@ export class TaskRepository {
         task.repositoryUrl,
         task.credentialName,
         task.pushMode,
+        task.attemptQueue,
       ],
     );
     if (!row) return undefined;
@@ -116,10 +118,10 @@ export class TaskRepository {
     return { tasks: rows.map(toTask), total: count?.total ?? 0 };
   }
 
-  async agentRuns(taskIds: readonly string[]): Promise<Map<string, AgentRunRecord[]>> {
+  async agentRuns(taskIds: readonly string[], db: Queryable = this.db): Promise<Map<string, AgentRunRecord[]>> {
     const byTask = new Map<string, AgentRunRecord[]>(taskIds.map((id) => [id, []]));
     if (taskIds.length === 0) return byTask;
-    const rows = await this.db.query<AgentRunRow>(
+    const rows = await db.query<AgentRunRow>(
       'SELECT * FROM agent_runs WHERE task_id = ANY($1::uuid[]) ORDER BY task_id, position',
       [taskIds as string[]],
     );
@@ -202,16 +204,27 @@ export class TaskRepository {
     );
   }
 
-  /** Every attempt of the task back to pending with no results: before its run starts over. */
-  async resetRuns(taskId: string): Promise<void> {
+  /** The attempt back to pending with no results: before an interrupted attempt runs again. */
+  async resetRun(taskId: string, label: string): Promise<void> {
     await this.db.query(
       `UPDATE agent_runs SET status = 'pending', exit_code = NULL, cost_usd = NULL, input_tokens = NULL, output_tokens = NULL,
               session_id = NULL, final_message = NULL, files_changed = '{}', insertions = NULL, deletions = NULL,
               head_commit = NULL, stderr_tail = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
-              completed_at = NULL, worktree_path = NULL
-        WHERE task_id = $1`,
-      [taskId],
+              completed_at = NULL, worktree_path = NULL, worker = NULL
+        WHERE task_id = $1 AND label = $2`,
+      [taskId, label],
     );
+  }
+
+  /** Locks the task's row until the transaction ends: attempts ending at once decide the task's end one after another. */
+  async lock(tx: Queryable, id: string): Promise<void> {
+    await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [id]);
+  }
+
+  /** What the task's attempts have spent so far (each attempt's running total, as last recorded). */
+  async spentUsd(id: string): Promise<number> {
+    const [row] = await this.db.query<{ spent: number | string | null }>('SELECT COALESCE(sum(cost_usd), 0) AS spent FROM agent_runs WHERE task_id = $1', [id]);
+    return Number(row?.spent ?? 0);
   }
 
   async exists(id: string): Promise<boolean> {

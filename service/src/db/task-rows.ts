@@ -47,6 +47,8 @@ export interface TaskRecord {
   credentialName: string | null;
   pushMode: PushMode;
   pullRequest: PullRequestRecord | null;
+  /** The queue the task's attempt jobs go to (see queue/task-queue.ts). */
+  attemptQueue: string;
   baseRef: string;
   baseCommit: string;
   config: TaskConfig;
@@ -71,6 +73,8 @@ export interface AgentRunRecord {
   model: string | null;
   branch: string;
   worktreePath: string | null;
+  /** The instance that runs or ran the attempt. */
+  worker: string | null;
   status: AgentRunStatus;
   exitCode: number | null;
   costUsd: number | null;
@@ -90,12 +94,12 @@ export interface AgentRunRecord {
   completedAt: Date | null;
 }
 
-export const taskColumns = `id, description, status, repository_path, repository_url, credential_name, push_mode, pull_request,
+export const taskColumns = `id, description, status, repository_path, repository_url, credential_name, push_mode, pull_request, attempt_queue,
   base_ref, base_commit, config, result, error,
   idempotency_key, api_key_id, cancel_requested, winner_label, total_cost_usd, created_at, updated_at, started_at, completed_at`;
 
 export const agentRunColumn = {
-  position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', status: 'status',
+  position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', worker: 'worker', status: 'status',
   exitCode: 'exit_code', costUsd: 'cost_usd', inputTokens: 'input_tokens', outputTokens: 'output_tokens',
   sessionId: 'session_id', finalMessage: 'final_message', filesChanged: 'files_changed', insertions: 'insertions',
   deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', verify: 'verify', score: 'score',
@@ -116,6 +120,7 @@ export interface TaskRow {
   credential_name: string | null;
   push_mode: PushMode;
   pull_request: PullRequestRecord | null;
+  attempt_queue: string;
   base_ref: string;
   base_commit: string;
   config: TaskConfig;
@@ -140,6 +145,7 @@ export type AgentRunRow = {
   model: string | null;
   branch: string;
   worktree_path: string | null;
+  worker: string | null;
   status: AgentRunStatus;
   exit_code: number | null;
   cost_usd: number | null;
@@ -169,6 +175,7 @@ export function toTask(row: TaskRow): TaskRecord {
     credentialName: row.credential_name,
     pushMode: row.push_mode,
     pullRequest: row.pull_request,
+    attemptQueue: row.attempt_queue,
     baseRef: row.base_ref,
     baseCommit: row.base_commit,
     config: row.config,
@@ -195,6 +202,7 @@ export function toAgentRun(row: AgentRunRow): AgentRunRecord {
     model: row.model,
     branch: row.branch,
     worktreePath: row.worktree_path,
+    worker: row.worker,
     status: row.status,
     exitCode: row.exit_code,
     costUsd: row.cost_usd === null ? null : Number(row.cost_usd),

@@ -7,25 +7,20 @@ import type { AgentRunChange, AgentRunStatus, TaskConfig, TaskRecord, TaskReposi
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
-import type { BudgetTracker } from './budget-tracker.ts';
+import type { TaskBudget } from './task-budget.ts';
+import type { TaskFinisher } from './task-finisher.ts';
 import type { ChangeRecorder } from '../git/change-recorder.ts';
 import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
 import { ProgressBatcher } from './progress-batcher.ts';
-import { runVerify, type VerifyResult } from './verify-runner.ts';
-import type { WorktreeManager } from '../git/worktree-manager.ts';
+import { runVerify } from './verify-runner.ts';
+import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 
-export interface AttemptResult {
-  label: string;
-  position: number;
-  status: AgentRunStatus;
-  costUsd: number | null;
-  filesChanged: number;
-  insertions: number;
-  deletions: number;
-  durationMs: number;
-  verify: VerifyResult | undefined;
+/** An attempt's end: what its row becomes and the events that announce it. */
+interface AttemptEnding {
+  fields: AgentRunChange;
+  events: NewEvent[];
 }
 
 export interface AttemptRunnerDeps {
@@ -35,7 +30,11 @@ export interface AttemptRunnerDeps {
   worktrees: WorktreeManager;
   changes: ChangeRecorder;
   remotes: TaskRemotes;
+  budget: TaskBudget;
+  finisher: TaskFinisher;
   logger: Logger;
+  /** This instance's name, recorded on each attempt it runs. */
+  workerName: string;
   keepWorktrees: boolean;
   /** Marks this instance's processes (see process-tag.ts). */
   instanceTag: string;
@@ -57,126 +56,145 @@ export class AttemptRunner {
 
   /**
    * Stores a change of the attempt's row together with its events, in one transaction: a crash
-   * leaves neither a state without its event nor the reverse. Retried while the database is
-   * unavailable (the agent runs on meanwhile).
+   * leaves neither a state without its event nor the reverse. The attempt's end also decides, in
+   * that transaction, whether the task ends with it (task-finisher.ts). Retried while the
+   * database is unavailable (the agent runs on meanwhile).
    */
-  private record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = []): Promise<void> {
+  private record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = [], options: { ends?: boolean } = {}): Promise<void> {
     return retryWhileUnavailable(
       () =>
         this.deps.events.transaction(taskId, async (tx, recordEvents) => {
+          if (options.ends) await this.deps.tasks.lock(tx, taskId);
           await this.deps.tasks.updateAgentRun(taskId, label, fields, tx);
           await recordEvents(events);
+          if (options.ends) await this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId);
         }),
       { onWait: (error) => this.deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt') },
     );
   }
 
-  async run(task: TaskRecord, spec: AttemptSpec, position: number, budget: BudgetTracker, signal: AbortSignal): Promise<AttemptResult> {
+  /**
+   * Runs the attempt to its end, which is recorded (with the task's end when it is the last).
+   * Stopped by `signal` with 'shutdown', it records no end: its job runs it again.
+   * `task.repositoryPath` is this machine's copy (for a URL task, its mirror).
+   */
+  async run(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal): Promise<void> {
     const started = new Date();
-    const base: AttemptResult = { label: spec.label, position, status: 'failed', costUsd: null, filesChanged: 0, insertions: 0, deletions: 0, durationMs: 0, verify: undefined };
     const adapter = this.deps.agents.get(spec.agent);
     const binary = this.deps.agents.resolveBinary(spec.agent);
-    await this.record(task.id, spec.label, { status: 'running', startedAt: started, completedAt: null, error: null }, [
-      { type: 'agent.started', agentLabel: spec.label, data: { agent: spec.agent, model: spec.model ?? null } },
+    const worker = this.deps.workerName;
+    await this.record(task.id, spec.label, { status: 'running', worker, startedAt: started, completedAt: null, error: null }, [
+      { type: 'agent.started', agentLabel: spec.label, data: { agent: spec.agent, model: spec.model ?? null, worker } },
     ]);
 
     if (adapter.binaryName && !binary) {
       const error = `${adapter.binaryName} not found on PATH (or KAGE_${spec.agent.toUpperCase()}_BIN): ${adapter.installHint}`;
-      return this.fail(task.id, spec, base, started, error);
+      return this.fail(task.id, spec, error);
     }
-    if (signal.aborted) return this.stopped(task.id, spec, base, started, signal.reason as StopReason);
+    if (!signal.aborted && (await this.deps.budget.isSpent(task))) return this.stopped(task.id, spec, 'budget');
+    if (signal.aborted) return this.stopped(task.id, spec, signal.reason as StopReason);
+    if (task.repositoryUrl) {
+      // Attempts start from the remote's commits: bring this machine's mirror up to date first.
+      const fetchError = await this.deps.remotes.sync(task).then(
+        () => undefined,
+        (error: unknown) => (error as Error).message,
+      );
+      if (fetchError) return this.fail(task.id, spec, `could not fetch the repository: ${fetchError}`);
+    }
 
     const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
     await this.record(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
+    let ending: AttemptEnding | undefined;
     try {
-      const result = await this.runAgent(task, spec, adapter, binary ?? '', worktree.path, budget, signal);
-      // The service is stopping: the task runs again from the start elsewhere or after a restart,
-      // so this attempt gets no end of its own (no agent.failed for an attempt that then succeeds).
-      if (signal.aborted && signal.reason === 'shutdown') return base;
-      const changes = await this.deps.changes.commitAll({
-        worktreePath: worktree.path,
-        baseCommit: task.baseCommit,
-        message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
-      });
-      const status = attemptStatus(result, signal);
-      if (task.pushMode === 'attempts' && changes.headCommit) {
-        const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
-        await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
-      }
-      const verify =
-        task.config.verify && status !== 'cancelled'
-          ? await runVerify(task.config.verify.command, worktree.path, {
-              timeoutSeconds: task.config.verify.timeoutSeconds,
-              signal,
-              processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
-            })
-          : undefined;
-      const completed = new Date();
-      const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-      const error =
-        status === 'succeeded' ? null : (stopMessage(signal) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
-      const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
-      const end: AgentRunChange = {
+      ending = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, signal);
+    } catch (error) {
+      this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
+      const message = `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`;
+      ending = { fields: { status: 'failed', error: message, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error: message } }] };
+    }
+    // The worktree goes before the end is recorded: once a task has ended, none of its worktrees is left.
+    const removed = !this.deps.keepWorktrees && (await this.removeWorktree(task, spec, worktree.path));
+    const cleared: AgentRunChange = removed ? { worktreePath: null } : {};
+    // Without an ending (the service is stopping) the attempt runs again from its job: no end here.
+    if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: true });
+    else if (removed) await this.record(task.id, spec.label, cleared);
+  }
+
+  /** The agent, its commit, the push and verify; undefined when stopped by a shutdown. */
+  private async runInWorktree(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: Worktree, signal: AbortSignal): Promise<AttemptEnding | undefined> {
+    const result = await this.runAgent(task, spec, adapter, binary, worktree.path, signal);
+    if (signal.aborted && signal.reason === 'shutdown') return undefined;
+    const changes = await this.deps.changes.commitAll({
+      worktreePath: worktree.path,
+      baseCommit: task.baseCommit,
+      message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
+    });
+    const status = attemptStatus(result, signal);
+    if (task.pushMode === 'attempts' && changes.headCommit) {
+      const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
+      await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
+    }
+    const verify =
+      task.config.verify && status !== 'cancelled'
+        ? await runVerify(task.config.verify.command, worktree.path, {
+            timeoutSeconds: task.config.verify.timeoutSeconds,
+            signal,
+            processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+          })
+        : undefined;
+    const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
+    const error =
+      status === 'succeeded' ? null : (stopMessage(signal) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
+    const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
+    const fields: AgentRunChange = {
+      status,
+      exitCode: result.exitCode,
+      costUsd,
+      inputTokens: result.outcome.inputTokens ?? null,
+      outputTokens: result.outcome.outputTokens ?? null,
+      sessionId: result.outcome.sessionId ?? null,
+      finalMessage: result.outcome.finalMessage ?? null,
+      filesChanged: changes.filesChanged,
+      insertions: changes.insertions,
+      deletions: changes.deletions,
+      headCommit: changes.headCommit,
+      stderrTail: result.stderrTail,
+      verify: verify ? { ...verify } : null,
+      error,
+      completedAt: new Date(),
+    };
+    const endEvent: NewEvent = {
+      type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
+      agentLabel: spec.label,
+      data: {
         status,
         exitCode: result.exitCode,
         costUsd,
-        inputTokens: result.outcome.inputTokens ?? null,
-        outputTokens: result.outcome.outputTokens ?? null,
-        sessionId: result.outcome.sessionId ?? null,
-        finalMessage: result.outcome.finalMessage ?? null,
         filesChanged: changes.filesChanged,
         insertions: changes.insertions,
         deletions: changes.deletions,
         headCommit: changes.headCommit,
-        stderrTail: result.stderrTail,
-        verify: verify ? { ...verify } : null,
+        finalMessage: result.outcome.finalMessage ?? null,
         error,
-        completedAt: completed,
-      };
-      const endEvent: NewEvent = {
-        type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
-        agentLabel: spec.label,
-        data: {
-          status,
-          exitCode: result.exitCode,
-          costUsd,
-          filesChanged: changes.filesChanged,
-          insertions: changes.insertions,
-          deletions: changes.deletions,
-          headCommit: changes.headCommit,
-          finalMessage: result.outcome.finalMessage ?? null,
-          error,
-        },
-      };
-      await this.record(task.id, spec.label, end, [...verifyEvents, endEvent]);
-      return {
-        ...base,
-        status,
-        costUsd,
-        filesChanged: changes.filesChanged.length,
-        insertions: changes.insertions,
-        deletions: changes.deletions,
-        durationMs: completed.getTime() - started.getTime(),
-        verify,
-      };
+      },
+    };
+    return { fields, events: [...verifyEvents, endEvent] };
+  }
+
+  private async removeWorktree(task: TaskRecord, spec: AttemptSpec, path: string): Promise<boolean> {
+    try {
+      await this.deps.worktrees.remove(task.repositoryPath, path);
+      await this.deps.worktrees.removeTaskFolder(task.id);
+      return true;
     } catch (error) {
-      this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
-      return await this.fail(task.id, spec, base, started, `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`);
-    } finally {
-      if (!this.deps.keepWorktrees) {
-        await this.deps.worktrees.remove(task.repositoryPath, worktree.path).catch((error: unknown) =>
-          this.deps.logger.warn({ err: error, taskId: task.id, worktree: worktree.path }, 'could not remove worktree'),
-        );
-        await this.record(task.id, spec.label, { worktreePath: null }).catch((error: unknown) =>
-          this.deps.logger.warn({ err: error, taskId: task.id, agent: spec.label }, 'could not record the removed worktree'),
-        );
-      }
+      this.deps.logger.warn({ err: error, taskId: task.id, agent: spec.label, worktree: path }, 'could not remove worktree');
+      return false;
     }
   }
 
-  private async runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, budget: BudgetTracker, signal: AbortSignal) {
+  private async runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, signal: AbortSignal) {
     const invocation = adapter.invocation(
-      { prompt: spec.prompt, worktree, model: spec.model, extraArgs: spec.args, budgetUsd: budget.remainingUsd(), command: spec.command },
+      { prompt: spec.prompt, worktree, model: spec.model, extraArgs: spec.args, budgetUsd: await this.deps.budget.remainingUsd(task), command: spec.command },
       binary,
     );
     // Lines are stored in batches while the agent keeps printing: one transaction per line
@@ -190,7 +208,7 @@ export class AttemptRunner {
       signal,
       processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
       onProgress: async (progress) => {
-        if (progress.costUsd !== undefined) budget.record(spec.label, progress.costUsd);
+        if (progress.costUsd !== undefined) await this.deps.budget.record(task, spec.label, progress.costUsd);
         await progressEvents.add({
           type: 'agent.progress',
           agentLabel: spec.label,
@@ -214,21 +232,17 @@ export class AttemptRunner {
     return result;
   }
 
-  private async fail(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, error: string): Promise<AttemptResult> {
-    const completed = new Date();
-    await this.record(taskId, spec.label, { status: 'failed', error, completedAt: completed }, [
-      { type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } },
-    ]);
-    return { ...base, status: 'failed', durationMs: completed.getTime() - started.getTime() };
+  private async fail(taskId: string, spec: AttemptSpec, error: string): Promise<void> {
+    await this.record(taskId, spec.label, { status: 'failed', error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }], {
+      ends: true,
+    });
   }
 
-  private async stopped(taskId: string, spec: AttemptSpec, base: AttemptResult, started: Date, reason: StopReason): Promise<AttemptResult> {
-    if (reason === 'shutdown') return base;
+  private async stopped(taskId: string, spec: AttemptSpec, reason: StopReason): Promise<void> {
+    if (reason === 'shutdown') return;
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
-    const completed = new Date();
-    await this.record(taskId, spec.label, { status, error, completedAt: completed }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }]);
-    return { ...base, status, durationMs: completed.getTime() - started.getTime() };
+    await this.record(taskId, spec.label, { status, error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }], { ends: true });
   }
 }
 

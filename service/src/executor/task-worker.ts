@@ -1,76 +1,91 @@
 import type { Db } from '../db/db.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { Logger } from '../logger.ts';
-import { CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
+import { type AttemptJob, BUDGET_CHANNEL, CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
+import type { AttemptJobHandler } from './attempt-job.ts';
 import type { StopReason } from './attempt-runner.ts';
-import type { TaskRunner } from './task-runner.ts';
+import type { TaskStarter } from './task-starter.ts';
+
+interface RunningAttempt {
+  controller: AbortController;
+  done: Promise<void>;
+}
 
 /**
- * This instance's workers: takes tasks from the queue, keeps an abort handle per running task,
- * and stops a task's agents when its cancellation is announced (from any instance) or when the
- * service shuts down.
+ * This instance's workers: start tasks and run attempts from the queues, keep an abort handle
+ * per running attempt, and stop a task's attempts here when its cancellation or spent budget is
+ * announced (from any instance) or when the service shuts down.
  */
 export class TaskWorker {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, Set<RunningAttempt>>();
   private readonly db: Db;
   private readonly tasks: TaskRepository;
   private readonly queue: TaskQueue;
-  private readonly runner: TaskRunner;
+  private readonly starter: TaskStarter;
+  private readonly attempts: AttemptJobHandler;
   private readonly logger: Logger;
-  private unlisten: (() => Promise<void>) | undefined;
+  private readonly unlisten: Array<() => Promise<void>> = [];
 
-  constructor(deps: { db: Db; tasks: TaskRepository; queue: TaskQueue; runner: TaskRunner; logger: Logger }) {
+  constructor(deps: { db: Db; tasks: TaskRepository; queue: TaskQueue; starter: TaskStarter; attempts: AttemptJobHandler; logger: Logger }) {
     this.db = deps.db;
     this.tasks = deps.tasks;
     this.queue = deps.queue;
-    this.runner = deps.runner;
+    this.starter = deps.starter;
+    this.attempts = deps.attempts;
     this.logger = deps.logger;
   }
 
-  async start(concurrency: number): Promise<void> {
-    this.unlisten = await this.db.listen(
-      CANCEL_CHANNEL,
-      (taskId) => this.running.get(taskId)?.controller.abort('cancelled' satisfies StopReason),
-      () => void this.catchUpCancellations(),
+  /** `concurrency` tasks started at once, and up to `attemptConcurrency` attempts from each of `attemptQueues`. */
+  async start(options: { concurrency: number; attemptConcurrency: number; attemptQueues: readonly string[] }): Promise<void> {
+    this.unlisten.push(
+      await this.db.listen(CANCEL_CHANNEL, (taskId) => this.stopTask(taskId, 'cancelled'), () => void this.catchUpCancellations()),
+      await this.db.listen(BUDGET_CHANNEL, (taskId) => this.stopTask(taskId, 'budget')),
     );
-    await this.queue.work(concurrency, (taskId, jobSignal) => this.runOne(taskId, jobSignal));
+    if (options.concurrency === 0) return;
+    await this.queue.work(options.concurrency, (taskId) => this.starter.start(taskId));
+    await this.queue.workAttempts(options.attemptQueues, options.attemptConcurrency, (job, jobSignal) => this.runAttempt(job, jobSignal));
+  }
+
+  private stopTask(taskId: string, reason: StopReason): void {
+    for (const attempt of this.running.get(taskId) ?? []) attempt.controller.abort(reason);
   }
 
   /** After a lost LISTEN connection: cancellations requested meanwhile are read from the table. */
   private async catchUpCancellations(): Promise<void> {
     try {
-      for (const id of await this.tasks.cancelRequested([...this.running.keys()])) {
-        this.running.get(id)?.controller.abort('cancelled' satisfies StopReason);
-      }
+      for (const id of await this.tasks.cancelRequested([...this.running.keys()])) this.stopTask(id, 'cancelled');
     } catch (error) {
       this.logger.warn({ err: error }, 'could not catch up on cancellations');
     }
   }
 
-  /** Stops every running task's agents and waits until their runs have let go of git and the database. */
+  /** Stops every running attempt's agents and waits until they have let go of git and the database. */
   async stop(): Promise<void> {
-    const runs = [...this.running.values()];
-    for (const run of runs) run.controller.abort('shutdown' satisfies StopReason);
-    await Promise.allSettled(runs.map((run) => run.done));
-    await this.unlisten?.();
+    const attempts = [...this.running.values()].flatMap((set) => [...set]);
+    for (const attempt of attempts) attempt.controller.abort('shutdown' satisfies StopReason);
+    await Promise.allSettled(attempts.map((attempt) => attempt.done));
+    for (const unlisten of this.unlisten.splice(0)) await unlisten();
   }
 
-  private async runOne(taskId: string, jobSignal: AbortSignal): Promise<void> {
+  private async runAttempt(job: AttemptJob, jobSignal: AbortSignal): Promise<void> {
     const controller = new AbortController();
-    const done = this.runner.run(taskId, controller.signal);
-    this.running.set(taskId, { controller, done });
+    const attempt: RunningAttempt = { controller, done: this.attempts.handle(job, controller) };
+    const ofTask = this.running.get(job.taskId) ?? new Set();
+    ofTask.add(attempt);
+    this.running.set(job.taskId, ofTask);
     const onJobAbort = () => controller.abort('shutdown' satisfies StopReason);
     jobSignal.addEventListener('abort', onJobAbort, { once: true });
     try {
-      await done;
-      // Failing the job (rather than completing it) has the queue hand the task out again.
-      if (controller.signal.reason === 'shutdown') throw new Error(`task ${taskId} interrupted by shutdown`);
+      await attempt.done;
+      // Failing the job (rather than completing it) has the queue hand the attempt out again.
+      if (controller.signal.reason === 'shutdown') throw new Error(`attempt ${job.label} of task ${job.taskId} interrupted by shutdown`);
     } catch (error) {
-      this.logger.error({ err: error, taskId }, 'task run failed; the queue will retry it');
+      this.logger.error({ err: error, taskId: job.taskId, agent: job.label }, 'attempt run failed; the queue will retry it');
       throw error;
     } finally {
       jobSignal.removeEventListener('abort', onJobAbort);
-      this.running.delete(taskId);
+      ofTask.delete(attempt);
+      if (ofTask.size === 0) this.running.delete(job.taskId);
     }
   }
 }

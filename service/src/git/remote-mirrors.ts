@@ -86,6 +86,16 @@ export class RemoteMirrors {
     return path;
   }
 
+  /** Fetches one branch the mirror's regular fetch leaves out (`kage/…`); false when the remote lacks it. */
+  async fetchBranch(mirrorPath: string, remote: Remote, branch: string): Promise<boolean> {
+    const result = await runGit(mirrorPath, ['fetch', '--quiet', '--no-write-fetch-head', remote.url, `+refs/heads/${branch}:refs/heads/${branch}`], {
+      env: remoteAuthEnv(remote.token),
+      timeoutMs: this.timeoutMs * 15,
+      okExitCodes: [128],
+    });
+    return result.exitCode === 0;
+  }
+
   /**
    * Pushes `refspecs` (e.g. `refs/heads/kage/…:refs/heads/kage/…`) without force: a remote
    * branch that moved meanwhile refuses the push, and the caller hears it as `rejected`.

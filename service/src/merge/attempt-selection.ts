@@ -7,17 +7,25 @@ import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repo
 import { branchHead, currentBranch } from '../git/repository.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
 
 export interface TaskWithRuns {
   task: TaskRecord;
   runs: AgentRunRecord[];
 }
 
-export async function loadTask(tasks: TaskRepository, taskId: string): Promise<TaskWithRuns> {
-  const task = await tasks.get(taskId);
+/** Where tasks are read from, and how a URL task's repository is reached on this machine. */
+export interface TaskSource {
+  tasks: TaskRepository;
+  remotes: TaskRemotes;
+}
+
+/** The task and its attempts; a URL task's repository is this machine's mirror of it. */
+export async function loadTask(source: TaskSource, taskId: string): Promise<TaskWithRuns> {
+  const task = await source.tasks.get(taskId);
   if (!task) throw new TaskNotFoundError(taskId);
-  const runs = (await tasks.agentRuns([taskId])).get(taskId) ?? [];
-  return { task, runs };
+  const runs = (await source.tasks.agentRuns([taskId])).get(taskId) ?? [];
+  return { task: source.remotes.onThisMachine(task), runs };
 }
 
 export function isUnfinished(task: TaskRecord): boolean {
@@ -26,12 +34,12 @@ export function isUnfinished(task: TaskRecord): boolean {
 
 /** The attempt named by `agent` (a label, or `best`/absent for the winner) with its branch committed. */
 export async function selectAttempt(
-  tasks: TaskRepository,
+  source: TaskSource,
   taskId: string,
   agent: string | undefined,
   options: { finished: boolean },
 ): Promise<{ task: TaskRecord; run: AgentRunRecord }> {
-  const { task, runs } = await loadTask(tasks, taskId);
+  const { task, runs } = await loadTask(source, taskId);
   if (options.finished && isUnfinished(task)) {
     throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; wait until it ends`);
   }
@@ -49,10 +57,29 @@ export async function selectAttempt(
     throw new Refusal('not_found', 'agent_not_found', `Task ${taskId} has no attempt labelled '${label}'`, { labels: runs.map((r) => r.label) });
   }
   if (!run.headCommit) throw new Refusal('conflict', 'attempt_not_finished', `Attempt ${label} of task ${taskId} has no committed result yet`);
-  if ((await branchHead(task.repositoryPath, run.branch)) === null) {
+  if ((await branchHead(task.repositoryPath, run.branch)) === null && !(await fetchedFromRemote(source, task, run))) {
     throw new Refusal('conflict', 'attempt_discarded', `Branch ${run.branch} of attempt ${label} no longer exists (discarded?)`);
   }
   return { task, run };
+}
+
+/**
+ * An attempt of a URL task that ran on another machine is in that machine's mirror: it is
+ * fetched from the remote here, which has it when it was pushed. Not pushed, it cannot be
+ * reached from here, and the refusal says where it is.
+ */
+async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: AgentRunRecord): Promise<boolean> {
+  if (!task.repositoryUrl) return false;
+  if (await source.remotes.fetchAttemptBranch(task, run.branch)) return true;
+  if (task.pushMode === 'none' || (task.pushMode === 'winner' && task.winnerLabel !== run.label)) {
+    throw new Refusal(
+      'conflict',
+      'attempt_on_other_worker',
+      `Attempt ${run.label} ran on ${run.worker ?? 'another instance'} and its branch was not pushed (push: ${task.pushMode}); ask that instance, or submit with push: attempts`,
+      { worker: run.worker },
+    );
+  }
+  return false;
 }
 
 /** The requested target, else the branch the task started from (its base ref, or HEAD's branch). */

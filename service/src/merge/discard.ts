@@ -46,7 +46,7 @@ export async function discardTask(
   deps: { tasks: TaskRepository; worktrees: WorktreeManager; remotes: TaskRemotes },
   taskId: string,
 ): Promise<DiscardResult & { taskId: string }> {
-  const { task, runs } = await loadTask(deps.tasks, taskId);
+  const { task, runs } = await loadTask(deps, taskId);
   if (isUnfinished(task)) {
     throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; cancel it before discarding its attempts`);
   }

@@ -73,7 +73,7 @@ export class MergeService {
   }
 
   async conflicts(taskId: string, query: { agent?: string | undefined; target?: string | undefined }) {
-    const { task, run } = await selectAttempt(this.deps.tasks, taskId, query.agent, { finished: true });
+    const { task, run } = await selectAttempt(this.deps, taskId, query.agent, { finished: true });
     await this.deps.remotes.sync(task);
     const targetBranch = await targetBranchOf(task, query.target);
     const check: ConflictCheck = await this.deps.detector.check({ repoPath: task.repositoryPath, sourceBranch: run.branch, targetBranch });
@@ -81,7 +81,7 @@ export class MergeService {
   }
 
   async merge(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
-    const { task, run } = await selectAttempt(this.deps.tasks, taskId, body.agent, { finished: true });
+    const { task, run } = await selectAttempt(this.deps, taskId, body.agent, { finished: true });
     if (run.status !== 'succeeded' && !body.force) {
       throw new Refusal(
         'conflict',
@@ -148,7 +148,7 @@ export class MergeService {
   }
 
   async diff(taskId: string, query: { agent?: string | undefined }): Promise<AttemptDiff & { taskId: string; agent: string; branch: string }> {
-    const { task, run } = await selectAttempt(this.deps.tasks, taskId, query.agent, { finished: false });
+    const { task, run } = await selectAttempt(this.deps, taskId, query.agent, { finished: false });
     const diff = await this.deps.diffs.diff({ repoPath: task.repositoryPath, baseCommit: task.baseCommit, branch: run.branch });
     return { taskId, agent: run.label, branch: run.branch, ...diff };
   }
@@ -158,7 +158,7 @@ export class MergeService {
   }
 
   async history(taskId: string): Promise<MergeRecord[]> {
-    await loadTask(this.deps.tasks, taskId);
+    await loadTask(this.deps, taskId);
     return this.deps.merges.forTask(taskId);
   }
 

@@ -39,7 +39,7 @@ export class PullRequestService {
   }
 
   async open(taskId: string, request: PullRequestRequest): Promise<{ pullRequest: PullRequestRecord; created: boolean }> {
-    const { task, run } = await selectAttempt(this.deps.tasks, taskId, request.agent, { finished: true });
+    const { task, run } = await selectAttempt(this.deps, taskId, request.agent, { finished: true });
     if (task.pullRequest) {
       if (task.pullRequest.branch === run.branch) return { pullRequest: task.pullRequest, created: false };
       throw new Refusal('conflict', 'pull_request_exists', `Task ${taskId} already has pull request ${task.pullRequest.url} (attempt ${task.pullRequest.agentLabel})`, {
@@ -55,7 +55,7 @@ export class PullRequestService {
     let opened = await client.findOpen(run.branch, targetBranch);
     const created = opened === undefined;
     if (!opened) {
-      const { runs } = await loadTask(this.deps.tasks, taskId);
+      const { runs } = await loadTask(this.deps, taskId);
       opened = await client.create({
         title: pullRequestTitle(task, request.title),
         body: pullRequestBody(task, runs, run, `${this.deps.publicUrl.replace(/\/$/, '')}/api/v1/tasks/${task.id}`),

@@ -4,8 +4,22 @@ import type { Logger } from '../logger.ts';
 
 export const TASK_QUEUE = 'kage-tasks';
 
-/** NOTIFY channel carrying a task id whose cancellation was requested; the worker running it stops it. */
+/** Attempts any instance can run: those of URL tasks (each instance fetches its own mirror). */
+export const SHARED_ATTEMPT_QUEUE = 'kage-attempts';
+
+/**
+ * Attempts of local-path tasks run where the path is: on the host that accepted the task. Any
+ * instance on that host takes them from this queue.
+ */
+export function hostAttemptQueue(host: string): string {
+  return `kage-attempts-on-${host.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 60)}`;
+}
+
+/** NOTIFY channel carrying a task id whose cancellation was requested; the workers running its attempts stop them. */
 export const CANCEL_CHANNEL = 'kage_cancel';
+
+/** NOTIFY channel carrying a task id whose budget is spent; the workers running its attempts stop them. */
+export const BUDGET_CHANNEL = 'kage_budget';
 
 // A crashed instance stops sending heartbeats; after this long its task is handed to another
 // worker (or to this one after a restart). pg-boss's minimum is 10 s. The supervisor that
@@ -24,11 +38,18 @@ export interface TaskJob {
   taskId: string;
 }
 
+export interface AttemptJob {
+  taskId: string;
+  label: string;
+}
+
 export type TaskHandler = (taskId: string, signal: AbortSignal) => Promise<void>;
+export type AttemptHandler = (job: AttemptJob, signal: AbortSignal) => Promise<void>;
 
 /**
- * One pg-boss job per task. Jobs are enqueued in the transaction that stores the task, so a
- * stored task always has a job; heartbeats let a crashed worker's task be picked up again.
+ * One pg-boss job per task, which starts it, and one per attempt, which runs it. Jobs are
+ * enqueued in the transaction that stores what they act on, so a stored task always has its
+ * jobs; heartbeats let a crashed instance's attempt be picked up again by another.
  */
 export class TaskQueue {
   private readonly boss: PgBoss;
@@ -46,24 +67,31 @@ export class TaskQueue {
     this.boss.on('warning', (warning: unknown) => this.logger.warn({ warning }, 'queue warning'));
   }
 
-  async start(): Promise<void> {
+  /** Starts pg-boss and makes sure the task queue and the attempt queues this instance serves exist. */
+  async start(attemptQueues: readonly string[]): Promise<void> {
     await this.boss.start();
-    await this.boss.createQueue(TASK_QUEUE, {
-      heartbeatSeconds: HEARTBEAT_SECONDS,
-      retryLimit: 20,
-      retryDelay: 1,
-      notify: true,
-    });
+    for (const name of [TASK_QUEUE, ...attemptQueues]) await this.ensureQueue(name);
     this.started = true;
+  }
+
+  private async ensureQueue(name: string): Promise<void> {
+    await this.boss.createQueue(name, { heartbeatSeconds: HEARTBEAT_SECONDS, retryLimit: 20, retryDelay: 1, notify: true });
   }
 
   /** Enqueues inside the caller's transaction, so the job exists exactly when the task does. */
   async enqueue(tx: Queryable, taskId: string): Promise<void> {
-    const db = { executeSql: async (text: string, values?: unknown[]) => ({ rows: await tx.query(text, (values ?? []) as never) }) };
-    await this.boss.send(TASK_QUEUE, { taskId } satisfies TaskJob, { singletonKey: taskId, db });
+    await this.boss.send(TASK_QUEUE, { taskId } satisfies TaskJob, { singletonKey: taskId, db: inTransaction(tx) });
   }
 
-  /** Starts `concurrency` workers in this process; each runs one task at a time. */
+  /** One job per attempt, inside the caller's transaction (the one that starts the task). */
+  async enqueueAttempts(tx: Queryable, queue: string, taskId: string, labels: readonly string[]): Promise<void> {
+    // The queue exists: the instance that accepted the task created its host's queue at start.
+    for (const label of labels) {
+      await this.boss.send(queue, { taskId, label } satisfies AttemptJob, { singletonKey: `${taskId}/${label}`, db: inTransaction(tx) });
+    }
+  }
+
+  /** Starts `concurrency` task workers in this process; each starts one task at a time. */
   async work(concurrency: number, handler: TaskHandler): Promise<void> {
     if (concurrency === 0) return;
     await this.boss.work<TaskJob>(
@@ -78,6 +106,20 @@ export class TaskQueue {
     );
   }
 
+  /** Starts `concurrency` attempt workers on each of `queues`; each runs one attempt at a time. */
+  async workAttempts(queues: readonly string[], concurrency: number, handler: AttemptHandler): Promise<void> {
+    if (concurrency === 0) return;
+    for (const queue of queues) {
+      await this.boss.work<AttemptJob>(
+        queue,
+        { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 1 },
+        async ([job]) => {
+          if (job) await handler(job.data, job.signal);
+        },
+      );
+    }
+  }
+
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
@@ -85,4 +127,9 @@ export class TaskQueue {
     // picked up again after a restart through the heartbeat.
     await this.boss.stop({ graceful: false, close: true, timeout: 5000 });
   }
+}
+
+/** pg-boss's way of running its insert on the caller's connection, inside the caller's transaction. */
+function inTransaction(tx: Queryable) {
+  return { executeSql: async (text: string, values?: unknown[]) => ({ rows: await tx.query(text, (values ?? []) as never) }) };
 }

@@ -4,7 +4,7 @@ import { checkAgentRequests } from '../agents/agent-policy.ts';
 import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
-import { CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
+import { CANCEL_CHANNEL, SHARED_ATTEMPT_QUEUE, type TaskQueue } from '../queue/task-queue.ts';
 import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
 import type { RepositoryValidator } from './repository-validator.ts';
 import type { TaskSubmission } from './task-submission.ts';
@@ -29,6 +29,7 @@ export class TaskService {
   private readonly repositories: RepositoryValidator;
   private readonly webhookTargets: WebhookTargets;
   private readonly allowedAgents: readonly AgentName[];
+  private readonly localAttemptQueue: string;
 
   constructor(deps: {
     db: Db;
@@ -38,7 +39,10 @@ export class TaskService {
     repositories: RepositoryValidator;
     webhookTargets: WebhookTargets;
     allowedAgents?: readonly AgentName[];
+    /** Where the attempts of local-path tasks accepted here go: this host's queue. */
+    localAttemptQueue: string;
   }) {
+    this.localAttemptQueue = deps.localAttemptQueue;
     this.allowedAgents = deps.allowedAgents ?? agentNames;
     this.db = deps.db;
     this.tasks = deps.tasks;
@@ -82,6 +86,7 @@ export class TaskService {
         repositoryUrl: repository.url,
         credentialName: repository.credentialName,
         pushMode: repository.url ? (body.push ?? 'attempts') : 'none',
+        attemptQueue: repository.url ? SHARED_ATTEMPT_QUEUE : this.localAttemptQueue,
         baseRef: repository.baseRef,
         baseCommit: repository.baseCommit,
         config,

@@ -12,7 +12,7 @@ import { TaskRepository } from '../../../service/src/db/task-repository.ts';
 import { EventFeed } from '../../../service/src/events/event-feed.ts';
 import { fanOutEvents } from '../../../service/src/webhooks/fan-out.ts';
 import { EventStore } from '../../../service/src/events/event-store.ts';
-import { TaskQueue } from '../../../service/src/queue/task-queue.ts';
+import { SHARED_ATTEMPT_QUEUE, TaskQueue } from '../../../service/src/queue/task-queue.ts';
 import { TaskService } from '../../../service/src/tasks/task-service.ts';
 import { WebhookTargets } from '../../../service/src/webhooks/webhook-targets.ts';
 import { type KeyedRequest, keyedRequest } from '../../support/keyed-request.ts';
@@ -43,6 +43,7 @@ export async function startEventApp(
     queue: new TaskQueue(db, silentLogger),
     repositories: new RepositoryValidator([]),
     webhookTargets,
+    localAttemptQueue: SHARED_ATTEMPT_QUEUE,
   });
   const app = createApp({
     db,

@@ -20,7 +20,7 @@ describe('several instances and many tasks', () => {
     stops.push(() => repo.cleanup());
     const url = await createPostgresDatabase();
     // Kept worktrees leave each attempt's path (under its instance's data dir) in agent_runs.
-    const env = { KAGE_KEEP_WORKTREES: 'true' };
+    const env = { KAGE_KEEP_WORKTREES: 'true', KAGE_ATTEMPT_CONCURRENCY: '1' };
     const a = await startTestService({ kind: 'postgres', db: new PostgresDriver(url), workers: 1, env });
     stops.push(() => a.stop());
     const b = await startTestService({ kind: 'postgres', db: new PostgresDriver(url), workers: 1, env });

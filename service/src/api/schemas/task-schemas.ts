@@ -129,6 +129,7 @@ export const AgentRun = z
     model: z.string().nullable(),
     status: z.enum(agentRunStatuses),
     branch: z.string(),
+    worker: z.string().nullable().openapi({ description: "The service instance that runs or ran the attempt (KAGE_WORKER_NAME)" }),
     exitCode: z.number().int().nullable(),
     costUsd: z.number().nullable(),
     inputTokens: z.number().int().nullable(),

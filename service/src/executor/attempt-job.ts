@@ -1,0 +1,51 @@
+/**
+ * One attempt job, on whichever instance took it: skips an attempt that has ended (a job run
+ * twice), starts over one that was interrupted (its instance was killed: the job came back),
+ * and runs it on this machine's copy of the repository.
+ */
+import { killTagged, taskTagPrefix } from '../agents/process-tag.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
+import type { WorktreeManager } from '../git/worktree-manager.ts';
+import type { Logger } from '../logger.ts';
+import type { AttemptJob } from '../queue/task-queue.ts';
+import type { AttemptRunner, StopReason } from './attempt-runner.ts';
+
+export class AttemptJobHandler {
+  private readonly tasks: TaskRepository;
+  private readonly attempts: AttemptRunner;
+  private readonly worktrees: WorktreeManager;
+  private readonly remotes: TaskRemotes;
+  private readonly logger: Logger;
+
+  constructor(deps: { tasks: TaskRepository; attempts: AttemptRunner; worktrees: WorktreeManager; remotes: TaskRemotes; logger: Logger }) {
+    this.tasks = deps.tasks;
+    this.attempts = deps.attempts;
+    this.worktrees = deps.worktrees;
+    this.remotes = deps.remotes;
+    this.logger = deps.logger;
+  }
+
+  async handle(job: AttemptJob, stop: AbortController): Promise<void> {
+    const stored = await this.tasks.get(job.taskId);
+    if (stored?.status !== 'running') return;
+    const run = (await this.tasks.agentRuns([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
+    const spec = stored.config.agents.find((agent) => agent.label === job.label);
+    if (!run || !spec || (run.status !== 'pending' && run.status !== 'running')) return;
+    const task = this.remotes.onThisMachine(stored);
+    if (run.status === 'running') {
+      // Interrupted: its processes may still run on this host (their service was killed).
+      // Stop them before the new worktree exists, or they would write into it.
+      const killed = await killTagged((tag) => tag.startsWith(`${taskTagPrefix(job.taskId)}${job.label}/`));
+      if (killed > 0) this.logger.warn({ taskId: job.taskId, agent: job.label, killed }, "stopped the interrupted attempt's processes");
+      await this.worktrees.remove(task.repositoryPath, this.worktrees.worktreePath(job.taskId, job.label)).catch(() => {});
+      await this.tasks.resetRun(job.taskId, job.label);
+    }
+    if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);
+    try {
+      await this.attempts.run(task, spec, stop.signal);
+    } finally {
+      await this.worktrees.removeTaskFolder(job.taskId);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The end of a task, decided by its last attempt: inside the transaction that records an
+ * attempt's end, with the task's row locked, the attempt that finds no other attempt still
+ * pending or running ranks them all and stores the task's end and its event. Attempts ending at
+ * once on different instances queue on the lock, so exactly one of them ends the task.
+ */
+import type { Queryable } from '../db/db.ts';
+import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventRecorder, EventStore } from '../events/event-store.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
+import { pushEvent } from './attempt-runner.ts';
+import { rankAttempts } from './scoring.ts';
+
+export class TaskFinisher {
+  private readonly tasks: TaskRepository;
+  private readonly events: EventStore;
+  private readonly remotes: TaskRemotes;
+
+  constructor(deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes }) {
+    this.tasks = deps.tasks;
+    this.events = deps.events;
+    this.remotes = deps.remotes;
+  }
+
+  /** Called with the task's row locked, after an attempt's end was written in `tx`. */
+  async afterAttemptEnded(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {
+    const task = await this.tasks.get(taskId, tx);
+    if (task?.status !== 'running') return;
+    const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
+    if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
+    if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
+    await this.endRanked(tx, record, task, runs);
+  }
+
+  /** A cancel that finds no attempt left to stop: the task ends at once. */
+  finishCancelled(taskId: string): Promise<void> {
+    return this.events.transaction(taskId, async (tx, record) => {
+      await this.tasks.lock(tx, taskId);
+      await this.tasks.cancelRuns(tx, taskId, ['pending', 'running'], true);
+      await this.endCancelled(tx, record, taskId);
+    });
+  }
+
+  private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {
+    const finished = await this.tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
+    if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
+  }
+
+  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[]): Promise<void> {
+    const ranking = rankAttempts(
+      runs.map((run) => ({
+        label: run.label,
+        position: run.position,
+        succeeded: run.status === 'succeeded',
+        verifyConfigured: task.config.verify !== undefined,
+        verifyPassed: (run.verify as { passed?: boolean } | null)?.passed,
+        filesChanged: run.filesChanged.length,
+        insertions: run.insertions ?? 0,
+        deletions: run.deletions ?? 0,
+        costUsd: run.costUsd,
+        durationMs: run.startedAt && run.completedAt ? run.completedAt.getTime() - run.startedAt.getTime() : 0,
+      })),
+    );
+    for (const [label, score] of ranking.scores) await this.tasks.updateAgentRun(task.id, label, { score: { ...score } }, tx);
+    const winner = ranking.winner ? runs.find((run) => run.label === ranking.winner) : undefined;
+    if (task.pushMode === 'winner' && winner) await record([pushEvent(winner.label, await this.remotes.pushAttemptBranch(task, winner.branch))]);
+    const completed = ranking.winner !== null;
+    const ordered = [...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank);
+    const spent = runs.reduce((sum, run) => sum + (run.costUsd ?? 0), 0);
+    const result = {
+      winner: ranking.winner,
+      ranking: ordered.map(([label, score]) => ({ label, ...score })),
+      budgetExhausted: task.config.budgetUsd !== undefined && spent >= task.config.budgetUsd,
+    };
+    const error = completed ? null : `No attempt succeeded (${runs.map((run) => `${run.label}: ${run.status}`).join(', ')})`;
+    const finished = await this.tasks.finish(tx, task.id, { status: completed ? 'completed' : 'failed', winnerLabel: ranking.winner, result, error });
+    if (!finished) return;
+    await record([
+      {
+        type: completed ? 'task.completed' : 'task.failed',
+        data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error },
+      },
+    ]);
+  }
+}
