@@ -11,6 +11,7 @@ import { apiLoad } from './scenarios/api-load.ts';
 import { eventLatency } from './scenarios/event-latency.ts';
 import { eventThroughput } from './scenarios/event-throughput.ts';
 import { fanOut } from './scenarios/fan-out.ts';
+import { remoteFanOut } from './scenarios/remote-fan-out.ts';
 import { scale } from './scenarios/scale.ts';
 import type { BenchContext, BenchRow, ScenarioResult } from './support/context.ts';
 import { startBenchPostgres } from './support/postgres.ts';
@@ -18,6 +19,7 @@ import { formatTable } from './support/table.ts';
 
 const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResult>> = {
   'fan-out': fanOut,
+  'remote-fan-out': remoteFanOut,
   'event-latency': eventLatency,
   'event-throughput': eventThroughput,
   api: apiLoad,

@@ -88,13 +88,13 @@ export async function fanOut(context: BenchContext): Promise<ScenarioResult> {
 }
 
 /** Submits a task of `count` start agents; returns ms from just before POST to the last agent's process start. */
-async function runServiceFanOut(service: Awaited<ReturnType<typeof startBenchService>>, repoPath: string, count: number): Promise<number> {
+export async function runServiceFanOut(service: Awaited<ReturnType<typeof startBenchService>>, repository: string | Record<string, unknown>, count: number): Promise<number> {
   const releaseDir = await makeTempDir('kage-bench-release-');
   const release = join(releaseDir, 'release');
   const agents = Array.from({ length: count }, () => ({ agent: 'command', command: [process.execPath, startAgent, release] }));
   try {
     const before = now();
-    const taskId = await submitTask(service, { description: 'fan-out benchmark', repository: { path: repoPath }, agents });
+    const taskId = await submitTask(service, { description: 'fan-out benchmark', repository: typeof repository === 'string' ? { path: repository } : repository, agents });
     const starts = await waitForStarts(service, taskId, count);
     await writeFile(release, '');
     const task = await waitForTaskEnd(service, taskId);
@@ -119,7 +119,7 @@ async function waitForStarts(service: Awaited<ReturnType<typeof startBenchServic
   }
 }
 
-async function flushFileSystem(): Promise<void> {
+export async function flushFileSystem(): Promise<void> {
   await execFileAsync('sync', []);
 }
 

@@ -60,12 +60,13 @@ export class TaskRemotes {
    * Pushes one of the service's own attempt branches, replacing what an earlier run of the same
    * attempt pushed (a re-run after a crash starts the branch afresh). Never throws: the outcome
    * is told as a progress event of the attempt, whose work stays on its local branch either way.
+   * `resolved` is the remote looked up beforehand, for a push made inside a transaction.
    */
-  async pushAttemptBranch(task: RemoteTask, branch: string): Promise<PushOutcome> {
+  async pushAttemptBranch(task: RemoteTask, branch: string, resolved?: Remote): Promise<PushOutcome> {
     // Forcing is only ever for the service's own branches, never a user's.
     if (!branch.startsWith('kage/')) throw new Error(`refusing to force-push ${branch}: not an attempt branch`);
     try {
-      const remote = await this.remoteOf(task);
+      const remote = resolved ?? (await this.remoteOf(task));
       if (!remote) return { pushed: false, message: 'not a remote repository: nothing to push' };
       const { rejected } = await this.mirrors.push(task.repositoryPath, remote, [`+refs/heads/${branch}:refs/heads/${branch}`]);
       if (rejected.length > 0) return { pushed: false, message: `push of ${branch} failed: the remote refused it` };

@@ -60,15 +60,18 @@ export class AttemptRunner {
    * that transaction, whether the task ends with it (task-finisher.ts). Retried while the
    * database is unavailable (the agent runs on meanwhile).
    */
-  private record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = [], options: { ends?: boolean } = {}): Promise<void> {
+  private record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = [], options: { ends?: TaskRecord } = {}): Promise<void> {
+    const ending = options.ends;
     return retryWhileUnavailable(
-      () =>
-        this.deps.events.transaction(taskId, async (tx, recordEvents) => {
-          if (options.ends) await this.deps.tasks.lock(tx, taskId);
+      async () => {
+        const remote = ending?.pushMode === 'winner' ? await this.deps.remotes.remoteOf(ending) : undefined;
+        await this.deps.events.transaction(taskId, async (tx, recordEvents) => {
+          if (ending) await this.deps.tasks.lock(tx, taskId);
           await this.deps.tasks.updateAgentRun(taskId, label, fields, tx);
           await recordEvents(events);
-          if (options.ends) await this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId);
-        }),
+          if (ending) await this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId, remote);
+        });
+      },
       { onWait: (error) => this.deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt') },
     );
   }
@@ -89,17 +92,17 @@ export class AttemptRunner {
 
     if (adapter.binaryName && !binary) {
       const error = `${adapter.binaryName} not found on PATH (or KAGE_${spec.agent.toUpperCase()}_BIN): ${adapter.installHint}`;
-      return this.fail(task.id, spec, error);
+      return this.fail(task, spec, error);
     }
-    if (!signal.aborted && (await this.deps.budget.isSpent(task))) return this.stopped(task.id, spec, 'budget');
-    if (signal.aborted) return this.stopped(task.id, spec, signal.reason as StopReason);
+    if (!signal.aborted && (await this.deps.budget.isSpent(task))) return this.stopped(task, spec, 'budget');
+    if (signal.aborted) return this.stopped(task, spec, signal.reason as StopReason);
     if (task.repositoryUrl) {
       // Attempts start from the remote's commits: bring this machine's mirror up to date first.
       const fetchError = await this.deps.remotes.sync(task).then(
         () => undefined,
         (error: unknown) => (error as Error).message,
       );
-      if (fetchError) return this.fail(task.id, spec, `could not fetch the repository: ${fetchError}`);
+      if (fetchError) return this.fail(task, spec, `could not fetch the repository: ${fetchError}`);
     }
 
     const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
@@ -116,7 +119,7 @@ export class AttemptRunner {
     const removed = !this.deps.keepWorktrees && (await this.removeWorktree(task, spec, worktree.path));
     const cleared: AgentRunChange = removed ? { worktreePath: null } : {};
     // Without an ending (the service is stopping) the attempt runs again from its job: no end here.
-    if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: true });
+    if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: task });
     else if (removed) await this.record(task.id, spec.label, cleared);
   }
 
@@ -232,17 +235,17 @@ export class AttemptRunner {
     return result;
   }
 
-  private async fail(taskId: string, spec: AttemptSpec, error: string): Promise<void> {
-    await this.record(taskId, spec.label, { status: 'failed', error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }], {
-      ends: true,
+  private async fail(task: TaskRecord, spec: AttemptSpec, error: string): Promise<void> {
+    await this.record(task.id, spec.label, { status: 'failed', error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }], {
+      ends: task,
     });
   }
 
-  private async stopped(taskId: string, spec: AttemptSpec, reason: StopReason): Promise<void> {
+  private async stopped(task: TaskRecord, spec: AttemptSpec, reason: StopReason): Promise<void> {
     if (reason === 'shutdown') return;
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
-    await this.record(taskId, spec.label, { status, error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }], { ends: true });
+    await this.record(task.id, spec.label, { status, error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }], { ends: task });
   }
 }
 

@@ -8,6 +8,7 @@ import type { Queryable } from '../db/db.ts';
 import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder, EventStore } from '../events/event-store.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
+import type { Remote } from '../git/remote-mirrors.ts';
 import { pushEvent } from './attempt-runner.ts';
 import { rankAttempts } from './scoring.ts';
 
@@ -22,14 +23,18 @@ export class TaskFinisher {
     this.remotes = deps.remotes;
   }
 
-  /** Called with the task's row locked, after an attempt's end was written in `tx`. */
-  async afterAttemptEnded(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {
+  /**
+   * Called with the task's row locked, after an attempt's end was written in `tx`. `remote` is
+   * the task's remote with its token, looked up before the transaction (push: winner): on PGlite
+   * a query outside the open transaction would wait for it to end.
+   */
+  async afterAttemptEnded(tx: Queryable, record: EventRecorder, taskId: string, remote: Remote | undefined): Promise<void> {
     const task = await this.tasks.get(taskId, tx);
     if (task?.status !== 'running') return;
     const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
     if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
     if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
-    await this.endRanked(tx, record, task, runs);
+    await this.endRanked(tx, record, task, runs, remote);
   }
 
   /** A cancel that finds no attempt left to stop: the task ends at once. */
@@ -46,7 +51,7 @@ export class TaskFinisher {
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
   }
 
-  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[]): Promise<void> {
+  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[], remote: Remote | undefined): Promise<void> {
     const ranking = rankAttempts(
       runs.map((run) => ({
         label: run.label,
@@ -63,7 +68,7 @@ export class TaskFinisher {
     );
     for (const [label, score] of ranking.scores) await this.tasks.updateAgentRun(task.id, label, { score: { ...score } }, tx);
     const winner = ranking.winner ? runs.find((run) => run.label === ranking.winner) : undefined;
-    if (task.pushMode === 'winner' && winner) await record([pushEvent(winner.label, await this.remotes.pushAttemptBranch(task, winner.branch))]);
+    if (task.pushMode === 'winner' && winner && remote) await record([pushEvent(winner.label, await this.remotes.pushAttemptBranch(task, winner.branch, remote))]);
     const completed = ranking.winner !== null;
     const ordered = [...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank);
     const spent = runs.reduce((sum, run) => sum + (run.costUsd ?? 0), 0);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,5 +134,16 @@ describe('a task on a remote repository (git smart HTTP, pglite)', () => {
     expect(filesContaining(service.dataDir, TOKEN)).toEqual([]);
     expect(filesContaining(service.dataDir, Buffer.from(`alice:${TOKEN}`).toString('base64'))).toEqual([]);
     expect(git.requestsBy.get('alice')).toBeGreaterThan(0);
+  });
+
+  it('keeps one mirror per remote and no worktree behind, however many tasks ran on it', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i += 1) ids.push((await submit({ url, credential: 'local' }, [writer(`many-${i}.txt`)])).body.id);
+    for (const id of ids) expect((await waitForTaskEnd(service, id)).status).toBe('completed');
+    expect(readdirSync(join(service.dataDir, 'mirrors'))).toHaveLength(1);
+    const worktrees = join(service.dataDir, 'worktrees');
+    expect(existsSync(worktrees) ? readdirSync(worktrees) : []).toEqual([]);
+    const mirror = join(service.dataDir, 'mirrors', readdirSync(join(service.dataDir, 'mirrors'))[0]!);
+    expect(await runGitIn(mirror, ['worktree', 'list', '--porcelain'])).not.toContain(worktrees);
   });
 });
