@@ -6,16 +6,14 @@
  * documented example responses with this pull request's values filled in. A pull request
  * whose head branch was not pushed to the git server first is refused, as GitHub does (422).
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { branchExists, readBody, send } from './stand-in-http.ts';
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 
-const run = promisify(execFile);
 
 interface Parameter {
   name: string;
@@ -198,22 +196,4 @@ function checkParameters(operation: Operation, pathValues: Record<string, string
   const known = new Set(operation.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
   for (const name of query.keys()) if (!known.has(name)) problems.push(`unknown query parameter ${name}`);
   return problems;
-}
-
-async function branchExists(gitDir: string, branch: string): Promise<boolean> {
-  return run('git', ['--git-dir', gitDir, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  response.end(JSON.stringify(body));
 }

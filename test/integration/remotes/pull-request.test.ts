@@ -6,6 +6,7 @@ import { runGitIn } from '../../support/git-repo.ts';
 import { type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const writer = (file: string, lines: string) => ({ agent: 'command', command: [process.execPath, join(fakeAgents, 'file-writing-agent.mjs'), file, lines] });
 
 describe('pull requests on GitHub (git http-backend + a GitHub API stand-in checked against @octokit/openapi)', () => {
@@ -28,13 +29,13 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
   });
 
   it('the stand-in refuses what GitHub refuses: a request off the description, a head branch never pushed, a wrong token', async () => {
-    const octokit = new Octokit({ auth: TOKEN, baseUrl: github.url });
+    const octokit = new Octokit({ auth: TOKEN, baseUrl: github.url, log: quiet });
     await expect(octokit.rest.pulls.list({ owner: 'acme', repo: 'app', state: 'bogus' as 'open' })).rejects.toMatchObject({ status: 422 });
     expect(github.invalidRequests.at(-1)).toMatch(/state must be one of open, closed, all/);
     await expect(octokit.request('POST /repos/{owner}/{repo}/pulls', { owner: 'acme', repo: 'app', title: 'x', head: 7, base: 'main' } as never)).rejects.toMatchObject({ status: 422 });
     expect(github.invalidRequests.at(-1)).toMatch(/body\/head must be string/);
     await expect(octokit.rest.pulls.create({ owner: 'acme', repo: 'app', title: 'x', head: 'never-pushed', base: 'main' })).rejects.toMatchObject({ status: 422 });
-    await expect(new Octokit({ auth: 'wrong', baseUrl: github.url }).rest.pulls.list({ owner: 'acme', repo: 'app' })).rejects.toMatchObject({ status: 401 });
+    await expect(new Octokit({ auth: 'wrong', baseUrl: github.url, log: quiet }).rest.pulls.list({ owner: 'acme', repo: 'app' })).rejects.toMatchObject({ status: 401 });
     github.invalidRequests.length = 0;
   });
 
@@ -90,7 +91,7 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
     const task = await waitForTaskEnd(service, submitted.body.id);
     const branch = task.agents[0].branch;
     // Someone (or an earlier, interrupted call) opened it on the forge already.
-    await new Octokit({ auth: TOKEN, baseUrl: github.url }).rest.pulls.create({ owner: 'acme', repo: 'app', title: 'by hand', head: branch, base: 'main' });
+    await new Octokit({ auth: TOKEN, baseUrl: github.url, log: quiet }).rest.pulls.create({ owner: 'acme', repo: 'app', title: 'by hand', head: branch, base: 'main' });
     const adopted = await call(`/tasks/${task.id}/pull-request`, { method: 'POST' });
     expect(adopted.status).toBe(200);
     expect(adopted.body).toMatchObject({ number: 2, created: false });
