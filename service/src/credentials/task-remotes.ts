@@ -56,6 +56,12 @@ export class TaskRemotes {
     if (remote) await this.mirrors.sync(remote);
   }
 
+  /** Makes sure this machine's mirror holds `commit` (an attempt's base), fetching only when it does not. */
+  async fetchCommit(task: RemoteTask, commit: string): Promise<void> {
+    const remote = await this.remoteOf(task);
+    if (remote) await this.mirrors.sync(remote, { unlessHas: commit });
+  }
+
   /**
    * Pushes one of the service's own attempt branches, replacing what an earlier run of the same
    * attempt pushed (a re-run after a crash starts the branch afresh). Never throws: the outcome

@@ -97,8 +97,8 @@ export class AttemptRunner {
     if (!signal.aborted && (await this.deps.budget.isSpent(task))) return this.stopped(task, spec, 'budget');
     if (signal.aborted) return this.stopped(task, spec, signal.reason as StopReason);
     if (task.repositoryUrl) {
-      // Attempts start from the remote's commits: bring this machine's mirror up to date first.
-      const fetchError = await this.deps.remotes.sync(task).then(
+      // Attempts start from the remote's base commit: this machine's mirror must hold it.
+      const fetchError = await this.deps.remotes.fetchCommit(task, task.baseCommit).then(
         () => undefined,
         (error: unknown) => (error as Error).message,
       );

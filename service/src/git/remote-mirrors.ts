@@ -68,12 +68,17 @@ export class RemoteMirrors {
     return { commit, branch };
   }
 
-  /** Creates the mirror if needed and fetches the remote's branches and tags into it; returns its path. */
-  async sync(remote: Remote): Promise<string> {
+  /**
+   * Creates the mirror if needed and fetches the remote's branches and tags into it; returns its
+   * path. With `unlessHas`, a mirror that already holds that commit is not fetched: what an
+   * attempt needs is its base commit, and its task's other attempts fetched it a moment ago.
+   */
+  async sync(remote: Remote, options: { unlessHas?: string } = {}): Promise<string> {
     const path = this.pathFor(remote.url);
     await mkdir(this.root, { recursive: true });
     await this.lock.withRepoLock(path, async () => {
       if (!(await exists(path))) await git(this.root, ['init', '--quiet', '--bare', path]);
+      else if (options.unlessHas && (await hasCommit(path, options.unlessHas))) return;
       try {
         await git(path, ['fetch', '--quiet', '--no-write-fetch-head', remote.url, ...fetchRefspecs], {
           env: remoteAuthEnv(remote.token),
@@ -137,6 +142,11 @@ function unreachable(url: string, error: unknown): Refusal {
   if (/timed out/i.test(stderr)) return new Refusal('invalid', 'repository_unreachable', `${url} did not answer in time`, { field: 'repository.url' });
   const reason = stderr.trim().split('\n').slice(-1)[0]?.replace(/^fatal: /, '') ?? 'no answer';
   return new Refusal('invalid', 'repository_unreachable', `${url} cannot be reached: ${reason}`, { field: 'repository.url' });
+}
+
+async function hasCommit(repoPath: string, commit: string): Promise<boolean> {
+  const result = await runGit(repoPath, ['cat-file', '-e', `${commit}^{commit}`], { okExitCodes: [1, 128] });
+  return result.exitCode === 0;
 }
 
 async function exists(path: string): Promise<boolean> {
