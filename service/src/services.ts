@@ -168,7 +168,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start(attemptQueues);
-      await pruneOrphanWorktrees(taskRepository, worktrees, logger);
+      await pruneOrphanWorktrees(taskRepository, worktrees, mirrors, logger);
       await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
       await deliveries.start();
     },
@@ -183,8 +183,9 @@ export async function createServices(config: Config, logger: Logger, options: { 
   };
 }
 
-/** Worktrees left by a crash belong to no running task here; running tasks elsewhere keep theirs. */
-async function pruneOrphanWorktrees(tasks: TaskRepository, worktrees: WorktreeManager, logger: Logger): Promise<void> {
-  const removed = await worktrees.pruneOrphans(await tasks.repositoryPaths(), await tasks.runningWorktreePaths());
+/** Worktrees left by a crash (in a local repository or this machine's mirrors) belong to no running attempt; running ones elsewhere keep theirs. */
+async function pruneOrphanWorktrees(tasks: TaskRepository, worktrees: WorktreeManager, mirrors: RemoteMirrors, logger: Logger): Promise<void> {
+  const repositories = [...new Set([...(await tasks.repositoryPaths()), ...(await mirrors.list())])];
+  const removed = await worktrees.pruneOrphans(repositories, await tasks.runningWorktreePaths());
   if (removed.length > 0) logger.info({ removed }, 'pruned orphaned worktrees');
 }

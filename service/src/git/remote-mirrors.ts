@@ -5,7 +5,7 @@
  * the service makes (`kage/…`) are left out of fetches: they may be checked out in worktrees.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../refusal.ts';
 import { git, GitCommandError, runGit } from './git-command.ts';
@@ -35,6 +35,12 @@ export class RemoteMirrors {
     this.root = join(resolve(options.dataDir), 'mirrors');
     this.lock = options.lock;
     this.timeoutMs = options.timeoutMs ?? 20_000;
+  }
+
+  /** The mirrors this machine holds: where a killed instance may have left worktrees. */
+  async list(): Promise<string[]> {
+    const entries = await readdir(this.root).catch(() => [] as string[]);
+    return entries.filter((entry) => entry.endsWith('.git')).map((entry) => join(this.root, entry));
   }
 
   pathFor(url: string): string {
