@@ -1,19 +1,25 @@
 /**
- * Named git credentials: a host, a user name and a token (for git over HTTPS and for the
- * forge's API), stored sealed by the SecretBox. Nothing here returns a token except
- * `secretFor`, which only the service's own git and forge calls use.
+ * Named git credentials: a host and either a token (with a user name, for git over HTTPS and
+ * for the forge's API) or an SSH private key (for ssh:// and git@host: URLs), stored sealed by
+ * the SecretBox. Nothing here returns a secret except `secretFor`, which only the service's own
+ * git and forge calls use.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.ts';
+import type { RemoteAuth } from '../git/remote-auth.ts';
 import { NotFoundError, Refusal } from '../refusal.ts';
 import { defaultApiUrl, detectForge, type ForgeKind } from './forges.ts';
 import type { SecretBox } from './secret-box.ts';
+
+export type CredentialKind = 'token' | 'ssh_key';
 
 export interface NewCredential {
   name: string;
   host: string;
   username: string;
-  token: string;
+  /** Exactly one of token and sshKey. */
+  token?: string | undefined;
+  sshKey?: string | undefined;
   forge?: ForgeKind | undefined;
   apiUrl?: string | undefined;
 }
@@ -23,6 +29,7 @@ export interface CredentialRecord {
   name: string;
   host: string;
   username: string;
+  kind: CredentialKind;
   forge: ForgeKind | null;
   apiUrl: string | null;
   fingerprint: string;
@@ -32,15 +39,23 @@ export interface CredentialRecord {
 export interface CredentialSecret {
   host: string;
   username: string;
-  token: string;
+  kind: CredentialKind;
+  /** The token, or the SSH private key. */
+  secret: string;
   forge: ForgeKind | null;
   apiUrl: string | null;
+}
+
+/** How git is given a credential's secret (remote-auth.ts). */
+export function remoteAuthOf(secret: CredentialSecret): RemoteAuth {
+  return secret.kind === 'ssh_key' ? { kind: 'ssh_key', privateKey: secret.secret } : { kind: 'token', username: secret.username, token: secret.secret };
 }
 
 interface CredentialRow {
   name: string;
   host: string;
   username: string;
+  kind: CredentialKind;
   forge: ForgeKind | null;
   api_url: string | null;
   secret: string;
@@ -61,10 +76,12 @@ export class CredentialStore {
     const host = input.host.toLowerCase();
     const forge = input.forge ?? detectForge(host) ?? null;
     const apiUrl = input.apiUrl ?? (forge ? defaultApiUrl(forge, host) : null);
+    const kind: CredentialKind = input.sshKey !== undefined ? 'ssh_key' : 'token';
+    const secret = input.sshKey ?? input.token ?? '';
     const [row] = await this.db.query<CredentialRow>(
-      `INSERT INTO git_credentials (name, host, username, forge, api_url, secret, fingerprint)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING *`,
-      [input.name, host, input.username, forge, apiUrl, this.box.seal(input.token), fingerprint(input.token)],
+      `INSERT INTO git_credentials (name, host, username, kind, forge, api_url, secret, fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING *`,
+      [input.name, host, input.username, kind, forge, apiUrl, this.box.seal(secret), fingerprint(secret)],
     );
     if (!row) {
       throw new Refusal('conflict', 'credential_exists', `A git credential named ${input.name} exists; delete it first to replace it`, { name: input.name });
@@ -89,7 +106,7 @@ export class CredentialStore {
   /** The token, for the service's own git and forge requests only. */
   async secretFor(name: string): Promise<CredentialSecret> {
     const row = await this.row(name);
-    return { host: row.host, username: row.username, token: this.box.open(row.secret), forge: row.forge, apiUrl: row.api_url };
+    return { host: row.host, username: row.username, kind: row.kind, secret: this.box.open(row.secret), forge: row.forge, apiUrl: row.api_url };
   }
 
   private async row(name: string): Promise<CredentialRow> {
@@ -99,7 +116,7 @@ export class CredentialStore {
   }
 }
 
-/** Enough to tell two tokens apart, nothing to recover one from. */
+/** Enough to tell two secrets apart, nothing to recover one from. */
 function fingerprint(token: string): string {
   return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
 }
@@ -109,6 +126,7 @@ function toRecord(row: CredentialRow): CredentialRecord {
     name: row.name,
     host: row.host,
     username: row.username,
+    kind: row.kind,
     forge: row.forge,
     apiUrl: row.api_url,
     fingerprint: row.fingerprint,

@@ -4,7 +4,7 @@
  * Local-path tasks have no remote, and every call is then a no-op.
  */
 import type { RemoteMirrors, Remote } from '../git/remote-mirrors.ts';
-import type { CredentialStore } from './credential-store.ts';
+import { type CredentialStore, remoteAuthOf } from './credential-store.ts';
 
 export interface RemoteTask {
   id?: string;
@@ -46,8 +46,7 @@ export class TaskRemotes {
   async remoteOf(task: RemoteTask): Promise<Remote | undefined> {
     if (!task.repositoryUrl) return undefined;
     if (!task.credentialName) return { url: task.repositoryUrl };
-    const secret = await this.credentials.secretFor(task.credentialName);
-    return { url: task.repositoryUrl, token: { username: secret.username, token: secret.token } };
+    return { url: task.repositoryUrl, auth: remoteAuthOf(await this.credentials.secretFor(task.credentialName)) };
   }
 
   /** Brings the task's mirror up to date with the remote (creating it the first time). */

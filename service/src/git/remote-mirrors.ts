@@ -9,12 +9,12 @@ import { access, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Refusal } from '../refusal.ts';
 import { git, GitCommandError, runGit } from './git-command.ts';
-import { remoteAuthEnv, type RemoteToken } from './remote-auth.ts';
+import { type RemoteAuth, withRemoteAuth } from './remote-auth.ts';
 import type { RepoLock } from './repo-lock.ts';
 
 export interface Remote {
   url: string;
-  token?: RemoteToken | undefined;
+  auth?: RemoteAuth | undefined;
 }
 
 /** What the remote says a ref points at, asked before a task is accepted. */
@@ -28,11 +28,13 @@ const fetchRefspecs = ['+refs/heads/*:refs/heads/*', '^refs/heads/kage/*', '+ref
 
 export class RemoteMirrors {
   private readonly root: string;
+  private readonly sshDir: string;
   private readonly lock: RepoLock;
   private readonly timeoutMs: number;
 
   constructor(options: { dataDir: string; lock: RepoLock; timeoutMs?: number }) {
     this.root = join(resolve(options.dataDir), 'mirrors');
+    this.sshDir = join(resolve(options.dataDir), 'ssh');
     this.lock = options.lock;
     this.timeoutMs = options.timeoutMs ?? 20_000;
   }
@@ -58,7 +60,7 @@ export class RemoteMirrors {
     await mkdir(this.root, { recursive: true });
     let output: string;
     try {
-      output = await git(this.root, ['ls-remote', ...wanted], { env: remoteAuthEnv(remote.token), timeoutMs: this.timeoutMs });
+      output = await this.withAuth(remote, (env) => git(this.root, ['ls-remote', ...wanted], { env, timeoutMs: this.timeoutMs }));
     } catch (error) {
       throw unreachable(remote.url, error);
     }
@@ -86,10 +88,9 @@ export class RemoteMirrors {
       if (!(await exists(path))) await git(this.root, ['init', '--quiet', '--bare', path]);
       else if (options.unlessHas && (await hasCommit(path, options.unlessHas))) return;
       try {
-        await git(path, ['fetch', '--quiet', '--no-write-fetch-head', remote.url, ...fetchRefspecs], {
-          env: remoteAuthEnv(remote.token),
-          timeoutMs: this.timeoutMs * 15,
-        });
+        await this.withAuth(remote, (env) =>
+          git(path, ['fetch', '--quiet', '--no-write-fetch-head', remote.url, ...fetchRefspecs], { env, timeoutMs: this.timeoutMs * 15 }),
+        );
       } catch (error) {
         throw unreachable(remote.url, error);
       }
@@ -99,11 +100,13 @@ export class RemoteMirrors {
 
   /** Fetches one branch the mirror's regular fetch leaves out (`kage/…`); false when the remote lacks it. */
   async fetchBranch(mirrorPath: string, remote: Remote, branch: string): Promise<boolean> {
-    const result = await runGit(mirrorPath, ['fetch', '--quiet', '--no-write-fetch-head', remote.url, `+refs/heads/${branch}:refs/heads/${branch}`], {
-      env: remoteAuthEnv(remote.token),
-      timeoutMs: this.timeoutMs * 15,
-      okExitCodes: [128],
-    });
+    const result = await this.withAuth(remote, (env) =>
+      runGit(mirrorPath, ['fetch', '--quiet', '--no-write-fetch-head', remote.url, `+refs/heads/${branch}:refs/heads/${branch}`], {
+        env,
+        timeoutMs: this.timeoutMs * 15,
+        okExitCodes: [128],
+      }),
+    );
     return result.exitCode === 0;
   }
 
@@ -112,11 +115,9 @@ export class RemoteMirrors {
    * branch that moved meanwhile refuses the push, and the caller hears it as `rejected`.
    */
   async push(mirrorPath: string, remote: Remote, refspecs: readonly string[]): Promise<{ rejected: string[] }> {
-    const result = await runGit(mirrorPath, ['push', '--porcelain', remote.url, ...refspecs], {
-      env: remoteAuthEnv(remote.token),
-      timeoutMs: this.timeoutMs * 15,
-      okExitCodes: [1],
-    });
+    const result = await this.withAuth(remote, (env) =>
+      runGit(mirrorPath, ['push', '--porcelain', remote.url, ...refspecs], { env, timeoutMs: this.timeoutMs * 15, okExitCodes: [1] }),
+    );
     // Porcelain lines: "<flag>\t<from>:<to>\t<summary>"; '!' marks a refused ref.
     const rejected = result.stdout
       .split('\n')
@@ -129,18 +130,24 @@ export class RemoteMirrors {
   /** Deletes branches on the remote; ones already gone are not an error. */
   async deleteRemoteBranches(mirrorPath: string, remote: Remote, branches: readonly string[]): Promise<void> {
     if (branches.length === 0) return;
-    await runGit(mirrorPath, ['push', '--porcelain', remote.url, ...branches.map((branch) => `:refs/heads/${branch}`)], {
-      env: remoteAuthEnv(remote.token),
-      timeoutMs: this.timeoutMs * 15,
-      okExitCodes: [1],
-    });
+    await this.withAuth(remote, (env) =>
+      runGit(mirrorPath, ['push', '--porcelain', remote.url, ...branches.map((branch) => `:refs/heads/${branch}`)], {
+        env,
+        timeoutMs: this.timeoutMs * 15,
+        okExitCodes: [1],
+      }),
+    );
+  }
+
+  private withAuth<T>(remote: Remote, work: (env: Record<string, string>) => Promise<T>): Promise<T> {
+    return withRemoteAuth(remote.auth, this.sshDir, work);
   }
 }
 
 /** A remote that did not answer, refused the credential, or does not exist: which, in git's words. */
 function unreachable(url: string, error: unknown): Refusal {
   const stderr = error instanceof GitCommandError ? error.stderr : String(error);
-  if (/Authentication failed|could not read Username|401|403|Permission denied/i.test(stderr)) {
+  if (/Authentication failed|could not read Username|401|403|Permission denied|Host key verification failed/i.test(stderr)) {
     return new Refusal('invalid', 'repository_auth_failed', `${url} refused the credential (or needs one): name a git credential with access`, {
       field: 'repository.credential',
     });

@@ -83,11 +83,14 @@ export class PullRequestService {
       throw new Refusal('conflict', 'credential_required', `Task ${task.id} has no git credential; opening a pull request needs one with the forge's API token`);
     }
     const secret = await this.deps.credentials.secretFor(task.credentialName);
+    if (secret.kind !== 'token') {
+      throw new Refusal('conflict', 'forge_token_required', `Git credential ${task.credentialName} holds an SSH key; opening a pull request needs a token for the forge's API`);
+    }
     if (!secret.forge) {
       throw new Refusal('conflict', 'forge_unknown', `Git credential ${task.credentialName} names no forge; create it again with forge github, gitlab or gitea`);
     }
     const remote = parseRemoteUrl(task.repositoryUrl, { allowFileUrls: true });
-    const access = { forge: secret.forge, apiUrl: secret.apiUrl ?? defaultApiUrl(secret.forge, remote.host), token: secret.token, repoPath: remote.repoPath };
+    const access = { forge: secret.forge, apiUrl: secret.apiUrl ?? defaultApiUrl(secret.forge, remote.host), token: secret.secret, repoPath: remote.repoPath };
     return { client: forgeClient(access), forge: secret.forge };
   }
 }

@@ -4,7 +4,7 @@ import { git } from '../git/git-command.ts';
 import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
 import type { RemoteMirrors } from '../git/remote-mirrors.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
-import type { CredentialStore } from '../credentials/credential-store.ts';
+import { type CredentialStore, remoteAuthOf } from '../credentials/credential-store.ts';
 import { Refusal } from '../refusal.ts';
 
 export interface ResolvedRepository {
@@ -58,7 +58,7 @@ export class RepositoryValidator {
   private async resolveRemote(rawUrl: string, baseRef: string, credentialName: string | undefined): Promise<ResolvedRepository> {
     if (!this.remotes) throw new Refusal('invalid', 'remote_repositories_disabled', 'repository.url: this service takes local paths only', { field: 'repository.url' });
     const remote = parseRemoteUrl(rawUrl, { allowFileUrls: this.remotes.allowFileUrls });
-    let token;
+    let auth;
     if (credentialName !== undefined) {
       const secret = await this.remotes.credentials.secretFor(credentialName).catch((error: unknown) => {
         throw error instanceof Refusal ? new Refusal('invalid', 'unknown_credential', `repository.credential: no git credential named ${credentialName}`, { field: 'repository.credential' }) : error;
@@ -68,9 +68,18 @@ export class RepositoryValidator {
           field: 'repository.credential',
         });
       }
-      token = { username: secret.username, token: secret.token };
+      const sshUrl = remote.protocol === 'ssh';
+      if (sshUrl !== (secret.kind === 'ssh_key')) {
+        throw new Refusal(
+          'invalid',
+          'credential_kind_mismatch',
+          `repository.credential: ${credentialName} holds ${secret.kind === 'ssh_key' ? 'an SSH key, which needs an ssh:// or git@host: URL' : 'a token, which needs an https:// URL'}`,
+          { field: 'repository.credential' },
+        );
+      }
+      auth = remoteAuthOf(secret);
     }
-    const resolved = await this.remotes.mirrors.resolveRef({ url: remote.url, token }, baseRef);
+    const resolved = await this.remotes.mirrors.resolveRef({ url: remote.url, auth }, baseRef);
     return {
       path: this.remotes.mirrors.pathFor(remote.url),
       baseRef: baseRef === 'HEAD' ? (resolved.branch ?? baseRef) : baseRef,

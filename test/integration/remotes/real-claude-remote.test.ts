@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordedCalls } from '../../support/recorded-calls.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 import { FORGE_TOKEN, type Forge, startForge } from '../../support/forge-fixture.ts';
@@ -30,13 +31,7 @@ describe('the real claude on a remote repository, with a hostile agent beside it
   let forge: Forge;
   let dataDir: string;
   let service: ServiceProcess;
-  const answers: string[] = [];
-  const call = async (path: string, init: { method?: string; json?: unknown } = {}) => {
-    const response = await service.request(`/api/v1${path}`, init);
-    const text = await response.text();
-    answers.push(text);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const { call, answers: answers } = recordedCalls(() => (path, init) => service.request(path, init));
 
   beforeAll(async () => {
     models = await startModelServer();

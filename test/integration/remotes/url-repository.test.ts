@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordedCalls } from '../../support/recorded-calls.ts';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
 import { type GitHttpServer, startGitHttpServer } from '../../support/git-http-server.ts';
 import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
@@ -25,13 +26,7 @@ describe('a task on a remote repository (git smart HTTP, pglite)', () => {
   let git: GitHttpServer;
   let service: TestService;
   let url: string;
-  const seen: string[] = [];
-  const call = async (path: string, init: { method?: string; json?: unknown } = {}) => {
-    const response = await service.request(`/api/v1${path}`, init);
-    const text = await response.text();
-    seen.push(text);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const { call, answers: seen } = recordedCalls(() => (path, init) => service.request(path, init));
   const remoteHead = (ref: string) => runGitIn(bare, ['rev-parse', '--verify', '--quiet', ref]).catch(() => '');
   const submit = (repository: Record<string, unknown>, agents = [writer('a.txt')]) =>
     call('/tasks', { method: 'POST', json: { description: 'Add a file', repository, agents } });

@@ -17,10 +17,18 @@ export const CreateCredentialBody = z
     username: z.string().min(1).max(200).default('x-access-token').openapi({
       description: 'GitHub: any (x-access-token); GitLab: oauth2 or the token name; Gitea/Forgejo: the account name',
     }),
-    token: z.string().min(1).max(4096).openapi({ description: 'A personal access or app token with repository write and pull-request access. Never returned.' }),
+    token: z.string().min(1).max(4096).optional().openapi({ description: 'A personal access or app token with repository write and pull-request access. Never returned.' }),
+    sshKey: z
+      .string()
+      .min(1)
+      .max(16_384)
+      .regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+-----END [A-Z ]*PRIVATE KEY-----\s*$/, 'must be a private key in PEM or OpenSSH form, without a passphrase')
+      .optional()
+      .openapi({ description: 'For ssh:// and git@host: URLs, instead of a token. Never returned.' }),
     forge: z.enum(forgeKinds).optional().openapi({ description: 'Detected for github.com, gitlab.com, gitea.com and codeberg.org' }),
     apiUrl: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: "The forge API's base URL, for a self-hosted forge" }),
   })
+  .refine((body) => (body.token === undefined) !== (body.sshKey === undefined), { message: 'give exactly one of token and sshKey', path: ['token'] })
   .openapi('CreateGitCredential');
 
 export const GitCredential = z
@@ -28,9 +36,10 @@ export const GitCredential = z
     name: z.string(),
     host: z.string(),
     username: z.string(),
+    kind: z.enum(['token', 'ssh_key']),
     forge: z.enum(forgeKinds).nullable(),
     apiUrl: z.string().nullable(),
-    fingerprint: z.string().openapi({ description: "The first 16 hex digits of the token's SHA-256, to tell tokens apart", example: 'sha256:9f86d081884c7d65' }),
+    fingerprint: z.string().openapi({ description: "The first 16 hex digits of the secret's SHA-256, to tell secrets apart", example: 'sha256:9f86d081884c7d65' }),
     createdAt: z.iso.datetime(),
   })
   .openapi('GitCredential');
