@@ -2,12 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/support/webhook-receiver.ts';
 import { recordedCalls } from '../../support/recorded-calls.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 import { FORGE_TOKEN, type Forge, startForge } from '../../support/forge-fixture.ts';
 import { makeTempDir, runGitIn } from '../../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+import { until } from '../../support/until.ts';
 
 const bin = join(import.meta.dirname, '../../../node_modules/.bin');
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
@@ -23,7 +25,8 @@ function filesContaining(dir: string, needle: string): string[] {
 /**
  * The real `claude` on a remote repository (scripted model server, git http-backend, GitHub
  * stand-in): its edit is pushed and a pull request opened. A hostile agent beside it hunts for
- * the token; afterwards the token is searched in every log line, event, answer and file.
+ * the token; afterwards the token is searched in every log line, event, answer, webhook delivery
+ * and file.
  */
 describe('the real claude on a remote repository, with a hostile agent beside it', () => {
   let models: ModelServer;
@@ -31,12 +34,14 @@ describe('the real claude on a remote repository, with a hostile agent beside it
   let forge: Forge;
   let dataDir: string;
   let service: ServiceProcess;
+  let receiver: WebhookReceiver;
   const { call, answers: answers } = recordedCalls(() => (path, init) => service.request(path, init));
 
   beforeAll(async () => {
     models = await startModelServer();
     sandbox = await createCliSandbox(models.url);
     forge = await startForge();
+    receiver = await startWebhookReceiver();
     dataDir = await makeTempDir('kage-real-remote-');
     service = await startServiceProcess({
       ...sandbox.combinedEnv(),
@@ -53,6 +58,7 @@ describe('the real claude on a remote repository, with a hostile agent beside it
     await models?.close();
     await sandbox?.cleanup();
     await forge?.stop();
+    await receiver?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -62,6 +68,7 @@ describe('the real claude on a remote repository, with a hostile agent beside it
       json: {
         description: 'Leave a note',
         repository: { url: forge.url, credential: 'github-bot' },
+        callbacks: [{ url: receiver.url }],
         agents: [
           { agent: 'claude', prompt: 'write note-claude.txt containing "hello from claude"', timeoutSeconds: 240 },
           { agent: 'command', command: [process.execPath, join(fakeAgents, 'secret-hunting-agent.mjs')] },
@@ -90,9 +97,13 @@ describe('the real claude on a remote repository, with a hostile agent beside it
     // The hunter ran and saw its environment and git's configuration: just not the token.
     expect(hunted.some((event: { data: { message: string } }) => event.data.message.startsWith('env: {'))).toBe(true);
     expect(hunted.some((event: { data: { message: string } }) => event.data.message.startsWith('config file: [core]'))).toBe(true);
+    // Every webhook delivery, up to the pull request's announcement.
+    await until('pull_request.opened delivered', async () => (receiver.received.some((hook) => hook.body.type === 'pull_request.opened') ? true : undefined));
+    const deliveries = JSON.stringify(receiver.received.map((hook) => hook.body));
     const basic = Buffer.from(`x-access-token:${FORGE_TOKEN}`).toString('base64');
     for (const secret of [FORGE_TOKEN, basic]) {
       for (const answer of answers) expect(answer).not.toContain(secret);
+      expect(deliveries).not.toContain(secret);
       expect(service.output()).not.toContain(secret);
       // Worktrees (kept), the mirror, the database files: the data folder holds no copy in the clear.
       expect(filesContaining(dataDir, secret)).toEqual([]);
