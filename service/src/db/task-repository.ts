@@ -195,13 +195,9 @@ export class TaskRepository {
     );
   }
 
-  /** Ends the attempts still in `statuses` as cancelled; `stampEnd` records now as their end. */
-  async cancelRuns(tx: Queryable, taskId: string, statuses: readonly ('pending' | 'running')[], stampEnd: boolean): Promise<void> {
-    await tx.query(
-      `UPDATE agent_runs SET status = 'cancelled', completed_at = CASE WHEN $3 THEN now() ELSE completed_at END
-        WHERE task_id = $1 AND status = ANY($2::text[])`,
-      [taskId, [...statuses], stampEnd],
-    );
+  /** Attempts that never started end as cancelled with their task (cancelled while pending). */
+  async cancelPendingRuns(tx: Queryable, taskId: string): Promise<void> {
+    await tx.query("UPDATE agent_runs SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'", [taskId]);
   }
 
   /** The attempt back to pending with no results: before an interrupted attempt runs again. */
@@ -251,16 +247,5 @@ export class TaskRepository {
       JSON.stringify(pullRequest),
     ]);
     return rows.length > 0;
-  }
-
-  async isCancelRequested(id: string): Promise<boolean> {
-    const [row] = await this.db.query<{ cancel_requested: boolean }>('SELECT cancel_requested FROM tasks WHERE id = $1', [id]);
-    return row?.cancel_requested ?? false;
-  }
-
-  /** Tasks not in an end state: what start-up recovery must look at. */
-  async unfinishedIds(): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>("SELECT id FROM tasks WHERE status IN ('pending', 'running')");
-    return rows.map((row) => row.id);
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../db/db.ts';
 import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
-import type { EventRecorder, EventStore } from '../events/event-store.ts';
+import type { EventRecorder } from '../events/event-store.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { Remote } from '../git/remote-mirrors.ts';
 import { pushEvent } from './attempt-runner.ts';
@@ -14,12 +14,10 @@ import { rankAttempts } from './scoring.ts';
 
 export class TaskFinisher {
   private readonly tasks: TaskRepository;
-  private readonly events: EventStore;
   private readonly remotes: TaskRemotes;
 
-  constructor(deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes }) {
+  constructor(deps: { tasks: TaskRepository; remotes: TaskRemotes }) {
     this.tasks = deps.tasks;
-    this.events = deps.events;
     this.remotes = deps.remotes;
   }
 
@@ -35,15 +33,6 @@ export class TaskFinisher {
     if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
     if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
     await this.endRanked(tx, record, task, runs, remote);
-  }
-
-  /** A cancel that finds no attempt left to stop: the task ends at once. */
-  finishCancelled(taskId: string): Promise<void> {
-    return this.events.transaction(taskId, async (tx, record) => {
-      await this.tasks.lock(tx, taskId);
-      await this.tasks.cancelRuns(tx, taskId, ['pending', 'running'], true);
-      await this.endCancelled(tx, record, taskId);
-    });
   }
 
   private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {

@@ -145,7 +145,7 @@ export class TaskService {
       const before = await this.tasks.get(id, tx);
       const task = await this.tasks.requestCancel(tx, id);
       if (before?.status !== 'pending' || task?.status !== 'cancelled') return false;
-      await this.tasks.cancelRuns(tx, id, ['pending'], false);
+      await this.tasks.cancelPendingRuns(tx, id);
       await record([{ type: 'task.cancelled', data: { reason: 'cancelled before it started' } }]);
       return true;
     });
