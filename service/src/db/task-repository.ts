@@ -15,7 +15,7 @@ import {
   toTask,
 } from './task-rows.ts';
 
-export type { AgentRunRecord, AgentRunStatus, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskStatus } from './task-rows.ts';
+export type { AgentRunRecord, AgentRunStatus, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus } from './task-rows.ts';
 
 export interface NewTask {
   id: string;

@@ -7,6 +7,14 @@ import type { AgentName } from '../agents/agent-adapter.ts';
 export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type AgentRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
 
+/** Making each attempt's worktree ready: files copied from the user's checkout, then a command. */
+export interface TaskSetup {
+  command?: string[] | undefined;
+  /** Globs of untracked or ignored files in the source checkout (local repositories only). */
+  copy?: string[] | undefined;
+  timeoutSeconds?: number | undefined;
+}
+
 /** What a task asked for, stored as `tasks.config`. */
 export interface TaskConfig {
   agents: Array<{
@@ -19,6 +27,7 @@ export interface TaskConfig {
     command?: string[] | undefined;
   }>;
   verify?: { command: string[]; timeoutSeconds: number } | undefined;
+  setup?: TaskSetup | undefined;
   budgetUsd?: number | undefined;
   /** sha256 of the submitted body, to tell a retried submission from a different one under the same Idempotency-Key. */
   requestHash: string;

@@ -3,6 +3,7 @@ export const eventTypes = [
   'task.queued',
   'task.started',
   'agent.started',
+  'attempt.setup',
   'agent.progress',
   'agent.completed',
   'agent.failed',

@@ -12,7 +12,8 @@ import type { TaskFinisher } from './task-finisher.ts';
 import type { ChangeRecorder } from '../git/change-recorder.ts';
 import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
 import { ProgressBatcher } from './progress-batcher.ts';
-import { runVerify } from './verify-runner.ts';
+import { prepareWorktree } from './attempt-setup.ts';
+import { runProjectCommand } from './project-command.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
@@ -125,11 +126,14 @@ export class AttemptRunner {
 
   /** The agent, its commit, the push and verify; undefined when stopped by a shutdown. */
   private async runInWorktree(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: Worktree, signal: AbortSignal): Promise<AttemptEnding | undefined> {
+    const setup = await this.setUp(task, spec, worktree, signal);
+    if (setup.ending || (signal.aborted && signal.reason === 'shutdown')) return setup.ending;
     const result = await this.runAgent(task, spec, adapter, binary, worktree.path, signal);
     if (signal.aborted && signal.reason === 'shutdown') return undefined;
     const changes = await this.deps.changes.commitAll({
       worktreePath: worktree.path,
       baseCommit: task.baseCommit,
+      exclude: setup.copied,
       message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
     });
     const status = attemptStatus(result, signal);
@@ -139,7 +143,7 @@ export class AttemptRunner {
     }
     const verify =
       task.config.verify && status !== 'cancelled'
-        ? await runVerify(task.config.verify.command, worktree.path, {
+        ? await runProjectCommand(task.config.verify.command, worktree.path, {
             timeoutSeconds: task.config.verify.timeoutSeconds,
             signal,
             processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
@@ -182,6 +186,19 @@ export class AttemptRunner {
       },
     };
     return { fields, events: [...verifyEvents, endEvent] };
+  }
+
+  /** Copies local files in and runs the setup command (attempt-setup.ts), told as `attempt.setup`. */
+  private async setUp(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, signal: AbortSignal): Promise<{ copied: string[]; ending?: AttemptEnding }> {
+    const prepared = await prepareWorktree(task, spec.label, worktree.path, { signal, processTag: attemptTag(task.id, spec.label, this.deps.instanceTag) });
+    if (!prepared) return { copied: [] };
+    await this.record(task.id, spec.label, {}, [prepared.event]);
+    if (!prepared.error) return { copied: prepared.copied };
+    const error = prepared.error;
+    return {
+      copied: prepared.copied,
+      ending: { fields: { status: 'failed', error, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }] },
+    };
   }
 
   private async removeWorktree(task: TaskRecord, spec: AttemptSpec, path: string): Promise<boolean> {

@@ -21,12 +21,16 @@ export interface CommitAllInput {
   baseCommit: string;
   message: string;
   author?: GitIdentity;
+  /** Worktree-relative paths never to commit (files copied in from the user's checkout). */
+  exclude?: readonly string[];
 }
 
 export class ChangeRecorder {
   async commitAll(input: CommitAllInput): Promise<RecordedChanges> {
     const { worktreePath } = input;
     await git(worktreePath, ['add', '--all', '--', '.']);
+    // Taken out of the index again rather than left out of `add`: git refuses a pathspec naming an ignored file.
+    if (input.exclude?.length) await git(worktreePath, ['--literal-pathspecs', 'rm', '--cached', '--quiet', '--ignore-unmatch', '--', ...input.exclude]);
     const staged = await runGit(worktreePath, ['diff', '--cached', '--quiet', '--no-ext-diff'], { okExitCodes: [1] });
     const committed = staged.exitCode === 1;
     if (committed) {

@@ -9,6 +9,7 @@ import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
 import type { RepositoryValidator } from './repository-validator.ts';
 import type { TaskSubmission } from './task-submission.ts';
 import { attemptBranch } from '../git/attempt-branch.ts';
+import { Refusal } from '../refusal.ts';
 import { assignLabels } from './attempt-labels.ts';
 import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
 
@@ -61,6 +62,9 @@ export class TaskService {
     }
     checkAgentRequests(body.agents, this.allowedAgents);
     for (const callback of body.callbacks) this.webhookTargets.validate(callback);
+    if (body.setup?.copy?.length && body.repository.url !== undefined) {
+      throw new Refusal('invalid', 'copy_needs_local_repository', 'setup.copy takes files from a local checkout: it needs a repository given by path', { field: 'setup.copy' });
+    }
     const repository = await this.repositories.resolve(body.repository);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
@@ -75,6 +79,7 @@ export class TaskService {
         command: agent.command,
       })),
       verify: body.verify,
+      setup: body.setup,
       budgetUsd: body.budgetUsd,
       requestHash,
     };

@@ -1,5 +1,5 @@
 import type { AgentName } from '../agents/agent-adapter.ts';
-import type { PushMode } from '../db/task-repository.ts';
+import type { PushMode, TaskSetup } from '../db/task-repository.ts';
 import type { CallbackSpec } from '../webhooks/webhook-targets.ts';
 
 /** One agent a submission asks for (defaults already applied at the API's edge). */
@@ -22,6 +22,7 @@ export interface TaskSubmission {
   push?: PushMode | undefined;
   agents: AgentRequest[];
   verify?: { command: string[]; timeoutSeconds: number } | undefined;
+  setup?: TaskSetup | undefined;
   budgetUsd?: number | undefined;
   callbacks: CallbackSpec[];
 }

@@ -12,6 +12,11 @@ const eventData: Record<EventType, z.ZodType> = {
   'task.queued': open('TaskQueuedData', { agents: z.array(z.string()), baseCommit: z.string() }, 'Stored and queued; the attempt labels it will run'),
   'task.started': open('TaskStartedData', { agents: z.array(z.string()), rerun: z.boolean().optional() }, 'A worker picked the task up (rerun: after a crash)'),
   'agent.started': open('AgentStartedData', { agent: z.string(), model: z.string().nullable() }, 'One attempt started in its worktree'),
+  'attempt.setup': open(
+    'AttemptSetupData',
+    { passed: z.boolean(), copied: z.array(z.string()), exitCode: z.number().nullable(), outputTail: z.string() },
+    "An attempt's worktree was made ready before its agent started: files copied, the setup command run",
+  ),
   'agent.progress': open(
     'AgentProgressData',
     { kind: z.string().optional(), message: z.string().optional(), costUsd: z.number().optional() },

@@ -37,6 +37,24 @@ export const VerifySpec = z
   })
   .openapi('VerifySpec');
 
+// Relative to the repository's top folder, with no '..' segment: a glob never reaches outside it.
+const CopyGlob = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((glob) => !glob.startsWith('/') && !glob.split('/').includes('..'), 'must be a glob relative to the repository, without ..');
+
+export const SetupSpec = z
+  .strictObject({
+    command: Argv.optional().openapi({ description: "Run in each attempt's worktree before its agent starts", example: ['npm', 'ci'] }),
+    copy: z.array(CopyGlob).max(50).optional().openapi({
+      description: 'Untracked or ignored files to copy from your checkout into each worktree (local repositories); never committed',
+      example: ['.env', 'config/local.yml'],
+    }),
+    timeoutSeconds: z.number().int().min(1).max(7200).optional().openapi({ description: 'Default 600' }),
+  })
+  .openapi('SetupSpec');
+
 export const CallbackSpec = z
   .strictObject({
     url: z.url({ protocol: /^https?$/ }).max(2048),
@@ -87,6 +105,7 @@ export const SubmitTaskBody = z
     repository: Repository,
     agents: z.array(AgentSpec).min(1).max(8),
     verify: VerifySpec.optional(),
+    setup: SetupSpec.optional().openapi({ description: "Defaults from the repository's .kage.json (`setup`); these fields win" }),
     budgetUsd: z.number().positive().max(10_000).optional(),
     callbacks: z.array(CallbackSpec).max(10).default([]),
     push: z.enum(pushModes).optional().openapi({

@@ -3,7 +3,8 @@ import { agentEnvironment } from '../agents/agent-process.ts';
 import { wellFormed } from '../agents/bounded-lines.ts';
 import { killTagged, tagEnvironment } from '../agents/process-tag.ts';
 
-export interface VerifyResult {
+/** How a project command (verify, setup) went; only the tail of its output is kept. */
+export interface ProjectCommandResult {
   passed: boolean;
   exitCode: number | null;
   durationMs: number;
@@ -14,16 +15,16 @@ export interface VerifyResult {
 const OUTPUT_TAIL_BYTES = 4000;
 
 /**
- * Runs the task's verify command (the project's own tests, i.e. code from the repository) in
+ * Runs a project command (the task's verify or setup command, i.e. code from the repository) in
  * one attempt's worktree, with the agents' environment (no service secrets). Only the tail of
  * its output is kept, however much it prints; its processes are marked with `processTag` and
  * any left when it ends are killed.
  */
-export async function runVerify(
+export async function runProjectCommand(
   command: readonly string[],
   worktree: string,
   options: { timeoutSeconds: number; signal: AbortSignal; processTag?: string },
-): Promise<VerifyResult> {
+): Promise<ProjectCommandResult> {
   const [file, ...args] = command;
   const started = performance.now();
   const tag = options.processTag;
