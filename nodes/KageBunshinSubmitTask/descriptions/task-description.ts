@@ -193,6 +193,16 @@ const submitFields: INodeProperties[] = [
 					"URL the service POSTs the task's events to, signed with the credential's webhook secret. To wait for the task in this workflow, use Kage Bunshin Await Progress instead.",
 			},
 			{
+				displayName: 'Copy Local Files',
+				name: 'copyFiles',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. .env\nconfig/local.yml',
+				description:
+					"Untracked or ignored files of your checkout to copy into each attempt's worktree, one glob per line (local repositories only). Never committed.",
+			},
+			{
 				displayName: 'Idempotency Key',
 				name: 'idempotencyKey',
 				type: 'string',
@@ -212,6 +222,24 @@ const submitFields: INodeProperties[] = [
 				default: 'attempts',
 				description: 'Which attempt branches (kage/…) go to the remote, where its CI and people can see them',
 				displayOptions: { show: { '/repositorySource': ['url'] } },
+			},
+			{
+				displayName: 'Setup Command',
+				name: 'setupCommand',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. npm\nci',
+				description:
+					"Run in each attempt's worktree before its agent starts, one argument per line (or a JSON array); empty uses the setup in the repository's Kage settings file (see the README). A failing setup fails that attempt.",
+			},
+			{
+				displayName: 'Setup Timeout (Seconds)',
+				name: 'setupTimeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 600,
+				description: 'How long the setup command may run in each attempt',
 			},
 			{
 				displayName: 'Verify Command',

@@ -21,6 +21,9 @@ interface SubmitOptions {
 	callbackEvents?: string[];
 	idempotencyKey?: string;
 	verifyCommand?: string | string[];
+	setupCommand?: string | string[];
+	setupTimeoutSeconds?: number;
+	copyFiles?: string | string[];
 	verifyTimeoutSeconds?: number;
 }
 
@@ -52,6 +55,15 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 		body.verify = {
 			command: verifyCommand,
 			...(options.verifyTimeoutSeconds ? { timeoutSeconds: options.verifyTimeoutSeconds } : {}),
+		};
+	}
+	const setupCommand = argv(context, options.setupCommand, 'Setup Command', i);
+	const copy = argv(context, options.copyFiles, 'Copy Local Files', i);
+	if (setupCommand.length > 0 || copy.length > 0) {
+		body.setup = {
+			...(setupCommand.length > 0 ? { command: setupCommand } : {}),
+			...(copy.length > 0 ? { copy } : {}),
+			...(options.setupTimeoutSeconds ? { timeoutSeconds: options.setupTimeoutSeconds } : {}),
 		};
 	}
 	if (options.budgetUsd !== undefined) body.budgetUsd = options.budgetUsd;

@@ -26,6 +26,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     },
     agents: runs.map(presentAgentRun),
     verify: task.config.verify ?? null,
+    setup: task.config.setup ?? null,
     budgetUsd: task.config.budgetUsd ?? null,
     winner: task.winnerLabel,
     winnerPassedVerify: winnerPassedVerify(task, runs),

@@ -188,6 +188,7 @@ export const Task = z
       .openapi({ description: 'The pull request opened for this task (POST …/pull-request)' }),
     agents: z.array(AgentRun),
     verify: VerifySpec.nullable(),
+    setup: SetupSpec.nullable().openapi({ description: "The task's own setup (a repository's .kage.json applies in each attempt)" }),
     budgetUsd: z.number().nullable(),
     winner: z.string().nullable().openapi({ description: 'Label of the best attempt, once ranked' }),
     winnerPassedVerify: z
