@@ -7,8 +7,8 @@ import type { RemoteMirrors, Remote } from '../git/remote-mirrors.ts';
 import { type CredentialStore, remoteAuthOf } from './credential-store.ts';
 
 export interface RemoteTask {
-  id?: string;
   repositoryPath: string;
+  baseCommit: string;
   repositoryUrl: string | null;
   credentialName: string | null;
 }
@@ -39,7 +39,8 @@ export class TaskRemotes {
   async fetchAttemptBranch(task: RemoteTask, branch: string): Promise<boolean> {
     const remote = await this.remoteOf(task);
     if (!remote) return false;
-    await this.mirrors.sync(remote);
+    // The mirror must exist; a full fetch is not needed for one branch.
+    await this.mirrors.sync(remote, { unlessHas: task.baseCommit });
     return this.mirrors.fetchBranch(task.repositoryPath, remote, branch);
   }
 

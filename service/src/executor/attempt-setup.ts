@@ -5,9 +5,10 @@
  * `npm ci`). The task's `setup` wins over the repository's `.kage.json`, field by field.
  */
 import { copyFile, glob, lstat, mkdir, readFile, realpath } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { z } from 'zod';
 import { git } from '../git/git-command.ts';
+import { isInside } from '../path-inside.ts';
 import type { TaskRecord, TaskSetup } from '../db/task-repository.ts';
 import type { NewEvent } from '../events/event-store.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
@@ -102,15 +103,10 @@ async function copyLocalFiles(source: string, target: string, patterns: readonly
     const from = join(root, path);
     // Regular files only, and only inside the repository: a symlink could point anywhere.
     const stat = await lstat(from);
-    if (!stat.isFile() || isOutside(root, await realpath(from))) continue;
+    if (!stat.isFile() || !isInside(await realpath(from), root)) continue;
     await mkdir(dirname(join(target, path)), { recursive: true });
     await copyFile(from, join(target, path));
     copied.push(path);
   }
   return copied;
-}
-
-function isOutside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel.startsWith('..') || rel === '' || rel.startsWith(sep);
 }

@@ -27,7 +27,8 @@ export async function withRemoteAuth<T>(auth: RemoteAuth | undefined, sshDir: st
     env[`GIT_CONFIG_KEY_${index}`] = key;
     env[`GIT_CONFIG_VALUE_${index}`] = value;
   });
-  if (auth?.kind !== 'ssh_key') return work({ ...env, GIT_SSH_COMMAND: sshCommand(undefined, sshDir) });
+  // Without a stored key, SSH URLs use the service user's own SSH setup, untouched.
+  if (auth?.kind !== 'ssh_key') return work(env);
   await mkdir(sshDir, { recursive: true, mode: 0o700 });
   const keyDir = await mkdtemp(join(sshDir, 'key-'));
   try {
@@ -43,13 +44,14 @@ export async function withRemoteAuth<T>(auth: RemoteAuth | undefined, sshDir: st
  * git runs GIT_SSH_COMMAND through a shell: the words here are fixed, and the only paths are the
  * service's own (its data folder, a folder it just created), quoted. Nothing from a request.
  */
-function sshCommand(keyFile: string | undefined, sshDir: string): string {
+function sshCommand(keyFile: string, sshDir: string): string {
   const quote = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
   return [
     'ssh',
     '-o BatchMode=yes',
     '-o StrictHostKeyChecking=accept-new',
     `-o UserKnownHostsFile=${quote(join(sshDir, 'known_hosts'))}`,
-    ...(keyFile ? ['-o IdentitiesOnly=yes', `-i ${quote(keyFile)}`] : []),
+    '-o IdentitiesOnly=yes',
+    `-i ${quote(keyFile)}`,
   ].join(' ');
 }

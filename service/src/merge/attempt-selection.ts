@@ -7,12 +7,9 @@ import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repo
 import { branchHead, currentBranch } from '../git/repository.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';
+import type { TaskWithRuns } from '../tasks/task-service.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 
-export interface TaskWithRuns {
-  task: TaskRecord;
-  runs: AgentRunRecord[];
-}
 
 /** Where tasks are read from, and how a URL task's repository is reached on this machine. */
 export interface TaskSource {
@@ -38,7 +35,7 @@ export async function selectAttempt(
   taskId: string,
   agent: string | undefined,
   options: { finished: boolean },
-): Promise<{ task: TaskRecord; run: AgentRunRecord }> {
+): Promise<TaskWithRuns & { run: AgentRunRecord }> {
   const { task, runs } = await loadTask(source, taskId);
   if (options.finished && isUnfinished(task)) {
     throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; wait until it ends`);
@@ -60,7 +57,7 @@ export async function selectAttempt(
   if ((await branchHead(task.repositoryPath, run.branch)) === null && !(await fetchedFromRemote(source, task, run))) {
     throw new Refusal('conflict', 'attempt_discarded', `Branch ${run.branch} of attempt ${label} no longer exists (discarded?)`);
   }
-  return { task, run };
+  return { task, runs, run };
 }
 
 /**

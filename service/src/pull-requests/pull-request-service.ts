@@ -9,7 +9,7 @@ import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { PullRequestRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
-import { loadTask, selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
+import { selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
 import { Refusal } from '../refusal.ts';
 import { type ForgeClient, forgeClient } from './forge-client.ts';
 import { pullRequestBody, pullRequestTitle } from './pull-request-body.ts';
@@ -39,7 +39,7 @@ export class PullRequestService {
   }
 
   async open(taskId: string, request: PullRequestRequest): Promise<{ pullRequest: PullRequestRecord; created: boolean }> {
-    const { task, run } = await selectAttempt(this.deps, taskId, request.agent, { finished: true });
+    const { task, runs, run } = await selectAttempt(this.deps, taskId, request.agent, { finished: true });
     if (task.pullRequest) {
       if (task.pullRequest.branch === run.branch) return { pullRequest: task.pullRequest, created: false };
       throw new Refusal('conflict', 'pull_request_exists', `Task ${taskId} already has pull request ${task.pullRequest.url} (attempt ${task.pullRequest.agentLabel})`, {
@@ -55,7 +55,6 @@ export class PullRequestService {
     let opened = await client.findOpen(run.branch, targetBranch);
     const created = opened === undefined;
     if (!opened) {
-      const { runs } = await loadTask(this.deps, taskId);
       opened = await client.create({
         title: pullRequestTitle(task, request.title),
         body: pullRequestBody(task, runs, run, `${this.deps.publicUrl.replace(/\/$/, '')}/api/v1/tasks/${task.id}`),

@@ -1,10 +1,11 @@
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { git } from '../git/git-command.ts';
 import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
 import type { RemoteMirrors } from '../git/remote-mirrors.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
 import { type CredentialStore, remoteAuthOf } from '../credentials/credential-store.ts';
+import { isInside } from '../path-inside.ts';
 import { Refusal } from '../refusal.ts';
 
 export interface ResolvedRepository {
@@ -129,9 +130,3 @@ export class RepositoryValidator {
     }
   }
 }
-
-function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-

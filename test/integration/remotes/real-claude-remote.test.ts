@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/support/webhook-receiver.ts';
+import { filesContaining } from '../../support/files-containing.ts';
 import { recordedCalls } from '../../support/recorded-calls.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
@@ -13,14 +13,6 @@ import { until } from '../../support/until.ts';
 
 const bin = join(import.meta.dirname, '../../../node_modules/.bin');
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
-
-/** Every file under `dir` whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((entry) => {
-    const path = join(dir, entry);
-    return statSync(path).isFile() && readFileSync(path).includes(needle);
-  });
-}
 
 /**
  * The real `claude` on a remote repository (scripted model server, git http-backend, GitHub

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesContaining } from '../../support/files-containing.ts';
 import { recordedCalls } from '../../support/recorded-calls.ts';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
 import { type SshGitServer, startSshGitServer } from '../../support/ssh-git-server.ts';
@@ -63,8 +64,7 @@ describe('a task on a repository reached over SSH with a stored key (OpenSSH ser
     const keyBody = ssh.clientKey.split('\n')[1]!;
     for (const answer of answers) expect(answer).not.toContain(keyBody);
     // The key was on disk only while git ran: nothing of it is left in the data folder.
-    const files = readdirSync(service.dataDir, { recursive: true, encoding: 'utf8' }).filter((entry) => statSync(join(service.dataDir, entry)).isFile());
-    expect(files.filter((entry) => readFileSync(join(service.dataDir, entry), 'utf8').includes(keyBody))).toEqual([]);
+    expect(filesContaining(service.dataDir, keyBody)).toEqual([]);
     expect(readdirSync(join(service.dataDir, 'ssh'))).toEqual(['known_hosts']);
   });
 });

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesContaining } from '../../support/files-containing.ts';
 import { recordedCalls } from '../../support/recorded-calls.ts';
 import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
 import { type GitHttpServer, startGitHttpServer } from '../../support/git-http-server.ts';
@@ -10,14 +11,6 @@ import { startTestService, type TestService, waitForTaskEnd } from '../../suppor
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
 const writer = (file: string, lines = '2') => ({ agent: 'command', command: [process.execPath, join(fakeAgents, 'file-writing-agent.mjs'), file, lines] });
 const TOKEN = 'glpat-remote-token-7f3a9c1e5b';
-
-/** Every file under `dir` whose text contains `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((entry) => {
-    const path = join(dir, entry);
-    return statSync(path).isFile() && readFileSync(path).includes(needle);
-  });
-}
 
 describe('a task on a remote repository (git smart HTTP, pglite)', () => {
   let origin: TestRepo;
