@@ -5,6 +5,7 @@ import { type AgentName, agentNames } from './agents/agent-adapter.ts';
 import { loadPriceTable, PriceTableError } from './agents/price-table.ts';
 import { SECRET_KEY_PATTERN } from './credentials/secret-box.ts';
 import { WEBHOOK_SECRET_PATTERN } from './webhooks/webhook-secret.ts';
+import { defaultAttemptLimits, defaultHomeBinds, type HomeBind, parseHomeBinds, type SandboxSettings } from './sandbox/sandbox-settings.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -40,6 +41,12 @@ const envSchema = z.object({
   KAGE_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   KAGE_SSE_STREAMS_PER_KEY: z.coerce.number().int().min(1).default(100),
+  KAGE_SANDBOX: z.enum(['auto', 'bwrap', 'off']).default('auto'),
+  KAGE_SANDBOX_READ_PATHS: list(':').pipe(z.array(z.string().startsWith('/', 'each must be an absolute path'))).optional(),
+  KAGE_SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(defaultAttemptLimits.processes),
+  KAGE_SANDBOX_MAX_FILE_MB: z.coerce.number().int().min(1).default(defaultAttemptLimits.fileSizeMb),
+  KAGE_SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(256).default(defaultAttemptLimits.memoryMb),
+  KAGE_SANDBOX_MAX_WORKTREE_MB: z.coerce.number().int().min(1).default(defaultAttemptLimits.worktreeMb),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -81,6 +88,7 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** KAGE_<AGENT>_BIN overrides, by agent name. */
   agentBinaries: Record<string, string>;
+  sandbox: SandboxSettings;
 }
 
 export class ConfigError extends Error {
@@ -108,10 +116,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw error;
   }
   const agentBinaries: Record<string, string> = {};
+  const homeBinds = { ...defaultHomeBinds };
+  const problems: string[] = [];
   for (const name of agentNames) {
     const bin = env[`KAGE_${name.toUpperCase()}_BIN`];
     if (bin) agentBinaries[name] = bin;
+    const binds = env[`KAGE_${name.toUpperCase()}_HOME_BINDS`];
+    if (binds === undefined) continue;
+    try {
+      homeBinds[name] = parseHomeBinds(binds);
+    } catch (error) {
+      problems.push(`KAGE_${name.toUpperCase()}_HOME_BINDS: ${(error as Error).message}`);
+    }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: values.PORT,
     host: values.HOST,
@@ -135,6 +153,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseStreamsPerKey: values.KAGE_SSE_STREAMS_PER_KEY,
     logLevel: values.LOG_LEVEL,
     agentBinaries,
+    sandbox: {
+      mode: values.KAGE_SANDBOX,
+      readPaths: values.KAGE_SANDBOX_READ_PATHS ?? [],
+      homeBinds: homeBinds satisfies Record<AgentName, HomeBind[]>,
+      limits: {
+        processes: values.KAGE_SANDBOX_MAX_PROCESSES,
+        fileSizeMb: values.KAGE_SANDBOX_MAX_FILE_MB,
+        memoryMb: values.KAGE_SANDBOX_MAX_MEMORY_MB,
+        worktreeMb: values.KAGE_SANDBOX_MAX_WORKTREE_MB,
+      },
+    },
   };
 }
 

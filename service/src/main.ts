@@ -6,6 +6,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { runMigrations } from './db/migrations.ts';
 import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
+import { SandboxUnavailable } from './sandbox/sandbox.ts';
 import { createServices } from './services.ts';
 
 /** `kage-bunshin` (serve, the default) or `kage-bunshin migrate`. */
@@ -72,7 +73,7 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 class StartupError extends Error {}
 
 main(process.argv[2]).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirLockedError) {
+  if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirLockedError || error instanceof SandboxUnavailable) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`kage-bunshin failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

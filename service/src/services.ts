@@ -40,6 +40,7 @@ import { registerPullRequestRoutes } from './api/routes/pull-request-routes.ts';
 import { PullRequestService } from './pull-requests/pull-request-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
+import { Sandbox } from './sandbox/sandbox.ts';
 
 /**
  * The composition root: builds every part of one service instance from the configuration.
@@ -68,6 +69,11 @@ export interface Services {
 
 export async function createServices(config: Config, logger: Logger, options: { db?: Db } = {}): Promise<Services> {
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  // Decided before anything runs: KAGE_SANDBOX=bwrap without bubblewrap stops start-up here.
+  const sandbox = await Sandbox.start(config.sandbox, config.dataDir).catch(async (error: unknown) => {
+    if (!options.db) await db.close();
+    throw error;
+  });
   await runMigrations(db);
   const { keys: apiKeys, generated } = loadApiKeys(config.apiKeys, config.dataDir);
   const taskRepository = new TaskRepository(db);
@@ -102,6 +108,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     worktrees,
     changes: new ChangeRecorder(),
     remotes,
+    sandbox,
     budget: new TaskBudget({ db, tasks: taskRepository }),
     finisher,
     logger,
@@ -127,6 +134,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     localAttemptQueue,
     webhookTargets,
     allowedAgents: config.allowedAgents,
+    sandboxed: sandbox.status.mode !== 'off',
   });
   const app = createApp({
     db,
@@ -134,11 +142,12 @@ export async function createServices(config: Config, logger: Logger, options: { 
     apiKeys,
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
+    sandbox: sandbox.status,
     routes: [
       eventRoutes({ tasks: taskRepository, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
       webhookRoutes({ db, tasks: taskRepository, webhookTargets }),
       (api) => registerMergeRoutes(api, merges),
-      (api) => registerAgentRoutes(api, agents),
+      (api) => registerAgentRoutes(api, agents, sandbox.status),
       (api) => registerCredentialRoutes(api, credentials),
       (api) => registerPullRequestRoutes(api, pullRequests),
     ],
@@ -165,6 +174,12 @@ export async function createServices(config: Config, logger: Logger, options: { 
           ? 'webhooks may target public, private and loopback addresses (never link-local or metadata)'
           : 'webhooks may target public addresses only (KAGE_WEBHOOK_PRIVATE_TARGETS=allow for n8n on this host or network)',
       );
+      const { status } = sandbox;
+      if (status.mode === 'off') {
+        logger.warn({ sandbox: status }, `SANDBOX OFF: agents and project commands run as this service's user and can read and write everything it can${status.reason ? ` (${status.reason})` : ' (KAGE_SANDBOX=off)'}`);
+      } else {
+        logger.info({ sandbox: status }, 'sandbox: every agent and project command runs in bubblewrap, seeing only its own worktree');
+      }
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start(attemptQueues);

@@ -11,7 +11,9 @@ import { createLogger } from '../../service/src/logger.ts';
 import { createServices, type Services } from '../../service/src/services.ts';
 import { type DriverKind, openTestDb } from './databases.ts';
 import { makeTempDir } from './git-repo.ts';
+import { fixturesDir } from './service-process.ts';
 import { type KeyedInit, withApiKey } from './keyed-request.ts';
+
 
 export const TEST_API_KEY = 'test-key-0123456789';
 
@@ -44,6 +46,8 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     API_KEYS: TEST_API_KEY,
     KAGE_WORKER_CONCURRENCY: String(options.workers ?? 2),
     LOG_LEVEL: process.env.KAGE_TEST_LOG_LEVEL ?? 'silent',
+    // The fake agents' scripts, outside any system folder, are what the sandbox must let them read.
+    KAGE_SANDBOX_READ_PATHS: fixturesDir,
     PORT: '0',
     ...options.env,
   });

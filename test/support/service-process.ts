@@ -2,12 +2,16 @@
  * The service as a real child process (`node service/src/main.ts`), for tests that kill it and
  * benchmarks that read its memory apart from their own.
  */
+import { join } from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
 import { type KeyedRequest, keyedRequest } from './keyed-request.ts';
 import { TEST_API_KEY } from './service-harness.ts';
+
+/** The tests' fake agents and fixtures: outside the system folders, so the sandbox is told it may read them. */
+export const fixturesDir = join(import.meta.dirname, '../fixtures');
 
 const mainPath = fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
 
@@ -25,7 +29,7 @@ export interface ServiceProcess {
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', ...env };
+  const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', KAGE_SANDBOX_READ_PATHS: fixturesDir, ...env };
   const child = spawn(process.execPath, [mainPath], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

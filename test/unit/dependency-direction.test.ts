@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 const layers: readonly (readonly string[])[] = [
   ['refusal.ts', 'logger.ts', 'data-dir-secret.ts', 'path-inside.ts'],
   ['agents'],
+  ['sandbox'],
   ['db'],
   ['git'],
   ['events', 'queue'],

@@ -3,6 +3,8 @@
  * registry maps names to adapters. Adapters are pure: they build argv and parse output lines;
  * running the process is `agent-process.ts`.
  */
+import type { ProcessLaunch } from './process-launch.ts';
+
 export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'command'] as const;
 export type AgentName = (typeof agentNames)[number];
 
@@ -17,14 +19,15 @@ export interface AgentRunRequest {
   budgetUsd?: number | undefined;
   /** `command` agent only: the argv, `{prompt}` substituted. */
   command?: string[] | undefined;
+  /**
+   * True when the service confines the agent itself (sandbox/): a CLI's own sandbox is then
+   * replaced by the service's, since it cannot nest inside it.
+   */
+  confined?: boolean | undefined;
 }
 
-export interface AgentInvocation {
-  file: string;
-  args: string[];
-  /** Added to the service's environment. */
-  env: Record<string, string>;
-}
+/** The agent's program: argv and what is added to the service's environment. */
+export type AgentInvocation = ProcessLaunch;
 
 /** One progress item parsed from a stdout line. */
 export interface AgentProgress {

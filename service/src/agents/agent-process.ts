@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import type { AgentInvocation, AgentOutcome, AgentOutputParser, AgentProgress } from './agent-adapter.ts';
 import { BoundedLines, wellFormed } from './bounded-lines.ts';
+import { type Confinement, startProcess } from './process-launch.ts';
 import { killTagged, tagEnvironment } from './process-tag.ts';
 
 export interface RunAgentProcessOptions {
@@ -28,6 +28,10 @@ export interface RunAgentProcessOptions {
   /** Bounds on what the agent prints: one line, and everything (defaults above). */
   maxLineChars?: number | undefined;
   maxOutputChars?: number | undefined;
+  /** Runs the agent confined (the attempt's sandbox). */
+  confinement?: Confinement | undefined;
+  /** False: the agent runs with no network at all (only when confined). */
+  network?: boolean | undefined;
   /** Time between SIGTERM and SIGKILL for the process tree. */
   forceKillAfterMs?: number | undefined;
   /**
@@ -60,38 +64,22 @@ export const defaultMaxLineChars = 64 * 1024;
 /** All the output of one attempt that is parsed and stored at most: 64 M characters. */
 export const defaultMaxOutputChars = 64 * 1024 * 1024;
 
-/** The service's own secrets and settings, which an agent (running model-written commands) must not see. */
-const serviceOnlyVariable = /^(API_KEYS|DATABASE_URL|KAGE_.*)$/;
-
-/** The service's environment without its own secrets, plus what the adapter asks for. */
-export function agentEnvironment(serviceEnv: NodeJS.ProcessEnv, added: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(serviceEnv)) {
-    if (value !== undefined && !serviceOnlyVariable.test(key)) env[key] = value;
-  }
-  return { ...env, ...added };
-}
-
 /**
- * Runs one agent attempt: argv only (never a shell), cwd = worktree, the invocation's env added
- * to the service's (minus the service's own secrets), stdin closed. With `killDescendants` execa puts the agent in its own process
- * group, so timeout, abort and the force-kill reach every child it spawned.
+ * Runs one agent attempt (started as process-launch.ts starts every agent and project command),
+ * parsing its stdout line by line within the output bounds.
  */
 export async function runAgentProcess(options: RunAgentProcessOptions): Promise<AgentProcessResult> {
   const { invocation, parser } = options;
   const started = performance.now();
-  const subprocess = execa(invocation.file, invocation.args, {
-    cwd: options.cwd,
-    env: agentEnvironment(process.env, { ...invocation.env, ...tagEnvironment(options.processTag) }),
-    extendEnv: false,
-    stdin: 'ignore',
-    buffer: false,
-    reject: false,
-    cancelSignal: options.signal,
-    timeout: options.timeoutMs ?? 0,
-    forceKillAfterDelay: options.forceKillAfterMs ?? 5_000,
-    killDescendants: true,
-  });
+  const { subprocess, confinementError } = startProcess(
+    { ...invocation, env: { ...invocation.env, ...tagEnvironment(options.processTag) } },
+    {
+      cwd: options.cwd,
+      confinement: options.confinement,
+      network: options.network,
+      execa: { cancelSignal: options.signal, timeout: options.timeoutMs ?? 0, forceKillAfterDelay: options.forceKillAfterMs ?? 5_000 },
+    },
+  );
 
   let stderrTail = '';
   subprocess.stderr?.setEncoding('utf8');
@@ -153,7 +141,7 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const cancelled = result.isCanceled || (options.signal?.aborted ?? false);
   const notStarted = result.failed && exitCode === null && !result.isTerminated;
   if (stderrTail === '' && notStarted) stderrTail = result.shortMessage ?? '';
-  const startError = notStarted ? describeStartFailure(invocation.file, (result.cause as { code?: unknown } | undefined)?.code) : undefined;
+  const startError = (await confinementError) ?? (notStarted ? describeStartFailure(invocation.file, (result.cause as { code?: unknown } | undefined)?.code) : undefined);
   return {
     exitCode,
     signal: result.signal ?? null,

@@ -11,6 +11,7 @@ import { jsonBodyOnly } from './middleware/json-body.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
+import type { SandboxStatus } from '../sandbox/sandbox.ts';
 import { validationError } from './validation-error.ts';
 
 export const API_VERSION = '0.1.0';
@@ -21,6 +22,8 @@ export interface AppDeps {
   apiKeys: readonly string[];
   rateLimitPerMinute: number;
   tasks: TaskService;
+  /** What /health says of the sandbox (the services always give it). */
+  sandbox?: SandboxStatus | undefined;
   /** Route modules of other concerns (events, webhooks, merge, agents), registered under /api/v1. */
   routes?: ReadonlyArray<(api: OpenAPIHono<ApiEnv>) => void>;
 }
@@ -42,10 +45,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.get('/health', async (c) => {
     try {
       await deps.db.query('SELECT 1');
-      return c.json({ status: 'ok', database: deps.db.kind });
+      return c.json({ status: 'ok', database: deps.db.kind, sandbox: deps.sandbox });
     } catch (error) {
       deps.logger.error({ err: error }, 'health check: database unreachable');
-      return c.json({ status: 'unavailable', database: deps.db.kind, error: 'database unreachable' }, 503);
+      return c.json({ status: 'unavailable', database: deps.db.kind, sandbox: deps.sandbox, error: 'database unreachable' }, 503);
     }
   });
 

@@ -27,6 +27,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     agents: runs.map(presentAgentRun),
     verify: task.config.verify ?? null,
     setup: task.config.setup ?? null,
+    limits: task.config.limits ?? null,
     budgetUsd: task.config.budgetUsd ?? null,
     winner: task.winnerLabel,
     winnerPassedVerify: winnerPassedVerify(task, runs),
@@ -69,6 +70,7 @@ function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
     score: (run.score as Task['agents'][number]['score']) ?? null,
     error: run.error,
     stderrTail: run.stderrTail,
+    stopReason: run.stopReason,
     startedAt: run.startedAt?.toISOString() ?? null,
     completedAt: run.completedAt?.toISOString() ?? null,
   };

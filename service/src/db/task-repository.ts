@@ -15,7 +15,8 @@ import {
   toTask,
 } from './task-rows.ts';
 
-export type { AgentRunRecord, AgentRunStatus, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus } from './task-rows.ts';
+export { attemptStopReasons } from './task-rows.ts';
+export type { AgentRunRecord, AgentRunStatus, AttemptStopReason, NetworkAccess, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus } from './task-rows.ts';
 
 export interface NewTask {
   id: string;
@@ -205,7 +206,7 @@ export class TaskRepository {
     await this.db.query(
       `UPDATE agent_runs SET status = 'pending', exit_code = NULL, cost_usd = NULL, input_tokens = NULL, output_tokens = NULL,
               session_id = NULL, final_message = NULL, files_changed = '{}', insertions = NULL, deletions = NULL,
-              head_commit = NULL, stderr_tail = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
+              head_commit = NULL, stderr_tail = NULL, stop_reason = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
               completed_at = NULL, worktree_path = NULL, worker = NULL
         WHERE task_id = $1 AND label = $2`,
       [taskId, label],

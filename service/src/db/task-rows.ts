@@ -3,6 +3,7 @@
  * service uses.
  */
 import type { AgentName } from '../agents/agent-adapter.ts';
+import type { AttemptLimits } from '../sandbox/sandbox-settings.ts';
 
 export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type AgentRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
@@ -16,6 +17,8 @@ export interface TaskSetup {
 }
 
 /** What a task asked for, stored as `tasks.config`. */
+export type NetworkAccess = 'on' | 'none';
+
 export interface TaskConfig {
   agents: Array<{
     label: string;
@@ -25,9 +28,13 @@ export interface TaskConfig {
     timeoutSeconds: number;
     args: string[];
     command?: string[] | undefined;
+    /** 'none': the agent runs with no network at all (sandboxed only). */
+    network?: NetworkAccess | undefined;
   }>;
-  verify?: { command: string[]; timeoutSeconds: number } | undefined;
+  verify?: { command: string[]; timeoutSeconds: number; network?: NetworkAccess | undefined } | undefined;
   setup?: TaskSetup | undefined;
+  /** The task's own attempt limits (the service's defaults for the rest). */
+  limits?: Partial<AttemptLimits> | undefined;
   budgetUsd?: number | undefined;
   /** sha256 of the submitted body, to tell a retried submission from a different one under the same Idempotency-Key. */
   requestHash: string;
@@ -74,6 +81,13 @@ export interface TaskRecord {
   completedAt: Date | null;
 }
 
+/**
+ * Why an attempt was stopped before its agent finished: its time limit, a cancel, the task's
+ * budget, or one of the sandbox's limits (worktree size, processes, memory, file size).
+ */
+export const attemptStopReasons = ['timeout', 'cancelled', 'budget', 'disk_limit', 'process_limit', 'memory_limit', 'file_size_limit'] as const;
+export type AttemptStopReason = (typeof attemptStopReasons)[number];
+
 export interface AgentRunRecord {
   taskId: string;
   label: string;
@@ -96,6 +110,8 @@ export interface AgentRunRecord {
   deletions: number | null;
   headCommit: string | null;
   stderrTail: string | null;
+  /** Why the attempt was stopped before its agent finished. */
+  stopReason: AttemptStopReason | null;
   verify: Record<string, unknown> | null;
   score: Record<string, unknown> | null;
   error: string | null;
@@ -111,7 +127,7 @@ export const agentRunColumn = {
   position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', worker: 'worker', status: 'status',
   exitCode: 'exit_code', costUsd: 'cost_usd', inputTokens: 'input_tokens', outputTokens: 'output_tokens',
   sessionId: 'session_id', finalMessage: 'final_message', filesChanged: 'files_changed', insertions: 'insertions',
-  deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', verify: 'verify', score: 'score',
+  deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', stopReason: 'stop_reason', verify: 'verify', score: 'score',
   error: 'error', startedAt: 'started_at', completedAt: 'completed_at',
 } as const satisfies Record<keyof Omit<AgentRunRecord, 'taskId' | 'label'>, string>;
 
@@ -167,6 +183,7 @@ export type AgentRunRow = {
   deletions: number | null;
   head_commit: string | null;
   stderr_tail: string | null;
+  stop_reason: AttemptStopReason | null;
   verify: Record<string, unknown> | null;
   score: Record<string, unknown> | null;
   error: string | null;
@@ -224,6 +241,7 @@ export function toAgentRun(row: AgentRunRow): AgentRunRecord {
     deletions: row.deletions,
     headCommit: row.head_commit,
     stderrTail: row.stderr_tail,
+    stopReason: row.stop_reason,
     verify: row.verify,
     score: row.score,
     error: row.error,

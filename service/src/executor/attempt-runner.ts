@@ -15,6 +15,11 @@ import { ProgressBatcher } from './progress-batcher.ts';
 import { prepareWorktree } from './attempt-setup.ts';
 import { runProjectCommand } from './project-command.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
+import { reclaimWorktree } from '../git/worktree-reclaim.ts';
+import { taskShortId } from '../git/attempt-branch.ts';
+import type { AttemptStopReason } from '../db/task-repository.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT, type LimitBreach } from '../sandbox/attempt-sandbox.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 
@@ -31,6 +36,8 @@ export interface AttemptRunnerDeps {
   worktrees: WorktreeManager;
   changes: ChangeRecorder;
   remotes: TaskRemotes;
+  /** Confines each attempt's processes (or, when off, does not). */
+  sandbox: Sandbox;
   budget: TaskBudget;
   finisher: TaskFinisher;
   logger: Logger;
@@ -42,7 +49,7 @@ export interface AttemptRunnerDeps {
 }
 
 /** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
-export type StopReason = 'cancelled' | 'budget' | 'shutdown';
+export type StopReason = 'cancelled' | 'budget' | 'shutdown' | LimitBreach;
 
 /**
  * One attempt, start to end: worktree, agent process (every stdout line an event), commit of
@@ -109,13 +116,16 @@ export class AttemptRunner {
     const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
     await this.record(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
     let ending: AttemptEnding | undefined;
+    let sandbox: AttemptSandbox | undefined;
     try {
-      ending = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, signal);
+      sandbox = await this.deps.sandbox.forAttempt({ name: `${taskShortId(task.id)}-${spec.label}`, agent: spec.agent, worktree: worktree.path, limits: task.config.limits });
+      ending = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal);
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
       const message = `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`;
       ending = { fields: { status: 'failed', error: message, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error: message } }] };
     }
+    await sandbox?.dispose();
     // The worktree goes before the end is recorded: once a task has ended, none of its worktrees is left.
     const removed = !this.deps.keepWorktrees && (await this.removeWorktree(task, spec, worktree.path));
     const cleared: AgentRunChange = removed ? { worktreePath: null } : {};
@@ -125,11 +135,42 @@ export class AttemptRunner {
   }
 
   /** The agent, its commit, the push and verify; undefined when stopped by a shutdown. */
-  private async runInWorktree(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: Worktree, signal: AbortSignal): Promise<AttemptEnding | undefined> {
-    const setup = await this.setUp(task, spec, worktree, signal);
+  private async runInWorktree(
+    task: TaskRecord,
+    spec: AttemptSpec,
+    adapter: AgentAdapter,
+    binary: string,
+    worktree: Worktree,
+    sandbox: AttemptSandbox | undefined,
+    attemptSignal: AbortSignal,
+  ): Promise<AttemptEnding | undefined> {
+    // A broken sandbox limit stops the attempt like a cancel, with its own reason.
+    const limits = new AbortController();
+    const stopWatching = sandbox?.watch((breach) => limits.abort(breach));
+    const signal = AbortSignal.any([attemptSignal, limits.signal]);
+    try {
+      return await this.runConfined(task, spec, adapter, binary, worktree, sandbox, signal);
+    } finally {
+      stopWatching?.();
+    }
+  }
+
+  private async runConfined(
+    task: TaskRecord,
+    spec: AttemptSpec,
+    adapter: AgentAdapter,
+    binary: string,
+    worktree: Worktree,
+    sandbox: AttemptSandbox | undefined,
+    signal: AbortSignal,
+  ): Promise<AttemptEnding | undefined> {
+    const setup = await this.setUp(task, spec, worktree, sandbox, signal);
     if (setup.ending || (signal.aborted && signal.reason === 'shutdown')) return setup.ending;
-    const result = await this.runAgent(task, spec, adapter, binary, worktree.path, signal);
+    const result = await this.runAgent(task, spec, adapter, binary, worktree.path, sandbox, signal);
     if (signal.aborted && signal.reason === 'shutdown') return undefined;
+    if (sandbox) {
+      await reclaimWorktree({ worktree: worktree.path, gitAdminDir: sandbox.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
+    }
     const changes = await this.deps.changes.commitAll({
       worktreePath: worktree.path,
       baseCommit: task.baseCommit,
@@ -147,11 +188,18 @@ export class AttemptRunner {
             timeoutSeconds: task.config.verify.timeoutSeconds,
             signal,
             processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+            confinement: sandbox,
+            network: task.config.verify.network !== 'none',
           })
         : undefined;
     const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
+    // A limit the kernel kept (memory, file size) ends the process without a signal of ours.
+    const keptLimit = status === 'failed' && !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
+    const stopReason = attemptStopReason(result, signal) ?? keptLimit ?? null;
     const error =
-      status === 'succeeded' ? null : (stopMessage(signal) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
+      status === 'succeeded'
+        ? null
+        : (stopMessage(signal, sandbox) ?? (keptLimit ? describeStop(keptLimit, sandbox) : undefined) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
     const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
     const fields: AgentRunChange = {
       status,
@@ -166,6 +214,7 @@ export class AttemptRunner {
       deletions: changes.deletions,
       headCommit: changes.headCommit,
       stderrTail: result.stderrTail,
+      stopReason,
       verify: verify ? { ...verify } : null,
       error,
       completedAt: new Date(),
@@ -183,14 +232,19 @@ export class AttemptRunner {
         headCommit: changes.headCommit,
         finalMessage: result.outcome.finalMessage ?? null,
         error,
+        stopReason,
       },
     };
     return { fields, events: [...verifyEvents, endEvent] };
   }
 
   /** Copies local files in and runs the setup command (attempt-setup.ts), told as `attempt.setup`. */
-  private async setUp(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, signal: AbortSignal): Promise<{ copied: string[]; ending?: AttemptEnding }> {
-    const prepared = await prepareWorktree(task, spec.label, worktree.path, { signal, processTag: attemptTag(task.id, spec.label, this.deps.instanceTag) });
+  private async setUp(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, sandbox: AttemptSandbox | undefined, signal: AbortSignal): Promise<{ copied: string[]; ending?: AttemptEnding }> {
+    const prepared = await prepareWorktree(task, spec.label, worktree.path, {
+      signal,
+      processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+      confinement: sandbox,
+    });
     if (!prepared) return { copied: [] };
     await this.record(task.id, spec.label, {}, [prepared.event]);
     if (!prepared.error) return { copied: prepared.copied };
@@ -212,9 +266,17 @@ export class AttemptRunner {
     }
   }
 
-  private async runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, signal: AbortSignal) {
+  private async runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, sandbox: AttemptSandbox | undefined, signal: AbortSignal) {
     const invocation = adapter.invocation(
-      { prompt: spec.prompt, worktree, model: spec.model, extraArgs: spec.args, budgetUsd: await this.deps.budget.remainingUsd(task), command: spec.command },
+      {
+        prompt: spec.prompt,
+        worktree,
+        model: spec.model,
+        extraArgs: spec.args,
+        budgetUsd: await this.deps.budget.remainingUsd(task),
+        command: spec.command,
+        confined: sandbox !== undefined,
+      },
       binary,
     );
     // Lines are stored in batches while the agent keeps printing: one transaction per line
@@ -227,6 +289,8 @@ export class AttemptRunner {
       timeoutMs: spec.timeoutSeconds * 1000,
       signal,
       processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+      confinement: sandbox,
+      network: spec.network !== 'none',
       onProgress: async (progress) => {
         if (progress.costUsd !== undefined) await this.deps.budget.record(task, spec.label, progress.costUsd);
         await progressEvents.add({
@@ -262,7 +326,9 @@ export class AttemptRunner {
     if (reason === 'shutdown') return;
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
-    await this.record(task.id, spec.label, { status, error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error } }], { ends: task });
+    await this.record(task.id, spec.label, { status, error, stopReason: reason, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error, stopReason: reason } }], {
+      ends: task,
+    });
   }
 }
 
@@ -279,14 +345,34 @@ function attemptStatus(result: ProcessResult, signal: AbortSignal): AgentRunStat
   return result.exitCode === 0 && result.outcome.succeeded ? 'succeeded' : 'failed';
 }
 
-function stopMessage(signal: AbortSignal): string | undefined {
-  return signal.aborted ? describeStop(signal.reason as StopReason) : undefined;
+/** Why the service stopped the attempt before its agent finished, if it did. */
+function attemptStopReason(result: ProcessResult, signal: AbortSignal): AttemptStopReason | undefined {
+  if (signal.aborted) return signal.reason === 'shutdown' ? undefined : (signal.reason as Exclude<StopReason, 'shutdown'>);
+  return result.timedOut ? 'timeout' : undefined;
 }
 
-function describeStop(reason: StopReason): string {
-  if (reason === 'cancelled') return 'cancelled by request';
-  if (reason === 'budget') return 'stopped: the task budget is spent';
-  return 'stopped: the service shut down';
+function stopMessage(signal: AbortSignal, sandbox?: AttemptSandbox): string | undefined {
+  return signal.aborted ? describeStop(signal.reason as StopReason, sandbox) : undefined;
+}
+
+function describeStop(reason: StopReason | 'file_size_limit', sandbox?: AttemptSandbox): string {
+  const limits = sandbox?.limits;
+  switch (reason) {
+    case 'cancelled':
+      return 'cancelled by request';
+    case 'budget':
+      return 'stopped: the task budget is spent';
+    case 'disk_limit':
+      return `stopped: the worktree grew past its ${limits?.worktreeMb} MB limit (limits.worktreeMb)`;
+    case 'process_limit':
+      return `stopped: the attempt tried to run more than ${limits?.processes} processes at once (limits.processes)`;
+    case 'memory_limit':
+      return `stopped: the attempt's processes used more than ${limits?.memoryMb} MB of memory (limits.memoryMb)`;
+    case 'file_size_limit':
+      return `stopped: a process wrote a file past the ${limits?.fileSizeMb} MB limit (limits.fileSizeMb)`;
+    case 'shutdown':
+      return 'stopped: the service shut down';
+  }
 }
 
 function describeExit(result: ProcessResult, spec: AttemptSpec): string {

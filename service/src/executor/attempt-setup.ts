@@ -11,6 +11,7 @@ import { git } from '../git/git-command.ts';
 import { isInside } from '../path-inside.ts';
 import type { TaskRecord, TaskSetup } from '../db/task-repository.ts';
 import type { NewEvent } from '../events/event-store.ts';
+import type { Confinement } from '../agents/process-launch.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
 
 /** The part of `.kage.json` the service reads; other keys are the repository's business. */
@@ -60,7 +61,7 @@ export async function prepareWorktree(
   task: TaskRecord,
   label: string,
   worktree: string,
-  options: { signal: AbortSignal; processTag: string },
+  options: { signal: AbortSignal; processTag: string; confinement?: Confinement | undefined },
 ): Promise<{ copied: string[]; event: NewEvent; error?: string } | undefined> {
   const setup = await effectiveSetup(worktree, task.config.setup);
   if (!setup) return undefined;
@@ -80,11 +81,16 @@ export async function prepareWorktree(
 
 async function runSetup(
   setup: TaskSetup,
-  options: { worktree: string; sourceCheckout: string | undefined; signal: AbortSignal; processTag: string },
+  options: { worktree: string; sourceCheckout: string | undefined; signal: AbortSignal; processTag: string; confinement?: Confinement | undefined },
 ): Promise<SetupOutcome> {
   const copied = setup.copy?.length && options.sourceCheckout ? await copyLocalFiles(options.sourceCheckout, options.worktree, setup.copy) : [];
   const command = setup.command
-    ? await runProjectCommand(setup.command, options.worktree, { timeoutSeconds: setup.timeoutSeconds ?? 600, signal: options.signal, processTag: options.processTag })
+    ? await runProjectCommand(setup.command, options.worktree, {
+        timeoutSeconds: setup.timeoutSeconds ?? 600,
+        signal: options.signal,
+        processTag: options.processTag,
+        confinement: options.confinement,
+      })
     : undefined;
   return { copied, command };
 }

@@ -1,6 +1,5 @@
-import { execa } from 'execa';
-import { agentEnvironment } from '../agents/agent-process.ts';
 import { wellFormed } from '../agents/bounded-lines.ts';
+import { type Confinement, startProcess } from '../agents/process-launch.ts';
 import { killTagged, tagEnvironment } from '../agents/process-tag.ts';
 
 /** How a project command (verify, setup) went; only the tail of its output is kept. */
@@ -14,33 +13,35 @@ export interface ProjectCommandResult {
 
 const OUTPUT_TAIL_BYTES = 4000;
 
+export interface ProjectCommandOptions {
+  timeoutSeconds: number;
+  signal: AbortSignal;
+  processTag?: string | undefined;
+  /** The attempt's sandbox, when it has one. */
+  confinement?: Confinement | undefined;
+  /** False: no network at all (a verify command's `network: "none"`). */
+  network?: boolean | undefined;
+}
+
 /**
  * Runs a project command (the task's verify or setup command, i.e. code from the repository) in
- * one attempt's worktree, with the agents' environment (no service secrets). Only the tail of
- * its output is kept, however much it prints; its processes are marked with `processTag` and
- * any left when it ends are killed.
+ * one attempt's worktree, with the agents' environment (no service secrets) and in the
+ * attempt's sandbox. Only the tail of its output is kept, however much it prints; its processes
+ * are marked with `processTag` and any left when it ends are killed.
  */
-export async function runProjectCommand(
-  command: readonly string[],
-  worktree: string,
-  options: { timeoutSeconds: number; signal: AbortSignal; processTag?: string },
-): Promise<ProjectCommandResult> {
+export async function runProjectCommand(command: readonly string[], worktree: string, options: ProjectCommandOptions): Promise<ProjectCommandResult> {
   const [file, ...args] = command;
   const started = performance.now();
   const tag = options.processTag;
-  const subprocess = execa(file!, args, {
-    cwd: worktree,
-    reject: false,
-    all: true,
-    buffer: false,
-    stdin: 'ignore',
-    timeout: options.timeoutSeconds * 1000,
-    cancelSignal: options.signal,
-    forceKillAfterDelay: 2000,
-    killDescendants: true,
-    env: agentEnvironment(process.env, { CI: 'true', ...tagEnvironment(tag) }),
-    extendEnv: false,
-  });
+  const { subprocess, confinementError } = startProcess(
+    { file: file!, args, env: { CI: 'true', ...tagEnvironment(tag) } },
+    {
+      cwd: worktree,
+      confinement: options.confinement,
+      network: options.network,
+      execa: { all: true, timeout: options.timeoutSeconds * 1000, cancelSignal: options.signal, forceKillAfterDelay: 2000 },
+    },
+  );
   let tail = '';
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
@@ -48,8 +49,9 @@ export async function runProjectCommand(
   });
   const result = await subprocess;
   if (tag) await killTagged((candidate) => candidate === tag);
+  const sandboxError = await confinementError;
   // A command that could not start has no output; its error message says why.
-  const output = result.exitCode === undefined ? `${tail}\n${result.shortMessage}` : tail;
+  const output = sandboxError ? `${tail}\n${sandboxError}` : result.exitCode === undefined ? `${tail}\n${result.shortMessage}` : tail;
   return {
     passed: result.exitCode === 0 && !result.timedOut && !result.isCanceled,
     exitCode: result.exitCode ?? null,

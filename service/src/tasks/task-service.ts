@@ -31,6 +31,7 @@ export class TaskService {
   private readonly webhookTargets: WebhookTargets;
   private readonly allowedAgents: readonly AgentName[];
   private readonly localAttemptQueue: string;
+  private readonly sandboxed: boolean;
 
   constructor(deps: {
     db: Db;
@@ -42,7 +43,10 @@ export class TaskService {
     allowedAgents?: readonly AgentName[];
     /** Where the attempts of local-path tasks accepted here go: this host's queue. */
     localAttemptQueue: string;
+    /** Whether attempts run in the sandbox (which `network: "none"` needs). */
+    sandboxed?: boolean;
   }) {
+    this.sandboxed = deps.sandboxed ?? false;
     this.localAttemptQueue = deps.localAttemptQueue;
     this.allowedAgents = deps.allowedAgents ?? agentNames;
     this.db = deps.db;
@@ -65,6 +69,7 @@ export class TaskService {
     if (body.setup?.copy?.length && body.repository.url !== undefined) {
       throw new Refusal('invalid', 'copy_needs_local_repository', 'setup.copy takes files from a local checkout: it needs a repository given by path', { field: 'setup.copy' });
     }
+    if (!this.sandboxed) refuseNetworkNone(body);
     const repository = await this.repositories.resolve(body.repository);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
@@ -77,9 +82,11 @@ export class TaskService {
         timeoutSeconds: agent.timeoutSeconds,
         args: agent.args,
         command: agent.command,
+        network: agent.network,
       })),
       verify: body.verify,
       setup: body.setup,
+      limits: body.limits,
       budgetUsd: body.budgetUsd,
       requestHash,
     };
@@ -164,4 +171,12 @@ export class TaskService {
     }
     return this.get(existing.id);
   }
+}
+
+/** `network: "none"` is kept by the sandbox's network namespace; without it, the task is refused rather than run with network. */
+function refuseNetworkNone(body: TaskSubmission): void {
+  const field = body.verify?.network === 'none' ? 'verify.network' : body.agents.findIndex((agent) => agent.network === 'none');
+  if (field === -1) return;
+  const name = typeof field === 'string' ? field : `agents.${field}.network`;
+  throw new Refusal('invalid', 'network_needs_sandbox', `${name} "none" needs the sandbox, and this service runs with it off (KAGE_SANDBOX=off, or bubblewrap is not installed)`, { field: name });
 }

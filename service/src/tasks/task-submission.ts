@@ -1,5 +1,5 @@
 import type { AgentName } from '../agents/agent-adapter.ts';
-import type { PushMode, TaskSetup } from '../db/task-repository.ts';
+import type { NetworkAccess, PushMode, TaskConfig, TaskSetup } from '../db/task-repository.ts';
 import type { CallbackSpec } from '../webhooks/webhook-targets.ts';
 
 /** One agent a submission asks for (defaults already applied at the API's edge). */
@@ -11,6 +11,7 @@ export interface AgentRequest {
   timeoutSeconds: number;
   args: string[];
   command?: string[] | undefined;
+  network?: NetworkAccess | undefined;
 }
 
 /** What a caller asks the task service to run; the API's request body satisfies it. */
@@ -21,8 +22,9 @@ export interface TaskSubmission {
   /** Which attempt branches go to the remote (URL repositories only; default `attempts`). */
   push?: PushMode | undefined;
   agents: AgentRequest[];
-  verify?: { command: string[]; timeoutSeconds: number } | undefined;
+  verify?: TaskConfig['verify'];
   setup?: TaskSetup | undefined;
+  limits?: TaskConfig['limits'];
   budgetUsd?: number | undefined;
   callbacks: CallbackSpec[];
 }

@@ -18,7 +18,9 @@ export const codexAdapter: AgentAdapter = {
   protectedConfig: { flags: ['-c', '--config'], keys: /^\s*(sandbox_mode|sandbox_workspace_write|approval_policy|shell_environment_policy|profiles?)\b/ },
   reportsCost: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
-    const args = ['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-C', request.worktree];
+    // Codex's own sandbox (bubblewrap or landlock) cannot nest inside the service's, which confines it instead.
+    const sandbox = request.confined ? 'danger-full-access' : 'workspace-write';
+    const args = ['exec', '--json', '--skip-git-repo-check', '-s', sandbox, '-C', request.worktree];
     if (request.model) args.push('-m', request.model);
     args.push(...request.extraArgs, '--', request.prompt);
     return { file: binaryPath, args, env: {} };

@@ -11,3 +11,14 @@ export const AgentInfo = z
     installHint: z.string(),
   })
   .openapi('AgentInfo');
+
+export const SandboxInfo = z
+  .object({
+    mode: z.enum(['bwrap', 'off']).openapi({ description: 'bwrap: every agent and project command runs in a bubblewrap sandbox' }),
+    configured: z.enum(['auto', 'bwrap', 'off']).openapi({ description: 'KAGE_SANDBOX' }),
+    processLimit: z.enum(['cgroup', 'rlimit', 'none']).openapi({ description: 'How the process limit is enforced' }),
+    memoryLimit: z.enum(['cgroup', 'none']).openapi({ description: 'How the memory limit is enforced' }),
+    limits: z.object({ processes: z.number().int(), fileSizeMb: z.number().int(), memoryMb: z.number().int(), worktreeMb: z.number().int() }),
+    reason: z.string().optional().openapi({ description: 'Why auto fell back to off' }),
+  })
+  .openapi('SandboxInfo');

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { agentNames } from '../../agents/agent-adapter.ts';
+import { attemptStopReasons } from '../../db/task-repository.ts';
 import { eventTypes } from '../../events/event-types.ts';
 import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
 
@@ -12,6 +13,8 @@ const GitRef = z
 
 const Argv = z.array(z.string().min(1).max(4096)).min(1).max(100);
 
+const Network = z.enum(['on', 'none']).optional();
+
 export const AgentSpec = z
   .strictObject({
     agent: z.enum(agentNames).openapi({ example: 'claude' }),
@@ -23,6 +26,7 @@ export const AgentSpec = z
       description: "For agent 'command': the argv to run, with {prompt} replaced by the prompt",
       example: ['node', 'scripts/agent.js', '{prompt}'],
     }),
+    network: Network.openapi({ description: "'none': the agent runs with no network at all (needs the sandbox; an agent usually needs its model's API). Default on" }),
   })
   .refine((spec) => spec.agent !== 'command' || spec.command !== undefined, {
     message: "agent 'command' needs a command (argv array)",
@@ -34,8 +38,20 @@ export const VerifySpec = z
   .strictObject({
     command: Argv.openapi({ example: ['npm', 'test'] }),
     timeoutSeconds: z.number().int().min(1).max(7200).default(600),
+    network: Network.openapi({ description: "'none': the command runs with no network at all (needs the sandbox). Default on" }),
   })
   .openapi('VerifySpec');
+
+const limit = (min: number, max: number, description: string) => z.number().int().min(min).max(max).optional().openapi({ description });
+
+export const LimitsSpec = z
+  .strictObject({
+    processes: limit(8, 100_000, 'Processes and threads an attempt may run at once (service default KAGE_SANDBOX_MAX_PROCESSES)'),
+    fileSizeMb: limit(1, 1_048_576, 'The largest file an attempt may write, in MB (KAGE_SANDBOX_MAX_FILE_MB)'),
+    memoryMb: limit(64, 1_048_576, "The memory of all an attempt's processes together, in MB; over it the process is killed and the attempt stops with memory_limit (KAGE_SANDBOX_MAX_MEMORY_MB)"),
+    worktreeMb: limit(1, 1_048_576, 'The worktree with the private HOME and /tmp, in MB; over it the attempt stops with disk_limit (KAGE_SANDBOX_MAX_WORKTREE_MB)'),
+  })
+  .openapi('LimitsSpec');
 
 // Relative to the repository's top folder, with no '..' segment: a glob never reaches outside it.
 const CopyGlob = z
@@ -106,6 +122,7 @@ export const SubmitTaskBody = z
     agents: z.array(AgentSpec).min(1).max(8),
     verify: VerifySpec.optional(),
     setup: SetupSpec.optional().openapi({ description: "Defaults from the repository's .kage.json (`setup`); these fields win" }),
+    limits: LimitsSpec.optional().openapi({ description: "Each attempt's sandbox limits; the service's defaults for what is left out" }),
     budgetUsd: z.number().positive().max(10_000).optional(),
     callbacks: z.array(CallbackSpec).max(10).default([]),
     push: z.enum(pushModes).optional().openapi({
@@ -164,6 +181,10 @@ export const AgentRun = z
     score: AttemptScore.nullable(),
     error: z.string().nullable(),
     stderrTail: z.string().nullable().openapi({ description: "The last few KB the agent's process wrote to stderr" }),
+    stopReason: z
+      .enum(attemptStopReasons)
+      .nullable()
+      .openapi({ description: 'Why the attempt was stopped before its agent finished: timeout, cancelled, budget, or a sandbox limit (disk_limit, process_limit, memory_limit, file_size_limit)' }),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
   })
@@ -189,6 +210,7 @@ export const Task = z
     agents: z.array(AgentRun),
     verify: VerifySpec.nullable(),
     setup: SetupSpec.nullable().openapi({ description: "The task's own setup (a repository's .kage.json applies in each attempt)" }),
+    limits: LimitsSpec.nullable().openapi({ description: "The task's own attempt limits (the service's defaults apply to the rest)" }),
     budgetUsd: z.number().nullable(),
     winner: z.string().nullable().openapi({ description: 'Label of the best attempt, once ranked' }),
     winnerPassedVerify: z

@@ -1,0 +1,79 @@
+import type { Duplex } from 'node:stream';
+import { execa, type Options } from 'execa';
+
+/** A program to start: argv only (never a shell), and what to add to its environment. */
+export interface ProcessLaunch {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * Runs a process confined (the sandbox implements it; sandbox/attempt-sandbox.ts). `wrap`
+ * turns the launch into the confining program's; once that is spawned, `release` is given its
+ * pid and its extra pipes (fd 3 on) and lets the confined program start.
+ */
+export interface Confinement {
+  wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch;
+}
+
+export interface ConfinedLaunch extends ProcessLaunch {
+  extraPipes: number;
+  release(pid: number, pipes: Duplex[]): Promise<void>;
+}
+
+/** The service's own secrets and settings, which an agent (running model-written commands) must not see. */
+const serviceOnlyVariable = /^(API_KEYS|DATABASE_URL|KAGE_.*)$/;
+
+/** The service's environment without its own secrets, plus what the launch asks for. */
+export function agentEnvironment(serviceEnv: NodeJS.ProcessEnv, added: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(serviceEnv)) {
+    if (value !== undefined && !serviceOnlyVariable.test(key)) env[key] = value;
+  }
+  return { ...env, ...added };
+}
+
+export interface StartOptions {
+  cwd: string;
+  confinement?: Confinement | undefined;
+  /** False: no network at all (only with a confinement). */
+  network?: boolean | undefined;
+  /** execa's own options: timeout, cancelSignal, stdout/stderr handling. */
+  execa: Pick<Options, 'timeout' | 'cancelSignal' | 'forceKillAfterDelay' | 'all'>;
+}
+
+/**
+ * Starts an agent or project command the one way the service does: the agents' environment (no
+ * service secrets), stdin closed, output streamed unbuffered, its own process group (so
+ * timeout, abort and the force-kill reach every child), confined when a confinement is given.
+ * A confined program starts only once `release` has placed it (a fork bomb cannot outrun that).
+ */
+export function startProcess(launch: ProcessLaunch, options: StartOptions) {
+  const confined = options.confinement?.wrap(launch, options.cwd, { network: options.network ?? true });
+  const started = confined ?? launch;
+  const pipes = confined ? Array.from({ length: confined.extraPipes }, () => 'pipe' as const) : [];
+  const subprocess = execa(started.file, started.args, {
+    ...options.execa,
+    cwd: options.cwd,
+    env: agentEnvironment(process.env, started.env),
+    extendEnv: false,
+    stdio: ['ignore', 'pipe', 'pipe', ...pipes],
+    buffer: false,
+    reject: false,
+    killDescendants: true,
+  });
+  const pid = subprocess.pid;
+  // A confinement that cannot be set up stops the program before it starts; the reason is kept.
+  const confinementError =
+    confined && pid !== undefined
+      ? confined.release(pid, subprocess.stdio.slice(3) as unknown as Duplex[]).then(
+          () => undefined,
+          (error: unknown) => {
+            subprocess.kill('SIGKILL');
+            return `the sandbox could not be set up: ${(error as Error).message}`;
+          },
+        )
+      : Promise.resolve(undefined);
+  return { subprocess, confinementError };
+}

@@ -1,0 +1,206 @@
+/**
+ * One attempt's sandbox: its private HOME and /tmp, its process group in a pids cgroup, and the
+ * bubblewrap launch of each of its processes (setup, agent, verify). The attempt's processes see
+ * the system read-only, their own worktree writable, and nothing else of the service's.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { ConfinedLaunch, Confinement, ProcessLaunch } from '../agents/process-launch.ts';
+import { findExecutable } from '../agents/binary-lookup.ts';
+import { isInside } from '../path-inside.ts';
+import { bwrapArguments, type SandboxLayout, type SystemEntry } from './bwrap-arguments.ts';
+import { diskUsageBytes } from './disk-usage.ts';
+import type { AttemptCgroup, CgroupBreach } from './attempt-cgroups.ts';
+import type { AttemptLimits, HomeBind } from './sandbox-settings.ts';
+
+/** Why the sandbox stopped an attempt. */
+export type LimitBreach = 'disk_limit' | CgroupBreach;
+
+/** The machine-wide part every attempt sandbox shares (sandbox.ts builds it once). */
+export interface SandboxHost {
+  bwrap: string;
+  prlimit: string | undefined;
+  /** RLIMIT_NPROC stands in for the cgroup's process limit (it does not bind root). */
+  nprocRlimit: boolean;
+  system: readonly SystemEntry[];
+  home: string;
+  dataDir: string;
+  /** Read-only for every attempt: Node's installation and the configured read paths. */
+  readOnly: readonly string[];
+}
+
+export interface AttemptSandboxInput {
+  /** Unique among running attempts: names its folder and cgroup. */
+  name: string;
+  worktree: string;
+  limits: AttemptLimits;
+  homeBinds: readonly HomeBind[];
+}
+
+const MB = 1024 * 1024;
+const checkEveryMs = 2_000;
+/** A process killed by SIGXFSZ, as bubblewrap reports it (128 + 25). */
+export const FILE_SIZE_LIMIT_EXIT = 153;
+
+export class AttemptSandbox implements Confinement {
+  readonly worktree: string;
+  /** The worktree's own folder in the repository's git dir, read before any process ran. */
+  readonly gitAdminDir: string;
+  readonly limits: AttemptLimits;
+  private readonly host: SandboxHost;
+  private readonly folder: string;
+  private readonly group: AttemptCgroup | undefined;
+  private readonly gitCommonDir: string;
+  private readonly homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
+
+  private constructor(host: SandboxHost, input: AttemptSandboxInput, parts: { folder: string; group: AttemptCgroup | undefined; gitAdminDir: string; gitCommonDir: string; homeBinds: Array<{ path: string; writable: boolean }> }) {
+    this.host = host;
+    this.worktree = input.worktree;
+    this.limits = input.limits;
+    this.folder = parts.folder;
+    this.group = parts.group;
+    this.gitAdminDir = parts.gitAdminDir;
+    this.gitCommonDir = parts.gitCommonDir;
+    this.homeBinds = parts.homeBinds;
+  }
+
+  /** Makes the private HOME (with the agent's copied files) and /tmp, and the cgroup. */
+  static async prepare(host: SandboxHost, input: AttemptSandboxInput, group: AttemptCgroup | undefined): Promise<AttemptSandbox> {
+    const folder = join(host.dataDir, 'sandboxes', input.name);
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(join(folder, 'home'), { recursive: true, mode: 0o700 });
+    await mkdir(join(folder, 'tmp', 'git-objects'), { recursive: true, mode: 0o700 });
+    const { gitAdminDir, gitCommonDir } = await worktreeGitDirs(input.worktree);
+    const homeBinds: Array<{ path: string; writable: boolean }> = [];
+    for (const bind of input.homeBinds) {
+      const source = isAbsolute(bind.path) ? bind.path : join(host.home, bind.path);
+      const inHome = relative(host.home, source);
+      const underHome = !inHome.startsWith('..') && !isAbsolute(inHome);
+      // The CLI's config folder exists even when empty: some refuse to start without it (Codex's CODEX_HOME).
+      if (underHome) await mkdir(dirname(join(folder, 'home', inHome)), { recursive: true });
+      if (!existsSync(source)) continue;
+      if (bind.mode === 'copy' && underHome) {
+        await cp(source, join(folder, 'home', inHome), { recursive: true, dereference: true });
+      } else {
+        homeBinds.push({ path: source, writable: bind.mode === 'rw' });
+      }
+    }
+    return new AttemptSandbox(host, input, { folder, group, gitAdminDir, gitCommonDir, homeBinds });
+  }
+
+  wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch {
+    const layout: SandboxLayout = {
+      system: this.host.system,
+      home: this.host.home,
+      privateHome: join(this.folder, 'home'),
+      privateTmp: join(this.folder, 'tmp'),
+      worktree: this.worktree,
+      gitAdminDir: this.gitAdminDir,
+      gitCommonDir: this.gitCommonDir,
+      homeBinds: this.homeBinds,
+      readOnly: [...new Set([...this.host.readOnly, ...this.installationOf(launch.file, cwd)])],
+      hidden: [this.host.dataDir],
+      network: options.network,
+      handshake: this.group ? { infoFd: 3, blockFd: 4 } : undefined,
+    };
+    const limits = this.host.prlimit
+      ? [this.host.prlimit, `--fsize=${this.limits.fileSizeMb * MB}`, ...(this.host.nprocRlimit ? [`--nproc=${this.limits.processes}`] : []), '--']
+      : [];
+    const group = this.group;
+    return {
+      file: this.host.bwrap,
+      args: [...bwrapArguments(layout), ...limits, launch.file, ...launch.args],
+      env: {
+        ...launch.env,
+        TMPDIR: '/tmp',
+        // `git add` writes objects; the repository's own store is read-only, so they go here.
+        GIT_OBJECT_DIRECTORY: '/tmp/git-objects',
+        GIT_ALTERNATE_OBJECT_DIRECTORIES: join(this.gitCommonDir, 'objects'),
+      },
+      extraPipes: group ? 2 : 0,
+      release: group ? (pid, pipes) => placeInGroup(group, pid, pipes) : async () => {},
+    };
+  }
+
+  /**
+   * Checks the attempt's limits every two seconds until the returned function is called;
+   * `onBreach` hears the first one broken (the caller stops the attempt).
+   */
+  watch(onBreach: (breach: LimitBreach) => void): () => void {
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void this.breach()
+        .then((breach) => {
+          if (!breach) return;
+          clearInterval(timer);
+          onBreach(breach);
+        })
+        .finally(() => {
+          checking = false;
+        });
+    }, checkEveryMs);
+    return () => clearInterval(timer);
+  }
+
+  /** Whether git objects were written in the sandbox (the worktree's index may name them). */
+  async wroteGitObjects(): Promise<boolean> {
+    return (await readdir(join(this.folder, 'tmp', 'git-objects')).catch(() => [])).length > 0;
+  }
+
+  /** Stops whatever of the attempt still runs and deletes its private folders. */
+  async dispose(): Promise<void> {
+    await this.group?.dispose();
+    await rm(this.folder, { recursive: true, force: true });
+  }
+
+  /** The first limit the attempt has broken, if any (also after its processes ended: an OOM kill). */
+  async breach(): Promise<LimitBreach | undefined> {
+    const cgroup = await this.group?.breach();
+    if (cgroup) return cgroup;
+    const cap = this.limits.worktreeMb * MB;
+    if ((await diskUsageBytes([this.worktree, this.folder], cap)) > cap) return 'disk_limit';
+    return undefined;
+  }
+
+  /**
+   * The folder that holds the program's installation (its `node_modules`, else its own folder),
+   * read-only; never a folder holding the service's HOME or data (then only the file itself).
+   */
+  private installationOf(file: string, cwd: string): string[] {
+    const found = findExecutable(isAbsolute(file) || !file.includes('/') ? file : resolve(cwd, file));
+    if (!found) return [];
+    const real = realpathSync(found);
+    if (['/usr/', '/etc/'].some((prefix) => real.startsWith(prefix)) || isInside(real, this.worktree)) return [];
+    const parts = real.split(sep);
+    const modules = parts.lastIndexOf('node_modules');
+    const folder = modules > 0 ? parts.slice(0, modules + 1).join(sep) : dirname(real);
+    const exposes = [this.host.home, this.host.dataDir].some((secret) => isInside(secret, folder));
+    return [exposes ? real : folder];
+  }
+}
+
+/** The worktree's admin folder and the repository's git dir, as git set them up. */
+async function worktreeGitDirs(worktree: string): Promise<{ gitAdminDir: string; gitCommonDir: string }> {
+  const link = (await readFile(join(worktree, '.git'), 'utf8')).trim();
+  if (!link.startsWith('gitdir: ')) throw new Error(`${worktree}/.git is not a worktree link`);
+  const gitAdminDir = resolve(worktree, link.slice('gitdir: '.length));
+  const common = (await readFile(join(gitAdminDir, 'commondir'), 'utf8')).trim();
+  return { gitAdminDir, gitCommonDir: realpathSync(resolve(gitAdminDir, common)) };
+}
+
+/** The start hand-shake: bubblewrap says its child's pid, both go into the group, then the child runs. */
+async function placeInGroup(group: AttemptCgroup, pid: number, pipes: Duplex[]): Promise<void> {
+  const [info, block] = pipes;
+  let text = '';
+  info!.setEncoding('utf8');
+  for await (const chunk of info!) text += chunk as string;
+  if (text === '') throw new Error('bubblewrap stopped before starting its child (its stderr says why)');
+  const child = (JSON.parse(text) as { 'child-pid'?: unknown })['child-pid'];
+  if (typeof child !== 'number') throw new Error('bubblewrap did not say its child process');
+  await group.add([pid, child]);
+  block!.end('x');
+}

@@ -1,0 +1,87 @@
+/**
+ * The bubblewrap command line for one confined process: what it sees, read-only or writable, in
+ * which namespaces. Pure, so every rule is checked in a unit test without starting anything.
+ */
+import { dirname } from 'node:path';
+
+/** A top-level system path: a folder bound read-only, or (merged /usr) a symbolic link. */
+export interface SystemEntry {
+  path: string;
+  symlinkTo?: string | undefined;
+}
+
+export interface SandboxLayout {
+  system: readonly SystemEntry[];
+  /** HOME inside is the service's HOME path, backed by `privateHome`. */
+  home: string;
+  privateHome: string;
+  privateTmp: string;
+  worktree: string;
+  /** The worktree's own folder in the repository's git dir (index, HEAD): writable. */
+  gitAdminDir: string;
+  /** The repository's git dir: read-only, its other worktrees' folders hidden. */
+  gitCommonDir: string;
+  /** Files of the service user's HOME the agent's CLI may use, at their own paths. */
+  homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
+  /** Read-only folders beyond the system: Node, the agent's installation, configured tools. */
+  readOnly: readonly string[];
+  /** Never visible, even when inside a folder above (the service's data folder). */
+  hidden: readonly string[];
+  network: boolean;
+  /** Fds for the start hand-shake (see attempt-sandbox.ts), when the process is placed in a cgroup. */
+  handshake?: { infoFd: number; blockFd: number } | undefined;
+}
+
+type Mount = { dest: string; args: string[] };
+
+function depth(path: string): number {
+  return path.split('/').filter(Boolean).length;
+}
+
+/** Mounts in an order where a folder never covers one placed inside it: outer paths first. */
+function ordered(mounts: Mount[]): string[] {
+  return mounts
+    .map((mount, index) => ({ ...mount, index }))
+    .sort((a, b) => depth(a.dest) - depth(b.dest) || a.index - b.index)
+    .flatMap((mount) => mount.args);
+}
+
+/** bwrap's arguments up to and including `--`; the confined program's argv follows. */
+export function bwrapArguments(layout: SandboxLayout): string[] {
+  const mounts: Mount[] = [];
+  for (const entry of layout.system) {
+    mounts.push(entry.symlinkTo ? { dest: entry.path, args: ['--symlink', entry.symlinkTo, entry.path] } : { dest: entry.path, args: ['--ro-bind', entry.path, entry.path] });
+  }
+  mounts.push({ dest: '/proc', args: ['--proc', '/proc'] }, { dest: '/dev', args: ['--dev', '/dev'] });
+  mounts.push({ dest: '/tmp', args: ['--bind', layout.privateTmp, '/tmp'] });
+  for (const path of layout.hidden) mounts.push({ dest: path, args: ['--tmpfs', path] });
+  mounts.push({ dest: layout.home, args: ['--bind', layout.privateHome, layout.home] });
+  for (const bind of layout.homeBinds) mounts.push({ dest: bind.path, args: [bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path] });
+  for (const path of layout.readOnly) mounts.push({ dest: path, args: ['--ro-bind', path, path] });
+  mounts.push(
+    { dest: layout.gitCommonDir, args: ['--ro-bind', layout.gitCommonDir, layout.gitCommonDir] },
+    { dest: dirname(layout.gitAdminDir), args: ['--tmpfs', dirname(layout.gitAdminDir)] },
+    { dest: layout.gitAdminDir, args: ['--bind', layout.gitAdminDir, layout.gitAdminDir] },
+  );
+  // Which repository and checkout the worktree belongs to stays as git wrote it.
+  for (const file of ['commondir', 'gitdir']) {
+    const path = `${layout.gitAdminDir}/${file}`;
+    mounts.push({ dest: path, args: ['--ro-bind', path, path] });
+  }
+  mounts.push({ dest: layout.worktree, args: ['--bind', layout.worktree, layout.worktree] });
+
+  return [
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...(layout.network ? [] : ['--unshare-net']),
+    ...ordered(mounts),
+    '--chdir',
+    layout.worktree,
+    ...(layout.handshake ? ['--info-fd', String(layout.handshake.infoFd), '--block-fd', String(layout.handshake.blockFd)] : []),
+    '--',
+  ];
+}
