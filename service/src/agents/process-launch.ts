@@ -1,5 +1,7 @@
 import type { Duplex } from 'node:stream';
+import { isAbsolute, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
+import { findExecutable } from './binary-lookup.ts';
 
 /** A program to start: argv only (never a shell), and what to add to its environment. */
 export interface ProcessLaunch {
@@ -50,7 +52,10 @@ export interface StartOptions {
  * A confined program starts only once `release` has placed it (a fork bomb cannot outrun that).
  */
 export function startProcess(launch: ProcessLaunch, options: StartOptions) {
-  const confined = options.confinement?.wrap(launch, options.cwd, { network: options.network ?? true });
+  // A program that does not exist is not wrapped: starting it fails at once, with its own name in
+  // the error, as it does unconfined; nothing runs either way.
+  const exists = findExecutable(isAbsolute(launch.file) || !launch.file.includes('/') ? launch.file : resolve(options.cwd, launch.file)) !== undefined;
+  const confined = exists ? options.confinement?.wrap(launch, options.cwd, { network: options.network ?? true }) : undefined;
   const started = confined ?? launch;
   const pipes = confined ? Array.from({ length: confined.extraPipes }, () => 'pipe' as const) : [];
   const subprocess = execa(started.file, started.args, {

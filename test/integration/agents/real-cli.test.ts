@@ -6,13 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProgress } from '../../../service/src/agents/agent-adapter.ts';
 import { runAgentProcess } from '../../../service/src/agents/agent-process.ts';
 import { AgentRegistry } from '../../../service/src/agents/agent-registry.ts';
+import type { AttemptSandbox } from '../../../service/src/sandbox/attempt-sandbox.ts';
+import { Sandbox } from '../../../service/src/sandbox/sandbox.ts';
+import { defaultAttemptLimits, defaultHomeBinds } from '../../../service/src/sandbox/sandbox-settings.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 import type { WireAgent } from '../../fixtures/model-server/scenario.ts';
 
 /**
  * The real claude, codex and gemini binaries from npm, run through their adapters against the
- * scripted model server: each must write its file with its own tool. No network, no key.
+ * scripted model server, each in an attempt's sandbox as the service runs them: each must write
+ * its file in its worktree with its own tool. No network, no key.
  * With KAGE_RECORD_AGENT_OUTPUT=1 the raw stdout is saved as the parsers' unit-test fixtures.
  */
 const root = join(import.meta.dirname, '../../..');
@@ -26,25 +30,39 @@ const requestPath: Record<WireAgent, RegExp> = {
 describe('real agent CLIs against the scripted model server', () => {
   let server: ModelServer;
   let sandbox: CliSandbox;
+  let attempts: Sandbox;
+  let dataDir: string;
+  const realHome = process.env.HOME;
 
   beforeAll(async () => {
     server = await startModelServer();
     sandbox = await createCliSandbox(server.url);
+    dataDir = await mkdtemp(join(tmpdir(), 'kage-real-data-'));
+    // The service's HOME is the CLIs' throw-away one, as in the service tests: the private HOME replaces it.
+    process.env.HOME = sandbox.home;
+    attempts = await Sandbox.start({ mode: 'bwrap', limits: defaultAttemptLimits, homeBinds: defaultHomeBinds, readPaths: [] }, dataDir);
   });
   afterAll(async () => {
+    process.env.HOME = realHome;
     await server.close();
     await sandbox.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it.each<WireAgent>(['claude', 'codex', 'gemini'])(
     '%s writes the file it is told to write',
     async (agent) => {
-      const repo = await mkdtemp(join(tmpdir(), `kage-real-${agent}-`));
+      const origin = await mkdtemp(join(tmpdir(), `kage-real-${agent}-`));
+      const repo = join(dataDir, `worktree-${agent}`);
+      let confinement: AttemptSandbox | undefined;
       try {
-        await execa('git', ['init', '-q', '-b', 'main'], { cwd: repo });
-        await writeFile(join(repo, 'README.md'), '# test repo\n');
-        await execa('git', ['add', '.'], { cwd: repo });
-        await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: repo });
+        await execa('git', ['init', '-q', '-b', 'main'], { cwd: origin });
+        await writeFile(join(origin, 'README.md'), '# test repo\n');
+        await execa('git', ['add', '.'], { cwd: origin });
+        await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: origin });
+        await execa('git', ['worktree', 'add', '-q', '-b', `kage/${agent}`, repo], { cwd: origin });
+        confinement = await attempts.forAttempt({ name: agent, agent, worktree: repo, limits: undefined });
+        expect(confinement, 'bubblewrap installed').toBeDefined();
 
         const adapter = registry.get(agent);
         const binary = registry.resolveBinary(agent);
@@ -52,7 +70,7 @@ describe('real agent CLIs against the scripted model server', () => {
         // A prompt starting with "-" also checks that no CLI reads it as an option.
         const prompt = `- write kage-${agent}.txt containing "hello from ${agent}"`;
         const invocation = adapter.invocation(
-          { prompt, worktree: repo, extraArgs: sandbox.extraArgs(agent), budgetUsd: agent === 'claude' ? 5 : undefined },
+          { prompt, worktree: repo, extraArgs: sandbox.extraArgs(agent), budgetUsd: agent === 'claude' ? 5 : undefined, confined: true },
           binary ?? '',
         );
         const requestsBefore = server.requests.length;
@@ -62,6 +80,7 @@ describe('real agent CLIs against the scripted model server', () => {
         const result = await runAgentProcess({
           invocation: { ...invocation, env: { ...invocation.env, ...sandbox.env(agent) } },
           cwd: repo,
+          confinement,
           parser: {
             parseLine: (line) => {
               rawLines.push(line);
@@ -96,7 +115,8 @@ describe('real agent CLIs against the scripted model server', () => {
         const agentRequests = server.requests.slice(requestsBefore).filter((request) => requestPath[agent].test(request.path));
         expect(agentRequests.length).toBeGreaterThanOrEqual(2);
       } finally {
-        await rm(repo, { recursive: true, force: true });
+        await confinement?.dispose();
+        await rm(origin, { recursive: true, force: true });
       }
     },
     300_000,

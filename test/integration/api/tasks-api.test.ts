@@ -50,7 +50,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
     it('leaves /health and / open', async () => {
       const health = await service.services.app.request('/health');
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok', database: kind });
+      expect(await health.json()).toMatchObject({ status: 'ok', database: kind, sandbox: { mode: 'bwrap', configured: 'auto' } });
       expect((await service.services.app.request('/')).status).toBe(200);
     });
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { createDatabase, startPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+import { fixturesDir, startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 import { TEST_API_KEY } from '../../support/service-harness.ts';
 import { until } from '../../support/until.ts';
 
@@ -49,13 +49,17 @@ describe('a PostgreSQL outage in the middle of a task', () => {
   let service: ServiceProcess;
   let repo: TestRepo;
   let dataDir: string;
+  // The agents wait for a file here: a folder the sandbox lets them read, as it does the fixtures.
+  let gates: string;
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
     repo = await createTestRepo();
     dataDir = await makeTempDir('kage-outage-');
+    gates = await makeTempDir('kage-outage-gates-');
     service = await startServiceProcess({
       KAGE_DATA_DIR: dataDir,
+      KAGE_SANDBOX_READ_PATHS: `${fixturesDir}:${gates}`,
       DATABASE_URL: await createDatabase(cluster.adminUrl, 'kage_outage'),
       KAGE_WORKER_CONCURRENCY: '2',
     });
@@ -65,10 +69,11 @@ describe('a PostgreSQL outage in the middle of a task', () => {
     cluster?.stop();
     await repo?.cleanup();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (gates) await rm(gates, { recursive: true, force: true });
   });
 
   it('is waited out: nothing crashes, requests get 503, the result is stored afterwards, streams and cancels work again', async () => {
-    const gate = join(dataDir, 'gate');
+    const gate = join(gates, 'gate');
     const submitted = await service.request('/api/v1/tasks', {
       method: 'POST',
       json: { description: 'outlive the database', repository: { path: repo.path }, agents: [gatedWriter(gate)] },
@@ -119,7 +124,7 @@ describe('a PostgreSQL outage in the middle of a task', () => {
     // Cancelling after the restart reaches a running agent through the re-established LISTEN.
     const sleeper = await service.request('/api/v1/tasks', {
       method: 'POST',
-      json: { description: 'cancel me', repository: { path: repo.path }, agents: [gatedWriter(join(dataDir, 'never'))] },
+      json: { description: 'cancel me', repository: { path: repo.path }, agents: [gatedWriter(join(gates, 'never'))] },
     });
     const sleeping = (await sleeper.json()) as { id: string };
     await until('the second agent to start', async () => {

@@ -3,11 +3,11 @@
  * without a newline, and agents that outlive a SIGKILL of the service, must not hurt it.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir } from '../../support/git-repo.ts';
 import { startServiceProcess } from '../../support/service-process.ts';
+import { taggedProcesses } from '../../support/tagged-processes.ts';
 import { until } from '../../support/until.ts';
 
 function isAlive(pid: number): boolean {
@@ -49,13 +49,17 @@ describe('hostile agents through the service', () => {
     expect(events.length).toBeLessThan(400_000);
   });
 
-  it("an agent left running by a killed service is stopped when the service starts again, before its task runs again", async () => {
+  // Sandboxed, the agent ends with the service (bubblewrap dies with its parent); without the
+  // sandbox it is re-parented and keeps running, and the next start must stop it.
+  it.each([
+    { sandbox: 'bwrap', outlivesTheService: false },
+    { sandbox: 'off', outlivesTheService: true },
+  ])('an agent of a killed service (sandbox $sandbox) is gone when the service starts again, before its task runs again', async ({ sandbox, outlivesTheService }) => {
     const repo = await createTestRepo();
     const dataDir = await makeTempDir('kage-leftover-');
     cleanups.push(() => repo.cleanup(), () => rm(dataDir, { recursive: true, force: true }));
-    const pidFile = join(dataDir, 'agent.pid');
-    const lingering = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)`;
-    const env = { KAGE_DATA_DIR: dataDir, KAGE_WORKER_CONCURRENCY: '1' };
+    const lingering = "process.on('SIGTERM', () => {}); console.log('lingering'); setInterval(() => {}, 1000)";
+    const env = { KAGE_DATA_DIR: dataDir, KAGE_WORKER_CONCURRENCY: '1', KAGE_SANDBOX: sandbox };
     const first = await startServiceProcess(env);
     cleanups.push(() => first.kill('SIGKILL'));
     const submitted = await first.request('/api/v1/tasks', {
@@ -63,17 +67,20 @@ describe('hostile agents through the service', () => {
       json: { description: 'linger', repository: { path: repo.path }, agents: [{ agent: 'command', command: [process.execPath, '-e', lingering] }] },
     });
     const { id } = (await submitted.json()) as { id: string };
-    const agentPid = Number(await until('the agent to start', async () => (await readFile(pidFile, 'utf8')) || undefined));
+    const agentProcesses = await until('the agent to start', async () => {
+      const events = (await (await first.request(`/api/v1/tasks/${id}/events?limit=100`)).json()) as { items: { data: { message?: string } }[] };
+      return events.items.some((event) => event.data.message === 'lingering') ? taggedProcesses(id) : undefined;
+    });
     cleanups.push(async () => {
-      if (isAlive(agentPid)) process.kill(agentPid, 'SIGKILL');
+      for (const pid of agentProcesses.filter(isAlive)) process.kill(pid, 'SIGKILL');
     });
     await first.kill('SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(isAlive(agentPid)).toBe(true); // re-parented, still running: the hazard
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(agentProcesses.filter(isAlive).length > 0).toBe(outlivesTheService);
 
     const second = await startServiceProcess(env);
     cleanups.push(() => second.kill('SIGTERM'));
-    expect(isAlive(agentPid)).toBe(false);
+    expect(agentProcesses.filter(isAlive)).toEqual([]);
     await second.request(`/api/v1/tasks/${id}`, { method: 'DELETE' });
   });
 });

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { taggedProcesses } from '../../support/tagged-processes.ts';
+import { until } from '../../support/until.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
 const agent = (script: string, ...args: string[]) => ({ agent: 'command', command: [process.execPath, join(fakeAgents, script), ...args] });
@@ -138,15 +140,15 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
   });
 
   it('cancels a running task: every agent process, grandchildren included, stops and the task ends cancelled', async () => {
-    const pidDir = await makeTempDir('kage-pids-');
-    const { id } = await submit({
-      agents: [agent('stubborn-tree-agent.mjs', join(pidDir, 'a.pid')), agent('stubborn-tree-agent.mjs', join(pidDir, 'b.pid'))],
+    // Each agent writes its grandchild's pid into its own worktree; the host's view of them is their tag.
+    const { id } = await submit({ agents: [agent('stubborn-tree-agent.mjs', 'grandchild.pid'), agent('stubborn-tree-agent.mjs', 'grandchild.pid')] });
+    await until('both agents and their grandchildren to run', async () => {
+      const events = await (await service.request(`/api/v1/tasks/${id}/events?limit=100`)).json();
+      const ready = events.items.filter((event: { data: { message?: string } }) => event.data.message === 'grandchild ready');
+      return ready.length === 2 ? true : undefined;
     });
-    const started = Date.now();
-    while (!(existsSync(join(pidDir, 'a.pid')) && existsSync(join(pidDir, 'b.pid')))) {
-      if (Date.now() - started > 30_000) throw new Error('agents did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const processes = taggedProcesses(id);
+    expect(processes.length).toBeGreaterThanOrEqual(4);
     const response = await service.request(`/api/v1/tasks/${id}`, { method: 'DELETE' });
     expect(response.status).toBe(202);
     const cancelledAt = Date.now();
@@ -154,13 +156,10 @@ describe.each(driverKinds)('running tasks on %s', (kind) => {
     expect(task.status).toBe('cancelled');
     expect(task.agents.every((run: { status: string }) => run.status === 'cancelled')).toBe(true);
     // The issue's bound: every process, grandchildren included, gone within 10 s of the request.
-    for (const file of ['a.pid', 'b.pid']) {
-      const pid = Number(readFileSync(join(pidDir, file), 'utf8'));
-      while (isAlive(pid) && Date.now() - cancelledAt < 10_000) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(isAlive(pid), `grandchild ${pid} still alive 10 s after the cancel`).toBe(false);
-    }
+    while (processes.some(isAlive) && Date.now() - cancelledAt < 10_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processes.filter(isAlive), 'processes still alive 10 s after the cancel').toEqual([]);
+    expect(taggedProcesses(id)).toEqual([]);
     expect((await eventTypes(id)).at(-1)?.[1]).toBe('task.cancelled');
-    rmSync(pidDir, { recursive: true, force: true });
   });
 });
 
