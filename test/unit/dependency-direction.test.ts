@@ -92,14 +92,16 @@ describe('dependency direction in service/src', () => {
         { file: join('merge', 'merge-service.ts'), imported: join('api', 'http-error.ts') },
         { file: join('tasks', 'task-service.ts'), imported: join('executor', 'worktree-manager.ts') },
         { file: join('events', 'event-store.ts'), imported: join('webhooks', 'fan-out.ts') },
-        { file: join('sandbox', 'jail.ts'), imported: join('db', 'db.ts') },
+        { file: join('sandbox', 'sandbox.ts'), imported: join('db', 'db.ts') },
+        { file: join('jail', 'jail.ts'), imported: join('db', 'db.ts') },
         { file: join('api', 'app.ts'), imported: join('db', 'db.ts') },
       ]),
     ).toEqual([
       `${join('merge', 'merge-service.ts')} → ${join('api', 'http-error.ts')} (merge may not import api)`,
       `${join('tasks', 'task-service.ts')} → ${join('executor', 'worktree-manager.ts')} (tasks may not import executor)`,
       `${join('events', 'event-store.ts')} → ${join('webhooks', 'fan-out.ts')} (events may not import webhooks)`,
-      `${join('sandbox', 'jail.ts')}: room sandbox has no line in the layering`,
+      `${join('sandbox', 'sandbox.ts')} → ${join('db', 'db.ts')} (sandbox may not import db)`,
+      `${join('jail', 'jail.ts')}: room jail has no line in the layering`,
     ]);
   });
 });

@@ -168,6 +168,8 @@ export class AttemptRunner {
     if (setup.ending || (signal.aborted && signal.reason === 'shutdown')) return setup.ending;
     const result = await this.runAgent(task, spec, adapter, binary, worktree.path, sandbox, signal);
     if (signal.aborted && signal.reason === 'shutdown') return undefined;
+    // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal of ours.
+    const keptLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
     if (sandbox) {
       await reclaimWorktree({ worktree: worktree.path, gitAdminDir: sandbox.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
     }
@@ -177,7 +179,7 @@ export class AttemptRunner {
       exclude: setup.copied,
       message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
     });
-    const status = attemptStatus(result, signal);
+    const status = keptLimit ? 'failed' : attemptStatus(result, signal);
     if (task.pushMode === 'attempts' && changes.headCommit) {
       const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
       await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
@@ -193,8 +195,6 @@ export class AttemptRunner {
           })
         : undefined;
     const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-    // A limit the kernel kept (memory, file size) ends the process without a signal of ours.
-    const keptLimit = status === 'failed' && !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
     const stopReason = attemptStopReason(result, signal) ?? keptLimit ?? null;
     const error =
       status === 'succeeded'

@@ -11,12 +11,12 @@ import type { ConfinedLaunch, Confinement, ProcessLaunch } from '../agents/proce
 import { findExecutable } from '../agents/binary-lookup.ts';
 import { isInside } from '../path-inside.ts';
 import { bwrapArguments, type SandboxLayout, type SystemEntry } from './bwrap-arguments.ts';
-import { diskUsageBytes } from './disk-usage.ts';
+import { diskUsage } from './disk-usage.ts';
 import type { AttemptCgroup, CgroupBreach } from './attempt-cgroups.ts';
 import type { AttemptLimits, HomeBind } from './sandbox-settings.ts';
 
 /** Why the sandbox stopped an attempt. */
-export type LimitBreach = 'disk_limit' | CgroupBreach;
+export type LimitBreach = 'disk_limit' | 'file_size_limit' | CgroupBreach;
 
 /** The machine-wide part every attempt sandbox shares (sandbox.ts builds it once). */
 export interface SandboxHost {
@@ -162,8 +162,10 @@ export class AttemptSandbox implements Confinement {
     const cgroup = await this.group?.breach();
     if (cgroup) return cgroup;
     const cap = this.limits.worktreeMb * MB;
-    if ((await diskUsageBytes([this.worktree, this.folder], cap)) > cap) return 'disk_limit';
-    return undefined;
+    const usage = await diskUsage([this.worktree, this.folder], cap);
+    if (usage.bytes > cap) return 'disk_limit';
+    // Writes past the limit fail (EFBIG, or SIGXFSZ); a file that reached it shows one was cut.
+    return usage.largestFile >= this.limits.fileSizeMb * MB ? 'file_size_limit' : undefined;
   }
 
   /**

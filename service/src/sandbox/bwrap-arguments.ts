@@ -70,6 +70,8 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
   }
   mounts.push({ dest: layout.worktree, args: ['--bind', layout.worktree, layout.worktree] });
 
+  // Hidden folders are empty and read-only: a write there fails instead of vanishing with the sandbox.
+  const readOnlyAfterwards = [...layout.hidden, dirname(layout.gitAdminDir)].flatMap((path) => ['--remount-ro', path]);
   return [
     '--die-with-parent',
     '--new-session',
@@ -79,6 +81,7 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
     '--unshare-cgroup-try',
     ...(layout.network ? [] : ['--unshare-net']),
     ...ordered(mounts),
+    ...readOnlyAfterwards,
     '--chdir',
     layout.worktree,
     ...(layout.handshake ? ['--info-fd', String(layout.handshake.infoFd), '--block-fd', String(layout.handshake.blockFd)] : []),

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { bwrapArguments, type SandboxLayout } from '../../../service/src/sandbox/bwrap-arguments.ts';
+
+const layout: SandboxLayout = {
+  system: [{ path: '/usr' }, { path: '/bin', symlinkTo: 'usr/bin' }],
+  home: '/root',
+  privateHome: '/data/sandboxes/t-a/home',
+  privateTmp: '/data/sandboxes/t-a/tmp',
+  worktree: '/root/.local/share/kage/worktrees/t/a',
+  gitAdminDir: '/repos/app/.git/worktrees/a',
+  gitCommonDir: '/repos/app/.git',
+  homeBinds: [{ path: '/root/.codex/auth.json', writable: false }],
+  readOnly: ['/opt/node'],
+  hidden: ['/root/.local/share/kage'],
+  network: true,
+};
+
+/** The destination of each mount, in the order bubblewrap makes them. */
+function mountOrder(args: string[]): string[] {
+  const destinations: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (['--bind', '--ro-bind', '--symlink'].includes(arg)) destinations.push(args[(i += 2)]!);
+    else if (['--tmpfs', '--proc', '--dev'].includes(arg)) destinations.push(args[(i += 1)]!);
+  }
+  return destinations;
+}
+
+describe('bubblewrap arguments', () => {
+  it('mounts outer folders before the ones inside them, so none is covered', () => {
+    const order = mountOrder(bwrapArguments(layout));
+    const at = (path: string) => order.indexOf(path);
+    expect(at('/root')).toBeLessThan(at('/root/.local/share/kage'));
+    expect(at('/root/.local/share/kage')).toBeLessThan(at(layout.worktree));
+    expect(at('/root')).toBeLessThan(at('/root/.codex/auth.json'));
+    expect(at('/repos/app/.git')).toBeLessThan(at('/repos/app/.git/worktrees'));
+    expect(at('/repos/app/.git/worktrees')).toBeLessThan(at('/repos/app/.git/worktrees/a'));
+    expect(at('/repos/app/.git/worktrees/a')).toBeLessThan(at('/repos/app/.git/worktrees/a/commondir'));
+  });
+
+  it('binds the worktree and its admin folder writable; the repository, the system and the home binds read-only', () => {
+    const args = bwrapArguments(layout);
+    const mode = (dest: string) => args[args.findIndex((arg, i) => args[i + 2] === dest && (arg === '--bind' || arg === '--ro-bind'))];
+    expect(mode(layout.worktree)).toBe('--bind');
+    expect(mode(layout.gitAdminDir)).toBe('--bind');
+    expect(mode(layout.gitCommonDir)).toBe('--ro-bind');
+    expect(mode(`${layout.gitAdminDir}/commondir`)).toBe('--ro-bind');
+    expect(mode('/usr')).toBe('--ro-bind');
+    expect(mode('/opt/node')).toBe('--ro-bind');
+    expect(mode('/root/.codex/auth.json')).toBe('--ro-bind');
+    expect(args).toContain('--die-with-parent');
+    expect(args).toContain('--unshare-pid');
+  });
+
+  it('hides the data folder and the other worktrees behind read-only empty folders', () => {
+    const args = bwrapArguments(layout).join(' ');
+    expect(args).toContain('--tmpfs /root/.local/share/kage');
+    expect(args).toContain('--remount-ro /root/.local/share/kage');
+    expect(args).toContain('--tmpfs /repos/app/.git/worktrees');
+    expect(args).toContain('--remount-ro /repos/app/.git/worktrees');
+  });
+
+  it('takes the network away only when asked, and hands the start over when placed in a cgroup', () => {
+    expect(bwrapArguments(layout)).not.toContain('--unshare-net');
+    expect(bwrapArguments({ ...layout, network: false })).toContain('--unshare-net');
+    const args = bwrapArguments({ ...layout, handshake: { infoFd: 3, blockFd: 4 } });
+    expect(args.join(' ')).toContain('--info-fd 3 --block-fd 4');
+    expect(args.at(-1)).toBe('--');
+  });
+});
