@@ -12,6 +12,7 @@ import { eventLatency } from './scenarios/event-latency.ts';
 import { eventThroughput } from './scenarios/event-throughput.ts';
 import { fanOut } from './scenarios/fan-out.ts';
 import { remoteFanOut } from './scenarios/remote-fan-out.ts';
+import { sandboxCost } from './scenarios/sandbox-cost.ts';
 import { scale } from './scenarios/scale.ts';
 import type { BenchContext, BenchRow, ScenarioResult } from './support/context.ts';
 import { startBenchPostgres } from './support/postgres.ts';
@@ -24,6 +25,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   'event-throughput': eventThroughput,
   api: apiLoad,
   scale,
+  sandbox: sandboxCost,
 };
 
 const args = process.argv.slice(2);

@@ -2,6 +2,7 @@
  * The whole service in the benchmark's own process: real database (either driver), queue,
  * workers, webhooks, and a real HTTP listener on a free port.
  */
+import { fileURLToPath } from 'node:url';
 import { rm } from 'node:fs/promises';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig } from '../../service/src/config.ts';
@@ -32,7 +33,7 @@ export async function openBenchDb(kind: DriverKind, postgres: BenchPostgres): Pr
   return db;
 }
 
-export async function startBenchService(options: { db: Db; workers: number }): Promise<BenchService> {
+export async function startBenchService(options: { db: Db; workers: number; env?: Record<string, string> }): Promise<BenchService> {
   const dataDir = await makeTempDir('kage-bench-data-');
   const config = loadConfig({
     KAGE_DATA_DIR: dataDir,
@@ -42,6 +43,9 @@ export async function startBenchService(options: { db: Db; workers: number }): P
     KAGE_RATE_LIMIT_PER_MINUTE: '100000000',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     PORT: '0',
+    // The benchmark agents' scripts: readable in the sandbox, as tools outside the system folders are.
+    KAGE_SANDBOX_READ_PATHS: fileURLToPath(new URL('../fixtures/', import.meta.url)),
+    ...options.env,
   });
   const services = await createServices(config, createLogger(config.logLevel), { db: options.db });
   await services.start();

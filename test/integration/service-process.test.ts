@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../support/databases.ts';
@@ -62,6 +62,18 @@ describe('the service as a process', () => {
     const prices = await runMain([], { KAGE_PRICE_TABLE: '{"models": {"x": {"input": "free"}}}', KAGE_DATA_DIR: await tempDataDir() });
     expect(prices.code).toBe(1);
     expect(prices.output).toMatch(/^Invalid configuration:\n {2}- KAGE_PRICE_TABLE does not match/);
+  });
+
+  it('KAGE_SANDBOX=bwrap without bubblewrap stops start-up with one line saying what to install; auto starts with it off and says why', async () => {
+    // A PATH holding Node only: no bwrap on it.
+    const withoutBwrap = { PATH: dirname(process.execPath) };
+    const strict = await runMain([], { ...withoutBwrap, PORT: '0', API_KEYS: 'k'.repeat(20), KAGE_SANDBOX: 'bwrap', KAGE_DATA_DIR: await tempDataDir() });
+    expect(strict.code).toBe(1);
+    expect(strict.output.trim().split('\n')).toEqual(['KAGE_SANDBOX=bwrap, but bubblewrap (bwrap) is not installed: install bubblewrap (Debian: apt-get install bubblewrap), or set KAGE_SANDBOX=auto or off']);
+    const loose = await startServiceProcess({ ...withoutBwrap, KAGE_SANDBOX: 'auto', KAGE_DATA_DIR: await tempDataDir() });
+    cleanups.push(() => loose.kill('SIGTERM'));
+    const health = (await (await fetch(`${loose.url}/health`)).json()) as { sandbox: { mode: string; reason: string } };
+    expect(health.sandbox).toMatchObject({ mode: 'off', reason: 'bubblewrap (bwrap) is not installed' });
   });
 
   it('generates an API key on first start, prints it once, keeps it, and never logs it', async () => {
