@@ -9,7 +9,8 @@ import type { TaskRepository } from '../db/task-repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';
 import type { AttemptJob } from '../queue/task-queue.ts';
-import type { AttemptRunner, StopReason } from './attempt-runner.ts';
+import type { AttemptRunner } from './attempt-runner.ts';
+import type { StopReason } from './attempt-verdict.ts';
 
 export class AttemptJobHandler {
   private readonly tasks: TaskRepository;

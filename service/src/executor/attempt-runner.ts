@@ -17,9 +17,9 @@ import { runProjectCommand } from './project-command.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
-import type { AttemptStopReason } from '../db/task-repository.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
-import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT, type LimitBreach } from '../sandbox/attempt-sandbox.ts';
+import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT } from '../sandbox/attempt-sandbox.ts';
+import { describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 
@@ -48,8 +48,6 @@ export interface AttemptRunnerDeps {
   instanceTag: string;
 }
 
-/** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
-export type StopReason = 'cancelled' | 'budget' | 'shutdown' | LimitBreach;
 
 /**
  * One attempt, start to end: worktree, agent process (every stdout line an event), commit of
@@ -169,7 +167,7 @@ export class AttemptRunner {
     const result = await this.runAgent(task, spec, adapter, binary, worktree.path, sandbox, signal);
     if (signal.aborted && signal.reason === 'shutdown') return undefined;
     // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal of ours.
-    const keptLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
+    const brokenLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
     if (sandbox) {
       await reclaimWorktree({ worktree: worktree.path, gitAdminDir: sandbox.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
     }
@@ -179,7 +177,7 @@ export class AttemptRunner {
       exclude: setup.copied,
       message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
     });
-    const status = keptLimit ? 'failed' : attemptStatus(result, signal);
+    const { status, stopReason, error } = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
     if (task.pushMode === 'attempts' && changes.headCommit) {
       const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
       await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
@@ -195,11 +193,6 @@ export class AttemptRunner {
           })
         : undefined;
     const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-    const stopReason = attemptStopReason(result, signal) ?? keptLimit ?? null;
-    const error =
-      status === 'succeeded'
-        ? null
-        : (stopMessage(signal, sandbox) ?? (keptLimit ? describeStop(keptLimit, sandbox) : undefined) ?? result.startError ?? withStderr(result.outcome.error, result) ?? describeExit(result, spec));
     const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
     const fields: AgentRunChange = {
       status,
@@ -335,56 +328,6 @@ export class AttemptRunner {
 /** How a push of an attempt's branch went, told in the attempt's progress. */
 export function pushEvent(label: string, push: PushOutcome): NewEvent {
   return { type: 'agent.progress', agentLabel: label, data: { kind: push.pushed ? 'notice' : 'error', message: push.message } };
-}
-
-type ProcessResult = Awaited<ReturnType<typeof runAgentProcess>>;
-
-function attemptStatus(result: ProcessResult, signal: AbortSignal): AgentRunStatus {
-  if (result.cancelled || signal.aborted) return signal.reason === 'cancelled' ? 'cancelled' : 'failed';
-  if (result.timedOut) return 'timed_out';
-  return result.exitCode === 0 && result.outcome.succeeded ? 'succeeded' : 'failed';
-}
-
-/** Why the service stopped the attempt before its agent finished, if it did. */
-function attemptStopReason(result: ProcessResult, signal: AbortSignal): AttemptStopReason | undefined {
-  if (signal.aborted) return signal.reason === 'shutdown' ? undefined : (signal.reason as Exclude<StopReason, 'shutdown'>);
-  return result.timedOut ? 'timeout' : undefined;
-}
-
-function stopMessage(signal: AbortSignal, sandbox?: AttemptSandbox): string | undefined {
-  return signal.aborted ? describeStop(signal.reason as StopReason, sandbox) : undefined;
-}
-
-function describeStop(reason: StopReason | 'file_size_limit', sandbox?: AttemptSandbox): string {
-  const limits = sandbox?.limits;
-  switch (reason) {
-    case 'cancelled':
-      return 'cancelled by request';
-    case 'budget':
-      return 'stopped: the task budget is spent';
-    case 'disk_limit':
-      return `stopped: the worktree grew past its ${limits?.worktreeMb} MB limit (limits.worktreeMb)`;
-    case 'process_limit':
-      return `stopped: the attempt tried to run more than ${limits?.processes} processes at once (limits.processes)`;
-    case 'memory_limit':
-      return `stopped: the attempt's processes used more than ${limits?.memoryMb} MB of memory (limits.memoryMb)`;
-    case 'file_size_limit':
-      return `stopped: a process wrote a file past the ${limits?.fileSizeMb} MB limit (limits.fileSizeMb)`;
-    case 'shutdown':
-      return 'stopped: the service shut down';
-  }
-}
-
-function describeExit(result: ProcessResult, spec: AttemptSpec): string {
-  if (result.timedOut) return `${spec.agent} timed out after ${spec.timeoutSeconds} s`;
-  return withStderr(`${spec.agent} exited with code ${result.exitCode ?? `signal ${result.signal}`}`, result)!;
-}
-
-/** The adapter's reason with what the process said last on stderr, when that adds anything. */
-function withStderr(reason: string | undefined, result: ProcessResult): string | undefined {
-  if (reason === undefined) return undefined;
-  const tail = result.stderrTail.trim().split('\n').slice(-3).join(' | ');
-  return tail && !reason.includes(tail) ? `${reason}: ${tail}` : reason;
 }
 
 function firstLine(text: string): string {

@@ -79,7 +79,9 @@ describe('sandboxed attempts', () => {
       join(repo.path, 'README.md'),
     ];
     for (const file of secrets.slice(0, 4)) expect(existsSync(file), `${file} exists, so the probe means something`).toBe(true);
-    // The sandbox has its own process namespace: its pid 1 is its own init, whose environment is the agent's.
+    // The service's own environment holds API_KEYS; the sandbox has its own process namespace,
+    // whose pid 1 is its own init, with the agent's environment.
+    secrets.push(`/proc/${service.process.pid}/environ`);
     const task = await run({ agents: [probe('read', ...secrets, '/proc/1/environ'), wellBehaved] });
     const [hostile, fine] = task.agents as [Attempt, Attempt];
     expect(hostile.status).toBe('succeeded');
