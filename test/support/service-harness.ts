@@ -11,7 +11,7 @@ import { createLogger } from '../../service/src/logger.ts';
 import { createServices, type Services } from '../../service/src/services.ts';
 import { type DriverKind, openTestDb } from './databases.ts';
 import { makeTempDir } from './git-repo.ts';
-import { fixturesDir } from './service-process.ts';
+import { testReadPaths } from './service-process.ts';
 import { type KeyedInit, withApiKey } from './keyed-request.ts';
 
 
@@ -47,7 +47,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     KAGE_WORKER_CONCURRENCY: String(options.workers ?? 2),
     LOG_LEVEL: process.env.KAGE_TEST_LOG_LEVEL ?? 'silent',
     // The fake agents' scripts, outside any system folder, are what the sandbox must let them read.
-    KAGE_SANDBOX_READ_PATHS: fixturesDir,
+    KAGE_SANDBOX_READ_PATHS: testReadPaths,
     PORT: '0',
     ...options.env,
   });

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
 import { type KeyedRequest, keyedRequest } from './keyed-request.ts';
@@ -12,6 +13,18 @@ import { TEST_API_KEY } from './service-harness.ts';
 
 /** The tests' fake agents and fixtures: outside the system folders, so the sandbox is told it may read them. */
 export const fixturesDir = join(import.meta.dirname, '../fixtures');
+
+/** Where tests put files that gated agents wait for: readable in the sandbox too. */
+const gatesRoot = join(tmpdir(), 'kage-test-gates');
+
+/** What a test service's sandbox may read: the fixtures and the gates. */
+export const testReadPaths = `${fixturesDir}:${gatesRoot}`;
+
+/** A fresh folder for gate files, which sandboxed agents see appear. */
+export async function makeGateDir(): Promise<string> {
+  await mkdir(gatesRoot, { recursive: true });
+  return mkdtemp(join(gatesRoot, 'gates-'));
+}
 
 const mainPath = fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
 
@@ -29,7 +42,7 @@ export interface ServiceProcess {
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', KAGE_SANDBOX_READ_PATHS: fixturesDir, ...env };
+  const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', KAGE_SANDBOX_READ_PATHS: testReadPaths, ...env };
   const child = spawn(process.execPath, [mainPath], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,6 +25,11 @@ interface SubmitOptions {
 	setupTimeoutSeconds?: number;
 	copyFiles?: string | string[];
 	verifyTimeoutSeconds?: number;
+	verifyWithoutNetwork?: boolean;
+	maxProcesses?: number;
+	maxMemoryMb?: number;
+	maxFileSizeMb?: number;
+	maxWorktreeMb?: number;
 }
 
 export interface SubmitRequest {
@@ -55,8 +60,11 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 		body.verify = {
 			command: verifyCommand,
 			...(options.verifyTimeoutSeconds ? { timeoutSeconds: options.verifyTimeoutSeconds } : {}),
+			...(options.verifyWithoutNetwork ? { network: 'none' } : {}),
 		};
 	}
+	const limits = attemptLimits(options);
+	if (Object.keys(limits).length > 0) body.limits = limits;
 	const setupCommand = argv(context, options.setupCommand, 'Setup Command', i);
 	const copy = argv(context, options.copyFiles, 'Copy Local Files', i);
 	if (setupCommand.length > 0 || copy.length > 0) {
@@ -82,6 +90,16 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 		? { 'Idempotency-Key': options.idempotencyKey }
 		: {};
 	return { body, headers };
+}
+
+/** The sandbox limits the node's options set; the service's defaults for the rest. */
+function attemptLimits(options: SubmitOptions): IDataObject {
+	const limits: IDataObject = {};
+	if (options.maxProcesses) limits.processes = options.maxProcesses;
+	if (options.maxMemoryMb) limits.memoryMb = options.maxMemoryMb;
+	if (options.maxFileSizeMb) limits.fileSizeMb = options.maxFileSizeMb;
+	if (options.maxWorktreeMb) limits.worktreeMb = options.maxWorktreeMb;
+	return limits;
 }
 
 function agentSpec(context: IExecuteFunctions, agent: AgentParameter, i: number, index: number): IDataObject {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { createDatabase, startPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.ts';
-import { fixturesDir, startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+import { makeGateDir, startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 import { TEST_API_KEY } from '../../support/service-harness.ts';
 import { until } from '../../support/until.ts';
 
@@ -49,17 +49,16 @@ describe('a PostgreSQL outage in the middle of a task', () => {
   let service: ServiceProcess;
   let repo: TestRepo;
   let dataDir: string;
-  // The agents wait for a file here: a folder the sandbox lets them read, as it does the fixtures.
+  // The agents wait for a file here: a folder the sandbox lets them read.
   let gates: string;
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
     repo = await createTestRepo();
     dataDir = await makeTempDir('kage-outage-');
-    gates = await makeTempDir('kage-outage-gates-');
+    gates = await makeGateDir();
     service = await startServiceProcess({
       KAGE_DATA_DIR: dataDir,
-      KAGE_SANDBOX_READ_PATHS: `${fixturesDir}:${gates}`,
       DATABASE_URL: await createDatabase(cluster.adminUrl, 'kage_outage'),
       KAGE_WORKER_CONCURRENCY: '2',
     });

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
 import { KageBunshinAwaitProgress } from '../../../nodes/KageBunshinAwaitProgress/KageBunshinAwaitProgress.node.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createExecuteContext, serveNodeWebhook, type ServedWebhook } from '../../support/n8n-context.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { makeGateDir } from '../../support/service-process.ts';
 
 const webhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwRmPqT7x1kE0=';
 
@@ -59,7 +60,7 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    gates = await makeTempDir('kage-gates-');
+    gates = await makeGateDir();
     service = await startTestService({ kind, workers: 1, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
   });
   afterAll(async () => {

@@ -63,14 +63,29 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect(first.json.id).not.toBe(output[1].json.id);
   });
 
-  it('passes verify, setup, budget and the idempotency key: a repeated submit returns the same task', async () => {
+  it('passes verify, setup, sandbox limits, budget and the idempotency key: a repeated submit returns the same task', async () => {
     const options = {
-      options: { verifyCommand: '["npm","test"]', setupCommand: 'npm\nci', copyFiles: '.env', setupTimeoutSeconds: 120, budgetUsd: 1.5, idempotencyKey: `key-${kind}` },
+      options: {
+        verifyCommand: '["npm","test"]',
+        verifyWithoutNetwork: true,
+        setupCommand: 'npm\nci',
+        copyFiles: '.env',
+        setupTimeoutSeconds: 120,
+        maxProcesses: 64,
+        maxWorktreeMb: 100,
+        budgetUsd: 1.5,
+        idempotencyKey: `key-${kind}`,
+      },
     };
     const [once] = await submit([{ json: { description: 'Idempotent' } }], options);
     const [again] = await submit([{ json: { description: 'Idempotent' } }], options);
     expect(again.json.id).toBe(once.json.id);
-    expect(once.json).toMatchObject({ verify: { command: ['npm', 'test'] }, setup: { command: ['npm', 'ci'], copy: ['.env'], timeoutSeconds: 120 }, budgetUsd: 1.5 });
+    expect(once.json).toMatchObject({
+      verify: { command: ['npm', 'test'], network: 'none' },
+      setup: { command: ['npm', 'ci'], copy: ['.env'], timeoutSeconds: 120 },
+      limits: { processes: 64, worktreeMb: 100 },
+      budgetUsd: 1.5,
+    });
   });
 
   it('gets a task by the incoming item id (the default), lists, cancels and counts tasks', async () => {
