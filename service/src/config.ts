@@ -41,6 +41,8 @@ const envSchema = z.object({
   KAGE_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   KAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   KAGE_SSE_STREAMS_PER_KEY: z.coerce.number().int().min(1).default(100),
+  KAGE_WORKTREE_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(4),
+  KAGE_WORKTREE_POOL_MAX_MB: z.coerce.number().int().min(0).default(10_240),
   KAGE_SANDBOX: z.enum(['auto', 'bwrap', 'off']).default('auto'),
   KAGE_SANDBOX_READ_PATHS: list(':').pipe(z.array(z.string().startsWith('/', 'each must be an absolute path'))).optional(),
   KAGE_SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(defaultAttemptLimits.processes),
@@ -89,6 +91,8 @@ export interface Config {
   /** KAGE_<AGENT>_BIN overrides, by agent name. */
   agentBinaries: Record<string, string>;
   sandbox: SandboxSettings;
+  /** Idle worktrees kept per repository for warm starts, and the disk they may take together. */
+  worktreePool: { size: number; maxBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -153,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseStreamsPerKey: values.KAGE_SSE_STREAMS_PER_KEY,
     logLevel: values.LOG_LEVEL,
     agentBinaries,
+    worktreePool: { size: values.KAGE_WORKTREE_POOL_SIZE, maxBytes: values.KAGE_WORKTREE_POOL_MAX_MB * 1024 * 1024 },
     sandbox: {
       mode: values.KAGE_SANDBOX,
       readPaths: values.KAGE_SANDBOX_READ_PATHS ?? [],

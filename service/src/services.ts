@@ -81,7 +81,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const queue = new TaskQueue(db, logger);
   const agents = new AgentRegistry(config.agentBinaries);
   const repoLock = new RepoLock(db);
-  const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: repoLock });
+  const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: repoLock, pool: config.worktreePool });
   const feed = new EventFeed(db);
   const webhookTargets = new WebhookTargets(db, config.webhookAllowedHosts, config.webhookPrivateTargets);
   const deliveries = new DeliveryWorker({
@@ -143,6 +143,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
     sandbox: sandbox.status,
+    worktreePool: () => worktrees.pool.status(),
     routes: [
       eventRoutes({ tasks: taskRepository, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
       webhookRoutes({ db, tasks: taskRepository, webhookTargets }),
@@ -183,6 +184,8 @@ export async function createServices(config: Config, logger: Logger, options: { 
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start(attemptQueues);
+      // Idle worktrees of an earlier run go; git forgets them in the prune below.
+      await worktrees.pool.clear();
       await pruneOrphanWorktrees(taskRepository, worktrees, mirrors, logger);
       await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
       await deliveries.start();

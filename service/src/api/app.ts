@@ -12,6 +12,7 @@ import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
 import type { SandboxStatus } from '../sandbox/sandbox.ts';
+import type { PoolStatus } from '../git/worktree-pool.ts';
 import { validationError } from './validation-error.ts';
 
 export const API_VERSION = '0.1.0';
@@ -24,6 +25,8 @@ export interface AppDeps {
   tasks: TaskService;
   /** What /health says of the sandbox (the services always give it). */
   sandbox?: SandboxStatus | undefined;
+  /** What /health says of the idle worktrees kept for warm starts. */
+  worktreePool?: (() => PoolStatus) | undefined;
   /** Route modules of other concerns (events, webhooks, merge, agents), registered under /api/v1. */
   routes?: ReadonlyArray<(api: OpenAPIHono<ApiEnv>) => void>;
 }
@@ -45,7 +48,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.get('/health', async (c) => {
     try {
       await deps.db.query('SELECT 1');
-      return c.json({ status: 'ok', database: deps.db.kind, sandbox: deps.sandbox });
+      return c.json({ status: 'ok', database: deps.db.kind, sandbox: deps.sandbox, worktreePool: deps.worktreePool?.() });
     } catch (error) {
       deps.logger.error({ err: error }, 'health check: database unreachable');
       return c.json({ status: 'unavailable', database: deps.db.kind, sandbox: deps.sandbox, error: 'database unreachable' }, 503);

@@ -14,6 +14,8 @@ export interface TaskSetup {
   /** Globs of untracked or ignored files in the source checkout (local repositories only). */
   copy?: string[] | undefined;
   timeoutSeconds?: number | undefined;
+  /** Untracked cache folders (gitignore patterns) a pooled worktree keeps for the next task: node_modules, .venv. */
+  keep?: string[] | undefined;
 }
 
 /** What a task asked for, stored as `tasks.config`. */

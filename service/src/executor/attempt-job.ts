@@ -39,7 +39,7 @@ export class AttemptJobHandler {
       // Stop them before the new worktree exists, or they would write into it.
       const killed = await killTagged((tag) => tag.startsWith(`${taskTagPrefix(job.taskId)}${job.label}/`));
       if (killed > 0) this.logger.warn({ taskId: job.taskId, agent: job.label, killed }, "stopped the interrupted attempt's processes");
-      await this.worktrees.remove(task.repositoryPath, this.worktrees.worktreePath(job.taskId, job.label)).catch(() => {});
+      await this.worktrees.remove(task.repositoryPath, run.worktreePath ?? this.worktrees.worktreePath(job.taskId, job.label)).catch(() => {});
       await this.tasks.resetRun(job.taskId, job.label);
     }
     if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);

@@ -112,12 +112,17 @@ export class AttemptRunner {
     }
 
     const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
-    await this.record(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch });
+    const warmStart: NewEvent[] = worktree.reused
+      ? [{ type: 'agent.progress', agentLabel: spec.label, data: { kind: 'worktree', message: 'warm start: a pooled worktree of this repository, moved to the base commit' } }]
+      : [];
+    await this.record(task.id, spec.label, { worktreePath: worktree.path, branch: worktree.branch }, warmStart);
     let ending: AttemptEnding | undefined;
     let sandbox: AttemptSandbox | undefined;
+    // The cache folders the task's setup declared: what its worktree keeps in the pool.
+    let keep: string[] = [];
     try {
       sandbox = await this.deps.sandbox.forAttempt({ name: `${taskShortId(task.id)}-${spec.label}`, agent: spec.agent, worktree: worktree.path, limits: task.config.limits });
-      ending = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal);
+      ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal));
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
       const message = `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`;
@@ -125,7 +130,7 @@ export class AttemptRunner {
     }
     await sandbox?.dispose();
     // The worktree goes before the end is recorded: once a task has ended, none of its worktrees is left.
-    const removed = !this.deps.keepWorktrees && (await this.removeWorktree(task, spec, worktree.path));
+    const removed = !this.deps.keepWorktrees && (await this.releaseWorktree(task, spec, worktree, keep));
     const cleared: AgentRunChange = removed ? { worktreePath: null } : {};
     // Without an ending (the service is stopping) the attempt runs again from its job: no end here.
     if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: task });
@@ -141,7 +146,7 @@ export class AttemptRunner {
     worktree: Worktree,
     sandbox: AttemptSandbox | undefined,
     attemptSignal: AbortSignal,
-  ): Promise<AttemptEnding | undefined> {
+  ): Promise<{ ending: AttemptEnding | undefined; keep: string[] }> {
     // A broken sandbox limit stops the attempt like a cancel, with its own reason.
     const limits = new AbortController();
     const stopWatching = sandbox?.watch((breach) => limits.abort(breach));
@@ -161,15 +166,16 @@ export class AttemptRunner {
     worktree: Worktree,
     sandbox: AttemptSandbox | undefined,
     signal: AbortSignal,
-  ): Promise<AttemptEnding | undefined> {
+  ): Promise<{ ending: AttemptEnding | undefined; keep: string[] }> {
     const setup = await this.setUp(task, spec, worktree, sandbox, signal);
-    if (setup.ending || (signal.aborted && signal.reason === 'shutdown')) return setup.ending;
+    const { keep } = setup;
+    if (setup.ending || (signal.aborted && signal.reason === 'shutdown')) return { ending: setup.ending, keep };
     const result = await this.runAgent(task, spec, adapter, binary, worktree.path, sandbox, signal);
-    if (signal.aborted && signal.reason === 'shutdown') return undefined;
+    if (signal.aborted && signal.reason === 'shutdown') return { ending: undefined, keep };
     // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal of ours.
     const brokenLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
     if (sandbox) {
-      await reclaimWorktree({ worktree: worktree.path, gitAdminDir: sandbox.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
+      await reclaimWorktree({ worktree: worktree.path, gitAdminDir: worktree.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
     }
     const changes = await this.deps.changes.commitAll({
       worktreePath: worktree.path,
@@ -228,33 +234,41 @@ export class AttemptRunner {
         stopReason,
       },
     };
-    return { fields, events: [...verifyEvents, endEvent] };
+    return { ending: { fields, events: [...verifyEvents, endEvent] }, keep };
   }
 
   /** Copies local files in and runs the setup command (attempt-setup.ts), told as `attempt.setup`. */
-  private async setUp(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, sandbox: AttemptSandbox | undefined, signal: AbortSignal): Promise<{ copied: string[]; ending?: AttemptEnding }> {
+  private async setUp(
+    task: TaskRecord,
+    spec: AttemptSpec,
+    worktree: Worktree,
+    sandbox: AttemptSandbox | undefined,
+    signal: AbortSignal,
+  ): Promise<{ copied: string[]; keep: string[]; ending?: AttemptEnding }> {
     const prepared = await prepareWorktree(task, spec.label, worktree.path, {
       signal,
       processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
       confinement: sandbox,
     });
-    if (!prepared) return { copied: [] };
+    if (!prepared) return { copied: [], keep: [] };
     await this.record(task.id, spec.label, {}, [prepared.event]);
-    if (!prepared.error) return { copied: prepared.copied };
+    if (!prepared.error) return { copied: prepared.copied, keep: prepared.keep };
     const error = prepared.error;
     return {
       copied: prepared.copied,
+      keep: prepared.keep,
       ending: { fields: { status: 'failed', error, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }] },
     };
   }
 
-  private async removeWorktree(task: TaskRecord, spec: AttemptSpec, path: string): Promise<boolean> {
+  /** Into the pool (cleaned, keeping `keep`) or removed: either way no longer the task's. */
+  private async releaseWorktree(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, keep: readonly string[]): Promise<boolean> {
     try {
-      await this.deps.worktrees.remove(task.repositoryPath, path);
+      await this.deps.worktrees.release(worktree, keep);
       await this.deps.worktrees.removeTaskFolder(task.id);
       return true;
     } catch (error) {
-      this.deps.logger.warn({ err: error, taskId: task.id, agent: spec.label, worktree: path }, 'could not remove worktree');
+      this.deps.logger.warn({ err: error, taskId: task.id, agent: spec.label, worktree: worktree.path }, 'could not release worktree');
       return false;
     }
   }

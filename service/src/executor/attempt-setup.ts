@@ -21,6 +21,7 @@ const RepositoryDefaults = z.looseObject({
       command: z.array(z.string().min(1)).min(1).optional(),
       copy: z.array(z.string().min(1)).optional(),
       timeoutSeconds: z.number().int().min(1).max(7200).optional(),
+      keep: z.array(z.string().min(1)).optional(),
     })
     .optional(),
 });
@@ -50,6 +51,7 @@ async function effectiveSetup(worktree: string, task: TaskSetup | undefined): Pr
     command: task?.command ?? defaults?.command,
     copy: task?.copy ?? defaults?.copy,
     timeoutSeconds: task?.timeoutSeconds ?? defaults?.timeoutSeconds ?? 600,
+    keep: task?.keep ?? defaults?.keep,
   };
 }
 
@@ -62,7 +64,7 @@ export async function prepareWorktree(
   label: string,
   worktree: string,
   options: { signal: AbortSignal; processTag: string; confinement?: Confinement | undefined },
-): Promise<{ copied: string[]; event: NewEvent; error?: string } | undefined> {
+): Promise<{ copied: string[]; keep: string[]; event: NewEvent; error?: string } | undefined> {
   const setup = await effectiveSetup(worktree, task.config.setup);
   if (!setup) return undefined;
   const outcome = await runSetup(setup, { worktree, sourceCheckout: task.repositoryUrl ? undefined : task.repositoryPath, ...options });
@@ -73,10 +75,11 @@ export async function prepareWorktree(
     agentLabel: label,
     data: { passed, copied: outcome.copied, exitCode: command?.exitCode ?? null, durationMs: command?.durationMs ?? 0, outputTail: command?.outputTail ?? '' },
   };
-  if (passed || !command) return { copied: outcome.copied, event };
+  const keep = setup.keep ?? [];
+  if (passed || !command) return { copied: outcome.copied, keep, event };
   const tail = command.outputTail.trim().split('\n').slice(-3).join(' | ');
   const failure = command.timedOut ? `timed out after ${setup.timeoutSeconds ?? 600} s` : `failed with exit code ${command.exitCode ?? 'none'}`;
-  return { copied: outcome.copied, event, error: `setup ${failure}${tail ? `: ${tail}` : ''}` };
+  return { copied: outcome.copied, keep, event, error: `setup ${failure}${tail ? `: ${tail}` : ''}` };
 }
 
 async function runSetup(

@@ -1,7 +1,8 @@
 /**
- * One git worktree per attempt: `<dataDir>/worktrees/<task-short-id>/<label>` on branch
- * `kage/<task-short-id>/<label>`, created from the task's base commit. Every operation that
- * changes the repository's worktree list or branches runs under the repository's lock.
+ * One git worktree per attempt, on branch `kage/<task-short-id>/<label>` at the task's base
+ * commit: an idle one from the pool (worktree-pool.ts) moved there when the repository has one,
+ * else a fresh `<dataDir>/worktrees/<task-short-id>/<label>`. Every operation that changes the
+ * repository's worktree list or branches runs under the repository's lock.
  */
 import { access, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,8 @@ import { git, runGit } from './git-command.ts';
 import { isGitRepository, listWorktrees, resolveCommit } from './repository.ts';
 import type { RepoLock } from './repo-lock.ts';
 import { assertLabel, attemptBranch, taskShortId } from './attempt-branch.ts';
+import { moveWorktreeTo } from './worktree-cleaning.ts';
+import { type PoolSettings, WorktreePool } from './worktree-pool.ts';
 
 
 export interface CreateWorktreeInput {
@@ -21,17 +24,23 @@ export interface CreateWorktreeInput {
 export interface Worktree {
   repoPath: string;
   path: string;
+  /** The worktree's own folder in the repository's git dir, as git made it. */
+  gitAdminDir: string;
   branch: string;
   baseCommit: string;
+  /** True for a pooled worktree moved to the base commit (a warm start). */
+  reused: boolean;
 }
 
 export class WorktreeManager {
   private readonly worktreesRoot: string;
   private readonly lock: RepoLock;
+  readonly pool: WorktreePool;
 
-  constructor(options: { dataDir: string; lock: RepoLock }) {
+  constructor(options: { dataDir: string; lock: RepoLock; pool?: PoolSettings }) {
     this.worktreesRoot = join(resolve(options.dataDir), 'worktrees');
     this.lock = options.lock;
+    this.pool = new WorktreePool(options.pool ?? { size: 0, maxBytes: 0 }, options.dataDir);
   }
 
   worktreePath(taskId: string, label: string): string {
@@ -47,6 +56,8 @@ export class WorktreeManager {
   async create(input: CreateWorktreeInput): Promise<Worktree> {
     const branch = attemptBranch(input.taskId, input.label);
     const baseCommit = await resolveCommit(input.repoPath, input.baseCommit);
+    const warm = await this.fromPool(input.repoPath, branch, baseCommit);
+    if (warm) return warm;
     const taskDir = join(this.worktreesRoot, taskShortId(input.taskId));
     await mkdir(taskDir, { recursive: true });
     const path = join(await realpath(taskDir), input.label);
@@ -58,7 +69,36 @@ export class WorktreeManager {
       // roughly halve the time of a 10,000-file checkout on a 2-core machine (bench/fan-out).
       await git(input.repoPath, ['-c', 'checkout.workers=0', 'worktree', 'add', '--no-track', '-B', branch, path, baseCommit]);
     });
-    return { repoPath: input.repoPath, path, branch, baseCommit };
+    const gitAdminDir = await git(path, ['rev-parse', '--absolute-git-dir']);
+    return { repoPath: input.repoPath, path, gitAdminDir, branch, baseCommit, reused: false };
+  }
+
+  /** An idle worktree of the repository, moved to the base commit; undefined when there is none (or it would not move). */
+  private async fromPool(repoPath: string, branch: string, baseCommit: string): Promise<Worktree | undefined> {
+    for (let idle = this.pool.take(repoPath); idle; idle = this.pool.take(repoPath)) {
+      const taken = idle;
+      try {
+        await this.lock.withRepoLock(repoPath, () => moveWorktreeTo(taken, branch, baseCommit, taken.keep));
+        return { repoPath, path: taken.path, gitAdminDir: taken.gitAdminDir, branch, baseCommit, reused: true };
+      } catch {
+        await this.remove(repoPath, taken.path).catch(() => {});
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * An attempt is done with its worktree: cleaned into the pool (keeping the `keep` cache
+   * folders) when the pool has room, else removed. The branch and its commits stay either way.
+   */
+  async release(worktree: Worktree, keep: readonly string[]): Promise<void> {
+    const admitted = await this.lock.withRepoLock(worktree.repoPath, async () => {
+      const outcome = await this.pool.admit(worktree.repoPath, worktree, keep).catch(() => undefined);
+      if (!outcome) await this.removeLeftover(worktree.repoPath, worktree.path);
+      return outcome;
+    });
+    // Out of the lock: what no longer fits may belong to other repositories, each under its own lock.
+    for (const evicted of admitted?.evicted ?? []) await this.remove(evicted.repoPath, evicted.path);
   }
 
   /** Removes the worktree (even with uncommitted changes); the branch and its commits stay. */
@@ -117,7 +157,7 @@ export class WorktreeManager {
   private async removeLeftover(repoPath: string, path: string): Promise<void> {
     const registered = (await listWorktrees(repoPath)).some((entry) => entry.path === path);
     if (registered) await git(repoPath, ['worktree', 'remove', '--force', '--force', path]);
-    if (registered || isInside(await this.realRoot(), path)) await rm(path, { recursive: true, force: true });
+    if (registered || isInside(await this.realRoot(), path) || this.pool.owns(path)) await rm(path, { recursive: true, force: true });
     await git(repoPath, ['worktree', 'prune']);
   }
 

@@ -5,9 +5,10 @@
  * HEAD to another branch (our commit would move it), added a worktree config, or left an index
  * naming objects that exist only in its sandbox. Each is put back as the service made it.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from './git-command.ts';
+import { replaceFile, restoreWorktreeLink } from './worktree-cleaning.ts';
 
 export interface ReclaimInput {
   worktree: string;
@@ -19,17 +20,12 @@ export interface ReclaimInput {
 }
 
 export async function reclaimWorktree(input: ReclaimInput): Promise<void> {
-  // Removed before writing: either may now be a link, and writing through it would write its target.
-  await replaceFile(join(input.worktree, '.git'), `gitdir: ${input.gitAdminDir}\n`);
+  // Replaced, not written: either may now be a link, and writing through it would write its target.
+  await restoreWorktreeLink({ path: input.worktree, gitAdminDir: input.gitAdminDir });
   await replaceFile(join(input.gitAdminDir, 'HEAD'), `ref: refs/heads/${input.branch}\n`);
   await rm(join(input.gitAdminDir, 'config.worktree'), { force: true });
   if (input.rebuildIndex) {
     await rm(join(input.gitAdminDir, 'index'), { force: true });
     await git(input.worktree, ['reset', '--quiet']);
   }
-}
-
-async function replaceFile(path: string, content: string): Promise<void> {
-  await rm(path, { recursive: true, force: true });
-  await writeFile(path, content, { flag: 'wx' });
 }

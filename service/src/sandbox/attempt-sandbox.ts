@@ -47,7 +47,7 @@ export const FILE_SIZE_LIMIT_EXIT = 153;
 export class AttemptSandbox implements Confinement {
   readonly worktree: string;
   /** The worktree's own folder in the repository's git dir, read before any process ran. */
-  readonly gitAdminDir: string;
+  private readonly gitAdminDir: string;
   readonly limits: AttemptLimits;
   private readonly host: SandboxHost;
   private readonly folder: string;
@@ -100,7 +100,8 @@ export class AttemptSandbox implements Confinement {
       gitAdminDir: this.gitAdminDir,
       gitCommonDir: this.gitCommonDir,
       homeBinds: this.homeBinds,
-      readOnly: [...new Set([...this.host.readOnly, ...this.installationOf(launch.file, cwd)])],
+      // A configured folder that does not exist (yet) is left out: bubblewrap refuses to bind it.
+      readOnly: [...new Set([...this.host.readOnly, ...this.installationOf(launch.file, cwd)])].filter((path) => existsSync(path)),
       hidden: [this.host.dataDir],
       network: options.network,
       handshake: this.group ? { infoFd: 3, blockFd: 4 } : undefined,

@@ -68,6 +68,10 @@ export const SetupSpec = z
       example: ['.env', 'config/local.yml'],
     }),
     timeoutSeconds: z.number().int().min(1).max(7200).optional().openapi({ description: 'Default 600' }),
+    keep: z.array(CopyGlob).max(20).optional().openapi({
+      description: "Untracked cache folders (gitignore patterns) a finished attempt's worktree keeps when it is pooled for the next task on this repository",
+      example: ['node_modules', '.venv', 'target'],
+    }),
   })
   .openapi('SetupSpec');
 
