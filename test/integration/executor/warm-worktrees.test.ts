@@ -82,7 +82,8 @@ describe('warm starts from the worktree pool', () => {
     expect(untidy.task.agents[0]).toMatchObject({ status: 'succeeded', verify: { passed: true } });
     expect(untidy.warm).toBe(false);
     branches.push(untidy.task.agents[0].branch);
-    expect((await (await service.services.app.request('/health')).json()).worktreePool).toMatchObject({ size: 1, idle: 1 });
+    const health = (await (await service.services.app.request('/health')).json()) as { worktreePool: unknown };
+    expect(health.worktreePool).toMatchObject({ size: 1, idle: 1 });
 
     const next = await runTask({ agents: [manifestAgent], setup: { keep: ['node_modules'] } });
     expect(next.warm, 'the second attempt took the pooled worktree').toBe(true);
