@@ -14,6 +14,7 @@ import { fanOut } from './scenarios/fan-out.ts';
 import { remoteFanOut } from './scenarios/remote-fan-out.ts';
 import { sandboxCost } from './scenarios/sandbox-cost.ts';
 import { scale } from './scenarios/scale.ts';
+import { warmStart } from './scenarios/warm-start.ts';
 import type { BenchContext, BenchRow, ScenarioResult } from './support/context.ts';
 import { startBenchPostgres } from './support/postgres.ts';
 import { formatTable } from './support/table.ts';
@@ -26,6 +27,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   api: apiLoad,
   scale,
   sandbox: sandboxCost,
+  'warm-start': warmStart,
 };
 
 const args = process.argv.slice(2);

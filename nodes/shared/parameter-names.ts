@@ -32,6 +32,7 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^setup\.command(\.\d+)?$/, () => 'Setup Command'],
 	[/^setup\.copy(\.\d+)?$/, () => 'Copy Local Files'],
 	[/^setup\.timeoutSeconds$/, () => 'Setup Timeout (Seconds)'],
+	[/^setup\.keep(\.\d+)?$/, () => 'Keep Cache Folders'],
 	[/^budgetUsd$/, () => 'Budget (USD)'],
 	[/^callbacks\.\d+\.url$/, () => 'Callback URL'],
 	[/^callbacks\.\d+\.events(\.\d+)?$/, () => 'Callback Events'],

@@ -211,6 +211,16 @@ const submitFields: INodeProperties[] = [
 					'Submitting again with the same key returns the task already created instead of a new one (safe retries)',
 			},
 			{
+				displayName: 'Keep Cache Folders',
+				name: 'keepFolders',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. node_modules\n.venv',
+				description:
+					"Untracked folders (gitignore patterns, one per line) an attempt's worktree keeps for the next task on this repository, so the setup command has little left to do",
+			},
+			{
 				displayName: 'Max File Size (MB)',
 				name: 'maxFileSizeMb',
 				type: 'number',

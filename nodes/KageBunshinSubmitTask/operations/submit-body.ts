@@ -24,6 +24,7 @@ interface SubmitOptions {
 	setupCommand?: string | string[];
 	setupTimeoutSeconds?: number;
 	copyFiles?: string | string[];
+	keepFolders?: string | string[];
 	verifyTimeoutSeconds?: number;
 	verifyWithoutNetwork?: boolean;
 	maxProcesses?: number;
@@ -67,10 +68,12 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 	if (Object.keys(limits).length > 0) body.limits = limits;
 	const setupCommand = argv(context, options.setupCommand, 'Setup Command', i);
 	const copy = argv(context, options.copyFiles, 'Copy Local Files', i);
-	if (setupCommand.length > 0 || copy.length > 0) {
+	const keep = argv(context, options.keepFolders, 'Keep Cache Folders', i);
+	if (setupCommand.length > 0 || copy.length > 0 || keep.length > 0) {
 		body.setup = {
 			...(setupCommand.length > 0 ? { command: setupCommand } : {}),
 			...(copy.length > 0 ? { copy } : {}),
+			...(keep.length > 0 ? { keep } : {}),
 			...(options.setupTimeoutSeconds ? { timeoutSeconds: options.setupTimeoutSeconds } : {}),
 		};
 	}

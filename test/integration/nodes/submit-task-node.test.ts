@@ -70,6 +70,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
         verifyWithoutNetwork: true,
         setupCommand: 'npm\nci',
         copyFiles: '.env',
+        keepFolders: 'node_modules',
         setupTimeoutSeconds: 120,
         maxProcesses: 64,
         maxWorktreeMb: 100,
@@ -82,7 +83,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect(again.json.id).toBe(once.json.id);
     expect(once.json).toMatchObject({
       verify: { command: ['npm', 'test'], network: 'none' },
-      setup: { command: ['npm', 'ci'], copy: ['.env'], timeoutSeconds: 120 },
+      setup: { command: ['npm', 'ci'], copy: ['.env'], keep: ['node_modules'], timeoutSeconds: 120 },
       limits: { processes: 64, worktreeMb: 100 },
       budgetUsd: 1.5,
     });
