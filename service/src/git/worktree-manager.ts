@@ -78,7 +78,7 @@ export class WorktreeManager {
     for (let idle = this.pool.take(repoPath); idle; idle = this.pool.take(repoPath)) {
       const taken = idle;
       try {
-        await this.lock.withRepoLock(repoPath, () => moveWorktreeTo(taken, branch, baseCommit, taken.keep));
+        await this.lock.withRepoLock(repoPath, () => moveWorktreeTo(taken, branch, baseCommit));
         return { repoPath, path: taken.path, gitAdminDir: taken.gitAdminDir, branch, baseCommit, reused: true };
       } catch {
         await this.remove(repoPath, taken.path).catch(() => {});
@@ -92,13 +92,14 @@ export class WorktreeManager {
    * folders) when the pool has room, else removed. The branch and its commits stay either way.
    */
   async release(worktree: Worktree, keep: readonly string[]): Promise<void> {
-    const admitted = await this.lock.withRepoLock(worktree.repoPath, async () => {
-      const outcome = await this.pool.admit(worktree.repoPath, worktree, keep).catch(() => undefined);
+    const bytes = await this.pool.prepare(worktree, keep).catch(() => undefined);
+    const evicted = await this.lock.withRepoLock(worktree.repoPath, async () => {
+      const outcome = bytes === undefined ? undefined : await this.pool.admit(worktree.repoPath, worktree, bytes).catch(() => undefined);
       if (!outcome) await this.removeLeftover(worktree.repoPath, worktree.path);
-      return outcome;
+      return outcome ?? [];
     });
     // Out of the lock: what no longer fits may belong to other repositories, each under its own lock.
-    for (const evicted of admitted?.evicted ?? []) await this.remove(evicted.repoPath, evicted.path);
+    for (const idle of evicted) await this.remove(idle.repoPath, idle.path);
   }
 
   /** Removes the worktree (even with uncommitted changes); the branch and its commits stay. */

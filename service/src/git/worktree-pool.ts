@@ -21,8 +21,6 @@ export interface PoolSettings {
 
 export interface IdleWorktree extends WorktreeDirs {
   repoPath: string;
-  /** The cache folders its last task kept, kept again when it is taken. */
-  keep: readonly string[];
   bytes: number;
   releasedAt: number;
 }
@@ -66,20 +64,26 @@ export class WorktreePool {
   }
 
   /**
-   * Cleans a finished attempt's worktree and moves it into the pool; the caller holds the
-   * repository's lock. Returns the worktrees that no longer fit (the caller removes them), or
-   * undefined when this one is not kept at all (the caller removes it).
+   * Cleans a finished attempt's worktree for the pool (it touches nothing but that worktree, so
+   * no lock is needed). Returns its size, or undefined when the pool will not keep it.
    */
-  async admit(repoPath: string, worktree: WorktreeDirs, keep: readonly string[]): Promise<{ evicted: IdleWorktree[] } | undefined> {
+  async prepare(worktree: WorktreeDirs, keep: readonly string[]): Promise<number | undefined> {
     if (!this.enabled) return undefined;
     await cleanWorktree(worktree, keep);
     // Detached, so the finished attempt's branch is checked out nowhere and can be deleted.
     await git(worktree.path, ['checkout', '--quiet', '--detach']);
     const bytes = (await diskUsage([worktree.path], this.settings.maxBytes)).bytes;
-    if (bytes > this.settings.maxBytes) return undefined;
+    return bytes > this.settings.maxBytes ? undefined : bytes;
+  }
+
+  /**
+   * Moves a prepared worktree into the pool; the caller holds the repository's lock. Returns
+   * the idle worktrees that no longer fit, for the caller to remove.
+   */
+  async admit(repoPath: string, worktree: WorktreeDirs, bytes: number): Promise<IdleWorktree[]> {
     const path = this.owns(worktree.path) ? worktree.path : await this.moveIn(repoPath, worktree.path);
-    this.idle.push({ path, gitAdminDir: worktree.gitAdminDir, repoPath, keep, bytes, releasedAt: Date.now() });
-    return { evicted: this.evict(repoPath) };
+    this.idle.push({ path, gitAdminDir: worktree.gitAdminDir, repoPath, bytes, releasedAt: Date.now() });
+    return this.evict(repoPath);
   }
 
   status(): PoolStatus {
