@@ -5,7 +5,7 @@
  * previous attempt left it (the manifest agent describes it from inside, byte for byte).
  */
 import { execFile } from 'node:child_process';
-import { chmod, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,34 @@ describe('warm starts from the worktree pool', () => {
     expect(branches).toHaveLength(2);
     for (const branch of branches) await repo.git('branch', '-D', branch);
     expect(await repo.git('branch', '--list', 'kage/*')).toBe('');
+  });
+
+  it('keeps at most its size per repository, and nothing past its disk cap', async () => {
+    const capped = await startTestService({ kind: 'pglite', workers: 1, env: { KAGE_WORKTREE_POOL_SIZE: '1', KAGE_WORKTREE_POOL_MAX_MB: '1' } });
+    try {
+      const write = (megabytes: number) => [process.execPath, '-e', `require('fs').mkdirSync('node_modules',{recursive:true});require('fs').writeFileSync('node_modules/blob', Buffer.alloc(${megabytes}*1048576, 1))`];
+      const response = await capped.request('/api/v1/tasks', {
+        method: 'POST',
+        json: {
+          description: 'fill the pool',
+          repository: { path: repo.path },
+          setup: { keep: ['node_modules'] },
+          agents: [{ agent: 'command', command: write(0) }, { agent: 'command', command: write(0) }, { agent: 'command', command: write(3) }],
+        },
+      });
+      const task = await waitForTaskEnd(capped, (await response.json()).id);
+      expect(task.status).toBe('completed');
+      const health = (await (await capped.services.app.request('/health')).json()) as { worktreePool: { idle: number; diskMb: number; maxMb: number } };
+      expect(health.worktreePool).toMatchObject({ idle: 1, maxMb: 1 });
+      expect(health.worktreePool.diskMb).toBeLessThanOrEqual(1);
+      // What the pool does not keep is gone from disk, and from git's list of worktrees.
+      const pooled = join(capped.dataDir, 'pool');
+      const kept = (await readdir(pooled)).length === 1 ? await readdir(join(pooled, (await readdir(pooled))[0]!)) : [];
+      expect(kept).toHaveLength(1);
+      const listed = (await repo.git('worktree', 'list', '--porcelain')).split('\n').filter((line) => line.startsWith('worktree ') && line.includes(capped.dataDir));
+      expect(listed).toHaveLength(1);
+    } finally {
+      await capped.stop();
+    }
   });
 });
