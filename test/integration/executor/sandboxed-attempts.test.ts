@@ -139,6 +139,15 @@ describe('sandboxed attempts', () => {
     expect(taggedProcesses(task.id)).toEqual([]);
   });
 
+  it("an agent that takes more memory than its attempt's limit is stopped with memory_limit; the other goes on", async () => {
+    const hog = { agent: 'command', command: [process.execPath, '-e', 'const held = []; for (;;) held.push(Buffer.alloc(16 << 20, 1))'] };
+    const task = await run({ limits: { memoryMb: 160 }, agents: [hog, wellBehaved] });
+    const [hungry, fine] = task.agents as [Attempt, Attempt];
+    expect(hungry).toMatchObject({ status: 'failed', stopReason: 'memory_limit' });
+    expect(hungry.error).toMatch(/160 MB of memory/);
+    expect(fine).toMatchObject({ status: 'succeeded', stopReason: null });
+  });
+
   describe('a verify command with network "none"', () => {
     let listener: Server;
     let connections = 0;
