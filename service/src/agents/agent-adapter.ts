@@ -24,6 +24,8 @@ export interface AgentRunRequest {
    * replaced by the service's, since it cannot nest inside it.
    */
   confined?: boolean | undefined;
+  /** A session of this CLI to continue (a verify-and-fix round), for adapters that `resumesSessions`. */
+  resume?: string | undefined;
 }
 
 /** The agent's program: argv and what is added to the service's environment. */
@@ -80,6 +82,11 @@ export interface AgentAdapter {
   readonly protectedConfig?: { flags: readonly string[]; keys: RegExp };
   /** True when the CLI reports dollars; otherwise tokens are priced from the price table. */
   readonly reportsCost: boolean;
+  /**
+   * True when the CLI can continue an earlier session (`resume`), keeping what it did and why;
+   * otherwise a later round is a new run whose prompt carries the earlier one.
+   */
+  readonly resumesSessions: boolean;
   invocation(request: AgentRunRequest, binaryPath: string): AgentInvocation;
   /** A fresh parser per run; the context lets token-only CLIs estimate a running cost. */
   createParser(context?: ParserContext): AgentOutputParser;

@@ -33,7 +33,15 @@ export interface TaskConfig {
     /** 'none': the agent runs with no network at all (sandboxed only). */
     network?: NetworkAccess | undefined;
   }>;
-  verify?: { command: string[]; timeoutSeconds: number; network?: NetworkAccess | undefined } | undefined;
+  verify?:
+    | {
+        command: string[];
+        timeoutSeconds: number;
+        network?: NetworkAccess | undefined;
+        /** Verify-and-fix rounds: a failing attempt's agent gets the failure and tries again, up to this many runs in all. */
+        maxRounds?: number | undefined;
+      }
+    | undefined;
   setup?: TaskSetup | undefined;
   /** The task's own attempt limits (the service's defaults for the rest). */
   limits?: Partial<AttemptLimits> | undefined;

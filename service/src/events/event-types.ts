@@ -8,6 +8,7 @@ export const eventTypes = [
   'agent.completed',
   'agent.failed',
   'verify.completed',
+  'attempt.round',
   'task.completed',
   'task.failed',
   'task.cancelled',

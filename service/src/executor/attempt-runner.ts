@@ -1,5 +1,5 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
-import { runAgentProcess } from '../agents/agent-process.ts';
+import type { AgentProcessResult } from '../agents/agent-process.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
 import { priceTokens } from '../agents/price-table.ts';
@@ -9,17 +9,17 @@ import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskBudget } from './task-budget.ts';
 import type { TaskFinisher } from './task-finisher.ts';
-import type { ChangeRecorder } from '../git/change-recorder.ts';
+import type { ChangeRecorder, RecordedChanges } from '../git/change-recorder.ts';
 import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
-import { ProgressBatcher } from './progress-batcher.ts';
 import { prepareWorktree } from './attempt-setup.ts';
-import { runProjectCommand } from './project-command.ts';
+import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
+import { fixPrompt, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT } from '../sandbox/attempt-sandbox.ts';
-import { describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
+import { type AttemptVerdict, describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 
@@ -170,71 +170,61 @@ export class AttemptRunner {
     const setup = await this.setUp(task, spec, worktree, sandbox, signal);
     const { keep } = setup;
     if (setup.ending || (signal.aborted && signal.reason === 'shutdown')) return { ending: setup.ending, keep };
-    const result = await this.runAgent(task, spec, adapter, binary, worktree.path, sandbox, signal);
-    if (signal.aborted && signal.reason === 'shutdown') return { ending: undefined, keep };
-    // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal of ours.
-    const brokenLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
-    if (sandbox) {
-      await reclaimWorktree({ worktree: worktree.path, gitAdminDir: worktree.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
+    // The attempt's time limit covers all its rounds together.
+    const deadline = Date.now() + spec.timeoutSeconds * 1000;
+    const maxRounds = task.config.verify?.maxRounds ?? 1;
+    const spent = { costUsd: null as number | null, inputTokens: null as number | null, outputTokens: null as number | null };
+    let turn = { prompt: spec.prompt, resume: undefined as string | undefined };
+    for (let round = 1; ; round += 1) {
+      const result = await runAgentTurn(
+        { task, spec, adapter, binary, worktree: worktree.path, sandbox, signal, ...turn, timeoutMs: Math.max(1, deadline - Date.now()), priorCostUsd: spent.costUsd ?? 0 },
+        this.deps,
+      );
+      if (signal.aborted && signal.reason === 'shutdown') return { ending: undefined, keep };
+      addSpending(spent, result, spec, adapter);
+      // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal of ours.
+      const brokenLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
+      if (sandbox) {
+        await reclaimWorktree({ worktree: worktree.path, gitAdminDir: worktree.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
+      }
+      const changes = await this.deps.changes.commitAll({
+        worktreePath: worktree.path,
+        baseCommit: task.baseCommit,
+        exclude: setup.copied,
+        message: `${spec.label}: ${firstLine(task.description)}${round > 1 ? ` (round ${round})` : ''}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
+      });
+      const verdict = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
+      if (task.pushMode === 'attempts' && changes.headCommit) {
+        const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
+        await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
+      }
+      const verify = task.config.verify && verdict.status !== 'cancelled' ? await this.verify(task, spec, worktree, sandbox, signal, round) : undefined;
+      const fixable = verify && !verify.passed && verdict.status === 'succeeded' && !signal.aborted;
+      if (fixable && round < maxRounds && Date.now() < deadline && !(await this.deps.budget.isSpent(task))) {
+        await this.record(task.id, spec.label, { costUsd: spent.costUsd }, [
+          { type: 'verify.completed', agentLabel: spec.label, data: { ...verify } },
+          { type: 'attempt.round', agentLabel: spec.label, data: { round, passed: false, next: round + 1, headCommit: changes.headCommit } },
+        ]);
+        const failure = { exitCode: verify.exitCode, outputTail: verify.outputTail };
+        const resume = adapter.resumesSessions ? result.outcome.sessionId : undefined;
+        turn = { prompt: fixPrompt({ prompt: spec.prompt, verify: task.config.verify!.command }, failure, resume !== undefined), resume };
+        continue;
+      }
+      return { ending: attemptEnding(spec, { result, verdict, changes, verify, spent }), keep };
     }
-    const changes = await this.deps.changes.commitAll({
-      worktreePath: worktree.path,
-      baseCommit: task.baseCommit,
-      exclude: setup.copied,
-      message: `${spec.label}: ${firstLine(task.description)}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
+  }
+
+  /** Runs the task's verify command in the attempt's worktree, as round `round` of it. */
+  private async verify(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, sandbox: AttemptSandbox | undefined, signal: AbortSignal, round: number) {
+    const verify = task.config.verify!;
+    const outcome = await runProjectCommand(verify.command, worktree.path, {
+      timeoutSeconds: verify.timeoutSeconds,
+      signal,
+      processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+      confinement: sandbox,
+      network: verify.network !== 'none',
     });
-    const { status, stopReason, error } = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
-    if (task.pushMode === 'attempts' && changes.headCommit) {
-      const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
-      await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
-    }
-    const verify =
-      task.config.verify && status !== 'cancelled'
-        ? await runProjectCommand(task.config.verify.command, worktree.path, {
-            timeoutSeconds: task.config.verify.timeoutSeconds,
-            signal,
-            processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
-            confinement: sandbox,
-            network: task.config.verify.network !== 'none',
-          })
-        : undefined;
-    const costUsd = result.outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, result.outcome.inputTokens, result.outcome.outputTokens));
-    const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
-    const fields: AgentRunChange = {
-      status,
-      exitCode: result.exitCode,
-      costUsd,
-      inputTokens: result.outcome.inputTokens ?? null,
-      outputTokens: result.outcome.outputTokens ?? null,
-      sessionId: result.outcome.sessionId ?? null,
-      finalMessage: result.outcome.finalMessage ?? null,
-      filesChanged: changes.filesChanged,
-      insertions: changes.insertions,
-      deletions: changes.deletions,
-      headCommit: changes.headCommit,
-      stderrTail: result.stderrTail,
-      stopReason,
-      verify: verify ? { ...verify } : null,
-      error,
-      completedAt: new Date(),
-    };
-    const endEvent: NewEvent = {
-      type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
-      agentLabel: spec.label,
-      data: {
-        status,
-        exitCode: result.exitCode,
-        costUsd,
-        filesChanged: changes.filesChanged,
-        insertions: changes.insertions,
-        deletions: changes.deletions,
-        headCommit: changes.headCommit,
-        finalMessage: result.outcome.finalMessage ?? null,
-        error,
-        stopReason,
-      },
-    };
-    return { ending: { fields, events: [...verifyEvents, endEvent] }, keep };
+    return { ...outcome, round };
   }
 
   /** Copies local files in and runs the setup command (attempt-setup.ts), told as `attempt.setup`. */
@@ -273,56 +263,6 @@ export class AttemptRunner {
     }
   }
 
-  private async runAgent(task: TaskRecord, spec: AttemptSpec, adapter: AgentAdapter, binary: string, worktree: string, sandbox: AttemptSandbox | undefined, signal: AbortSignal) {
-    const invocation = adapter.invocation(
-      {
-        prompt: spec.prompt,
-        worktree,
-        model: spec.model,
-        extraArgs: spec.args,
-        budgetUsd: await this.deps.budget.remainingUsd(task),
-        command: spec.command,
-        confined: sandbox !== undefined,
-      },
-      binary,
-    );
-    // Lines are stored in batches while the agent keeps printing: one transaction per line
-    // capped a task at about a thousand events per second.
-    const progressEvents = new ProgressBatcher(this.deps.events, task.id);
-    const running = runAgentProcess({
-      invocation,
-      cwd: worktree,
-      parser: adapter.createParser({ model: spec.model }),
-      timeoutMs: spec.timeoutSeconds * 1000,
-      signal,
-      processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
-      confinement: sandbox,
-      network: spec.network !== 'none',
-      onProgress: async (progress) => {
-        if (progress.costUsd !== undefined) await this.deps.budget.record(task, spec.label, progress.costUsd);
-        await progressEvents.add({
-          type: 'agent.progress',
-          agentLabel: spec.label,
-          data: { kind: progress.kind, message: progress.message, ...(progress.costUsd !== undefined ? { costUsd: progress.costUsd } : {}) },
-        });
-      },
-    });
-    // Lines still queued are stored before the attempt's end event either way.
-    const result = await running.catch(async (error: unknown) => {
-      await progressEvents.flush().catch(() => undefined);
-      throw error;
-    });
-    if (result.linesCut > 0) {
-      await progressEvents.add({
-        type: 'agent.progress',
-        agentLabel: spec.label,
-        data: { kind: 'notice', message: `output cut: ${result.linesCut} more lines past the attempt's output bound were not stored` },
-      });
-    }
-    await progressEvents.flush();
-    return result;
-  }
-
   private async fail(task: TaskRecord, spec: AttemptSpec, error: string): Promise<void> {
     await this.record(task.id, spec.label, { status: 'failed', error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }], {
       ends: task,
@@ -347,4 +287,65 @@ export function pushEvent(label: string, push: PushOutcome): NewEvent {
 function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 72 ? `${line.slice(0, 69)}...` : line;
+}
+
+interface Spending {
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+/** Adds one round's cost and tokens to the attempt's (unknown stays unknown until a round reports it). */
+function addSpending(spent: Spending, result: AgentProcessResult, spec: AttemptSpec, adapter: AgentAdapter): void {
+  const { outcome } = result;
+  const cost = outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, outcome.inputTokens, outcome.outputTokens));
+  const add = (total: number | null, value: number | null | undefined) => (value === null || value === undefined ? total : (total ?? 0) + value);
+  spent.costUsd = add(spent.costUsd, cost);
+  spent.inputTokens = add(spent.inputTokens, outcome.inputTokens);
+  spent.outputTokens = add(spent.outputTokens, outcome.outputTokens);
+}
+
+/** The attempt's end from its last round: the row's fields and the events that announce it. */
+function attemptEnding(
+  spec: AttemptSpec,
+  last: { result: AgentProcessResult; verdict: AttemptVerdict; changes: RecordedChanges; verify: (ProjectCommandResult & { round: number }) | undefined; spent: Spending },
+): AttemptEnding {
+  const { result, verdict, changes, verify, spent } = last;
+  const { status, stopReason, error } = verdict;
+  const fields: AgentRunChange = {
+    status,
+    exitCode: result.exitCode,
+    costUsd: spent.costUsd,
+    inputTokens: spent.inputTokens,
+    outputTokens: spent.outputTokens,
+    sessionId: result.outcome.sessionId ?? null,
+    finalMessage: result.outcome.finalMessage ?? null,
+    filesChanged: changes.filesChanged,
+    insertions: changes.insertions,
+    deletions: changes.deletions,
+    headCommit: changes.headCommit,
+    stderrTail: result.stderrTail,
+    stopReason,
+    verify: verify ? { ...verify } : null,
+    error,
+    completedAt: new Date(),
+  };
+  const endEvent: NewEvent = {
+    type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
+    agentLabel: spec.label,
+    data: {
+      status,
+      exitCode: result.exitCode,
+      costUsd: spent.costUsd,
+      filesChanged: changes.filesChanged,
+      insertions: changes.insertions,
+      deletions: changes.deletions,
+      headCommit: changes.headCommit,
+      finalMessage: result.outcome.finalMessage ?? null,
+      error,
+      stopReason,
+    },
+  };
+  const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
+  return { fields, events: [...verifyEvents, endEvent] };
 }

@@ -7,7 +7,8 @@
  *   4. diff size: insertions + deletions
  *   5. cost in USD (unknown counts as 0)
  *   6. duration in ms
- *   7. position in the request (stable final tie-break)
+ *   7. verify-and-fix rounds used: a pass in round 1 beats a pass in round 3 where all else is equal
+ *   8. position in the request (stable final tie-break)
  * Only an attempt whose agent succeeded may win; the reasons explain each attempt's place.
  */
 export interface AttemptFacts {
@@ -22,6 +23,8 @@ export interface AttemptFacts {
   deletions: number;
   costUsd: number | null;
   durationMs: number;
+  /** The verify-and-fix rounds the attempt ran (1 without a verify command). */
+  rounds: number;
 }
 
 export interface AttemptScore {
@@ -55,6 +58,7 @@ function rankingKey(attempt: AttemptFacts): number[] {
     attempt.insertions + attempt.deletions,
     round(attempt.costUsd ?? 0),
     attempt.durationMs,
+    attempt.rounds,
     attempt.position,
   ];
 }
@@ -69,7 +73,8 @@ function compareKeys(a: readonly number[], b: readonly number[]): number {
 
 function reasonsFor(attempt: AttemptFacts, won: boolean): string[] {
   const reasons: string[] = [];
-  if (attempt.verifyConfigured) reasons.push(attempt.verifyPassed ? 'verify passed' : 'verify failed or did not run');
+  const inRound = attempt.rounds > 1 ? ` in round ${attempt.rounds}` : '';
+  if (attempt.verifyConfigured) reasons.push(attempt.verifyPassed ? `verify passed${inRound}` : `verify failed or did not run${inRound}`);
   reasons.push(attempt.succeeded ? 'agent succeeded' : 'agent failed');
   reasons.push(
     attempt.filesChanged > 0

@@ -48,6 +48,7 @@ export class TaskFinisher {
         succeeded: run.status === 'succeeded',
         verifyConfigured: task.config.verify !== undefined,
         verifyPassed: (run.verify as { passed?: boolean } | null)?.passed,
+        rounds: (run.verify as { round?: number } | null)?.round ?? 1,
         filesChanged: run.filesChanged.length,
         insertions: run.insertions ?? 0,
         deletions: run.deletions ?? 0,

@@ -122,6 +122,42 @@ describe('real agent CLIs against the scripted model server', () => {
     300_000,
   );
 
+  it.each<WireAgent>(['claude', 'codex', 'gemini'])(
+    '%s resumes its own session for a second round, which sees the first',
+    async (agent) => {
+      const origin = await mkdtemp(join(tmpdir(), `kage-resume-${agent}-`));
+      const worktree = join(dataDir, `resume-${agent}`);
+      let confinement: AttemptSandbox | undefined;
+      try {
+        await execa('git', ['init', '-q', '-b', 'main'], { cwd: origin });
+        await writeFile(join(origin, 'README.md'), '# test repo\n');
+        await execa('git', ['add', '.'], { cwd: origin });
+        await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: origin });
+        await execa('git', ['worktree', 'add', '-q', '-b', `kage/resume-${agent}`, worktree], { cwd: origin });
+        confinement = await attempts.forAttempt({ name: `resume-${agent}`, agent, worktree, limits: undefined });
+        const adapter = registry.get(agent);
+        const run = async (prompt: string, resume?: string) => {
+          const invocation = adapter.invocation({ prompt, worktree, extraArgs: sandbox.extraArgs(agent), confined: true, resume }, registry.resolveBinary(agent)!);
+          return runAgentProcess({ invocation: { ...invocation, env: { ...invocation.env, ...sandbox.env(agent) } }, cwd: worktree, confinement, parser: adapter.createParser(), timeoutMs: 240_000 });
+        };
+        const first = await run(`write round.txt containing "round 1"`);
+        expect(first.outcome.succeeded, first.stderrTail).toBe(true);
+        expect(first.outcome.sessionId).toBeTruthy();
+        const requestsBefore = server.requests.length;
+        const second = await run(`The verify command failed: write round.txt containing "round 2"`, first.outcome.sessionId);
+        expect(second.outcome.succeeded, second.stderrTail).toBe(true);
+        expect(await readFile(join(worktree, 'round.txt'), 'utf8')).toBe('round 2\n');
+        // The resumed conversation carries the first round: its instruction went to the model again.
+        const resumed = server.requests.slice(requestsBefore).filter((request) => requestPath[agent].test(request.path));
+        expect(resumed.some((request) => JSON.stringify(request.body).includes('round 1'))).toBe(true);
+      } finally {
+        await confinement?.dispose();
+        await rm(origin, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
+
   it('describes every agent with its binary and version', async () => {
     const described = await registry.describeAgents();
     const byName = new Map(described.map((entry) => [entry.name, entry]));

@@ -84,4 +84,35 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
       expect(events.items.some((event) => event.type === 'agent.progress' && event.agentLabel === label), label).toBe(true);
     }
   });
+
+  it('each fixes its attempt in a second round when verify reports what is wrong (its session resumed, see real-cli.test.ts)', async () => {
+    const check = "const got = require('fs').readFileSync('answer.txt', 'utf8').trim(); if (got !== 'right') { console.log('answer.txt says ' + got + '; to fix it: write answer.txt containing \"right\"'); process.exit(1); }";
+    const response = await service.request('/api/v1/tasks', {
+      method: 'POST',
+      json: {
+        description: 'Answer right',
+        repository: { path: repo.path },
+        agents: [
+          { agent: 'claude', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240 },
+          { agent: 'codex', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
+          { agent: 'gemini', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240 },
+        ],
+        verify: { command: [process.execPath, '-e', check], maxRounds: 2 },
+      },
+    });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    let task: Record<string, any>;
+    const deadline = Date.now() + 400_000;
+    for (;;) {
+      task = (await service.request(`/api/v1/tasks/${id}`).then((r) => r.json())) as Record<string, any>;
+      if (['completed', 'failed', 'cancelled'].includes(task.status)) break;
+      if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    for (const run of task.agents) {
+      expect(run, `${run.agent}: ${run.error}`).toMatchObject({ status: 'succeeded', verify: { passed: true, round: 2 } });
+      expect(await repo.git('show', `${run.branch}:answer.txt`)).toBe('right');
+    }
+  });
 });

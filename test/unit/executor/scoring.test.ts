@@ -12,6 +12,7 @@ const attempt = (label: string, overrides: Partial<AttemptFacts> = {}): AttemptF
   deletions: 0,
   costUsd: 0.1,
   durationMs: 1000,
+  rounds: 1,
   ...overrides,
 });
 
@@ -23,6 +24,14 @@ describe('rankAttempts', () => {
     ]);
     expect(ranking.winner).toBe('passing');
     expect(ranking.scores.get('cheap-but-failing')!.reasons).toContain('verify failed or did not run');
+  });
+
+  it('prefers a pass in an earlier verify-and-fix round only where all else is equal', () => {
+    const ranking = rankAttempts([attempt('third-round', { rounds: 3, position: 0 }), attempt('first-round', { rounds: 1, position: 1 })]);
+    expect(ranking.winner).toBe('first-round');
+    expect(ranking.scores.get('third-round')!.reasons).toContain('verify passed in round 3');
+    const cheaper = rankAttempts([attempt('third-round', { rounds: 3, costUsd: 0.01 }), attempt('first-round', { rounds: 1, position: 1 })]);
+    expect(cheaper.winner).toBe('third-round');
   });
 
   it('then agent success, then having changed something', () => {

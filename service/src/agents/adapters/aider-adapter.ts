@@ -14,6 +14,7 @@ export const aiderAdapter: AgentAdapter = {
   installHint: 'python -m pip install aider-install && aider-install (see aider.chat)',
   protectedFlags: [],
   reportsCost: true,
+  resumesSessions: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = [`--message=${request.prompt}`, '--yes-always', '--no-auto-commits', '--no-pretty', '--no-check-update'];
     if (request.model) args.push('--model', request.model);

@@ -14,8 +14,10 @@ export const claudeAdapter: AgentAdapter = {
   installHint: 'npm install -g @anthropic-ai/claude-code',
   protectedFlags: ['--permission-mode', '--dangerously-skip-permissions', '--allow-dangerously-skip-permissions', '--add-dir', '--allowedTools', '--allowed-tools', '--settings'],
   reportsCost: true,
+  resumesSessions: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'];
+    if (request.resume) args.push('--resume', request.resume);
     if (request.model) args.push('--model', request.model);
     if (request.budgetUsd !== undefined) args.push('--max-budget-usd', String(request.budgetUsd));
     args.push(...request.extraArgs, '--', request.prompt);

@@ -4,7 +4,8 @@ import { as, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 
 /**
- * Codex CLI: `codex exec --json --skip-git-repo-check -s workspace-write -C DIR PROMPT`.
+ * Codex CLI: `codex exec --json --skip-git-repo-check -s workspace-write -C DIR PROMPT`
+ * (`… resume SESSION PROMPT` for a later round).
  * `--full-auto` no longer exists; in exec mode the workspace-write sandbox needs no approvals.
  * The prompt follows `--` so a prompt starting with `-` is not read as an option.
  */
@@ -17,12 +18,16 @@ export const codexAdapter: AgentAdapter = {
   // `-c key=value` may set a model provider, not the sandbox or approvals.
   protectedConfig: { flags: ['-c', '--config'], keys: /^\s*(sandbox_mode|sandbox_workspace_write|approval_policy|shell_environment_policy|profiles?)\b/ },
   reportsCost: false,
+  resumesSessions: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     // Codex's own sandbox (bubblewrap or landlock) cannot nest inside the service's, which confines it instead.
     const sandbox = request.confined ? 'danger-full-access' : 'workspace-write';
     const args = ['exec', '--json', '--skip-git-repo-check', '-s', sandbox, '-C', request.worktree];
     if (request.model) args.push('-m', request.model);
-    args.push(...request.extraArgs, '--', request.prompt);
+    args.push(...request.extraArgs);
+    // `exec resume <session>` continues a verify-and-fix round in the session that made the change.
+    if (request.resume) args.push('resume', request.resume);
+    args.push('--', request.prompt);
     return { file: binaryPath, args, env: {} };
   },
   createParser: (context?: ParserContext) => new CodexJsonParser(context?.model),

@@ -12,6 +12,7 @@ export const commandAdapter: AgentAdapter = {
   installHint: 'give the program to run as `command` (an argv array, `{prompt}` substituted)',
   protectedFlags: [],
   reportsCost: false,
+  resumesSessions: false,
   invocation(request: AgentRunRequest) {
     const [file, ...rest] = (request.command ?? []).map((arg) => arg.replaceAll('{prompt}', request.prompt));
     if (file === undefined || file === '') throw new CommandMissingError();

@@ -14,6 +14,7 @@ export const cursorAdapter: AgentAdapter = {
   installHint: 'curl https://cursor.com/install -fsS | bash (installs cursor-agent)',
   protectedFlags: ['--force', '-f', '--workspace'],
   reportsCost: false,
+  resumesSessions: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['-p', '--output-format', 'stream-json', '--force'];
     if (request.model) args.push('--model', request.model);

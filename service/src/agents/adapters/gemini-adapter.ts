@@ -14,8 +14,11 @@ export const geminiAdapter: AgentAdapter = {
   installHint: 'npm install -g @google/gemini-cli',
   protectedFlags: ['--approval-mode', '-y', '--yolo', '--include-directories', '--allowed-tools'],
   reportsCost: false,
+  resumesSessions: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = [`--prompt=${request.prompt}`, '--output-format', 'stream-json', '--approval-mode', 'auto_edit'];
+    // Gemini resumes by recency within the project (the worktree): the latest there is this attempt's.
+    if (request.resume) args.push('--resume', 'latest');
     if (request.model) args.push('-m', request.model);
     args.push(...request.extraArgs);
     return { file: binaryPath, args, env: {} };

@@ -13,6 +13,7 @@ export const opencodeAdapter: AgentAdapter = {
   installHint: 'npm install -g opencode-ai',
   protectedFlags: [],
   reportsCost: true,
+  resumesSessions: false,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['run', '--format', 'json'];
     if (request.model) args.push('--model', request.model);

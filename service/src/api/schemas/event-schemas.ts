@@ -24,7 +24,16 @@ const eventData: Record<EventType, z.ZodType> = {
   ),
   'agent.completed': open('AgentCompletedData', { status: z.string().optional(), costUsd: z.number().nullable().optional() }, 'An attempt finished'),
   'agent.failed': open('AgentFailedData', { status: z.string().optional(), error: z.string().optional() }, 'An attempt failed, timed out or was cancelled'),
-  'verify.completed': open('VerifyCompletedData', { passed: z.boolean().optional(), exitCode: z.number().nullable().optional() }, 'The verify command ran in an attempt’s worktree'),
+  'verify.completed': open(
+    'VerifyCompletedData',
+    { passed: z.boolean().optional(), exitCode: z.number().nullable().optional(), round: z.number().int().optional() },
+    'The verify command ran in an attempt’s worktree (in verify-and-fix round `round`)',
+  ),
+  'attempt.round': open(
+    'AttemptRoundData',
+    { round: z.number().int(), passed: z.boolean(), next: z.number().int(), headCommit: z.string().nullable() },
+    "An attempt's verify failed in this round: its agent goes round `next` with the failure",
+  ),
   'task.completed': open('TaskCompletedData', { winner: z.string().nullable().optional() }, 'Every attempt ended and a winner (if any) was chosen'),
   'task.failed': open('TaskFailedData', { error: z.string().optional() }, 'The task could not run to the end'),
   'task.cancelled': open('TaskCancelledData', { reason: z.string().optional() }, 'The task was cancelled'),

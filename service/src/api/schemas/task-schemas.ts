@@ -39,6 +39,9 @@ export const VerifySpec = z
     command: Argv.openapi({ example: ['npm', 'test'] }),
     timeoutSeconds: z.number().int().min(1).max(7200).default(600),
     network: Network.openapi({ description: "'none': the command runs with no network at all (needs the sandbox). Default on" }),
+    maxRounds: z.number().int().min(1).max(5).optional().openapi({
+      description: "Verify-and-fix rounds: when verify fails, the attempt's agent gets the failure (in its own session where the CLI can resume one) and tries again, up to this many runs in all. Default 1",
+    }),
   })
   .openapi('VerifySpec');
 

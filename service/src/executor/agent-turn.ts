@@ -1,0 +1,97 @@
+/**
+ * One run of an attempt's agent (a round): the CLI started in the worktree, every progress line
+ * stored as an event in batches, its running cost recorded against the task's budget.
+ */
+import type { AgentAdapter } from '../agents/agent-adapter.ts';
+import { type AgentProcessResult, runAgentProcess } from '../agents/agent-process.ts';
+import { attemptTag } from '../agents/process-tag.ts';
+import type { TaskConfig, TaskRecord } from '../db/task-repository.ts';
+import type { EventStore } from '../events/event-store.ts';
+import type { AttemptSandbox } from '../sandbox/attempt-sandbox.ts';
+import { ProgressBatcher } from './progress-batcher.ts';
+import type { TaskBudget } from './task-budget.ts';
+
+export interface AgentTurn {
+  task: TaskRecord;
+  spec: TaskConfig['agents'][number];
+  adapter: AgentAdapter;
+  binary: string;
+  worktree: string;
+  sandbox: AttemptSandbox | undefined;
+  signal: AbortSignal;
+  prompt: string;
+  /** The session to continue (an earlier round's), when the CLI resumes sessions. */
+  resume: string | undefined;
+  timeoutMs: number;
+  /** What the attempt's earlier rounds cost: this round's running cost is added to it. */
+  priorCostUsd: number;
+}
+
+export async function runAgentTurn(turn: AgentTurn, deps: { events: EventStore; budget: TaskBudget; instanceTag: string }): Promise<AgentProcessResult> {
+  const { task, spec, adapter } = turn;
+  const invocation = adapter.invocation(
+    {
+      prompt: turn.prompt,
+      worktree: turn.worktree,
+      model: spec.model,
+      extraArgs: spec.args,
+      budgetUsd: await deps.budget.remainingUsd(task),
+      command: spec.command,
+      confined: turn.sandbox !== undefined,
+      resume: turn.resume,
+    },
+    turn.binary,
+  );
+  // Lines are stored in batches while the agent keeps printing: one transaction per line
+  // capped a task at about a thousand events per second.
+  const progressEvents = new ProgressBatcher(deps.events, task.id);
+  const running = runAgentProcess({
+    invocation,
+    cwd: turn.worktree,
+    parser: adapter.createParser({ model: spec.model }),
+    timeoutMs: turn.timeoutMs,
+    signal: turn.signal,
+    processTag: attemptTag(task.id, spec.label, deps.instanceTag),
+    confinement: turn.sandbox,
+    network: spec.network !== 'none',
+    onProgress: async (progress) => {
+      if (progress.costUsd !== undefined) await deps.budget.record(task, spec.label, turn.priorCostUsd + progress.costUsd);
+      await progressEvents.add({
+        type: 'agent.progress',
+        agentLabel: spec.label,
+        data: { kind: progress.kind, message: progress.message, ...(progress.costUsd !== undefined ? { costUsd: progress.costUsd } : {}) },
+      });
+    },
+  });
+  // Lines still queued are stored before the attempt's end event either way.
+  const result = await running.catch(async (error: unknown) => {
+    await progressEvents.flush().catch(() => undefined);
+    throw error;
+  });
+  if (result.linesCut > 0) {
+    await progressEvents.add({
+      type: 'agent.progress',
+      agentLabel: spec.label,
+      data: { kind: 'notice', message: `output cut: ${result.linesCut} more lines past the attempt's output bound were not stored` },
+    });
+  }
+  await progressEvents.flush();
+  return result;
+}
+
+/**
+ * The prompt of a verify-and-fix round: what failed. A resumed session already holds the task;
+ * a new run gets the task again, then the failure.
+ */
+export function fixPrompt(task: { prompt: string; verify: string[] }, failure: { exitCode: number | null; outputTail: string }, resumed: boolean): string {
+  const report = [
+    `The verify command \`${task.verify.join(' ')}\` failed (exit code ${failure.exitCode ?? 'none'}) after your change. The end of its output:`,
+    '',
+    '```',
+    failure.outputTail.trim(),
+    '```',
+    '',
+    'Fix the code so that the verify command passes.',
+  ].join('\n');
+  return resumed ? report : `${task.prompt}\n\n${report}`;
+}
