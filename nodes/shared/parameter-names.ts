@@ -25,6 +25,7 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^verify\.command(\.\d+)?$/, () => 'Verify Command'],
 	[/^verify\.timeoutSeconds$/, () => 'Verify Timeout (Seconds)'],
 	[/^verify\.network$/, () => 'Verify Without Network'],
+	[/^verify\.maxRounds$/, () => 'Verify Rounds'],
 	[/^limits\.processes$/, () => 'Max Processes'],
 	[/^limits\.memoryMb$/, () => 'Max Memory (MB)'],
 	[/^limits\.fileSizeMb$/, () => 'Max File Size (MB)'],

@@ -294,6 +294,15 @@ const submitFields: INodeProperties[] = [
 					"The project's tests, one argument per line (or a JSON array). Run in every finished attempt; passing attempts rank first.",
 			},
 			{
+				displayName: 'Verify Rounds',
+				name: 'verifyRounds',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 5 },
+				default: 1,
+				description:
+					"How many times an attempt may run when its verify command fails: each later round gives the agent the failure (in its own session where the CLI can resume one)",
+			},
+			{
 				displayName: 'Verify Timeout (Seconds)',
 				name: 'verifyTimeoutSeconds',
 				type: 'number',

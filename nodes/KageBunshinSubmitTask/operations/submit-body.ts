@@ -27,6 +27,7 @@ interface SubmitOptions {
 	keepFolders?: string | string[];
 	verifyTimeoutSeconds?: number;
 	verifyWithoutNetwork?: boolean;
+	verifyRounds?: number;
 	maxProcesses?: number;
 	maxMemoryMb?: number;
 	maxFileSizeMb?: number;
@@ -62,6 +63,7 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 			command: verifyCommand,
 			...(options.verifyTimeoutSeconds ? { timeoutSeconds: options.verifyTimeoutSeconds } : {}),
 			...(options.verifyWithoutNetwork ? { network: 'none' } : {}),
+			...(options.verifyRounds && options.verifyRounds > 1 ? { maxRounds: options.verifyRounds } : {}),
 		};
 	}
 	const limits = attemptLimits(options);

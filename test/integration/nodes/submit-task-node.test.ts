@@ -68,6 +68,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
       options: {
         verifyCommand: '["npm","test"]',
         verifyWithoutNetwork: true,
+        verifyRounds: 3,
         setupCommand: 'npm\nci',
         copyFiles: '.env',
         keepFolders: 'node_modules',
@@ -82,7 +83,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     const [again] = await submit([{ json: { description: 'Idempotent' } }], options);
     expect(again.json.id).toBe(once.json.id);
     expect(once.json).toMatchObject({
-      verify: { command: ['npm', 'test'], network: 'none' },
+      verify: { command: ['npm', 'test'], network: 'none', maxRounds: 3 },
       setup: { command: ['npm', 'ci'], copy: ['.env'], keep: ['node_modules'], timeoutSeconds: 120 },
       limits: { processes: 64, worktreeMb: 100 },
       budgetUsd: 1.5,
