@@ -6,6 +6,7 @@ export const eventTypeOptions: INodePropertyOptions[] = [
 	{ name: 'Agent Failed', value: 'agent.failed', description: 'An agent failed, timed out or was cancelled' },
 	{ name: 'Agent Progress', value: 'agent.progress', description: 'An agent reported progress (tool use, message, cost so far)' },
 	{ name: 'Agent Started', value: 'agent.started', description: 'An agent started working in its worktree' },
+	{ name: 'Attempt Follow-Up', value: 'attempt.follow_up', description: 'A finished attempt is continued with a follow-up prompt' },
 	{ name: 'Attempt Round', value: 'attempt.round', description: "An attempt's verify failed and its agent goes another round with the failure" },
 	{ name: 'Attempt Setup', value: 'attempt.setup', description: "An attempt's worktree was made ready: local files copied, the setup command run" },
 	{ name: 'Merge Completed', value: 'merge.completed', description: "An attempt's branch was merged" },

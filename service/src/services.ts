@@ -37,6 +37,8 @@ import { TaskRemotes } from './credentials/task-remotes.ts';
 import { RemoteMirrors } from './git/remote-mirrors.ts';
 import { registerCredentialRoutes } from './api/routes/credential-routes.ts';
 import { registerPullRequestRoutes } from './api/routes/pull-request-routes.ts';
+import { registerFollowUpRoutes } from './api/routes/follow-up-routes.ts';
+import { FollowUps } from './tasks/follow-ups.ts';
 import { PullRequestService } from './pull-requests/pull-request-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
@@ -151,6 +153,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       (api) => registerAgentRoutes(api, agents, sandbox.status),
       (api) => registerCredentialRoutes(api, credentials),
       (api) => registerPullRequestRoutes(api, pullRequests),
+      (api) => registerFollowUpRoutes(api, new FollowUps({ tasks: taskRepository, events, queue }), tasks),
     ],
   });
 

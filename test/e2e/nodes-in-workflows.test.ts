@@ -19,7 +19,7 @@ import { packCommunityPackage } from '../support/community-package.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../support/git-repo.ts';
 import { N8nClient } from '../support/n8n-api.ts';
 import { N8nServer } from '../support/n8n-server.ts';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { makeGateDir, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 import { TEST_API_KEY } from '../support/service-harness.ts';
 import { e2eWebhookSecret } from '../support/workflow-stack.ts';
 
@@ -139,7 +139,8 @@ describe('the nodes in real n8n workflows', () => {
   });
 
   it('Await Progress behind a webhook answered "When Last Node Finishes" says waiting, not timed out, then resumes', async () => {
-    const gate = join(dataDir, 'await-gate');
+    // A folder the sandboxed agent can see the gate appear in.
+    const gate = join(await makeGateDir(), 'await-gate');
     const gated = `const fs=require('fs');const t=setInterval(()=>{if(fs.existsSync(${JSON.stringify(gate)})){clearInterval(t);fs.writeFileSync('awaited.txt','x')}},100)`;
     const credentials = { kageBunshinApi: { id: kage, name: 'Kage Bunshin account' } };
     const workflow = await api.publicApi<{ id: string }>('POST', '/workflows', {

@@ -172,6 +172,31 @@ export class TaskRepository {
     return row && toTask(row);
   }
 
+  /**
+   * An ended task running again for one attempt's follow-up: the task back to running (its
+   * ranking undone) and the attempt pending with the prompt. What the attempt did so far (its
+   * session, cost, changes) stays: the follow-up continues it.
+   */
+  async reopenForFollowUp(tx: Queryable, id: string, label: string, prompt: string): Promise<void> {
+    await tx.query(
+      `UPDATE tasks SET status = 'running', winner_label = NULL, result = NULL, error = NULL, completed_at = NULL, updated_at = now()
+        WHERE id = $1`,
+      [id],
+    );
+    await tx.query(
+      `UPDATE agent_runs SET status = 'pending', follow_up = $3, error = NULL, stop_reason = NULL, verify = NULL, completed_at = NULL, worktree_path = NULL
+        WHERE task_id = $1 AND label = $2`,
+      [id, label, prompt],
+    );
+    await tx.query('UPDATE agent_runs SET score = NULL WHERE task_id = $1', [id]);
+  }
+
+  /** Whether an attempt of the task has been merged (its merge history has a `merged`). */
+  async wasMerged(id: string): Promise<boolean> {
+    const [row] = await this.db.query<{ merged: boolean }>("SELECT EXISTS (SELECT 1 FROM merges WHERE task_id = $1 AND status = 'merged') AS merged", [id]);
+    return row?.merged ?? false;
+  }
+
   async finish(
     tx: Queryable,
     id: string,

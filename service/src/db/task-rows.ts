@@ -122,6 +122,8 @@ export interface AgentRunRecord {
   stderrTail: string | null;
   /** Why the attempt was stopped before its agent finished. */
   stopReason: AttemptStopReason | null;
+  /** The follow-up prompt this attempt is continued with (POST …/follow-up), until that run ends. */
+  followUp: string | null;
   verify: Record<string, unknown> | null;
   score: Record<string, unknown> | null;
   error: string | null;
@@ -137,7 +139,7 @@ export const agentRunColumn = {
   position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', worker: 'worker', status: 'status',
   exitCode: 'exit_code', costUsd: 'cost_usd', inputTokens: 'input_tokens', outputTokens: 'output_tokens',
   sessionId: 'session_id', finalMessage: 'final_message', filesChanged: 'files_changed', insertions: 'insertions',
-  deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', stopReason: 'stop_reason', verify: 'verify', score: 'score',
+  deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', stopReason: 'stop_reason', followUp: 'follow_up', verify: 'verify', score: 'score',
   error: 'error', startedAt: 'started_at', completedAt: 'completed_at',
 } as const satisfies Record<keyof Omit<AgentRunRecord, 'taskId' | 'label'>, string>;
 
@@ -194,6 +196,7 @@ export type AgentRunRow = {
   head_commit: string | null;
   stderr_tail: string | null;
   stop_reason: AttemptStopReason | null;
+  follow_up: string | null;
   verify: Record<string, unknown> | null;
   score: Record<string, unknown> | null;
   error: string | null;
@@ -252,6 +255,7 @@ export function toAgentRun(row: AgentRunRow): AgentRunRecord {
     headCommit: row.head_commit,
     stderrTail: row.stderr_tail,
     stopReason: row.stop_reason,
+    followUp: row.follow_up,
     verify: row.verify,
     score: row.score,
     error: row.error,

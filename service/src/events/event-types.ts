@@ -9,6 +9,7 @@ export const eventTypes = [
   'agent.failed',
   'verify.completed',
   'attempt.round',
+  'attempt.follow_up',
   'task.completed',
   'task.failed',
   'task.cancelled',

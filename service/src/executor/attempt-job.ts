@@ -5,11 +5,12 @@
  */
 import { killTagged, taskTagPrefix } from '../agents/process-tag.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { TaskRepository } from '../db/task-repository.ts';
+import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import { branchHead } from '../git/repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';
 import type { AttemptJob } from '../queue/task-queue.ts';
-import type { AttemptRunner } from './attempt-runner.ts';
+import type { AttemptRunner, Continuation } from './attempt-runner.ts';
 import type { StopReason } from './attempt-verdict.ts';
 
 export class AttemptJobHandler {
@@ -44,9 +45,16 @@ export class AttemptJobHandler {
     }
     if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);
     try {
-      await this.attempts.run(task, spec, stop.signal);
+      await this.attempts.run(task, spec, stop.signal, await this.continuationOf(task, run));
     } finally {
       await this.worktrees.removeTaskFolder(job.taskId);
     }
+  }
+
+  /** A follow-up of a finished attempt continues from its branch's head; a first run has none. */
+  private async continuationOf(task: TaskRecord, run: AgentRunRecord): Promise<Continuation | undefined> {
+    if (run.followUp === null) return undefined;
+    const headCommit = (await branchHead(task.repositoryPath, run.branch)) ?? task.baseCommit;
+    return { prompt: run.followUp, headCommit, sessionId: run.sessionId, costUsd: run.costUsd, inputTokens: run.inputTokens, outputTokens: run.outputTokens };
   }
 }

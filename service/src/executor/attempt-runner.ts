@@ -13,7 +13,7 @@ import type { ChangeRecorder, RecordedChanges } from '../git/change-recorder.ts'
 import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
 import { prepareWorktree } from './attempt-setup.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
-import { fixPrompt, runAgentTurn } from './agent-turn.ts';
+import { fixPrompt, followUpPrompt, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
@@ -22,6 +22,17 @@ import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT } from '../sandbox/attempt-sa
 import { type AttemptVerdict, describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
+
+/** A finished attempt continued with a follow-up prompt: where it left off. */
+export interface Continuation {
+  prompt: string;
+  /** The branch's head: the new worktree starts there. */
+  headCommit: string;
+  sessionId: string | null;
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
 
 /** An attempt's end: what its row becomes and the events that announce it. */
 interface AttemptEnding {
@@ -85,9 +96,10 @@ export class AttemptRunner {
   /**
    * Runs the attempt to its end, which is recorded (with the task's end when it is the last).
    * Stopped by `signal` with 'shutdown', it records no end: its job runs it again.
-   * `task.repositoryPath` is this machine's copy (for a URL task, its mirror).
+   * `task.repositoryPath` is this machine's copy (for a URL task, its mirror). A `continuation`
+   * runs a follow-up on what the attempt did before.
    */
-  async run(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal): Promise<void> {
+  async run(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal, continuation?: Continuation): Promise<void> {
     const started = new Date();
     const adapter = this.deps.agents.get(spec.agent);
     const binary = this.deps.agents.resolveBinary(spec.agent);
@@ -111,7 +123,12 @@ export class AttemptRunner {
       if (fetchError) return this.fail(task, spec, `could not fetch the repository: ${fetchError}`);
     }
 
-    const worktree = await this.deps.worktrees.create({ repoPath: task.repositoryPath, taskId: task.id, label: spec.label, baseCommit: task.baseCommit });
+    const worktree = await this.deps.worktrees.create({
+      repoPath: task.repositoryPath,
+      taskId: task.id,
+      label: spec.label,
+      baseCommit: continuation?.headCommit ?? task.baseCommit,
+    });
     const warmStart: NewEvent[] = worktree.reused
       ? [{ type: 'agent.progress', agentLabel: spec.label, data: { kind: 'worktree', message: 'warm start: a pooled worktree of this repository, moved to the base commit' } }]
       : [];
@@ -122,7 +139,7 @@ export class AttemptRunner {
     let keep: string[] = [];
     try {
       sandbox = await this.deps.sandbox.forAttempt({ name: `${taskShortId(task.id)}-${spec.label}`, agent: spec.agent, worktree: worktree.path, limits: task.config.limits });
-      ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal));
+      ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal, continuation));
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
       const message = `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`;
@@ -146,13 +163,14 @@ export class AttemptRunner {
     worktree: Worktree,
     sandbox: AttemptSandbox | undefined,
     attemptSignal: AbortSignal,
+    continuation: Continuation | undefined,
   ): Promise<{ ending: AttemptEnding | undefined; keep: string[] }> {
     // A broken sandbox limit stops the attempt like a cancel, with its own reason.
     const limits = new AbortController();
     const stopWatching = sandbox?.watch((breach) => limits.abort(breach));
     const signal = AbortSignal.any([attemptSignal, limits.signal]);
     try {
-      return await this.runConfined(task, spec, adapter, binary, worktree, sandbox, signal);
+      return await this.runConfined(task, spec, adapter, binary, worktree, sandbox, signal, continuation);
     } finally {
       stopWatching?.();
     }
@@ -166,6 +184,7 @@ export class AttemptRunner {
     worktree: Worktree,
     sandbox: AttemptSandbox | undefined,
     signal: AbortSignal,
+    continuation: Continuation | undefined,
   ): Promise<{ ending: AttemptEnding | undefined; keep: string[] }> {
     const setup = await this.setUp(task, spec, worktree, sandbox, signal);
     const { keep } = setup;
@@ -173,8 +192,9 @@ export class AttemptRunner {
     // The attempt's time limit covers all its rounds together.
     const deadline = Date.now() + spec.timeoutSeconds * 1000;
     const maxRounds = task.config.verify?.maxRounds ?? 1;
-    const spent = { costUsd: null as number | null, inputTokens: null as number | null, outputTokens: null as number | null };
-    let turn = { prompt: spec.prompt, resume: undefined as string | undefined };
+    // A follow-up adds to what the attempt spent before, and continues its session where the CLI can.
+    const spent: Spending = { costUsd: continuation?.costUsd ?? null, inputTokens: continuation?.inputTokens ?? null, outputTokens: continuation?.outputTokens ?? null };
+    let turn = continuation ? followUpTurn(spec, adapter, continuation) : { prompt: spec.prompt, resume: undefined as string | undefined };
     for (let round = 1; ; round += 1) {
       const result = await runAgentTurn(
         { task, spec, adapter, binary, worktree: worktree.path, sandbox, signal, ...turn, timeoutMs: Math.max(1, deadline - Date.now()), priorCostUsd: spent.costUsd ?? 0 },
@@ -326,6 +346,7 @@ function attemptEnding(
     headCommit: changes.headCommit,
     stderrTail: result.stderrTail,
     stopReason,
+    followUp: null,
     verify: verify ? { ...verify } : null,
     error,
     completedAt: new Date(),
@@ -348,4 +369,9 @@ function attemptEnding(
   };
   const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
   return { fields, events: [...verifyEvents, endEvent] };
+}
+
+function followUpTurn(spec: AttemptSpec, adapter: AgentAdapter, continuation: Continuation): { prompt: string; resume: string | undefined } {
+  const resume = adapter.resumesSessions ? (continuation.sessionId ?? undefined) : undefined;
+  return { prompt: followUpPrompt(spec.prompt, continuation.prompt, resume !== undefined), resume };
 }

@@ -83,11 +83,15 @@ export class TaskQueue {
     await this.boss.send(TASK_QUEUE, { taskId } satisfies TaskJob, { singletonKey: taskId, db: inTransaction(tx) });
   }
 
-  /** One job per attempt, inside the caller's transaction (the one that starts the task). */
-  async enqueueAttempts(tx: Queryable, queue: string, taskId: string, labels: readonly string[]): Promise<void> {
+  /**
+   * One job per attempt, inside the caller's transaction (the one that starts the task, or a
+   * follow-up's, whose `run` tells its job from the attempt's first).
+   */
+  async enqueueAttempts(tx: Queryable, queue: string, taskId: string, labels: readonly string[], run = 'first'): Promise<void> {
     // The queue exists: the instance that accepted the task created its host's queue at start.
     for (const label of labels) {
-      await this.boss.send(queue, { taskId, label } satisfies AttemptJob, { singletonKey: `${taskId}/${label}`, db: inTransaction(tx) });
+      const singletonKey = run === 'first' ? `${taskId}/${label}` : `${taskId}/${label}/${run}`;
+      await this.boss.send(queue, { taskId, label } satisfies AttemptJob, { singletonKey, db: inTransaction(tx) });
     }
   }
 

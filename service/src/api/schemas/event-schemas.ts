@@ -34,6 +34,7 @@ const eventData: Record<EventType, z.ZodType> = {
     { round: z.number().int(), passed: z.boolean(), next: z.number().int(), headCommit: z.string().nullable() },
     "An attempt's verify failed in this round: its agent goes round `next` with the failure",
   ),
+  'attempt.follow_up': open('AttemptFollowUpData', { prompt: z.string() }, 'A finished attempt is continued with a follow-up prompt: the task runs again for it'),
   'task.completed': open('TaskCompletedData', { winner: z.string().nullable().optional() }, 'Every attempt ended and a winner (if any) was chosen'),
   'task.failed': open('TaskFailedData', { error: z.string().optional() }, 'The task could not run to the end'),
   'task.cancelled': open('TaskCancelledData', { reason: z.string().optional() }, 'The task was cancelled'),
