@@ -39,6 +39,8 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^callbacks\.\d+\.events(\.\d+)?$/, () => 'Callback Events'],
 	[/^(targetBranch|target)$/, () => 'Target Branch'],
 	[/^agent$/, () => 'Attempt'],
+	[/^label$/, () => 'Attempt'],
+	[/^prompt$/, () => 'Prompt'],
 	[/^message$/, () => 'Commit Message'],
 	[/^title$/, () => 'Title'],
 	[/^draft$/, () => 'Draft'],

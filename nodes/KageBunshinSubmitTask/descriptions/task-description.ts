@@ -15,6 +15,12 @@ export const taskOperations: INodeProperties[] = [
 		displayOptions: { show: { resource: ['task'] } },
 		options: [
 			{ name: 'Cancel', value: 'cancel', description: 'Cancel a pending or running task', action: 'Cancel a task' },
+			{
+				name: 'Follow Up',
+				value: 'followUp',
+				description: "Continue a finished attempt with another prompt: it runs again in its own session, and the task is ranked anew",
+				action: 'Follow up on an attempt',
+			},
 			{ name: 'Get', value: 'get', description: 'Get a task with its attempts, scores and winner', action: 'Get a task' },
 			{ name: 'Get Events', value: 'getEvents', description: "Get a task's progress events", action: 'Get task events' },
 			{ name: 'Get Many', value: 'getAll', description: 'List tasks, newest first', action: 'Get many tasks' },
@@ -371,8 +377,33 @@ const listFields: INodeProperties[] = [
 	},
 ];
 
+const followUpFields: INodeProperties[] = [
+	{
+		displayName: 'Attempt',
+		name: 'attempt',
+		type: 'string',
+		required: true,
+		default: '={{ $json.winner }}',
+		placeholder: 'e.g. claude-1',
+		description: 'The label of the attempt to continue; by default the winner of the incoming task',
+		displayOptions: show(['followUp']),
+	},
+	{
+		displayName: 'Prompt',
+		name: 'followUpPrompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		required: true,
+		default: '',
+		placeholder: 'e.g. Also handle an empty email address',
+		description: 'What the attempt should do next, on top of what it did',
+		displayOptions: show(['followUp']),
+	},
+];
+
 export const taskFields: INodeProperties[] = [
-	taskIdField(show(['get', 'cancel', 'getEvents'])),
+	taskIdField(show(['get', 'cancel', 'getEvents', 'followUp'])),
+	...followUpFields,
 	...submitFields,
 	...listFields,
 ];

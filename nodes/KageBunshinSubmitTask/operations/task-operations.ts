@@ -26,6 +26,12 @@ export async function runTaskOperation(
 			return [(await request<Task>({ method: 'GET', path: taskPath(), itemIndex: i })).body as IDataObject];
 		case 'cancel':
 			return [(await request<Task>({ method: 'DELETE', path: taskPath(), itemIndex: i })).body as IDataObject];
+		case 'followUp': {
+			const attempt = encodeURIComponent(context.getNodeParameter('attempt', i) as string);
+			const prompt = context.getNodeParameter('followUpPrompt', i) as string;
+			const path = `${taskPath()}/attempts/${attempt}/follow-up`;
+			return [(await request<Task>({ method: 'POST', path, body: { prompt }, itemIndex: i })).body as IDataObject];
+		}
 		case 'getStats':
 			return [(await request<IDataObject>({ method: 'GET', path: '/tasks/stats', itemIndex: i })).body];
 		case 'getAll':

@@ -118,6 +118,13 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect((stats.json.byStatus as Record<string, number>).cancelled).toBeGreaterThanOrEqual(1);
   });
 
+  it('follows up on an attempt: the request reaches the service, which says a pending task has nothing to continue yet', async () => {
+    const submitted = await submit([{ json: { description: 'To follow up' } }]);
+    const [refused] = await run({ resource: 'task', operation: 'followUp', attempt: 'command-1', followUpPrompt: 'and more' }, submitted, { continueOnFail: true });
+    expect(refused.json).toMatchObject({ code: 'task_not_finished', httpCode: '409' });
+    expect(String(refused.json.error)).toMatch(/is pending: a follow-up continues an attempt of a finished task/);
+  });
+
   it("fails with the service's own message, or outputs it per item with Continue On Fail", async () => {
     const parameters = {
       resource: 'task',
