@@ -26,6 +26,7 @@ import { AttemptJobHandler } from './executor/attempt-job.ts';
 import { TaskBudget } from './executor/task-budget.ts';
 import { TaskFinisher } from './executor/task-finisher.ts';
 import { TaskStarter } from './executor/task-starter.ts';
+import { TaskJudge } from './executor/task-judge.ts';
 import { WorktreeManager } from './git/worktree-manager.ts';
 import type { Logger } from './logger.ts';
 import { hostAttemptQueue, SHARED_ATTEMPT_QUEUE, TaskQueue } from './queue/task-queue.ts';
@@ -121,7 +122,14 @@ export async function createServices(config: Config, logger: Logger, options: { 
     tasks: taskRepository,
     queue,
     starter: new TaskStarter({ tasks: taskRepository, events, queue }),
-    attempts: new AttemptJobHandler({ tasks: taskRepository, attempts, worktrees, remotes, logger }),
+    attempts: new AttemptJobHandler({
+      tasks: taskRepository,
+      attempts,
+      worktrees,
+      remotes,
+      logger,
+      judge: new TaskJudge({ tasks: taskRepository, events, agents, sandbox, finisher, remotes, dataDir: config.dataDir, instanceTag, logger }),
+    }),
     logger,
   });
   // Local-path tasks accepted here run on this host; URL tasks anywhere.

@@ -24,6 +24,8 @@ export interface AgentRunRequest {
    * replaced by the service's, since it cannot nest inside it.
    */
   confined?: boolean | undefined;
+  /** Read and answer only, edit nothing (the judge): the CLI's own read-only mode. */
+  readOnly?: boolean | undefined;
   /** A session of this CLI to continue (a verify-and-fix round), for adapters that `resumesSessions`. */
   resume?: string | undefined;
 }

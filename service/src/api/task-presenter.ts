@@ -28,6 +28,8 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     verify: task.config.verify ?? null,
     setup: task.config.setup ?? null,
     limits: task.config.limits ?? null,
+    judge: task.config.judge ?? null,
+    judgement: (task.result?.judge as Task['judgement'] | undefined) ?? null,
     budgetUsd: task.config.budgetUsd ?? null,
     winner: task.winnerLabel,
     winnerPassedVerify: winnerPassedVerify(task, runs),

@@ -191,6 +191,23 @@ export class TaskRepository {
     await tx.query('UPDATE agent_runs SET score = NULL WHERE task_id = $1', [id]);
   }
 
+  /**
+   * Claims judging a running task for this instance: true unless another claimed it less than
+   * `leaseSeconds` ago (a claim older than that belongs to an instance that died meanwhile).
+   */
+  async claimJudging(id: string, leaseSeconds: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE tasks SET judging_since = now() WHERE id = $1 AND status = 'running'
+          AND (judging_since IS NULL OR judging_since < now() - make_interval(secs => $2)) RETURNING id`,
+      [id, leaseSeconds],
+    );
+    return rows.length > 0;
+  }
+
+  async releaseJudging(id: string): Promise<void> {
+    await this.db.query('UPDATE tasks SET judging_since = NULL WHERE id = $1', [id]);
+  }
+
   /** Whether an attempt of the task has been merged (its merge history has a `merged`). */
   async wasMerged(id: string): Promise<boolean> {
     const [row] = await this.db.query<{ merged: boolean }>("SELECT EXISTS (SELECT 1 FROM merges WHERE task_id = $1 AND status = 'merged') AS merged", [id]);
@@ -200,13 +217,14 @@ export class TaskRepository {
   async finish(
     tx: Queryable,
     id: string,
-    outcome: { status: 'completed' | 'failed' | 'cancelled'; winnerLabel: string | null; result: Record<string, unknown>; error: string | null },
+    outcome: { status: 'completed' | 'failed' | 'cancelled'; winnerLabel: string | null; result: Record<string, unknown>; error: string | null; extraCostUsd?: number },
   ): Promise<TaskRecord | undefined> {
+    // The total is the attempts' cost plus what else the task spent (its judge).
     const [row] = await tx.query<TaskRow>(
-      `UPDATE tasks SET status = $2, winner_label = $3, result = $4, error = $5, updated_at = now(), completed_at = now(),
-              total_cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM agent_runs WHERE task_id = $1)
+      `UPDATE tasks SET status = $2, winner_label = $3, result = $4, error = $5, updated_at = now(), completed_at = now(), judging_since = NULL,
+              total_cost_usd = (SELECT COALESCE(sum(cost_usd), 0) FROM agent_runs WHERE task_id = $1) + $6
         WHERE id = $1 AND status IN ('pending', 'running') RETURNING ${taskColumns}`,
-      [id, outcome.status, outcome.winnerLabel, JSON.stringify(outcome.result), outcome.error],
+      [id, outcome.status, outcome.winnerLabel, JSON.stringify(outcome.result), outcome.error, outcome.extraCostUsd ?? 0],
     );
     return row && toTask(row);
   }

@@ -43,6 +43,8 @@ export interface TaskConfig {
       }
     | undefined;
   setup?: TaskSetup | undefined;
+  /** A judge that orders the attempts tied on verify (or all, `always`): an agent run read-only. */
+  judge?: { agent: 'claude' | 'codex'; model?: string | undefined; when: 'ties' | 'always'; timeoutSeconds: number } | undefined;
   /** The task's own attempt limits (the service's defaults for the rest). */
   limits?: Partial<AttemptLimits> | undefined;
   budgetUsd?: number | undefined;

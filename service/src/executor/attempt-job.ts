@@ -11,6 +11,7 @@ import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';
 import type { AttemptJob } from '../queue/task-queue.ts';
 import type { AttemptRunner, Continuation } from './attempt-runner.ts';
+import type { TaskJudge } from './task-judge.ts';
 import type { StopReason } from './attempt-verdict.ts';
 
 export class AttemptJobHandler {
@@ -19,8 +20,10 @@ export class AttemptJobHandler {
   private readonly worktrees: WorktreeManager;
   private readonly remotes: TaskRemotes;
   private readonly logger: Logger;
+  private readonly judge: TaskJudge | undefined;
 
-  constructor(deps: { tasks: TaskRepository; attempts: AttemptRunner; worktrees: WorktreeManager; remotes: TaskRemotes; logger: Logger }) {
+  constructor(deps: { tasks: TaskRepository; attempts: AttemptRunner; worktrees: WorktreeManager; remotes: TaskRemotes; logger: Logger; judge?: TaskJudge }) {
+    this.judge = deps.judge;
     this.tasks = deps.tasks;
     this.attempts = deps.attempts;
     this.worktrees = deps.worktrees;
@@ -33,7 +36,9 @@ export class AttemptJobHandler {
     if (stored?.status !== 'running') return;
     const run = (await this.tasks.agentRuns([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
     const spec = stored.config.agents.find((agent) => agent.label === job.label);
-    if (!run || !spec || (run.status !== 'pending' && run.status !== 'running')) return;
+    if (!run || !spec) return;
+    // Ended already (a job run twice, or one whose instance died while judging): the judge may still be due.
+    if (run.status !== 'pending' && run.status !== 'running') return this.judge?.finishIfWaiting(job.taskId, stop.signal);
     const task = this.remotes.onThisMachine(stored);
     if (run.status === 'running') {
       // Interrupted: its processes may still run on this host (their service was killed).
@@ -46,6 +51,8 @@ export class AttemptJobHandler {
     if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);
     try {
       await this.attempts.run(task, spec, stop.signal, await this.continuationOf(task, run));
+      // The last attempt to end runs the task's judge, when it has one.
+      await this.judge?.finishIfWaiting(job.taskId, stop.signal);
     } finally {
       await this.worktrees.removeTaskFolder(job.taskId);
     }

@@ -2,13 +2,14 @@
  * Picks the winner among a task's attempts with a deterministic ranking. Each attempt gets a
  * key compared left to right (smaller is better):
  *   1. verify: passed (0), not configured (1), failed or not run (2)
- *   2. agent: succeeded (0), otherwise (1)
- *   3. changes: made some (0), changed nothing (1) — an attempt that did nothing cannot win on "smallest diff"
- *   4. diff size: insertions + deletions
- *   5. cost in USD (unknown counts as 0)
- *   6. duration in ms
- *   7. verify-and-fix rounds used: a pass in round 1 beats a pass in round 3 where all else is equal
- *   8. position in the request (stable final tie-break)
+ *   2. the judge's order among the attempts it judged (tests first, judge second; 0 when not judged)
+ *   3. agent: succeeded (0), otherwise (1)
+ *   4. changes: made some (0), changed nothing (1) — an attempt that did nothing cannot win on "smallest diff"
+ *   5. diff size: insertions + deletions
+ *   6. cost in USD (unknown counts as 0)
+ *   7. duration in ms
+ *   8. verify-and-fix rounds used: a pass in round 1 beats a pass in round 3 where all else is equal
+ *   9. position in the request (stable final tie-break)
  * Only an attempt whose agent succeeded may win; the reasons explain each attempt's place.
  */
 export interface AttemptFacts {
@@ -25,6 +26,10 @@ export interface AttemptFacts {
   durationMs: number;
   /** The verify-and-fix rounds the attempt ran (1 without a verify command). */
   rounds: number;
+  /** The judge's verdict on this attempt, when it judged it: its place (0 best) and why. */
+  judged?: { place: number; confidence: number | undefined; reason: string | undefined } | undefined;
+  /** Why the judge gave no verdict, when it failed. */
+  judgeError?: string | undefined;
 }
 
 export interface AttemptScore {
@@ -53,6 +58,7 @@ function rankingKey(attempt: AttemptFacts): number[] {
   const verify = !attempt.verifyConfigured ? 1 : attempt.verifyPassed ? 0 : 2;
   return [
     verify,
+    attempt.judged?.place ?? 0,
     attempt.succeeded ? 0 : 1,
     attempt.filesChanged > 0 ? 0 : 1,
     attempt.insertions + attempt.deletions,
@@ -75,6 +81,11 @@ function reasonsFor(attempt: AttemptFacts, won: boolean): string[] {
   const reasons: string[] = [];
   const inRound = attempt.rounds > 1 ? ` in round ${attempt.rounds}` : '';
   if (attempt.verifyConfigured) reasons.push(attempt.verifyPassed ? `verify passed${inRound}` : `verify failed or did not run${inRound}`);
+  if (attempt.judged) {
+    const confidence = attempt.judged.confidence === undefined ? '' : ` (confidence ${attempt.judged.confidence.toFixed(2)})`;
+    reasons.push(`judge placed it #${attempt.judged.place + 1}${confidence}${attempt.judged.reason ? `: ${attempt.judged.reason}` : ''}`);
+  }
+  if (attempt.judgeError) reasons.push(`judge gave no verdict (${attempt.judgeError}); ranked without it`);
   reasons.push(attempt.succeeded ? 'agent succeeded' : 'agent failed');
   reasons.push(
     attempt.filesChanged > 0

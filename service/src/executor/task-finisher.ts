@@ -10,7 +10,8 @@ import type { EventRecorder } from '../events/event-store.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { Remote } from '../git/remote-mirrors.ts';
 import { pushEvent } from './attempt-runner.ts';
-import { rankAttempts } from './scoring.ts';
+import { type AttemptFacts, rankAttempts } from './scoring.ts';
+import { judgeCandidates, type Judgement } from './judge-verdict.ts';
 
 export class TaskFinisher {
   private readonly tasks: TaskRepository;
@@ -32,7 +33,19 @@ export class TaskFinisher {
     const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
     if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
     if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
+    // Attempts the judge must order first: the task ends once it has (task-judge.ts).
+    if (judgeCandidates(task, runs).length > 0) return;
     await this.endRanked(tx, record, task, runs, remote);
+  }
+
+  /** The end of a task whose judge has answered (or failed), called with its row locked. */
+  async afterJudged(tx: Queryable, record: EventRecorder, taskId: string, remote: Remote | undefined, judgement: Judgement): Promise<void> {
+    const task = await this.tasks.get(taskId, tx);
+    if (task?.status !== 'running') return;
+    const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
+    if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
+    if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
+    await this.endRanked(tx, record, task, runs, remote, judgement);
   }
 
   private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {
@@ -40,9 +53,10 @@ export class TaskFinisher {
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
   }
 
-  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[], remote: Remote | undefined): Promise<void> {
+  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[], remote: Remote | undefined, judgement?: Judgement): Promise<void> {
     const ranking = rankAttempts(
       runs.map((run) => ({
+        ...judgedFacts(run.label, judgement),
         label: run.label,
         position: run.position,
         succeeded: run.status === 'succeeded',
@@ -66,9 +80,16 @@ export class TaskFinisher {
       winner: ranking.winner,
       ranking: ordered.map(([label, score]) => ({ label, ...score })),
       budgetExhausted: task.config.budgetUsd !== undefined && spent >= task.config.budgetUsd,
+      ...(judgement ? { judge: judgement } : {}),
     };
     const error = completed ? null : `No attempt succeeded (${runs.map((run) => `${run.label}: ${run.status}`).join(', ')})`;
-    const finished = await this.tasks.finish(tx, task.id, { status: completed ? 'completed' : 'failed', winnerLabel: ranking.winner, result, error });
+    const finished = await this.tasks.finish(tx, task.id, {
+      status: completed ? 'completed' : 'failed',
+      winnerLabel: ranking.winner,
+      result,
+      error,
+      extraCostUsd: judgement?.costUsd ?? 0,
+    });
     if (!finished) return;
     await record([
       {
@@ -77,4 +98,12 @@ export class TaskFinisher {
       },
     ]);
   }
+}
+
+/** What the judge said of one attempt, for the ranking. */
+function judgedFacts(label: string, judgement: Judgement | undefined): Pick<AttemptFacts, 'judged' | 'judgeError'> {
+  if (!judgement?.candidates.includes(label)) return {};
+  if (judgement.error !== null) return { judgeError: judgement.error };
+  const verdict = judgement.verdicts.find((entry) => entry.label === label);
+  return { judged: { place: judgement.order.indexOf(label), confidence: verdict?.confidence, reason: verdict?.reason } };
 }

@@ -47,22 +47,20 @@ export const FILE_SIZE_LIMIT_EXIT = 153;
 export class AttemptSandbox implements Confinement {
   readonly worktree: string;
   /** The worktree's own folder in the repository's git dir, read before any process ran. */
-  private readonly gitAdminDir: string;
+  private readonly git: { adminDir: string; commonDir: string } | undefined;
   readonly limits: AttemptLimits;
   private readonly host: SandboxHost;
   private readonly folder: string;
   private readonly group: AttemptCgroup | undefined;
-  private readonly gitCommonDir: string;
   private readonly homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
 
-  private constructor(host: SandboxHost, input: AttemptSandboxInput, parts: { folder: string; group: AttemptCgroup | undefined; gitAdminDir: string; gitCommonDir: string; homeBinds: Array<{ path: string; writable: boolean }> }) {
+  private constructor(host: SandboxHost, input: AttemptSandboxInput, parts: { folder: string; group: AttemptCgroup | undefined; git: { adminDir: string; commonDir: string } | undefined; homeBinds: Array<{ path: string; writable: boolean }> }) {
     this.host = host;
     this.worktree = input.worktree;
     this.limits = input.limits;
     this.folder = parts.folder;
     this.group = parts.group;
-    this.gitAdminDir = parts.gitAdminDir;
-    this.gitCommonDir = parts.gitCommonDir;
+    this.git = parts.git;
     this.homeBinds = parts.homeBinds;
   }
 
@@ -72,7 +70,8 @@ export class AttemptSandbox implements Confinement {
     await rm(folder, { recursive: true, force: true });
     await mkdir(join(folder, 'home'), { recursive: true, mode: 0o700 });
     await mkdir(join(folder, 'tmp', 'git-objects'), { recursive: true, mode: 0o700 });
-    const { gitAdminDir, gitCommonDir } = await worktreeGitDirs(input.worktree);
+    // A worktree's git folders; none for a plain folder (the judge's).
+    const git = existsSync(join(input.worktree, '.git')) ? await worktreeGitDirs(input.worktree) : undefined;
     const homeBinds: Array<{ path: string; writable: boolean }> = [];
     for (const bind of input.homeBinds) {
       const source = isAbsolute(bind.path) ? bind.path : join(host.home, bind.path);
@@ -87,7 +86,7 @@ export class AttemptSandbox implements Confinement {
         homeBinds.push({ path: source, writable: bind.mode === 'rw' });
       }
     }
-    return new AttemptSandbox(host, input, { folder, group, gitAdminDir, gitCommonDir, homeBinds });
+    return new AttemptSandbox(host, input, { folder, group, git, homeBinds });
   }
 
   wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch {
@@ -97,8 +96,7 @@ export class AttemptSandbox implements Confinement {
       privateHome: join(this.folder, 'home'),
       privateTmp: join(this.folder, 'tmp'),
       worktree: this.worktree,
-      gitAdminDir: this.gitAdminDir,
-      gitCommonDir: this.gitCommonDir,
+      git: this.git,
       homeBinds: this.homeBinds,
       // A configured folder that does not exist (yet) is left out: bubblewrap refuses to bind it.
       readOnly: [...new Set([...this.host.readOnly, ...this.installationOf(launch.file, cwd)])].filter((path) => existsSync(path)),
@@ -117,8 +115,7 @@ export class AttemptSandbox implements Confinement {
         ...launch.env,
         TMPDIR: '/tmp',
         // `git add` writes objects; the repository's own store is read-only, so they go here.
-        GIT_OBJECT_DIRECTORY: '/tmp/git-objects',
-        GIT_ALTERNATE_OBJECT_DIRECTORIES: join(this.gitCommonDir, 'objects'),
+        ...(this.git ? { GIT_OBJECT_DIRECTORY: '/tmp/git-objects', GIT_ALTERNATE_OBJECT_DIRECTORIES: join(this.git.commonDir, 'objects') } : {}),
       },
       extraPipes: group ? 2 : 0,
       release: group ? (pid, pipes) => placeInGroup(group, pid, pipes) : async () => {},
@@ -187,12 +184,12 @@ export class AttemptSandbox implements Confinement {
 }
 
 /** The worktree's admin folder and the repository's git dir, as git set them up. */
-async function worktreeGitDirs(worktree: string): Promise<{ gitAdminDir: string; gitCommonDir: string }> {
+async function worktreeGitDirs(worktree: string): Promise<{ adminDir: string; commonDir: string }> {
   const link = (await readFile(join(worktree, '.git'), 'utf8')).trim();
   if (!link.startsWith('gitdir: ')) throw new Error(`${worktree}/.git is not a worktree link`);
-  const gitAdminDir = resolve(worktree, link.slice('gitdir: '.length));
-  const common = (await readFile(join(gitAdminDir, 'commondir'), 'utf8')).trim();
-  return { gitAdminDir, gitCommonDir: realpathSync(resolve(gitAdminDir, common)) };
+  const adminDir = resolve(worktree, link.slice('gitdir: '.length));
+  const common = (await readFile(join(adminDir, 'commondir'), 'utf8')).trim();
+  return { adminDir, commonDir: realpathSync(resolve(adminDir, common)) };
 }
 
 /** The start hand-shake: bubblewrap says its child's pid, both go into the group, then the child runs. */

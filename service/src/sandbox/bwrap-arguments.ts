@@ -17,10 +17,11 @@ export interface SandboxLayout {
   privateHome: string;
   privateTmp: string;
   worktree: string;
-  /** The worktree's own folder in the repository's git dir (index, HEAD): writable. */
-  gitAdminDir: string;
-  /** The repository's git dir: read-only, its other worktrees' folders hidden. */
-  gitCommonDir: string;
+  /**
+   * The worktree's own folder in the repository's git dir (index, HEAD: writable) and the
+   * repository's git dir (read-only, its other worktrees' folders hidden); none for a plain folder.
+   */
+  git?: { adminDir: string; commonDir: string } | undefined;
   /** Files of the service user's HOME the agent's CLI may use, at their own paths. */
   homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
   /** Read-only folders beyond the system: Node, the agent's installation, configured tools. */
@@ -58,20 +59,23 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
   mounts.push({ dest: layout.home, args: ['--bind', layout.privateHome, layout.home] });
   for (const bind of layout.homeBinds) mounts.push({ dest: bind.path, args: [bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path] });
   for (const path of layout.readOnly) mounts.push({ dest: path, args: ['--ro-bind', path, path] });
-  mounts.push(
-    { dest: layout.gitCommonDir, args: ['--ro-bind', layout.gitCommonDir, layout.gitCommonDir] },
-    { dest: dirname(layout.gitAdminDir), args: ['--tmpfs', dirname(layout.gitAdminDir)] },
-    { dest: layout.gitAdminDir, args: ['--bind', layout.gitAdminDir, layout.gitAdminDir] },
-  );
-  // Which repository and checkout the worktree belongs to stays as git wrote it.
-  for (const file of ['commondir', 'gitdir']) {
-    const path = `${layout.gitAdminDir}/${file}`;
-    mounts.push({ dest: path, args: ['--ro-bind', path, path] });
+  const { git } = layout;
+  if (git) {
+    mounts.push(
+      { dest: git.commonDir, args: ['--ro-bind', git.commonDir, git.commonDir] },
+      { dest: dirname(git.adminDir), args: ['--tmpfs', dirname(git.adminDir)] },
+      { dest: git.adminDir, args: ['--bind', git.adminDir, git.adminDir] },
+    );
+    // Which repository and checkout the worktree belongs to stays as git wrote it.
+    for (const file of ['commondir', 'gitdir']) {
+      const path = `${git.adminDir}/${file}`;
+      mounts.push({ dest: path, args: ['--ro-bind', path, path] });
+    }
   }
   mounts.push({ dest: layout.worktree, args: ['--bind', layout.worktree, layout.worktree] });
 
   // Hidden folders are empty and read-only: a write there fails instead of vanishing with the sandbox.
-  const readOnlyAfterwards = [...layout.hidden, dirname(layout.gitAdminDir)].flatMap((path) => ['--remount-ro', path]);
+  const readOnlyAfterwards = [...layout.hidden, ...(git ? [dirname(git.adminDir)] : [])].flatMap((path) => ['--remount-ro', path]);
   return [
     '--die-with-parent',
     '--new-session',

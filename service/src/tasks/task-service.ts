@@ -65,6 +65,11 @@ export class TaskService {
       if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
     }
     checkAgentRequests(body.agents, this.allowedAgents);
+    if (body.judge && !this.allowedAgents.includes(body.judge.agent)) {
+      throw new Refusal('forbidden', 'agent_not_allowed', `judge.agent ${body.judge.agent} is not allowed on this service (KAGE_ALLOWED_AGENTS: ${this.allowedAgents.join(', ')})`, {
+        field: 'judge.agent',
+      });
+    }
     for (const callback of body.callbacks) this.webhookTargets.validate(callback);
     if (body.setup?.copy?.length && body.repository.url !== undefined) {
       throw new Refusal('invalid', 'copy_needs_local_repository', 'setup.copy takes files from a local checkout: it needs a repository given by path', { field: 'setup.copy' });
@@ -87,6 +92,7 @@ export class TaskService {
       verify: body.verify,
       setup: body.setup,
       limits: body.limits,
+      judge: body.judge,
       budgetUsd: body.budgetUsd,
       requestHash,
     };

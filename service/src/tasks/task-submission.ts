@@ -25,6 +25,7 @@ export interface TaskSubmission {
   verify?: TaskConfig['verify'];
   setup?: TaskSetup | undefined;
   limits?: TaskConfig['limits'];
+  judge?: TaskConfig['judge'];
   budgetUsd?: number | undefined;
   callbacks: CallbackSpec[];
 }

@@ -7,8 +7,7 @@ const layout: SandboxLayout = {
   privateHome: '/data/sandboxes/t-a/home',
   privateTmp: '/data/sandboxes/t-a/tmp',
   worktree: '/root/.local/share/kage/worktrees/t/a',
-  gitAdminDir: '/repos/app/.git/worktrees/a',
-  gitCommonDir: '/repos/app/.git',
+  git: { adminDir: '/repos/app/.git/worktrees/a', commonDir: '/repos/app/.git' },
   homeBinds: [{ path: '/root/.codex/auth.json', writable: false }],
   readOnly: ['/opt/node'],
   hidden: ['/root/.local/share/kage'],
@@ -42,9 +41,9 @@ describe('bubblewrap arguments', () => {
     const args = bwrapArguments(layout);
     const mode = (dest: string) => args[args.findIndex((arg, i) => args[i + 2] === dest && (arg === '--bind' || arg === '--ro-bind'))];
     expect(mode(layout.worktree)).toBe('--bind');
-    expect(mode(layout.gitAdminDir)).toBe('--bind');
-    expect(mode(layout.gitCommonDir)).toBe('--ro-bind');
-    expect(mode(`${layout.gitAdminDir}/commondir`)).toBe('--ro-bind');
+    expect(mode(layout.git!.adminDir)).toBe('--bind');
+    expect(mode(layout.git!.commonDir)).toBe('--ro-bind');
+    expect(mode(`${layout.git!.adminDir}/commondir`)).toBe('--ro-bind');
     expect(mode('/usr')).toBe('--ro-bind');
     expect(mode('/opt/node')).toBe('--ro-bind');
     expect(mode('/root/.codex/auth.json')).toBe('--ro-bind');

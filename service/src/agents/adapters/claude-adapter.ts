@@ -16,7 +16,7 @@ export const claudeAdapter: AgentAdapter = {
   reportsCost: true,
   resumesSessions: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
-    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'];
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', request.readOnly ? 'plan' : 'acceptEdits'];
     if (request.resume) args.push('--resume', request.resume);
     if (request.model) args.push('--model', request.model);
     if (request.budgetUsd !== undefined) args.push('--max-budget-usd', String(request.budgetUsd));

@@ -21,7 +21,7 @@ export const codexAdapter: AgentAdapter = {
   resumesSessions: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     // Codex's own sandbox (bubblewrap or landlock) cannot nest inside the service's, which confines it instead.
-    const sandbox = request.confined ? 'danger-full-access' : 'workspace-write';
+    const sandbox = request.readOnly && !request.confined ? 'read-only' : request.confined ? 'danger-full-access' : 'workspace-write';
     const args = ['exec', '--json', '--skip-git-repo-check', '-s', sandbox, '-C', request.worktree];
     if (request.model) args.push('-m', request.model);
     args.push(...request.extraArgs);

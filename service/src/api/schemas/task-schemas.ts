@@ -122,6 +122,26 @@ export const Repository = z
   })
   .openapi('Repository');
 
+export const JudgeSpec = z
+  .strictObject({
+    agent: z.enum(['claude', 'codex']).openapi({ description: 'The CLI that judges, run in its read-only mode (Claude Code: plan mode)' }),
+    model: z.string().min(1).max(200).optional(),
+    when: z.enum(['ties', 'always']).default('ties').openapi({ description: "ties: order only the attempts that tie on verify (all passed, or none did); always: every attempt that succeeded" }),
+    timeoutSeconds: z.number().int().min(5).max(3600).default(300),
+  })
+  .openapi('JudgeSpec');
+
+export const Judgement = z
+  .object({
+    agent: z.string(),
+    candidates: z.array(z.string()),
+    order: z.array(z.string()).openapi({ description: 'The candidates best first; empty when the judge gave no verdict' }),
+    verdicts: z.array(z.object({ label: z.string(), confidence: z.number(), reason: z.string() })),
+    error: z.string().nullable().openapi({ description: 'Why the judge gave no verdict (the ranking then did without it)' }),
+    costUsd: z.number().nullable(),
+  })
+  .openapi('Judgement');
+
 export const SubmitTaskBody = z
   .strictObject({
     description: z.string().trim().min(1).max(100_000).openapi({ example: 'Add input validation to the signup form' }),
@@ -130,6 +150,7 @@ export const SubmitTaskBody = z
     verify: VerifySpec.optional(),
     setup: SetupSpec.optional().openapi({ description: "Defaults from the repository's .kage.json (`setup`); these fields win" }),
     limits: LimitsSpec.optional().openapi({ description: "Each attempt's sandbox limits; the service's defaults for what is left out" }),
+    judge: JudgeSpec.optional().openapi({ description: 'A judge that orders the attempts after verify (tests first, judge second)' }),
     budgetUsd: z.number().positive().max(10_000).optional(),
     callbacks: z.array(CallbackSpec).max(10).default([]),
     push: z.enum(pushModes).optional().openapi({
@@ -218,6 +239,8 @@ export const Task = z
     verify: VerifySpec.nullable(),
     setup: SetupSpec.nullable().openapi({ description: "The task's own setup (a repository's .kage.json applies in each attempt)" }),
     limits: LimitsSpec.nullable().openapi({ description: "The task's own attempt limits (the service's defaults apply to the rest)" }),
+    judge: JudgeSpec.nullable(),
+    judgement: Judgement.nullable().openapi({ description: "The judge's verdict once the task is ranked; its cost is in totalCostUsd" }),
     budgetUsd: z.number().nullable(),
     winner: z.string().nullable().openapi({ description: 'Label of the best attempt, once ranked' }),
     winnerPassedVerify: z

@@ -1,0 +1,116 @@
+/**
+ * Running a task's judge once its attempts have ended: an agent CLI in its read-only mode, in
+ * an empty folder of its own inside the sandbox, given the task and each candidate's diff,
+ * verify result and final message. Its verdict (or why there is none) goes into the ranking and
+ * the task ends. Whichever instance ran the task's last attempt job judges; the claim on the
+ * task's row makes that one instance, and lets another take over if it dies.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { runAgentProcess } from '../agents/agent-process.ts';
+import type { AgentRegistry } from '../agents/agent-registry.ts';
+import { priceTokens } from '../agents/price-table.ts';
+import { attemptTag } from '../agents/process-tag.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
+import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventStore } from '../events/event-store.ts';
+import { taskShortId } from '../git/attempt-branch.ts';
+import { git } from '../git/git-command.ts';
+import type { Logger } from '../logger.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { type Candidate, judgeCandidates, type Judgement, judgePrompt, readVerdict } from './judge-verdict.ts';
+import type { TaskFinisher } from './task-finisher.ts';
+
+export interface TaskJudgeDeps {
+  tasks: TaskRepository;
+  events: EventStore;
+  agents: AgentRegistry;
+  sandbox: Sandbox;
+  finisher: TaskFinisher;
+  remotes: TaskRemotes;
+  dataDir: string;
+  instanceTag: string;
+  logger: Logger;
+}
+
+const DIFF_BYTES = 200_000;
+
+export class TaskJudge {
+  private readonly deps: TaskJudgeDeps;
+
+  constructor(deps: TaskJudgeDeps) {
+    this.deps = deps;
+  }
+
+  /** Judges and ends the task when its attempts have all ended and it waits for its judge; otherwise does nothing. */
+  async finishIfWaiting(taskId: string, signal: AbortSignal): Promise<void> {
+    const { tasks } = this.deps;
+    const task = await tasks.get(taskId);
+    if (task?.status !== 'running' || !task.config.judge || task.cancelRequested) return;
+    const runs = (await tasks.agentRuns([taskId])).get(taskId) ?? [];
+    if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
+    const candidates = judgeCandidates(task, runs);
+    if (candidates.length === 0) return;
+    if (!(await tasks.claimJudging(taskId, task.config.judge.timeoutSeconds + 60))) return;
+    const judgement = await this.judge(task, runs, candidates, signal);
+    // Stopped by a shutdown: the task is judged again after the restart (its attempt job comes back).
+    if (signal.aborted && signal.reason === 'shutdown') return tasks.releaseJudging(taskId);
+    const remote = task.pushMode === 'winner' ? await this.deps.remotes.remoteOf(task) : undefined;
+    await this.deps.events.transaction(taskId, async (tx, record) => {
+      await tasks.lock(tx, taskId);
+      await this.deps.finisher.afterJudged(tx, record, taskId, remote, judgement);
+    });
+  }
+
+  private async judge(task: TaskRecord, runs: readonly AgentRunRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
+    const settings = task.config.judge!;
+    const adapter = this.deps.agents.get(settings.agent);
+    const binary = this.deps.agents.resolveBinary(settings.agent);
+    const failed = (error: string, costUsd: number | null = null): Judgement => ({ agent: settings.agent, candidates, order: [], verdicts: [], error, costUsd });
+    if (!binary) return failed(`${adapter.binaryName} is not installed: ${adapter.installHint}`);
+    const folder = join(resolve(this.deps.dataDir), 'judges', taskShortId(task.id));
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true });
+    const sandbox = await this.deps.sandbox.forAttempt({ name: `${taskShortId(task.id)}-judge`, agent: settings.agent, worktree: folder, limits: task.config.limits });
+    try {
+      const prompt = judgePrompt(task.description, await this.candidates(task, runs, candidates));
+      const result = await runAgentProcess({
+        invocation: adapter.invocation({ prompt, worktree: folder, model: settings.model, extraArgs: [], readOnly: true, confined: sandbox !== undefined }, binary),
+        cwd: folder,
+        parser: adapter.createParser({ model: settings.model }),
+        timeoutMs: settings.timeoutSeconds * 1000,
+        signal,
+        processTag: attemptTag(task.id, 'judge', this.deps.instanceTag),
+        confinement: sandbox,
+      });
+      const { outcome } = result;
+      const costUsd = outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(settings.agent, settings.model, outcome.inputTokens, outcome.outputTokens));
+      if (result.timedOut) return failed(`the judge timed out after ${settings.timeoutSeconds} s`, costUsd);
+      if (result.exitCode !== 0 || !outcome.succeeded) return failed(`the judge failed: ${outcome.error ?? result.startError ?? `exit code ${result.exitCode ?? result.signal}`}`, costUsd);
+      try {
+        return { agent: settings.agent, candidates, ...readVerdict(outcome.finalMessage ?? '', candidates), error: null, costUsd };
+      } catch (error) {
+        return failed((error as Error).message, costUsd);
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error, taskId: task.id }, 'the judge could not run');
+      return failed(`the judge could not run: ${(error as Error).message}`);
+    } finally {
+      await sandbox?.dispose();
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** Each candidate's diff (from the base commit), verify result and final message, as the judge reads them. */
+  private async candidates(task: TaskRecord, runs: readonly AgentRunRecord[], labels: readonly string[]): Promise<Candidate[]> {
+    const chosen = runs.filter((run) => labels.includes(run.label));
+    return Promise.all(
+      chosen.map(async (run) => ({
+        label: run.label,
+        diff: run.headCommit ? await git(task.repositoryPath, ['diff', '--no-ext-diff', '--no-color', task.baseCommit, run.headCommit], { maxOutput: DIFF_BYTES }) : '',
+        verify: (run.verify as { passed: boolean; outputTail: string } | null) ?? null,
+        finalMessage: run.finalMessage,
+      })),
+    );
+  }
+}
