@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +55,9 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+    // Healthy, and from this process: under parallel tests another server may hold a port freePort handed out.
     const healthy = await fetch(`${url}/health`).then((r) => r.ok, () => false);
-    if (healthy) break;
+    if (healthy && child.pid !== undefined && listensOn(child.pid, port)) break;
     if (Date.now() > deadline) throw new Error(`service did not become healthy:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -77,4 +79,31 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
       return { rss: bytes('VmRSS'), peakRss: bytes('VmHWM') };
     },
   };
+}
+
+/** Whether process `pid` holds the listening TCP socket on `port` (from /proc: its sockets' inodes in /proc/net/tcp). */
+function listensOn(pid: number, port: number): boolean {
+  let sockets: Set<string>;
+  try {
+    sockets = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })
+        .filter((link) => link.startsWith('socket:['))
+        .map((link) => link.slice('socket:['.length, -1)),
+    );
+  } catch {
+    return false;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .some((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A' && sockets.has(fields[9] ?? ''));
 }

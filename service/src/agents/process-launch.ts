@@ -70,9 +70,13 @@ export function startProcess(launch: ProcessLaunch, options: StartOptions) {
   });
   const pid = subprocess.pid;
   // A confinement that cannot be set up stops the program before it starts; the reason is kept.
+  const extraPipes = subprocess.stdio.slice(3) as unknown as Duplex[];
+  // A confining program that dies early closes its ends: the hand-shake's write then fails with
+  // EPIPE, which must end that hand-shake, not the service (an 'error' nobody listens to would).
+  for (const pipe of extraPipes) pipe.on('error', () => {});
   const confinementError =
     confined && pid !== undefined
-      ? confined.release(pid, subprocess.stdio.slice(3) as unknown as Duplex[]).then(
+      ? confined.release(pid, extraPipes).then(
           () => undefined,
           (error: unknown) => {
             subprocess.kill('SIGKILL');
