@@ -69,4 +69,10 @@ describe.each(driverKinds)('verify-and-fix rounds on %s', (kind) => {
     expect(events.filter((event) => event.type === 'attempt.round')).toHaveLength(2);
     expect(task.winner).toBe(learned.label);
   });
+
+  it('counts, in the task statistics, how often the ranking picked a passing attempt when there was one', async () => {
+    const stats = await (await service.request('/api/v1/tasks/stats')).json();
+    // The three tasks above: two had a passing attempt, and both winners passed.
+    expect(stats.selection).toEqual({ verifiedTasks: 3, tasksWithAPassingAttempt: 2, tasksWhoseWinnerPassed: 2, pickedRight: 1 });
+  });
 });

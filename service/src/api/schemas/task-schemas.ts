@@ -280,5 +280,13 @@ export const TaskStats = z
     runningAgents: z.number().int(),
     totalCostUsd: z.number(),
     meanDurationMs: z.number().nullable().openapi({ description: 'Mean duration of finished tasks' }),
+    selection: z
+      .object({
+        verifiedTasks: z.number().int().openapi({ description: 'Finished tasks with a verify command' }),
+        tasksWithAPassingAttempt: z.number().int(),
+        tasksWhoseWinnerPassed: z.number().int(),
+        pickedRight: z.number().nullable().openapi({ description: 'The share of tasks with a passing attempt whose winner passed; null before any' }),
+      })
+      .openapi({ description: 'How well the ranking picks, over finished tasks that have a verify command' }),
   })
   .openapi('TaskStats');
