@@ -26,6 +26,7 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^verify\.timeoutSeconds$/, () => 'Verify Timeout (Seconds)'],
 	[/^verify\.network$/, () => 'Verify Without Network'],
 	[/^verify\.maxRounds$/, () => 'Verify Rounds'],
+	[/^judge(\.\w+)?$/, () => 'Judge'],
 	[/^limits\.processes$/, () => 'Max Processes'],
 	[/^limits\.memoryMb$/, () => 'Max Memory (MB)'],
 	[/^limits\.fileSizeMb$/, () => 'Max File Size (MB)'],

@@ -18,7 +18,7 @@ export const taskOperations: INodeProperties[] = [
 			{
 				name: 'Follow Up',
 				value: 'followUp',
-				description: "Continue a finished attempt with another prompt: it runs again in its own session, and the task is ranked anew",
+				description: "Continue a finished attempt with another prompt: its agent works on top of what it did, and the task is ranked anew",
 				action: 'Follow up on an attempt',
 			},
 			{ name: 'Get', value: 'get', description: 'Get a task with its attempts, scores and winner', action: 'Get a task' },
@@ -215,6 +215,25 @@ const submitFields: INodeProperties[] = [
 				default: '',
 				description:
 					'Submitting again with the same key returns the task already created instead of a new one (safe retries)',
+			},
+			{
+				displayName: 'Judge',
+				name: 'judge',
+				type: 'options',
+				options: [
+					{ name: 'Claude Code', value: 'claude', description: 'Claude Code in plan mode reads the diffs and orders the attempts' },
+					{ name: 'Codex CLI', value: 'codex', description: 'Codex in its read-only sandbox reads the diffs and orders the attempts' },
+					{ name: 'None', value: 'none', description: 'The tests and the rest of the ranking decide alone' },
+				],
+				default: 'none',
+				description: 'An agent that orders the attempts the verify command cannot tell apart (all passed, or none did): tests first, judge second',
+			},
+			{
+				displayName: 'Judge Every Attempt',
+				name: 'judgeAlways',
+				type: 'boolean',
+				default: false,
+				description: 'Whether the judge orders every attempt that succeeded, not only those tied on verify',
 			},
 			{
 				displayName: 'Keep Cache Folders',

@@ -28,6 +28,8 @@ interface SubmitOptions {
 	verifyTimeoutSeconds?: number;
 	verifyWithoutNetwork?: boolean;
 	verifyRounds?: number;
+	judge?: string;
+	judgeAlways?: boolean;
 	maxProcesses?: number;
 	maxMemoryMb?: number;
 	maxFileSizeMb?: number;
@@ -66,6 +68,7 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 			...(options.verifyRounds && options.verifyRounds > 1 ? { maxRounds: options.verifyRounds } : {}),
 		};
 	}
+	if (options.judge && options.judge !== 'none') body.judge = { agent: options.judge, when: options.judgeAlways ? 'always' : 'ties' };
 	const limits = attemptLimits(options);
 	if (Object.keys(limits).length > 0) body.limits = limits;
 	const setupCommand = argv(context, options.setupCommand, 'Setup Command', i);

@@ -96,7 +96,7 @@ export function fixPrompt(task: { prompt: string; verify: string[] }, failure: {
   return resumed ? report : `${task.prompt}\n\n${report}`;
 }
 
-/** A follow-up's prompt: a resumed session has the task and what was done; a new run gets the task first. */
-export function followUpPrompt(original: string, followUp: string, resumed: boolean): string {
-  return resumed ? followUp : `${original}\n\nYour earlier change to this task is in the worktree. Follow-up: ${followUp}`;
+/** A follow-up's prompt: the task, then the follow-up, on the work already in the worktree. */
+export function followUpPrompt(original: string, followUp: string): string {
+  return `${original}\n\nYour earlier change to this task is in the worktree. Follow-up: ${followUp}`;
 }

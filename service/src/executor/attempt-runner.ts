@@ -28,7 +28,6 @@ export interface Continuation {
   prompt: string;
   /** The branch's head: the new worktree starts there. */
   headCommit: string;
-  sessionId: string | null;
   costUsd: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
@@ -194,7 +193,7 @@ export class AttemptRunner {
     const maxRounds = task.config.verify?.maxRounds ?? 1;
     // A follow-up adds to what the attempt spent before, and continues its session where the CLI can.
     const spent: Spending = { costUsd: continuation?.costUsd ?? null, inputTokens: continuation?.inputTokens ?? null, outputTokens: continuation?.outputTokens ?? null };
-    let turn = continuation ? followUpTurn(spec, adapter, continuation) : { prompt: spec.prompt, resume: undefined as string | undefined };
+    let turn = continuation ? followUpTurn(spec, continuation) : { prompt: spec.prompt, resume: undefined as string | undefined };
     for (let round = 1; ; round += 1) {
       const result = await runAgentTurn(
         { task, spec, adapter, binary, worktree: worktree.path, sandbox, signal, ...turn, timeoutMs: Math.max(1, deadline - Date.now()), priorCostUsd: spent.costUsd ?? 0 },
@@ -371,7 +370,11 @@ function attemptEnding(
   return { fields, events: [...verifyEvents, endEvent] };
 }
 
-function followUpTurn(spec: AttemptSpec, adapter: AgentAdapter, continuation: Continuation): { prompt: string; resume: string | undefined } {
-  const resume = adapter.resumesSessions ? (continuation.sessionId ?? undefined) : undefined;
-  return { prompt: followUpPrompt(spec.prompt, continuation.prompt, resume !== undefined), resume };
+/**
+ * A follow-up is a new session told the task and the follow-up, on the attempt's work: the CLIs
+ * keep sessions in the attempt's private HOME, keyed by its worktree's path, and both are gone
+ * once the attempt has ended (rounds within one run do resume).
+ */
+function followUpTurn(spec: AttemptSpec, continuation: Continuation): { prompt: string; resume: string | undefined } {
+  return { prompt: followUpPrompt(spec.prompt, continuation.prompt), resume: undefined };
 }

@@ -115,4 +115,42 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
       expect(await repo.git('show', `${run.branch}:answer.txt`)).toBe('right');
     }
   });
+
+  it('claude and codex continue their finished attempt on a follow-up, told the task and the follow-up', async () => {
+    const waitForEnd = async (id: string) => {
+      const deadline = Date.now() + 400_000;
+      for (;;) {
+        const task = (await service.request(`/api/v1/tasks/${id}`).then((r) => r.json())) as Record<string, any>;
+        if (['completed', 'failed', 'cancelled'].includes(task.status)) return task;
+        if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    };
+    const response = await service.request('/api/v1/tasks', {
+      method: 'POST',
+      json: {
+        description: 'Follow up',
+        repository: { path: repo.path },
+        agents: [
+          { agent: 'claude', prompt: 'write follow.txt containing "first"', timeoutSeconds: 240 },
+          { agent: 'codex', prompt: 'write follow.txt containing "first"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
+        ],
+      },
+    });
+    const { id } = (await response.json()) as { id: string };
+    expect((await waitForEnd(id)).status).toBe('completed');
+    for (const label of ['claude-1', 'codex-1']) {
+      const before = models.requests.length;
+      const followUp = await service.request(`/api/v1/tasks/${id}/attempts/${label}/follow-up`, { method: 'POST', json: { prompt: 'write follow-up.txt containing "second"' } });
+      expect(followUp.status).toBe(202);
+      const task = await waitForEnd(id);
+      const run = task.agents.find((candidate: { label: string }) => candidate.label === label);
+      expect(run, `${label}: ${run.error}`).toMatchObject({ status: 'succeeded' });
+      // On top of the attempt's first change (Claude Code's Write refuses to overwrite a file it has not read: a new one).
+      expect(await repo.git('show', `${run.branch}:follow.txt`)).toBe('first');
+      expect(await repo.git('show', `${run.branch}:follow-up.txt`)).toBe('second');
+      // The new session was told the task and the follow-up.
+      expect(models.requests.slice(before).some((request) => String(JSON.stringify(request.body)).includes('Follow-up: write follow-up.txt'))).toBe(true);
+    }
+  });
 });

@@ -69,6 +69,8 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
         verifyCommand: '["npm","test"]',
         verifyWithoutNetwork: true,
         verifyRounds: 3,
+        judge: 'claude',
+        judgeAlways: true,
         setupCommand: 'npm\nci',
         copyFiles: '.env',
         keepFolders: 'node_modules',
@@ -86,6 +88,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
       verify: { command: ['npm', 'test'], network: 'none', maxRounds: 3 },
       setup: { command: ['npm', 'ci'], copy: ['.env'], keep: ['node_modules'], timeoutSeconds: 120 },
       limits: { processes: 64, worktreeMb: 100 },
+      judge: { agent: 'claude', when: 'always' },
       budgetUsd: 1.5,
     });
   });
