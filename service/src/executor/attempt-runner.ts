@@ -1,25 +1,24 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
-import type { AgentProcessResult } from '../agents/agent-process.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
-import { priceTokens } from '../agents/price-table.ts';
 import type { AgentRunChange, AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskBudget } from './task-budget.ts';
 import type { TaskFinisher } from './task-finisher.ts';
-import type { ChangeRecorder, RecordedChanges } from '../git/change-recorder.ts';
+import type { ChangeRecorder } from '../git/change-recorder.ts';
 import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
 import { prepareWorktree } from './attempt-setup.ts';
-import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
+import { runProjectCommand } from './project-command.ts';
 import { fixPrompt, followUpPrompt, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT } from '../sandbox/attempt-sandbox.ts';
-import { type AttemptVerdict, describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
+import { describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
+import { addSpending, type AttemptEnding, attemptEnding, type Spending } from './attempt-ending.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 
@@ -31,12 +30,6 @@ export interface Continuation {
   costUsd: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
-}
-
-/** An attempt's end: what its row becomes and the events that announce it. */
-interface AttemptEnding {
-  fields: AgentRunChange;
-  events: NewEvent[];
 }
 
 export interface AttemptRunnerDeps {
@@ -306,68 +299,6 @@ export function pushEvent(label: string, push: PushOutcome): NewEvent {
 function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 72 ? `${line.slice(0, 69)}...` : line;
-}
-
-interface Spending {
-  costUsd: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-}
-
-/** Adds one round's cost and tokens to the attempt's (unknown stays unknown until a round reports it). */
-function addSpending(spent: Spending, result: AgentProcessResult, spec: AttemptSpec, adapter: AgentAdapter): void {
-  const { outcome } = result;
-  const cost = outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, outcome.inputTokens, outcome.outputTokens));
-  const add = (total: number | null, value: number | null | undefined) => (value === null || value === undefined ? total : (total ?? 0) + value);
-  spent.costUsd = add(spent.costUsd, cost);
-  spent.inputTokens = add(spent.inputTokens, outcome.inputTokens);
-  spent.outputTokens = add(spent.outputTokens, outcome.outputTokens);
-}
-
-/** The attempt's end from its last round: the row's fields and the events that announce it. */
-function attemptEnding(
-  spec: AttemptSpec,
-  last: { result: AgentProcessResult; verdict: AttemptVerdict; changes: RecordedChanges; verify: (ProjectCommandResult & { round: number }) | undefined; spent: Spending },
-): AttemptEnding {
-  const { result, verdict, changes, verify, spent } = last;
-  const { status, stopReason, error } = verdict;
-  const fields: AgentRunChange = {
-    status,
-    exitCode: result.exitCode,
-    costUsd: spent.costUsd,
-    inputTokens: spent.inputTokens,
-    outputTokens: spent.outputTokens,
-    sessionId: result.outcome.sessionId ?? null,
-    finalMessage: result.outcome.finalMessage ?? null,
-    filesChanged: changes.filesChanged,
-    insertions: changes.insertions,
-    deletions: changes.deletions,
-    headCommit: changes.headCommit,
-    stderrTail: result.stderrTail,
-    stopReason,
-    followUp: null,
-    verify: verify ? { ...verify } : null,
-    error,
-    completedAt: new Date(),
-  };
-  const endEvent: NewEvent = {
-    type: status === 'succeeded' ? 'agent.completed' : 'agent.failed',
-    agentLabel: spec.label,
-    data: {
-      status,
-      exitCode: result.exitCode,
-      costUsd: spent.costUsd,
-      filesChanged: changes.filesChanged,
-      insertions: changes.insertions,
-      deletions: changes.deletions,
-      headCommit: changes.headCommit,
-      finalMessage: result.outcome.finalMessage ?? null,
-      error,
-      stopReason,
-    },
-  };
-  const verifyEvents: NewEvent[] = verify ? [{ type: 'verify.completed', agentLabel: spec.label, data: { ...verify } }] : [];
-  return { fields, events: [...verifyEvents, endEvent] };
 }
 
 /**
