@@ -98,7 +98,7 @@ describe('the nodes in the real n8n editor', () => {
     }
   });
 
-  it('shows Command only for "Any Command", and Model and Extra Arguments only for the agent CLIs', async () => {
+  it('shows Command only for "Any Command", Model and Extra Arguments only for the agent CLIs, and the remote fields only for a Remote URL', async () => {
     await editor.openNode('Submit a task');
     // waitFor: the panel renders its parameters a moment after it opens.
     await editor.parameter('model').waitFor();
@@ -110,6 +110,14 @@ describe('the nodes in the real n8n editor', () => {
     await expect(editor.parameter('model').count()).resolves.toBe(0);
     await expect(editor.parameter('args').count()).resolves.toBe(0);
     await editor.screenshot(join(shots, 'submit-task-any-command.png'));
+
+    // A remote repository: its URL and git credential instead of a local path.
+    await editor.parameter('repositoryPath').waitFor();
+    await expect(editor.parameter('repositoryUrl').count()).resolves.toBe(0);
+    await editor.selectOption('repositorySource', 'Remote URL');
+    await editor.parameter('repositoryUrl').waitFor();
+    await editor.parameter('gitCredential').waitFor();
+    await expect(editor.parameter('repositoryPath').count()).resolves.toBe(0);
     await editor.closeNdv();
   });
 
