@@ -44,6 +44,7 @@ import { PullRequestService } from './pull-requests/pull-request-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
+import { taskShortId } from './git/attempt-branch.ts';
 
 /**
  * The composition root: builds every part of one service instance from the configuration.
@@ -97,7 +98,15 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const mirrors = new RemoteMirrors({ dataDir: config.dataDir, lock: repoLock, timeoutMs: config.gitTimeoutSeconds * 1000 });
   const remotes = new TaskRemotes(mirrors, credentials);
   const pullRequests = new PullRequestService({ tasks: taskRepository, events, remotes, credentials, publicUrl: config.publicUrl });
-  const merges = createMergeService({ db, tasks: taskRepository, events, worktrees, lock: repoLock, remotes });
+  const merges = createMergeService({
+    db,
+    tasks: taskRepository,
+    events,
+    worktrees,
+    lock: repoLock,
+    remotes,
+    forgetAttempts: (taskId) => sandbox.forgetAttempts(`${taskShortId(taskId)}-`),
+  });
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);

@@ -18,7 +18,7 @@ export const taskOperations: INodeProperties[] = [
 			{
 				name: 'Follow Up',
 				value: 'followUp',
-				description: "Continue a finished attempt with another prompt: its agent works on top of what it did, and the task is ranked anew",
+				description: "Continue a finished attempt with another prompt: its agent resumes its session where it can, and the task is ranked anew",
 				action: 'Follow up on an attempt',
 			},
 			{ name: 'Get', value: 'get', description: 'Get a task with its attempts, scores and winner', action: 'Get a task' },

@@ -32,7 +32,8 @@ export async function runAgentTurn(turn: AgentTurn, deps: { events: EventStore; 
   const invocation = adapter.invocation(
     {
       prompt: turn.prompt,
-      worktree: turn.worktree,
+      // Where the agent's processes see the worktree (the sandbox shows it at the attempt's own path).
+      worktree: turn.sandbox?.insidePath ?? turn.worktree,
       model: spec.model,
       extraArgs: spec.args,
       budgetUsd: await deps.budget.remainingUsd(task),

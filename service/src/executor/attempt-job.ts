@@ -62,6 +62,6 @@ export class AttemptJobHandler {
   private async continuationOf(task: TaskRecord, run: AgentRunRecord): Promise<Continuation | undefined> {
     if (run.followUp === null) return undefined;
     const headCommit = (await branchHead(task.repositoryPath, run.branch)) ?? task.baseCommit;
-    return { prompt: run.followUp, headCommit, costUsd: run.costUsd, inputTokens: run.inputTokens, outputTokens: run.outputTokens };
+    return { prompt: run.followUp, headCommit, sessionId: run.sessionId, costUsd: run.costUsd, inputTokens: run.inputTokens, outputTokens: run.outputTokens };
   }
 }

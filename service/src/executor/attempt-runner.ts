@@ -27,6 +27,7 @@ export interface Continuation {
   prompt: string;
   /** The branch's head: the new worktree starts there. */
   headCommit: string;
+  sessionId: string | null;
   costUsd: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
@@ -130,7 +131,15 @@ export class AttemptRunner {
     // The cache folders the task's setup declared: what its worktree keeps in the pool.
     let keep: string[] = [];
     try {
-      sandbox = await this.deps.sandbox.forAttempt({ name: `${taskShortId(task.id)}-${spec.label}`, agent: spec.agent, worktree: worktree.path, limits: task.config.limits });
+      sandbox = await this.deps.sandbox.forAttempt({
+        name: `${taskShortId(task.id)}-${spec.label}`,
+        agent: spec.agent,
+        worktree: worktree.path,
+        // Its own path and HOME on every run of the attempt, pooled worktree or not: a follow-up resumes its CLI's session there.
+        insidePath: this.deps.worktrees.worktreePath(task.id, spec.label),
+        keepHome: true,
+        limits: task.config.limits,
+      });
       ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal, continuation));
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
@@ -186,10 +195,21 @@ export class AttemptRunner {
     const maxRounds = task.config.verify?.maxRounds ?? 1;
     // A follow-up adds to what the attempt spent before, and continues its session where the CLI can.
     const spent: Spending = { costUsd: continuation?.costUsd ?? null, inputTokens: continuation?.inputTokens ?? null, outputTokens: continuation?.outputTokens ?? null };
-    let turn = continuation ? followUpTurn(spec, continuation) : { prompt: spec.prompt, resume: undefined as string | undefined };
+    let turn = continuation ? followUpTurn(spec, adapter, continuation, sandbox) : { prompt: spec.prompt, resume: undefined as string | undefined };
     for (let round = 1; ; round += 1) {
       const result = await runAgentTurn(
-        { task, spec, adapter, binary, worktree: worktree.path, sandbox, signal, ...turn, timeoutMs: Math.max(1, deadline - Date.now()), priorCostUsd: spent.costUsd ?? 0 },
+        {
+          task,
+          spec,
+          adapter,
+          binary,
+          worktree: worktree.path,
+          sandbox,
+          signal,
+          ...turn,
+          timeoutMs: Math.max(1, deadline - Date.now()),
+          priorCostUsd: spent.costUsd ?? 0,
+        },
         this.deps,
       );
       if (signal.aborted && signal.reason === 'shutdown') return { ending: undefined, keep };
@@ -302,10 +322,11 @@ function firstLine(text: string): string {
 }
 
 /**
- * A follow-up is a new session told the task and the follow-up, on the attempt's work: the CLIs
- * keep sessions in the attempt's private HOME, keyed by its worktree's path, and both are gone
- * once the attempt has ended (rounds within one run do resume).
+ * A follow-up continues the attempt's session where the CLI resumes one and the sandbox kept the
+ * HOME it lives in (sessions are keyed by the worktree's inside path, the same on every run);
+ * otherwise it is a new session told the task and the follow-up.
  */
-function followUpTurn(spec: AttemptSpec, continuation: Continuation): { prompt: string; resume: string | undefined } {
-  return { prompt: followUpPrompt(spec.prompt, continuation.prompt), resume: undefined };
+function followUpTurn(spec: AttemptSpec, adapter: AgentAdapter, continuation: Continuation, sandbox: AttemptSandbox | undefined): { prompt: string; resume: string | undefined } {
+  const resume = adapter.resumesSessions && sandbox?.keptHome ? (continuation.sessionId ?? undefined) : undefined;
+  return { prompt: resume ? continuation.prompt : followUpPrompt(spec.prompt, continuation.prompt), resume };
 }

@@ -43,7 +43,7 @@ export async function discardAttempts(manager: WorktreeManager, input: DiscardIn
 
 /** Discards every attempt of an ended task: worktrees, attempt branches and review branches. */
 export async function discardTask(
-  deps: { tasks: TaskRepository; worktrees: WorktreeManager; remotes: TaskRemotes },
+  deps: { tasks: TaskRepository; worktrees: WorktreeManager; remotes: TaskRemotes; forgetAttempts?: ((taskId: string) => Promise<void>) | undefined },
   taskId: string,
 ): Promise<DiscardResult & { taskId: string }> {
   const { task, runs } = await loadTask(deps, taskId);
@@ -58,5 +58,6 @@ export async function discardTask(
   for (const run of runs) {
     if (run.worktreePath) await deps.tasks.updateAgentRun(task.id, run.label, { worktreePath: null });
   }
+  await deps.forgetAttempts?.(task.id);
   return { taskId, ...result };
 }

@@ -28,6 +28,8 @@ export interface MergeServiceDeps {
   diffs: DiffReader;
   worktrees: WorktreeManager;
   remotes: TaskRemotes;
+  /** Forgets what the sandbox kept of the task's attempts (their CLIs' sessions) once it is discarded. */
+  forgetAttempts?: ((taskId: string) => Promise<void>) | undefined;
 }
 
 export interface TaskMergeRequest {
@@ -49,12 +51,14 @@ export function createMergeService(deps: {
   worktrees: WorktreeManager;
   lock: RepoLock;
   remotes: TaskRemotes;
+  forgetAttempts?: (taskId: string) => Promise<void>;
 }): MergeService {
   return new MergeService({
     tasks: deps.tasks,
     events: deps.events,
     worktrees: deps.worktrees,
     remotes: deps.remotes,
+    forgetAttempts: deps.forgetAttempts,
     merges: new MergeRepository(deps.db),
     strategies: new MergeStrategies(deps.lock),
     detector: new ConflictDetector(),

@@ -35,6 +35,13 @@ export interface AttemptSandboxInput {
   /** Unique among running attempts: names its folder and cgroup. */
   name: string;
   worktree: string;
+  /**
+   * Where the worktree appears inside (default: its own path). An attempt's stays the same
+   * whichever folder holds it (a pooled one, a follow-up's), as the CLIs key sessions by it.
+   */
+  insidePath?: string | undefined;
+  /** Keep the private HOME when the attempt ends, for a follow-up to resume its CLI's session in. */
+  keepHome?: boolean | undefined;
   limits: AttemptLimits;
   homeBinds: readonly HomeBind[];
 }
@@ -46,6 +53,11 @@ export const FILE_SIZE_LIMIT_EXIT = 153;
 
 export class AttemptSandbox implements Confinement {
   readonly worktree: string;
+  /** The worktree's path as the attempt's processes see it. */
+  readonly insidePath: string;
+  /** True when this HOME was kept from an earlier run of the attempt (its CLI's sessions are in it). */
+  readonly keptHome: boolean;
+  private readonly keepHome: boolean;
   /** The worktree's own folder in the repository's git dir, read before any process ran. */
   private readonly git: { adminDir: string; commonDir: string } | undefined;
   readonly limits: AttemptLimits;
@@ -54,9 +66,19 @@ export class AttemptSandbox implements Confinement {
   private readonly group: AttemptCgroup | undefined;
   private readonly homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
 
-  private constructor(host: SandboxHost, input: AttemptSandboxInput, parts: { folder: string; group: AttemptCgroup | undefined; git: { adminDir: string; commonDir: string } | undefined; homeBinds: Array<{ path: string; writable: boolean }> }) {
+  private constructor(host: SandboxHost, input: AttemptSandboxInput, parts: {
+      folder: string;
+      group: AttemptCgroup | undefined;
+      git: { adminDir: string; commonDir: string } | undefined;
+      homeBinds: Array<{ path: string; writable: boolean }>;
+      keptHome: boolean;
+    },
+  ) {
     this.host = host;
     this.worktree = input.worktree;
+    this.insidePath = input.insidePath ?? input.worktree;
+    this.keepHome = input.keepHome ?? false;
+    this.keptHome = parts.keptHome;
     this.limits = input.limits;
     this.folder = parts.folder;
     this.group = parts.group;
@@ -67,7 +89,10 @@ export class AttemptSandbox implements Confinement {
   /** Makes the private HOME (with the agent's copied files) and /tmp, and the cgroup. */
   static async prepare(host: SandboxHost, input: AttemptSandboxInput, group: AttemptCgroup | undefined): Promise<AttemptSandbox> {
     const folder = join(host.dataDir, 'sandboxes', input.name);
-    await rm(folder, { recursive: true, force: true });
+    // A HOME kept from the attempt's earlier run stays (a follow-up resumes its sessions); the rest is new.
+    const keptHome = Boolean(input.keepHome) && existsSync(join(folder, 'home'));
+    if (keptHome) await rm(join(folder, 'tmp'), { recursive: true, force: true });
+    else await rm(folder, { recursive: true, force: true });
     await mkdir(join(folder, 'home'), { recursive: true, mode: 0o700 });
     await mkdir(join(folder, 'tmp', 'git-objects'), { recursive: true, mode: 0o700 });
     // A worktree's git folders; none for a plain folder (the judge's).
@@ -86,7 +111,7 @@ export class AttemptSandbox implements Confinement {
         homeBinds.push({ path: source, writable: bind.mode === 'rw' });
       }
     }
-    return new AttemptSandbox(host, input, { folder, group, git, homeBinds });
+    return new AttemptSandbox(host, input, { folder, group, git, homeBinds, keptHome });
   }
 
   wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch {
@@ -95,7 +120,7 @@ export class AttemptSandbox implements Confinement {
       home: this.host.home,
       privateHome: join(this.folder, 'home'),
       privateTmp: join(this.folder, 'tmp'),
-      worktree: this.worktree,
+      worktree: { source: this.worktree, target: this.insidePath },
       git: this.git,
       homeBinds: this.homeBinds,
       // A configured folder that does not exist (yet) is left out: bubblewrap refuses to bind it.
@@ -149,10 +174,10 @@ export class AttemptSandbox implements Confinement {
     return (await readdir(join(this.folder, 'tmp', 'git-objects')).catch(() => [])).length > 0;
   }
 
-  /** Stops whatever of the attempt still runs and deletes its private folders. */
+  /** Stops whatever of the attempt still runs and deletes its private folders (but a HOME it keeps). */
   async dispose(): Promise<void> {
     await this.group?.dispose();
-    await rm(this.folder, { recursive: true, force: true });
+    await rm(this.keepHome ? join(this.folder, 'tmp') : this.folder, { recursive: true, force: true });
   }
 
   /** The first limit the attempt has broken, if any (also after its processes ended: an OOM kill). */

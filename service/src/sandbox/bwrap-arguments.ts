@@ -16,7 +16,8 @@ export interface SandboxLayout {
   home: string;
   privateHome: string;
   privateTmp: string;
-  worktree: string;
+  /** The worktree's folder, and where it appears inside (the same path, or the attempt's stable one). */
+  worktree: { source: string; target: string };
   /**
    * The worktree's own folder in the repository's git dir (index, HEAD: writable) and the
    * repository's git dir (read-only, its other worktrees' folders hidden); none for a plain folder.
@@ -72,7 +73,7 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
       mounts.push({ dest: path, args: ['--ro-bind', path, path] });
     }
   }
-  mounts.push({ dest: layout.worktree, args: ['--bind', layout.worktree, layout.worktree] });
+  mounts.push({ dest: layout.worktree.target, args: ['--bind', layout.worktree.source, layout.worktree.target] });
 
   // Hidden folders are empty and read-only: a write there fails instead of vanishing with the sandbox.
   const readOnlyAfterwards = [...layout.hidden, ...(git ? [dirname(git.adminDir)] : [])].flatMap((path) => ['--remount-ro', path]);
@@ -87,7 +88,7 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
     ...ordered(mounts),
     ...readOnlyAfterwards,
     '--chdir',
-    layout.worktree,
+    layout.worktree.target,
     ...(layout.handshake ? ['--info-fd', String(layout.handshake.infoFd), '--block-fd', String(layout.handshake.blockFd)] : []),
     '--',
   ];

@@ -4,7 +4,8 @@
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { AgentName } from '../agents/agent-adapter.ts';
 import { findExecutable } from '../agents/binary-lookup.ts';
@@ -80,12 +81,32 @@ export class Sandbox {
     return new Sandbox(settings, { mode: 'bwrap', configured: settings.mode, processLimit, memoryLimit, limits: settings.limits }, host, cgroups);
   }
 
+  /** Deletes the HOMEs kept for a task's attempts (named `<prefix><label>`), e.g. once it is discarded. */
+  async forgetAttempts(prefix: string): Promise<void> {
+    if (!this.host) return;
+    const root = join(this.host.dataDir, 'sandboxes');
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      if (name.startsWith(prefix)) await rm(join(root, name), { recursive: true, force: true });
+    }
+  }
+
   /** The attempt's sandbox, ready to confine its processes; undefined when the sandbox is off. */
-  async forAttempt(input: { name: string; agent: AgentName; worktree: string; limits: Partial<AttemptLimits> | undefined }): Promise<AttemptSandbox | undefined> {
+  async forAttempt(input: {
+    name: string;
+    agent: AgentName;
+    worktree: string;
+    insidePath?: string;
+    keepHome?: boolean;
+    limits: Partial<AttemptLimits> | undefined;
+  }): Promise<AttemptSandbox | undefined> {
     if (!this.host) return undefined;
     const limits = { ...this.settings.limits, ...input.limits };
     const group = await this.cgroups?.create(input.name, { processes: limits.processes, memoryBytes: limits.memoryMb * 1024 * 1024 });
-    return AttemptSandbox.prepare(this.host, { name: input.name, worktree: input.worktree, limits, homeBinds: this.settings.homeBinds[input.agent] }, group);
+    return AttemptSandbox.prepare(
+      this.host,
+      { name: input.name, worktree: input.worktree, insidePath: input.insidePath, keepHome: input.keepHome, limits, homeBinds: this.settings.homeBinds[input.agent] },
+      group,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Continuing a finished attempt with a follow-up prompt: the task runs again for that attempt
- * alone (its worktree made again from its branch, its agent told the task and the
- * follow-up), then is ranked and ends again. Refused while the task runs, once an attempt was merged,
+ * alone (its worktree made again from its branch, its agent's session resumed where
+ * the CLI can), then is ranked and ends again. Refused while the task runs, once an attempt was merged,
  * and for an attempt whose branch was discarded.
  */
 import { randomUUID } from 'node:crypto';

@@ -3,6 +3,7 @@
  * task runs again for it and ends again, ranked anew. Refused, saying why, while the task runs,
  * once it was merged, and once its branches were discarded.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
 import { makeGateDir } from '../../support/service-process.ts';
 import { until } from '../../support/until.ts';
+import { taskShortId } from '../../../service/src/git/attempt-branch.ts';
 
 // Appends its prompt's last line to notes.txt: the follow-up's prompt carries the task and the follow-up.
 const noter = {
@@ -94,7 +96,11 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
 
     const discarded = await submit({ agents: [noter] });
     await waitForTaskEnd(service, discarded);
+    // The sandbox kept the attempt's HOME (its CLI's sessions) for a follow-up; a discard forgets it.
+    const home = join(service.dataDir, 'sandboxes', `${taskShortId(discarded)}-command-1`, 'home');
+    expect(existsSync(home)).toBe(true);
     expect((await service.request(`/api/v1/tasks/${discarded}/discard`, { method: 'POST' })).status).toBe(200);
+    expect(existsSync(home)).toBe(false);
     const afterDiscard = await followUp(discarded, 'command-1', 'more');
     expect(afterDiscard.status).toBe(409);
     expect((await afterDiscard.json()).error.code).toBe('attempt_discarded');

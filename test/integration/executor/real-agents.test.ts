@@ -116,7 +116,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
     }
   });
 
-  it('claude and codex continue their finished attempt on a follow-up, told the task and the follow-up', async () => {
+  it('claude and codex continue their finished attempt on a follow-up, in their resumed session', async () => {
     const waitForEnd = async (id: string) => {
       const deadline = Date.now() + 400_000;
       for (;;) {
@@ -149,8 +149,10 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
       // On top of the attempt's first change (Claude Code's Write refuses to overwrite a file it has not read: a new one).
       expect(await repo.git('show', `${run.branch}:follow.txt`)).toBe('first');
       expect(await repo.git('show', `${run.branch}:follow-up.txt`)).toBe('second');
-      // The new session was told the task and the follow-up.
-      expect(models.requests.slice(before).some((request) => String(JSON.stringify(request.body)).includes('Follow-up: write follow-up.txt'))).toBe(true);
+      // The resumed session carries the first round's conversation, and the follow-up came as its next prompt.
+      const resumed = models.requests.slice(before).map((request) => String(JSON.stringify(request.body)));
+      expect(resumed.some((body) => body.includes('follow.txt containing \\"first\\"') && body.includes('follow-up.txt containing \\"second\\"'))).toBe(true);
+      expect(resumed.some((body) => body.includes('Follow-up:'))).toBe(false);
     }
   });
 });

@@ -6,7 +6,7 @@ const layout: SandboxLayout = {
   home: '/root',
   privateHome: '/data/sandboxes/t-a/home',
   privateTmp: '/data/sandboxes/t-a/tmp',
-  worktree: '/root/.local/share/kage/worktrees/t/a',
+  worktree: { source: '/root/.local/share/kage/pool/r/1', target: '/root/.local/share/kage/worktrees/t/a' },
   git: { adminDir: '/repos/app/.git/worktrees/a', commonDir: '/repos/app/.git' },
   homeBinds: [{ path: '/root/.codex/auth.json', writable: false }],
   readOnly: ['/opt/node'],
@@ -30,7 +30,7 @@ describe('bubblewrap arguments', () => {
     const order = mountOrder(bwrapArguments(layout));
     const at = (path: string) => order.indexOf(path);
     expect(at('/root')).toBeLessThan(at('/root/.local/share/kage'));
-    expect(at('/root/.local/share/kage')).toBeLessThan(at(layout.worktree));
+    expect(at('/root/.local/share/kage')).toBeLessThan(at(layout.worktree.target));
     expect(at('/root')).toBeLessThan(at('/root/.codex/auth.json'));
     expect(at('/repos/app/.git')).toBeLessThan(at('/repos/app/.git/worktrees'));
     expect(at('/repos/app/.git/worktrees')).toBeLessThan(at('/repos/app/.git/worktrees/a'));
@@ -40,7 +40,10 @@ describe('bubblewrap arguments', () => {
   it('binds the worktree and its admin folder writable; the repository, the system and the home binds read-only', () => {
     const args = bwrapArguments(layout);
     const mode = (dest: string) => args[args.findIndex((arg, i) => args[i + 2] === dest && (arg === '--bind' || arg === '--ro-bind'))];
-    expect(mode(layout.worktree)).toBe('--bind');
+    expect(mode(layout.worktree.target)).toBe('--bind');
+    // A pooled worktree appears at the attempt's own path, where its processes start.
+    expect(args.join(' ')).toContain(`--bind ${layout.worktree.source} ${layout.worktree.target}`);
+    expect(args.join(' ')).toContain(`--chdir ${layout.worktree.target}`);
     expect(mode(layout.git!.adminDir)).toBe('--bind');
     expect(mode(layout.git!.commonDir)).toBe('--ro-bind');
     expect(mode(`${layout.git!.adminDir}/commondir`)).toBe('--ro-bind');

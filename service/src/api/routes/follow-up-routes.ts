@@ -24,7 +24,7 @@ const followUp = createRoute({
   tags: ['Tasks'],
   summary: 'Continue a finished attempt with a follow-up prompt',
   description:
-    "The task runs again for this attempt: its worktree made again from its branch, its agent told the task and the follow-up, a new commit on its branch, verify, and a new ranking. 409 while the task runs, after a merge, or when the attempt was discarded.",
+    "The task runs again for this attempt: its worktree made again from its branch, its agent's session resumed where the CLI can (else a new run told the task and the follow-up), a new commit on its branch, verify, and a new ranking. 409 while the task runs, after a merge, or when the attempt was discarded.",
   security,
   request: { params: FollowUpParams, body: { content: { 'application/json': { schema: FollowUpBody } }, required: true } },
   responses: { 202: json(Task, 'The follow-up is queued; the task is running again'), ...commonErrors, ...bodyErrors, ...notFoundError, ...conflictError },
