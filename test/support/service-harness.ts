@@ -79,7 +79,8 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
 }
 
 /** Polls GET /tasks/:id until the task reaches an end state. */
-export async function waitForTaskEnd(service: TestService, taskId: string, timeoutMs = 60_000): Promise<Record<string, any>> {
+/** Polls the task until it has ended; for an in-process TestService or a ServiceProcess alike. */
+export async function waitForTaskEnd(service: { request(path: string): Promise<{ json(): Promise<unknown> }> }, taskId: string, timeoutMs = 60_000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const task = (await (await service.request(`/api/v1/tasks/${taskId}`)).json()) as Record<string, any>;

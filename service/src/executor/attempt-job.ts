@@ -38,7 +38,7 @@ export class AttemptJobHandler {
     const spec = stored.config.agents.find((agent) => agent.label === job.label);
     if (!run || !spec) return;
     // Ended already (a job run twice, or one whose instance died while judging): the judge may still be due.
-    if (run.status !== 'pending' && run.status !== 'running') return this.judge?.finishIfWaiting(job.taskId, stop.signal);
+    if (run.status !== 'pending' && run.status !== 'running') return stored.config.judge ? this.judge?.finishIfWaiting(job.taskId, stop.signal) : undefined;
     const task = this.remotes.onThisMachine(stored);
     if (run.status === 'running') {
       // Interrupted: its processes may still run on this host (their service was killed).
@@ -52,7 +52,7 @@ export class AttemptJobHandler {
     try {
       await this.attempts.run(task, spec, stop.signal, await this.continuationOf(task, run));
       // The last attempt to end runs the task's judge, when it has one.
-      await this.judge?.finishIfWaiting(job.taskId, stop.signal);
+      if (stored.config.judge) await this.judge?.finishIfWaiting(job.taskId, stop.signal);
     } finally {
       await this.worktrees.removeTaskFolder(job.taskId);
     }

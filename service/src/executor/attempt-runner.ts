@@ -130,6 +130,7 @@ export class AttemptRunner {
     let sandbox: AttemptSandbox | undefined;
     // The cache folders the task's setup declared: what its worktree keeps in the pool.
     let keep: string[] = [];
+    let stopWatching: (() => void) | undefined;
     try {
       sandbox = await this.deps.sandbox.forAttempt({
         name: `${taskShortId(task.id)}-${spec.label}`,
@@ -140,12 +141,16 @@ export class AttemptRunner {
         keepHome: true,
         limits: task.config.limits,
       });
-      ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, signal, continuation));
+      // A broken sandbox limit stops the attempt like a cancel, with its own reason.
+      const limits = new AbortController();
+      stopWatching = sandbox?.watch((breach) => limits.abort(breach));
+      ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, AbortSignal.any([signal, limits.signal]), continuation));
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
       const message = `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`;
       ending = { fields: { status: 'failed', error: message, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error: message } }] };
     }
+    stopWatching?.();
     await sandbox?.dispose();
     // The worktree goes before the end is recorded: once a task has ended, none of its worktrees is left.
     const removed = !this.deps.keepWorktrees && (await this.releaseWorktree(task, spec, worktree, keep));
@@ -155,29 +160,8 @@ export class AttemptRunner {
     else if (removed) await this.record(task.id, spec.label, cleared);
   }
 
-  /** The agent, its commit, the push and verify; undefined when stopped by a shutdown. */
+  /** Setup, then the agent's rounds, each committed, pushed and verified; no ending when stopped by a shutdown. */
   private async runInWorktree(
-    task: TaskRecord,
-    spec: AttemptSpec,
-    adapter: AgentAdapter,
-    binary: string,
-    worktree: Worktree,
-    sandbox: AttemptSandbox | undefined,
-    attemptSignal: AbortSignal,
-    continuation: Continuation | undefined,
-  ): Promise<{ ending: AttemptEnding | undefined; keep: string[] }> {
-    // A broken sandbox limit stops the attempt like a cancel, with its own reason.
-    const limits = new AbortController();
-    const stopWatching = sandbox?.watch((breach) => limits.abort(breach));
-    const signal = AbortSignal.any([attemptSignal, limits.signal]);
-    try {
-      return await this.runConfined(task, spec, adapter, binary, worktree, sandbox, signal, continuation);
-    } finally {
-      stopWatching?.();
-    }
-  }
-
-  private async runConfined(
     task: TaskRecord,
     spec: AttemptSpec,
     adapter: AgentAdapter,

@@ -49,18 +49,24 @@ describe('real agent CLIs against the scripted model server', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** A one-commit repository and an attempt-like worktree of it (in the data folder, where the sandbox expects one). */
+  async function worktreeOfNewRepository(name: string): Promise<{ origin: string; worktree: string }> {
+    const origin = await mkdtemp(join(tmpdir(), `kage-real-${name}-`));
+    const worktree = join(dataDir, `worktree-${name}`);
+    await execa('git', ['init', '-q', '-b', 'main'], { cwd: origin });
+    await writeFile(join(origin, 'README.md'), '# test repo\n');
+    await execa('git', ['add', '.'], { cwd: origin });
+    await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: origin });
+    await execa('git', ['worktree', 'add', '-q', '-b', `kage/${name}`, worktree], { cwd: origin });
+    return { origin, worktree };
+  }
+
   it.each<WireAgent>(['claude', 'codex', 'gemini'])(
     '%s writes the file it is told to write',
     async (agent) => {
-      const origin = await mkdtemp(join(tmpdir(), `kage-real-${agent}-`));
-      const repo = join(dataDir, `worktree-${agent}`);
+      const { origin, worktree: repo } = await worktreeOfNewRepository(agent);
       let confinement: AttemptSandbox | undefined;
       try {
-        await execa('git', ['init', '-q', '-b', 'main'], { cwd: origin });
-        await writeFile(join(origin, 'README.md'), '# test repo\n');
-        await execa('git', ['add', '.'], { cwd: origin });
-        await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: origin });
-        await execa('git', ['worktree', 'add', '-q', '-b', `kage/${agent}`, repo], { cwd: origin });
         confinement = await attempts.forAttempt({ name: agent, agent, worktree: repo, limits: undefined });
         expect(confinement, 'bubblewrap installed').toBeDefined();
 
@@ -125,15 +131,9 @@ describe('real agent CLIs against the scripted model server', () => {
   it.each<WireAgent>(['claude', 'codex', 'gemini'])(
     '%s resumes its own session for a second round, which sees the first',
     async (agent) => {
-      const origin = await mkdtemp(join(tmpdir(), `kage-resume-${agent}-`));
-      const worktree = join(dataDir, `resume-${agent}`);
+      const { origin, worktree } = await worktreeOfNewRepository(`resume-${agent}`);
       let confinement: AttemptSandbox | undefined;
       try {
-        await execa('git', ['init', '-q', '-b', 'main'], { cwd: origin });
-        await writeFile(join(origin, 'README.md'), '# test repo\n');
-        await execa('git', ['add', '.'], { cwd: origin });
-        await execa('git', ['-c', 'user.name=Kage Test', '-c', 'user.email=kage@test.invalid', 'commit', '-q', '-m', 'init'], { cwd: origin });
-        await execa('git', ['worktree', 'add', '-q', '-b', `kage/resume-${agent}`, worktree], { cwd: origin });
         confinement = await attempts.forAttempt({ name: `resume-${agent}`, agent, worktree, limits: undefined });
         const adapter = registry.get(agent);
         const run = async (prompt: string, resume?: string) => {

@@ -12,7 +12,7 @@ import { startModelServer, type ModelServer } from '../../fixtures/model-server/
 import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
-import { until } from '../../support/until.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
 
 const bin = join(import.meta.dirname, '../../../node_modules/.bin');
 const writer = (file: string) => ({ agent: 'command', command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'x\\n')`] });
@@ -54,10 +54,7 @@ describe.each(driverKinds)('the judge on %s', (kind) => {
     const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description, repository: { path: repo.path }, ...body } });
     expect(response.status, await response.clone().text()).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    return until('the task to end', async () => {
-      const task = (await (await service.request(`/api/v1/tasks/${id}`)).json()) as Record<string, any>;
-      return ['completed', 'failed', 'cancelled'].includes(task.status) ? task : undefined;
-    }, 120_000);
+    return waitForTaskEnd(service, id, 120_000);
   }
 
   it('orders the attempts that tie on verify; its cost is in the task and its reasons in the scores', async () => {

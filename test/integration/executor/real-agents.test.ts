@@ -5,6 +5,7 @@ import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/c
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 
 /**
@@ -59,14 +60,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
     });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    let task: Record<string, any>;
-    const deadline = Date.now() + 400_000;
-    for (;;) {
-      task = (await service.request(`/api/v1/tasks/${id}`).then((r) => r.json())) as Record<string, any>;
-      if (['completed', 'failed', 'cancelled'].includes(task.status)) break;
-      if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const task = await waitForTaskEnd(service, id, 400_000);
     const runs = Object.fromEntries(task.agents.map((run: { agent: string }) => [run.agent, run]));
     expect(task.status, JSON.stringify(task.agents, null, 1)).toBe('completed');
     for (const agent of ['claude', 'codex', 'gemini']) {
@@ -102,14 +96,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
     });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    let task: Record<string, any>;
-    const deadline = Date.now() + 400_000;
-    for (;;) {
-      task = (await service.request(`/api/v1/tasks/${id}`).then((r) => r.json())) as Record<string, any>;
-      if (['completed', 'failed', 'cancelled'].includes(task.status)) break;
-      if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const task = await waitForTaskEnd(service, id, 400_000);
     for (const run of task.agents) {
       expect(run, `${run.agent}: ${run.error}`).toMatchObject({ status: 'succeeded', verify: { passed: true, round: 2 } });
       expect(await repo.git('show', `${run.branch}:answer.txt`)).toBe('right');
@@ -117,15 +104,6 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
   });
 
   it('claude and codex continue their finished attempt on a follow-up, in their resumed session', async () => {
-    const waitForEnd = async (id: string) => {
-      const deadline = Date.now() + 400_000;
-      for (;;) {
-        const task = (await service.request(`/api/v1/tasks/${id}`).then((r) => r.json())) as Record<string, any>;
-        if (['completed', 'failed', 'cancelled'].includes(task.status)) return task;
-        if (Date.now() > deadline) throw new Error(`task still ${task.status}`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    };
     const response = await service.request('/api/v1/tasks', {
       method: 'POST',
       json: {
@@ -138,12 +116,12 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
       },
     });
     const { id } = (await response.json()) as { id: string };
-    expect((await waitForEnd(id)).status).toBe('completed');
+    expect((await waitForTaskEnd(service, id, 400_000)).status).toBe('completed');
     for (const label of ['claude-1', 'codex-1']) {
       const before = models.requests.length;
       const followUp = await service.request(`/api/v1/tasks/${id}/attempts/${label}/follow-up`, { method: 'POST', json: { prompt: 'write follow-up.txt containing "second"' } });
       expect(followUp.status).toBe(202);
-      const task = await waitForEnd(id);
+      const task = await waitForTaskEnd(service, id, 400_000);
       const run = task.agents.find((candidate: { label: string }) => candidate.label === label);
       expect(run, `${label}: ${run.error}`).toMatchObject({ status: 'succeeded' });
       // On top of the attempt's first change (Claude Code's Write refuses to overwrite a file it has not read: a new one).

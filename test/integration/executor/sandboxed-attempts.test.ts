@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { fixturesDir, startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
 import { taggedProcesses } from '../../support/tagged-processes.ts';
-import { until } from '../../support/until.ts';
 
 const probe = (...args: string[]) => ({ agent: 'command', command: [process.execPath, join(fixturesDir, 'fake-agents/sandbox-probing-agent.mjs'), ...args] });
 const wellBehaved = { agent: 'command', command: [process.execPath, '-e', "require('fs').writeFileSync('fine.txt', 'ok\\n')"] };
@@ -53,10 +53,7 @@ describe('sandboxed attempts', () => {
     const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'probe the sandbox', repository: { path: repo.path }, ...body } });
     expect(response.status, await response.clone().text()).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    return until('the task to end', async () => {
-      const task = (await (await service.request(`/api/v1/tasks/${id}`)).json()) as { id: string; status: string; agents: Attempt[] };
-      return ['completed', 'failed', 'cancelled'].includes(task.status) ? task : undefined;
-    }, 120_000);
+    return (await waitForTaskEnd(service, id, 120_000)) as { id: string; status: string; agents: Attempt[] };
   }
 
   const report = async (attempt: Attempt) => JSON.parse(await repo.git('show', `${attempt.branch}:probe-report.json`)) as Record<string, { ok: boolean; error?: string }>;
