@@ -45,6 +45,8 @@ import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
 import { taskShortId } from './git/attempt-branch.ts';
+import { BrowserSessions } from './sessions/browser-sessions.ts';
+import { registerReviewPages } from './web/review-pages.ts';
 
 /**
  * The composition root: builds every part of one service instance from the configuration.
@@ -155,10 +157,14 @@ export async function createServices(config: Config, logger: Logger, options: { 
     allowedAgents: config.allowedAgents,
     sandboxed: sandbox.status.mode !== 'off',
   });
+  const sessions = new BrowserSessions(db);
   const app = createApp({
     db,
     logger,
     apiKeys,
+    sessions,
+    publicUrl: config.publicUrl,
+    pages: (root, keys) => registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl }),
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
     sandbox: sandbox.status,

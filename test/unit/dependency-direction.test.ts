@@ -14,11 +14,12 @@ const layers: readonly (readonly string[])[] = [
   ['db'],
   ['git'],
   ['events', 'queue'],
-  ['webhooks', 'credentials'],
+  ['webhooks', 'credentials', 'sessions'],
   ['executor', 'tasks'],
   ['merge'],
   ['pull-requests'],
   ['api'],
+  ['web'],
   // The configuration, the composition root that wires the rooms together, and the entry point.
   ['config.ts'],
   ['services.ts'],

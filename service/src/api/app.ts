@@ -6,7 +6,9 @@ import type { TaskService } from '../tasks/task-service.ts';
 import type { ApiEnv } from './context-variables.ts';
 import { registerDocsRoutes } from './docs-routes.ts';
 import { errorResponse } from './error-map.ts';
+import { KeyRing } from './key-ring.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
+import type { BrowserSessions } from '../sessions/browser-sessions.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
@@ -29,6 +31,12 @@ export interface AppDeps {
   worktreePool?: (() => PoolStatus) | undefined;
   /** Route modules of other concerns (events, webhooks, merge, agents), registered under /api/v1. */
   routes?: ReadonlyArray<(api: OpenAPIHono<ApiEnv>) => void>;
+  /** The review pages' sessions: with them, /api/v1 also accepts the session cookie. */
+  sessions?: BrowserSessions | undefined;
+  /** KAGE_PUBLIC_URL: its origin counts as our own for cookie-authenticated changes. */
+  publicUrl?: string | undefined;
+  /** Pages outside the API (the review pages under /ui), registered on the root app. */
+  pages?: (app: OpenAPIHono<ApiEnv>, keys: KeyRing) => void;
 }
 
 /** The whole HTTP surface: `/`, `/health`, `/openapi.json`, `/docs`, and the authenticated `/api/v1`. */
@@ -42,7 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       name: 'Kage Bunshin',
       description: 'Runs several AI coding agents on one task in parallel, scores the attempts and merges the best',
       version: API_VERSION,
-      links: { health: '/health', openapi: '/openapi.json', docs: '/docs', api: '/api/v1' },
+      links: { health: '/health', openapi: '/openapi.json', docs: '/docs', api: '/api/v1', review: '/ui' },
     }),
   );
   app.get('/health', async (c) => {
@@ -55,8 +63,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     }
   });
 
+  const keys = new KeyRing(deps.apiKeys);
   const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
-  api.use(apiKeyAuth(deps.apiKeys));
+  api.use(apiKeyAuth({ keys, sessions: deps.sessions, publicUrl: deps.publicUrl }));
   api.use(rateLimit(deps.rateLimitPerMinute));
   api.use(jsonBodyOnly());
   registerTaskRoutes(api, deps.tasks);
@@ -71,6 +80,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     servers: [{ url: '/' }],
   });
   registerDocsRoutes(app);
+  deps.pages?.(app, keys);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

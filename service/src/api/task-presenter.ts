@@ -40,7 +40,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     updatedAt: task.updatedAt.toISOString(),
     startedAt: task.startedAt?.toISOString() ?? null,
     completedAt: task.completedAt?.toISOString() ?? null,
-    links: { self: base, events: `${base}/events`, progress: `${base}/progress` },
+    links: { self: base, events: `${base}/events`, progress: `${base}/progress`, review: `/ui/tasks/${task.id}` },
   };
 }
 

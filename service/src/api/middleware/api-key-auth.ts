@@ -1,41 +1,51 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { BrowserSessions } from '../../sessions/browser-sessions.ts';
 import { HttpError } from '../http-error.ts';
+import type { KeyRing } from '../key-ring.ts';
+import { requireSameOrigin } from './same-origin.ts';
 
 export type AuthVariables = { apiKeyId: string };
 
-/** A stable, non-secret id for a key (its hash prefix): what tasks and logs record. */
-export function apiKeyId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+/** The cookie the review pages' session lives in (HttpOnly: page scripts never see it). */
+export const SESSION_COOKIE = 'kage_session';
+
+export interface AuthOptions {
+  keys: KeyRing;
+  /** Without it, only keys are accepted. */
+  sessions?: BrowserSessions | undefined;
+  publicUrl?: string | undefined;
 }
 
 /**
- * Accepts `X-API-Key: KEY` or `Authorization: Bearer KEY`. Keys are compared as SHA-256
- * digests with timingSafeEqual, so neither content nor length leaks through timing.
+ * Accepts `X-API-Key: KEY`, `Authorization: Bearer KEY`, or the review pages' session cookie;
+ * a cookie-authenticated change must come from our own pages (same-origin.ts).
  */
-export function apiKeyAuth(keys: readonly string[]): MiddlewareHandler<{ Variables: AuthVariables }> {
-  const digests = keys.map((key) => ({ id: apiKeyId(key), digest: sha256(key) }));
+export function apiKeyAuth(options: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const presented = c.req.header('x-api-key') ?? bearerToken(c.req.header('authorization'));
-    if (!presented) {
-      throw new HttpError(401, 'unauthorized', 'Missing API key: send it as X-API-Key or Authorization: Bearer', undefined, {
-        'WWW-Authenticate': 'Bearer',
-      });
+    const sessionToken = presented === undefined && options.sessions ? getCookie(c, SESSION_COOKIE) : undefined;
+    if (presented !== undefined) {
+      const id = options.keys.idOf(presented);
+      if (!id) throw unauthorized('Invalid API key');
+      c.set('apiKeyId', id);
+    } else if (sessionToken && options.sessions) {
+      const id = await options.sessions.keyOf(sessionToken);
+      if (!id || !options.keys.has(id)) throw unauthorized('Your session has ended: log in again at /ui/login');
+      requireSameOrigin(c, options.publicUrl);
+      c.set('apiKeyId', id);
+    } else {
+      throw unauthorized('Missing API key: send it as X-API-Key or Authorization: Bearer');
     }
-    const digest = sha256(presented);
-    let match: string | undefined;
-    for (const key of digests) if (timingSafeEqual(key.digest, digest)) match = key.id;
-    if (!match) throw new HttpError(401, 'unauthorized', 'Invalid API key', undefined, { 'WWW-Authenticate': 'Bearer' });
-    c.set('apiKeyId', match);
     await next();
   };
+}
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' });
 }
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(.+)$/i);
   return match?.[1]?.trim();
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

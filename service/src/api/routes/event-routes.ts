@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { EventFeed } from '../../events/event-feed.ts';
 import type { EventStore } from '../../events/event-store.ts';
 import { streamProgress } from '../../events/progress-stream.ts';
+import { streamTaskChanges } from '../../events/task-changes-stream.ts';
 import { SharedEventReads } from '../../events/shared-reads.ts';
 import type { TaskRepository } from '../../db/task-repository.ts';
 import { requireTask } from '../../tasks/require-task.ts';
@@ -53,11 +54,44 @@ const progress = createRoute({
   },
 });
 
-/** `GET /tasks/{id}/events` and `GET /tasks/{id}/progress` (SSE). */
+const taskChanges = createRoute({
+  method: 'get',
+  path: '/task-changes',
+  tags: ['Events'],
+  summary: 'Which tasks changed, live, as Server-Sent Events',
+  description:
+    'Sends `connected`, then `changed` with `{"taskIds": [...]}` (gathered for at most 300 ms) whenever any task stores an event, ' +
+    'and `resync` when changes may have been missed (read the list again). It carries no task data: read the tasks it names. ' +
+    'The review pages\' task list uses it to update live.',
+  security,
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+    ...commonErrors,
+  },
+});
+
+/** `GET /tasks/{id}/events`, `GET /tasks/{id}/progress` (SSE) and `GET /task-changes` (SSE). */
 export function eventRoutes(deps: EventRouteDeps) {
   const reads = new SharedEventReads(deps.events);
   const streams = new Map<string, number>();
   const maxStreams = deps.maxStreamsPerKey ?? 100;
+
+  /** Counts the key's open streams (429 past KAGE_SSE_STREAMS_PER_KEY) until the response body ends. */
+  const withStreamSlot = (key: string, open: (release: () => void) => Response): never => {
+    const count = streams.get(key) ?? 0;
+    if (count >= maxStreams) {
+      throw new HttpError(429, 'too_many_streams', `This API key has ${count} progress streams open, the most allowed (KAGE_SSE_STREAMS_PER_KEY); close one first`, undefined, {
+        'Retry-After': '5',
+      });
+    }
+    streams.set(key, count + 1);
+    const release = () => {
+      const left = (streams.get(key) ?? 1) - 1;
+      if (left > 0) streams.set(key, left);
+      else streams.delete(key);
+    };
+    return open(release) as never;
+  };
 
   return (app: OpenAPIHono<ApiEnv>): void => {
     app.openapi(listEvents, async (c) => {
@@ -75,24 +109,29 @@ export function eventRoutes(deps: EventRouteDeps) {
       await requireTask(deps.tasks, id);
       const lastEventId = c.req.valid('header')['last-event-id'];
       const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
-      const key = c.get('apiKeyId');
-      const open = streams.get(key) ?? 0;
-      if (open >= maxStreams) {
-        throw new HttpError(429, 'too_many_streams', `This API key has ${open} progress streams open, the most allowed (KAGE_SSE_STREAMS_PER_KEY); close one first`, undefined, {
-          'Retry-After': '5',
-        });
-      }
-      streams.set(key, open + 1);
       c.header('X-Accel-Buffering', 'no');
-      return streamSSE(c, async (sse) => {
-        try {
-          await streamProgress(sse, { ...deps, events: reads }, id, after);
-        } finally {
-          const left = (streams.get(key) ?? 1) - 1;
-          if (left > 0) streams.set(key, left);
-          else streams.delete(key);
-        }
-      }) as never;
+      return withStreamSlot(c.get('apiKeyId'), (release) =>
+        streamSSE(c, async (sse) => {
+          try {
+            await streamProgress(sse, { ...deps, events: reads }, id, after);
+          } finally {
+            release();
+          }
+        }),
+      );
+    });
+
+    app.openapi(taskChanges, (c) => {
+      c.header('X-Accel-Buffering', 'no');
+      return withStreamSlot(c.get('apiKeyId'), (release) =>
+        streamSSE(c, async (sse) => {
+          try {
+            await streamTaskChanges(sse, deps);
+          } finally {
+            release();
+          }
+        }),
+      );
     });
   };
 }

@@ -254,7 +254,12 @@ export const Task = z
     updatedAt: z.string(),
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
-    links: z.object({ self: z.string(), events: z.string(), progress: z.string() }),
+    links: z.object({
+      self: z.string(),
+      events: z.string(),
+      progress: z.string(),
+      review: z.string().openapi({ description: 'The task\'s review page (attempts side by side, diffs, merge), for people' }),
+    }),
   })
   .openapi('Task');
 export type Task = z.infer<typeof Task>;

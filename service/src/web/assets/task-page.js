@@ -1,0 +1,175 @@
+// A task's page: its attempts side by side with live logs, their diffs, and the merge actions.
+import { AttemptColumn, logLine } from './attempt-column.js';
+import { api, describeError, el, format, showOutcome, statusBadge, taskDuration } from './page-kit.js';
+import { drawActions } from './task-actions.js';
+
+const taskId = document.getElementById('main').dataset.taskId;
+const head = document.getElementById('task-head');
+const actions = document.getElementById('actions');
+const outcome = document.getElementById('outcome');
+const attempts = document.getElementById('attempts');
+const diffPanel = document.getElementById('diff-panel');
+const merges = document.getElementById('merges');
+const columns = new Map();
+const terminal = new Set(['task.completed', 'task.failed', 'task.cancelled']);
+const finishedStatuses = new Set(['completed', 'failed', 'cancelled']);
+let task;
+let lastSeq = 0;
+let progress;
+let refreshTimer;
+
+const attemptActions = {
+  showDiff: (label) => void showDiff(label),
+  async checkConflicts(label) {
+    try {
+      const check = await api('GET', `/tasks/${taskId}/conflicts?agent=${encodeURIComponent(label)}`);
+      if (check.alreadyMerged) showOutcome(outcome, true, el('p', {}, `${label} is already merged into ${check.targetBranch}.`));
+      else if (check.clean) showOutcome(outcome, true, el('p', {}, `${label} merges cleanly into ${check.targetBranch}.`));
+      else showOutcome(outcome, false, el('p', {}, `${label} conflicts with ${check.targetBranch} in:`), el('ul', {}, check.conflicts.map((c) => el('li', {}, el('code', {}, c.path), ` (${c.kind})`))));
+    } catch (error) {
+      showOutcome(outcome, false, ...describeError(error));
+    }
+  },
+};
+
+async function load() {
+  task = await api('GET', `/tasks/${taskId}`);
+  document.title = `${task.description.split('\n')[0].slice(0, 60)} · Kage Bunshin`;
+  drawHead();
+  for (const run of task.agents) {
+    let column = columns.get(run.label);
+    if (!column) {
+      column = new AttemptColumn(run, attemptActions);
+      columns.set(run.label, column);
+      attempts.append(column.root);
+    }
+    column.update(run, task);
+  }
+  drawActions(actions, outcome, task, refresh);
+  await drawMerges();
+}
+
+function drawHead() {
+  const [title, ...rest] = task.description.split('\n');
+  const repository = task.repository.url ?? task.repository.path;
+  head.replaceChildren(
+    el('h1', {}, title),
+    rest.join('\n').trim() ? el('details', {}, el('summary', {}, 'Full description'), el('pre', {}, task.description)) : undefined,
+    el('p', { class: 'meta' },
+      statusBadge(task.status), ' ',
+      el('span', {}, `${repository} @ ${task.repository.baseRef} (${task.repository.baseCommit.slice(0, 8)})`), ' · ',
+      el('span', {}, `winner: ${task.winner ?? '—'}`), ' · ',
+      el('span', {}, `cost ${format.cost(task.totalCostUsd)}`), ' · ',
+      el('span', {}, `duration ${format.duration(taskDuration(task))}`), ' · ',
+      el('span', { title: task.createdAt }, `created ${format.age(task.createdAt)}`)),
+    task.judgement ? el('p', { class: 'muted' }, `Judge ${task.judgement.agent}: ${task.judgement.order.length > 0 ? task.judgement.order.join(' > ') : `no verdict${task.judgement.error ? ` (${task.judgement.error})` : ''}`}`) : undefined,
+    task.error ? el('p', { class: 'problem' }, task.error) : undefined,
+  );
+}
+
+async function drawMerges() {
+  const { items } = await api('GET', `/tasks/${taskId}/merges`);
+  if (items.length === 0) return merges.replaceChildren(el('p', { class: 'empty' }, 'No merges yet.'));
+  merges.replaceChildren(el('ol', { class: 'merge-history' }, items.map((merge) =>
+    el('li', { 'data-status': merge.status },
+      `${new Date(merge.createdAt).toLocaleString()}: ${merge.agent} → ${merge.targetBranch}, ${merge.strategy}, ${merge.status}`,
+      merge.commit ? el('code', {}, ` ${merge.commit.slice(0, 8)}`) : undefined,
+      merge.reviewBranch ? [' on ', el('code', {}, merge.reviewBranch)] : undefined,
+      merge.conflicts.length ? ` (${merge.conflicts.length} conflicts)` : undefined))));
+}
+
+async function showDiff(label) {
+  diffPanel.hidden = false;
+  diffPanel.replaceChildren(el('h2', {}, `Diff of ${label}`), el('p', { class: 'muted' }, 'Loading…'));
+  let diff;
+  try {
+    diff = await api('GET', `/tasks/${taskId}/diff?agent=${encodeURIComponent(label)}`);
+  } catch (error) {
+    diffPanel.replaceChildren(el('h2', {}, `Diff of ${label}`), ...describeError(error));
+    return;
+  }
+  const target = el('div', { class: 'diff', 'data-agent': label });
+  const layout = el('select', { 'aria-label': 'Diff layout' }, el('option', { value: 'line-by-line' }, 'Unified'), el('option', { value: 'side-by-side' }, 'Side by side'));
+  const draw = () => {
+    // diff2html escapes every file name and line it draws; highlight.js works on that text.
+    const ui = new window.Diff2HtmlUI(target, diff.patch, {
+      outputFormat: layout.value,
+      drawFileList: true,
+      fileListToggle: true,
+      fileContentToggle: true,
+      matching: 'lines',
+      highlight: true,
+      colorScheme: 'auto',
+      synchronisedScroll: true,
+    });
+    ui.draw();
+    ui.highlightCode();
+  };
+  layout.addEventListener('change', draw);
+  diffPanel.replaceChildren(
+    el('div', { class: 'heading' }, el('h2', {}, `Diff of ${label}`), el('label', {}, 'Layout ', layout),
+      el('button', { type: 'button', class: 'quiet', on: { click: () => (diffPanel.hidden = true) } }, 'Close')),
+    el('p', { class: 'muted' }, `${diff.stats.files.length} files, +${diff.stats.insertions} −${diff.stats.deletions}, ${diff.baseCommit.slice(0, 8)}..${diff.headCommit.slice(0, 8)}`),
+    diff.truncated ? el('p', { class: 'problem' }, `The diff is cut short; cut files: ${diff.truncatedFiles.join(', ') || 'the rest'}.`) : undefined,
+    diff.patch ? target : el('p', { class: 'empty' }, 'No changes.'),
+  );
+  if (diff.patch) draw();
+  diffPanel.scrollIntoView({ block: 'start' });
+}
+
+async function refresh() {
+  try {
+    await load();
+    // A follow-up runs a finished task again: follow its new events.
+    if (!progress && !finishedStatuses.has(task.status)) followProgress();
+  } catch (error) {
+    showOutcome(outcome, false, ...describeError(error));
+  }
+}
+
+/** Reloads the task at most twice a second however many events arrive. */
+function refreshSoon() {
+  refreshTimer ??= setTimeout(() => {
+    refreshTimer = undefined;
+    void refresh();
+  }, 500);
+}
+
+function followProgress() {
+  progress = new EventSource(`/api/v1/tasks/${taskId}/progress?after=${lastSeq}`);
+  const onEvent = (message) => {
+    const event = JSON.parse(message.data);
+    lastSeq = Math.max(lastSeq, event.seq);
+    const line = logLine(event);
+    if (line !== undefined && event.agentLabel) columns.get(event.agentLabel)?.append(line);
+    if (event.type !== 'agent.progress') refreshSoon();
+    if (terminal.has(event.type)) {
+      // The stream ends here; closing stops EventSource from reconnecting to a finished task.
+      progress.close();
+      progress = undefined;
+      document.body.dataset.logs = 'complete';
+      refreshSoon();
+    }
+  };
+  for (const type of ['task.queued', 'task.started', 'agent.started', 'attempt.setup', 'agent.progress', 'agent.completed', 'agent.failed', 'verify.completed', 'attempt.round', 'attempt.follow_up', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened']) {
+    progress.addEventListener(type, onEvent);
+  }
+}
+
+// Merges, pull requests and follow-ups arrive after the progress stream ended: the change feed tells.
+function watchChanges() {
+  const changes = new EventSource('/api/v1/task-changes');
+  changes.addEventListener('changed', (message) => {
+    if (!JSON.parse(message.data).taskIds.includes(taskId)) return;
+    refreshSoon();
+  });
+  changes.addEventListener('resync', refreshSoon);
+}
+
+try {
+  await load();
+  followProgress();
+  watchChanges();
+} catch (error) {
+  head.replaceChildren(el('h1', {}, 'This task could not be shown'), ...describeError(error));
+}
