@@ -40,9 +40,10 @@ export class DiffReader {
     const baseCommit = await resolveCommit(input.repoPath, input.baseCommit);
     const headCommit = await resolveCommit(input.repoPath, input.branch);
     // The user's diff drivers and textconv filters are not ours to run; binary files show as such.
+    // Names stay as they are (no octal escapes for non-ASCII), since people read the patch.
     const { stdout, truncated } = await runGit(
       input.repoPath,
-      ['diff', '--no-color', '--no-ext-diff', '--no-textconv', baseCommit, headCommit, '--'],
+      ['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', baseCommit, headCommit, '--'],
       { raw: true, maxOutput: this.bounds.maxTotal },
     );
     const { patch, truncatedFiles } = cutPerFile(stdout, this.bounds.maxPerFile);

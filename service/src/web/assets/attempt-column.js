@@ -1,5 +1,5 @@
 // One attempt's column on the task page: what it is, how it did, and its live log.
-import { el, format, statusBadge } from './page-kit.js';
+import { el, fill, format, statusBadge } from './page-kit.js';
 
 // Lines kept per log: a runaway agent must not take the reader's tab down with it.
 const MAX_LOG_LINES = 20_000;
@@ -13,7 +13,7 @@ export function logLine(event) {
     case 'attempt.setup':
       return `setup ${data.passed ? 'done' : 'failed'}${data.copied?.length ? `, copied ${data.copied.join(', ')}` : ''}`;
     case 'agent.progress':
-      return data.message === undefined ? undefined : `${data.kind && data.kind !== 'message' ? `[${data.kind}] ` : ''}${data.message}`;
+      return data.message === undefined ? undefined : `${data.kind && !['message', 'text'].includes(data.kind) ? `[${data.kind}] ` : ''}${data.message}`;
     case 'verify.completed':
       return `verify ${data.passed ? 'passed' : 'failed'}${data.exitCode === null || data.exitCode === undefined ? '' : ` (exit ${data.exitCode})`}${data.round ? ` in round ${data.round}` : ''}`;
     case 'attempt.round':
@@ -63,7 +63,7 @@ export class AttemptColumn {
     const winner = task?.winner === run.label;
     const verify = run.verify;
     this.root.dataset.status = run.status;
-    this.summary.replaceChildren(
+    fill(this.summary,
       el('h2', {}, run.label, winner ? el('span', { class: 'badge winner' }, 'winner') : undefined),
       el('p', { class: 'muted' }, `${run.agent}${run.model ? ` · ${run.model}` : ''}`),
       el('p', {}, statusBadge(run.status), rank ? el('span', { class: 'rank' }, ` rank ${rank}`) : undefined),

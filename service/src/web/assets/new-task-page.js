@@ -1,5 +1,5 @@
 // The new-task form: the agents come from GET /agents (unavailable ones with their install hint).
-import { api, describeError, el, showOutcome } from './page-kit.js';
+import { api, describeError, el, fill, showOutcome } from './page-kit.js';
 
 const form = document.getElementById('new-task');
 const agentsBox = document.getElementById('agents');
@@ -7,7 +7,7 @@ const outcome = document.getElementById('form-outcome');
 
 async function drawAgents() {
   const { items } = await api('GET', '/agents');
-  agentsBox.replaceChildren(
+  fill(agentsBox,
     el('legend', {}, 'Agents'),
     ...items.map((agent) =>
       el('div', { class: `agent-choice${agent.available ? '' : ' unavailable'}` },

@@ -39,8 +39,19 @@ export function el(tag, props = {}, ...children) {
     else if (name === 'class') node.className = value;
     else node.setAttribute(name, value === true ? '' : String(value));
   }
-  node.append(...children.flat().filter((child) => child !== undefined && child !== null && child !== false));
+  node.append(...present(children));
   return node;
+}
+
+/** Replaces a node's children, as `el` takes them. */
+export function fill(node, ...children) {
+  node.replaceChildren(...present(children));
+  return node;
+}
+
+// Arrays flattened; undefined, null and false (what `cond ? x : undefined` leaves) left out.
+function present(children) {
+  return children.flat().filter((child) => child !== undefined && child !== null && child !== false);
 }
 
 export function statusBadge(status) {
@@ -90,5 +101,5 @@ export function describeError(error) {
 
 /** Shows an action's outcome in a status region: `ok` green, otherwise red. */
 export function showOutcome(region, ok, ...content) {
-  region.replaceChildren(el('div', { class: ok ? 'notice ok' : 'notice problem' }, ...content));
+  fill(region, el('div', { class: ok ? 'notice ok' : 'notice problem' }, ...content));
 }

@@ -1,6 +1,6 @@
 // A task's page: its attempts side by side with live logs, their diffs, and the merge actions.
 import { AttemptColumn, logLine } from './attempt-column.js';
-import { api, describeError, el, format, showOutcome, statusBadge, taskDuration } from './page-kit.js';
+import { api, describeError, el, fill, format, showOutcome, statusBadge, taskDuration } from './page-kit.js';
 import { drawActions } from './task-actions.js';
 
 const taskId = document.getElementById('main').dataset.taskId;
@@ -52,7 +52,7 @@ async function load() {
 function drawHead() {
   const [title, ...rest] = task.description.split('\n');
   const repository = task.repository.url ?? task.repository.path;
-  head.replaceChildren(
+  fill(head,
     el('h1', {}, title),
     rest.join('\n').trim() ? el('details', {}, el('summary', {}, 'Full description'), el('pre', {}, task.description)) : undefined,
     el('p', { class: 'meta' },
@@ -69,8 +69,8 @@ function drawHead() {
 
 async function drawMerges() {
   const { items } = await api('GET', `/tasks/${taskId}/merges`);
-  if (items.length === 0) return merges.replaceChildren(el('p', { class: 'empty' }, 'No merges yet.'));
-  merges.replaceChildren(el('ol', { class: 'merge-history' }, items.map((merge) =>
+  if (items.length === 0) return fill(merges, el('p', { class: 'empty' }, 'No merges yet.'));
+  fill(merges, el('ol', { class: 'merge-history' }, items.map((merge) =>
     el('li', { 'data-status': merge.status },
       `${new Date(merge.createdAt).toLocaleString()}: ${merge.agent} → ${merge.targetBranch}, ${merge.strategy}, ${merge.status}`,
       merge.commit ? el('code', {}, ` ${merge.commit.slice(0, 8)}`) : undefined,
@@ -80,12 +80,12 @@ async function drawMerges() {
 
 async function showDiff(label) {
   diffPanel.hidden = false;
-  diffPanel.replaceChildren(el('h2', {}, `Diff of ${label}`), el('p', { class: 'muted' }, 'Loading…'));
+  fill(diffPanel, el('h2', {}, `Diff of ${label}`), el('p', { class: 'muted' }, 'Loading…'));
   let diff;
   try {
     diff = await api('GET', `/tasks/${taskId}/diff?agent=${encodeURIComponent(label)}`);
   } catch (error) {
-    diffPanel.replaceChildren(el('h2', {}, `Diff of ${label}`), ...describeError(error));
+    fill(diffPanel, el('h2', {}, `Diff of ${label}`), ...describeError(error));
     return;
   }
   const target = el('div', { class: 'diff', 'data-agent': label });
@@ -106,7 +106,7 @@ async function showDiff(label) {
     ui.highlightCode();
   };
   layout.addEventListener('change', draw);
-  diffPanel.replaceChildren(
+  fill(diffPanel,
     el('div', { class: 'heading' }, el('h2', {}, `Diff of ${label}`), el('label', {}, 'Layout ', layout),
       el('button', { type: 'button', class: 'quiet', on: { click: () => (diffPanel.hidden = true) } }, 'Close')),
     el('p', { class: 'muted' }, `${diff.stats.files.length} files, +${diff.stats.insertions} −${diff.stats.deletions}, ${diff.baseCommit.slice(0, 8)}..${diff.headCommit.slice(0, 8)}`),
@@ -171,5 +171,5 @@ try {
   followProgress();
   watchChanges();
 } catch (error) {
-  head.replaceChildren(el('h1', {}, 'This task could not be shown'), ...describeError(error));
+  fill(head, el('h1', {}, 'This task could not be shown'), ...describeError(error));
 }

@@ -96,10 +96,11 @@ function listen() {
   });
 }
 
-// Ages and running durations move on without any event.
+// Running durations move on without any event.
 setInterval(() => {
-  for (const id of shown.keys()) void refresh([id]).catch(() => {});
-}, 60_000);
+  const running = [...shown].filter(([, tr]) => tr.dataset.status === 'running').map(([id]) => id);
+  void refresh(running);
+}, 30_000);
 
 await reload();
 listen();
