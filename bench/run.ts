@@ -12,6 +12,7 @@ import { eventLatency } from './scenarios/event-latency.ts';
 import { eventThroughput } from './scenarios/event-throughput.ts';
 import { fanOut } from './scenarios/fan-out.ts';
 import { remoteFanOut } from './scenarios/remote-fan-out.ts';
+import { reviewPage } from './scenarios/review-page.ts';
 import { sandboxCost } from './scenarios/sandbox-cost.ts';
 import { scale } from './scenarios/scale.ts';
 import { warmStart } from './scenarios/warm-start.ts';
@@ -28,6 +29,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   scale,
   sandbox: sandboxCost,
   'warm-start': warmStart,
+  'review-page': reviewPage,
 };
 
 const args = process.argv.slice(2);

@@ -21,6 +21,12 @@ export const waitForOptions: INodePropertyOptions[] = [
 		value: 'taskFinished',
 		description: 'The task completed, failed or was cancelled',
 	},
+	{
+		name: 'Task Merged',
+		value: 'merged',
+		description:
+			"One of the task's attempts was merged into its target: by a person on the task's review page, a Merge node or the API",
+	},
 ];
 
 export const awaitProperties: INodeProperties[] = [

@@ -7,6 +7,8 @@ import { kageBunshinRequest } from '../shared/transport';
 import {
 	callbackEventTypes,
 	describeLoggedEvent,
+	eventEndsWait,
+	readFromEventLog,
 	taskSatisfies,
 	timedOutResult,
 	waitingResult,
@@ -92,7 +94,7 @@ async function alreadyReached(
 	taskPath: string,
 ): Promise<{ event: IDataObject | null } | undefined> {
 	if (taskSatisfies(condition, task)) return { event: null };
-	if (condition.waitFor !== 'event') return undefined;
+	if (!readFromEventLog(condition)) return undefined;
 	for (let after = 0; ; ) {
 		const { body } = await kageBunshinRequest<{ items: TaskEvent[] }>(context, {
 			method: 'GET',
@@ -100,7 +102,7 @@ async function alreadyReached(
 			qs: { after, limit: eventPageSize },
 			itemIndex: 0,
 		});
-		const match = body.items.find((event) => condition.eventTypes?.includes(event.type));
+		const match = body.items.find((event) => eventEndsWait(condition, event));
 		if (match) return { event: describeLoggedEvent(match) };
 		if (body.items.length < eventPageSize) return undefined;
 		after = body.items[body.items.length - 1].seq;

@@ -4,7 +4,9 @@ import { agentFinishedEventTypes, taskFinishedEventTypes } from '../shared/event
 import type { ReceivedEvent } from '../shared/signed-event';
 import { finishedAgentStatuses, finishedTaskStatuses, type Task, type TaskEvent } from '../shared/task-types';
 
-export type WaitFor = 'taskFinished' | 'agentFinished' | 'event';
+export type WaitFor = 'taskFinished' | 'agentFinished' | 'event' | 'merged';
+
+const mergeEventType = 'merge.completed';
 
 export interface WaitCondition {
 	waitFor: WaitFor;
@@ -24,11 +26,13 @@ export function callbackEventTypes(condition: WaitCondition): string[] {
 			return [...agentFinishedEventTypes, ...taskFinishedEventTypes];
 		case 'event':
 			return condition.eventTypes ?? [];
+		case 'merged':
+			return [mergeEventType];
 	}
 }
 
-/** Whether a received event ends the wait. */
-export function eventEndsWait(condition: WaitCondition, event: Pick<ReceivedEvent, 'type' | 'data'>): boolean {
+/** Whether an event (received, or read from the task's log) ends the wait. */
+export function eventEndsWait(condition: WaitCondition, event: { type: string; data: Record<string, unknown> }): boolean {
 	switch (condition.waitFor) {
 		case 'taskFinished':
 			return taskFinishedEventTypes.includes(event.type);
@@ -39,13 +43,16 @@ export function eventEndsWait(condition: WaitCondition, event: Pick<ReceivedEven
 			);
 		case 'event':
 			return (condition.eventTypes ?? []).includes(event.type);
+		// A manual merge only put the merge on a review branch: the target has not moved yet.
+		case 'merged':
+			return event.type === mergeEventType && event.data.status === 'merged';
 	}
 }
 
 /**
  * Whether the task's current state already satisfies the condition, so there is nothing to wait
- * for (the task finished before the node ran). Event conditions are checked against the event
- * log instead, since a state does not tell which events happened.
+ * for (the task finished before the node ran). Event and merge conditions are checked against
+ * the event log instead, since a state does not tell which events happened.
  */
 export function taskSatisfies(condition: WaitCondition, task: Task): boolean {
 	const taskFinished = finishedTaskStatuses.includes(task.status);
@@ -57,8 +64,14 @@ export function taskSatisfies(condition: WaitCondition, task: Task): boolean {
 			return taskFinished || (run !== undefined && finishedAgentStatuses.includes(run.status));
 		}
 		case 'event':
+		case 'merged':
 			return false;
 	}
+}
+
+/** Whether the condition is met by an event in the task's log (conditions a task state cannot tell). */
+export function readFromEventLog(condition: WaitCondition): boolean {
+	return condition.waitFor === 'event' || condition.waitFor === 'merged';
 }
 
 /** What the node outputs when the wait ends: the task, and the event that ended the wait. */

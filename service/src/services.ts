@@ -176,7 +176,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       (api) => registerAgentRoutes(api, agents, sandbox.status),
       (api) => registerCredentialRoutes(api, credentials),
       (api) => registerPullRequestRoutes(api, pullRequests),
-      (api) => registerFollowUpRoutes(api, new FollowUps({ tasks: taskRepository, events, queue }), tasks),
+      (api) => registerFollowUpRoutes(api, new FollowUps({ tasks: taskRepository, events, queue }), tasks, config.publicUrl),
     ],
   });
 

@@ -74,7 +74,7 @@ describe('the review pages in a real browser', () => {
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'kage_session', httpOnly: true, sameSite: 'Strict' });
     expect(cookie!.expires).toBeGreaterThan(Date.now() / 1000);
-    const visibleToScripts = await page.evaluate(() => [document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)].join('|'));
+    const visibleToScripts = await page.evaluate('[document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)].join("|")');
     expect(visibleToScripts).not.toContain(TEST_API_KEY);
     expect(visibleToScripts).not.toContain(cookie!.value);
   });
@@ -125,7 +125,7 @@ describe('the review pages in a real browser', () => {
     expect(await hostile.locator('details pre').last().textContent()).toContain('<b onmouseover=');
     await hostile.locator('details pre').last().hover();
     expect(await page.locator('#main script, #main img, #main b[onmouseover]').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __pwned?: string }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
   });
 
   it("merges an attempt: the repository's branch moves and the page says so", async () => {

@@ -5,7 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { startChatReceiver, type ChatReceiver } from '../support/chat-receiver.ts';
+import { TEST_API_KEY } from '../support/service-harness.ts';
 import type { WorkflowAnswer } from '../support/workflow-answers.ts';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack.ts';
 
@@ -101,6 +103,42 @@ describe('the example workflows in a real n8n', () => {
     expect(JSON.stringify(body.conflicts)).toContain('README.md');
     expect(await repo.head('main')).toBe(moved);
     expect(await repo.git('show', `${body.reviewBranch}:README.md`)).toContain('rewritten by claude');
+  });
+
+  it('review in the browser: posts the review link, waits while a person merges on that page, then posts the merge', async () => {
+    const { repo, n8n } = stack;
+    const { status } = await post('kage-review-in-browser', {
+      description: 'write review.txt containing "reviewed by {agent}"',
+      repositoryPath: repo.path,
+      verifyCommand: ['grep', '-q', 'reviewed', 'review.txt'],
+    });
+    expect(status, n8n.logTail()).toBe(200);
+    const linkMessage = await chat.waitFor((text) => text.includes('Review and merge:'));
+    const reviewLink = /Review and merge: (\S+)$/.exec(linkMessage)?.[1];
+    expect(reviewLink).toMatch(new RegExp(`^${stack.service.url}/ui/tasks/[0-9a-f-]{36}$`));
+    const execution = await stack.api.waitForExecution({ workflowId: stack.workflowIds.get('review-in-browser.json') }, (e) => e.status === 'waiting');
+
+    // The person: opens the link from the chat, logs in, picks gemini's attempt and merges it.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(reviewLink!);
+      await page.getByLabel('API key').fill(TEST_API_KEY);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(reviewLink!);
+      await page.locator('#merge-attempt').selectOption('gemini-1');
+      await page.getByRole('button', { name: 'Merge', exact: true }).click();
+      await expect.poll(() => page.locator('#outcome').textContent()).toContain('Merged gemini-1 into main');
+    } finally {
+      await browser.close();
+    }
+
+    const result = await chat.waitFor((text) => text.includes(' merged: '));
+    const head = await repo.head('main');
+    expect(result).toMatch(new RegExp(`merged: gemini-1 into main \\(${head.slice(0, 8)}\\)$`));
+    expect(await repo.git('show', 'main:review.txt')).toBe('reviewed by gemini');
+    const finished = await stack.api.waitForExecution({ workflowId: stack.workflowIds.get('review-in-browser.json') }, (e) => e.id === execution.id && e.status === 'success');
+    expect(Object.keys(finished.data?.resultData?.runData ?? {})).toEqual(expect.arrayContaining(['Await Merge', 'Post Merge Result']));
   });
 
   it('GitHub issue → pull request: imports with every node a type n8n has, wired trigger to comment', async () => {

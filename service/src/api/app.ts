@@ -33,7 +33,7 @@ export interface AppDeps {
   routes?: ReadonlyArray<(api: OpenAPIHono<ApiEnv>) => void>;
   /** The review pages' sessions: with them, /api/v1 also accepts the session cookie. */
   sessions?: BrowserSessions | undefined;
-  /** KAGE_PUBLIC_URL: its origin counts as our own for cookie-authenticated changes. */
+  /** KAGE_PUBLIC_URL: where people reach the service (review links); its origin counts as our own for cookie-authenticated changes. */
   publicUrl?: string | undefined;
   /** Pages outside the API (the review pages under /ui), registered on the root app. */
   pages?: (app: OpenAPIHono<ApiEnv>, keys: KeyRing) => void;
@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   api.use(apiKeyAuth({ keys, sessions: deps.sessions, publicUrl: deps.publicUrl }));
   api.use(rateLimit(deps.rateLimitPerMinute));
   api.use(jsonBodyOnly());
-  registerTaskRoutes(api, deps.tasks);
+  registerTaskRoutes(api, deps.tasks, deps.publicUrl ?? '');
   for (const register of deps.routes ?? []) register(api);
   app.route('/api/v1', api);
 

@@ -1,8 +1,12 @@
 import type { AgentRunRecord, TaskRecord } from '../db/task-repository.ts';
+import { reviewUrl } from '../tasks/review-url.ts';
 import type { Task } from './schemas/task-schemas.ts';
 
-/** The API's view of a task: the stored record, its attempts, and links. */
-export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): Task {
+/**
+ * The API's view of a task: the stored record, its attempts, and links. The review link is
+ * absolute (KAGE_PUBLIC_URL): it is meant for people, in a chat message or a pull request.
+ */
+export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], publicUrl: string): Task {
   const base = `/api/v1/tasks/${task.id}`;
   return {
     id: task.id,
@@ -40,7 +44,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[]): 
     updatedAt: task.updatedAt.toISOString(),
     startedAt: task.startedAt?.toISOString() ?? null,
     completedAt: task.completedAt?.toISOString() ?? null,
-    links: { self: base, events: `${base}/events`, progress: `${base}/progress`, review: `/ui/tasks/${task.id}` },
+    links: { self: base, events: `${base}/events`, progress: `${base}/progress`, review: reviewUrl(publicUrl, task.id) },
   };
 }
 
@@ -77,3 +81,4 @@ function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
     completedAt: run.completedAt?.toISOString() ?? null,
   };
 }
+

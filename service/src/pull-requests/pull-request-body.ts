@@ -13,7 +13,7 @@ export function pullRequestTitle(task: TaskRecord, requested: string | undefined
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
-export function pullRequestBody(task: TaskRecord, runs: readonly AgentRunRecord[], chosen: AgentRunRecord, taskLink: string): string {
+export function pullRequestBody(task: TaskRecord, runs: readonly AgentRunRecord[], chosen: AgentRunRecord, reviewLink: string): string {
   const ranked = [...runs].sort((a, b) => rankOf(a) - rankOf(b));
   const rows = ranked.map((run) =>
     [
@@ -45,7 +45,7 @@ export function pullRequestBody(task: TaskRecord, runs: readonly AgentRunRecord[
       ? [`### What ${chosen.label} said at the end`, '', quote(finalMessage.length > MAX_FINAL_MESSAGE ? `${finalMessage.slice(0, MAX_FINAL_MESSAGE)}…` : finalMessage), '']
       : []),
     `---`,
-    `Opened by Kage Bunshin from task \`${task.id}\` (${taskLink}), attempt \`${chosen.label}\` on branch \`${chosen.branch}\`.`,
+    `Opened by Kage Bunshin from task \`${task.id}\` ([review every attempt](${reviewLink})), attempt \`${chosen.label}\` on branch \`${chosen.branch}\`.`,
   ].join('\n');
 }
 

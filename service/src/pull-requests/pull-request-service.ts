@@ -3,6 +3,7 @@
  * if needed, asks the credential's forge for an open one on that branch, opens one otherwise,
  * and records it on the task with a `pull_request.opened` event, once.
  */
+import { reviewUrl } from '../tasks/review-url.ts';
 import type { CredentialStore } from '../credentials/credential-store.ts';
 import { defaultApiUrl, type ForgeKind } from '../credentials/forges.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
@@ -57,7 +58,7 @@ export class PullRequestService {
     if (!opened) {
       opened = await client.create({
         title: pullRequestTitle(task, request.title),
-        body: pullRequestBody(task, runs, run, `${this.deps.publicUrl.replace(/\/$/, '')}/api/v1/tasks/${task.id}`),
+        body: pullRequestBody(task, runs, run, reviewUrl(this.deps.publicUrl, task.id)),
         head: run.branch,
         base: targetBranch,
         draft: request.draft,

@@ -75,7 +75,7 @@ describe.each(driverKinds)('review-page sessions on %s', (kind) => {
     for (const headers of [json, { ...json, origin: 'http://127.0.0.1:9999' }, { ...json, origin: 'null' }, { ...json, 'sec-fetch-site': 'same-site' }]) {
       const refused = await app().request('/api/v1/subscriptions', { method: 'POST', headers, body: JSON.stringify(body) });
       expect(refused.status, JSON.stringify(headers)).toBe(403);
-      expect((await refused.json()).error.code).toBe('cross_site_request');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('cross_site_request');
     }
     const allowed = await app().request('/api/v1/subscriptions', { method: 'POST', headers: { ...json, origin: ownOrigin }, body: JSON.stringify(body) });
     expect(allowed.status).toBe(201);
@@ -97,7 +97,7 @@ describe.each(driverKinds)('review-page sessions on %s', (kind) => {
     expect(logout.headers.get('set-cookie')).toMatch(/^kage_session=; Max-Age=0/);
     const after = await app().request('/api/v1/tasks', { headers: { cookie } });
     expect(after.status).toBe(401);
-    expect((await after.json()).error.message).toContain('log in again');
+    expect(((await after.json()) as { error: { message: string } }).error.message).toContain('log in again');
   });
 
   it('ends the sessions of a key the service no longer accepts', async () => {

@@ -67,7 +67,7 @@ describe('pull requests on GitHub (git http-backend + a GitHub API stand-in chec
     expect(pr!.body).toContain('Keep it short.');
     expect(pr!.body).toMatch(/\| \*\*command-\d\*\* \| command \|/);
     expect(pr!.body).toContain('| command-1 |'.replace('command-1', task.agents.find((run: { label: string }) => run.label !== task.winner).label));
-    expect(pr!.body).toContain(`https://kage.example.com/api/v1/tasks/${task.id}`);
+    expect(pr!.body).toContain(`[review every attempt](https://kage.example.com/ui/tasks/${task.id})`);
     expect(await runGitIn(bare, ['rev-parse', `refs/heads/${winner.branch}`])).toBe(winner.headCommit);
 
     const again = await call(`/tasks/${task.id}/pull-request`, { method: 'POST' });

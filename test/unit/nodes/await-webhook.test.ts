@@ -66,6 +66,14 @@ describe('wait conditions', () => {
     expect(callbackEventTypes({ waitFor: 'event', eventTypes: ['merge.completed'] })).toEqual(['merge.completed']);
   });
 
+  it('a merge wait ends on a merge that moved the target, not on one left on a review branch', () => {
+    expect(callbackEventTypes({ waitFor: 'merged' })).toEqual(['merge.completed']);
+    const merge = (status: string) => ({ type: 'merge.completed', data: { taskId: 't', seq: 9, agentLabel: 'claude-1', status } });
+    expect(eventEndsWait({ waitFor: 'merged' }, merge('merged'))).toBe(true);
+    expect(eventEndsWait({ waitFor: 'merged' }, merge('manual'))).toBe(false);
+    expect(eventEndsWait({ waitFor: 'merged' }, { type: 'task.completed', data: { taskId: 't', seq: 8, agentLabel: null } })).toBe(false);
+  });
+
   it('an agent wait also ends when the whole task ends first', () => {
     const cancelled = { type: 'task.cancelled', data: { taskId: 't', seq: 3, agentLabel: null } };
     expect(eventEndsWait({ waitFor: 'agentFinished', agentLabel: 'claude-1' }, cancelled)).toBe(true);

@@ -30,11 +30,11 @@ const followUp = createRoute({
   responses: { 202: json(Task, 'The follow-up is queued; the task is running again'), ...commonErrors, ...bodyErrors, ...notFoundError, ...conflictError },
 });
 
-export function registerFollowUpRoutes(app: OpenAPIHono<ApiEnv>, followUps: FollowUps, tasks: TaskService): void {
+export function registerFollowUpRoutes(app: OpenAPIHono<ApiEnv>, followUps: FollowUps, tasks: TaskService, publicUrl: string): void {
   app.openapi(followUp, async (c) => {
     const { id, label } = c.req.valid('param');
     await followUps.start(id, label, c.req.valid('json').prompt);
     const { task, runs } = await tasks.get(id);
-    return c.json(presentTask(task, runs), 202);
+    return c.json(presentTask(task, runs, publicUrl), 202);
   });
 }

@@ -67,19 +67,19 @@ const cancelTask = createRoute({
   responses: { 202: json(Task, 'Cancellation requested (or done, for a pending task)'), ...commonErrors, ...notFoundError, ...conflictError },
 });
 
-export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService): void {
+export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService, publicUrl: string): void {
   app.openapi(submitTask, async (c) => {
     const body = c.req.valid('json');
     const { task, runs, created } = await tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']);
     if (!created) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/api/v1/tasks/${task.id}`);
-    return c.json(presentTask(task, runs), created ? 202 : 200);
+    return c.json(presentTask(task, runs, publicUrl), created ? 202 : 200);
   });
 
   app.openapi(listTasks, async (c) => {
     const query = c.req.valid('query');
     const { items, total } = await tasks.list(query);
-    return c.json({ items: items.map(({ task, runs }) => presentTask(task, runs)), total, page: query.page, pageSize: query.pageSize }, 200);
+    return c.json({ items: items.map(({ task, runs }) => presentTask(task, runs, publicUrl)), total, page: query.page, pageSize: query.pageSize }, 200);
   });
 
   app.openapi(taskStats, async (c) => {
@@ -89,11 +89,11 @@ export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService)
 
   app.openapi(getTask, async (c) => {
     const { task, runs } = await tasks.get(c.req.valid('param').id);
-    return c.json(presentTask(task, runs), 200);
+    return c.json(presentTask(task, runs, publicUrl), 200);
   });
 
   app.openapi(cancelTask, async (c) => {
     const { task, runs } = await tasks.cancel(c.req.valid('param').id);
-    return c.json(presentTask(task, runs), 202);
+    return c.json(presentTask(task, runs, publicUrl), 202);
   });
 }

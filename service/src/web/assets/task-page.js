@@ -14,9 +14,14 @@ const columns = new Map();
 const terminal = new Set(['task.completed', 'task.failed', 'task.cancelled']);
 const finishedStatuses = new Set(['completed', 'failed', 'cancelled']);
 let task;
+let drawnActions;
 let lastSeq = 0;
 let progress;
 let refreshTimer;
+// Whether the last event so far ended the task's run (a follow-up starts it again).
+let ended = false;
+const HISTORY_PAGE = 1000;
+const eventTypes = ['task.queued', 'task.started', 'agent.started', 'attempt.setup', 'agent.progress', 'agent.completed', 'agent.failed', 'verify.completed', 'attempt.round', 'attempt.follow_up', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened'];
 
 const attemptActions = {
   showDiff: (label) => void showDiff(label),
@@ -45,7 +50,10 @@ async function load() {
     }
     column.update(run, task);
   }
-  drawActions(actions, outcome, task, refresh);
+  // Redrawn only when they would change: a refresh must not reset a choice being made in the form.
+  const actionsKey = `${task.status}|${task.pullRequest?.url ?? ''}`;
+  if (actionsKey !== drawnActions) drawActions(actions, outcome, task, refresh);
+  drawnActions = actionsKey;
   await drawMerges();
 }
 
@@ -121,7 +129,7 @@ async function refresh() {
   try {
     await load();
     // A follow-up runs a finished task again: follow its new events.
-    if (!progress && !finishedStatuses.has(task.status)) followProgress();
+    if (!progress && ended && !finishedStatuses.has(task.status)) followProgress();
   } catch (error) {
     showOutcome(outcome, false, ...describeError(error));
   }
@@ -135,25 +143,45 @@ function refreshSoon() {
   }, 500);
 }
 
+/** Puts an event's line in its attempt's log; true when it ends the task's run. */
+function show(event) {
+  lastSeq = Math.max(lastSeq, event.seq);
+  const line = logLine(event);
+  if (line !== undefined && event.agentLabel) columns.get(event.agentLabel)?.append(line);
+  if (event.type === 'attempt.follow_up') ended = false;
+  if (terminal.has(event.type)) ended = true;
+  return terminal.has(event.type);
+}
+
+/** What happened so far, read in pages of 1,000 (much faster than one SSE message per event). */
+async function replayHistory() {
+  for (;;) {
+    const { items } = await api('GET', `/tasks/${taskId}/events?after=${lastSeq}&limit=${HISTORY_PAGE}`);
+    for (const event of items) show(event);
+    if (items.length < HISTORY_PAGE) return;
+  }
+}
+
+function logsComplete() {
+  document.body.dataset.logs = 'complete';
+}
+
+/** What happens from now on, live. */
 function followProgress() {
   progress = new EventSource(`/api/v1/tasks/${taskId}/progress?after=${lastSeq}`);
   const onEvent = (message) => {
     const event = JSON.parse(message.data);
-    lastSeq = Math.max(lastSeq, event.seq);
-    const line = logLine(event);
-    if (line !== undefined && event.agentLabel) columns.get(event.agentLabel)?.append(line);
+    if (event.seq <= lastSeq) return;
+    const ends = show(event);
     if (event.type !== 'agent.progress') refreshSoon();
-    if (terminal.has(event.type)) {
+    if (ends) {
       // The stream ends here; closing stops EventSource from reconnecting to a finished task.
       progress.close();
       progress = undefined;
-      document.body.dataset.logs = 'complete';
-      refreshSoon();
+      logsComplete();
     }
   };
-  for (const type of ['task.queued', 'task.started', 'agent.started', 'attempt.setup', 'agent.progress', 'agent.completed', 'agent.failed', 'verify.completed', 'attempt.round', 'attempt.follow_up', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened']) {
-    progress.addEventListener(type, onEvent);
-  }
+  for (const type of eventTypes) progress.addEventListener(type, onEvent);
 }
 
 // Merges, pull requests and follow-ups arrive after the progress stream ended: the change feed tells.
@@ -168,7 +196,9 @@ function watchChanges() {
 
 try {
   await load();
-  followProgress();
+  await replayHistory();
+  if (ended) logsComplete();
+  else followProgress();
   watchChanges();
 } catch (error) {
   fill(head, el('h1', {}, 'This task could not be shown'), ...describeError(error));
