@@ -73,14 +73,13 @@ async function loadTaskPage(browser: Browser, service: BenchService, task: { id:
     await logIn(page, service);
     const started = Date.now();
     await page.goto(`${service.url}/ui/tasks/${task.id}`, { waitUntil: 'commit' });
-    await page.waitForFunction((count) => document.querySelectorAll('article.attempt').length === count, task.attempts, { polling: 'raf' });
+    // Page-side conditions as strings: they run in the browser, not in this process.
+    await page.waitForFunction(`document.querySelectorAll('article.attempt').length === ${task.attempts}`, undefined, { polling: 'raf' });
     const firstRenderMs = Date.now() - started;
     // Each log holds the stamp lines plus the agent's start and end lines.
     await page.waitForFunction(
-      ({ attempts, lines }) =>
-        document.body.dataset.logs === 'complete' &&
-        [...document.querySelectorAll('.log')].filter((log) => log.childElementCount >= lines).length === attempts,
-      { attempts: task.attempts, lines: task.lines },
+      `document.body.dataset.logs === 'complete' && [...document.querySelectorAll('.log')].filter((log) => log.childElementCount >= ${task.lines}).length === ${task.attempts}`,
+      undefined,
       { polling: 100, timeout: 120_000 },
     );
     const loadedMs = Date.now() - started;
