@@ -45,7 +45,9 @@ import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
 import { taskShortId } from './git/attempt-branch.ts';
-import { BrowserSessions } from './sessions/browser-sessions.ts';
+import { ApiKeyStore } from './access/api-key-store.ts';
+import { BrowserSessions } from './access/browser-sessions.ts';
+import { registerKeyRoutes } from './api/routes/key-routes.ts';
 import { registerReviewPages } from './web/review-pages.ts';
 
 /**
@@ -158,11 +160,13 @@ export async function createServices(config: Config, logger: Logger, options: { 
     sandboxed: sandbox.status.mode !== 'off',
   });
   const sessions = new BrowserSessions(db);
+  const keyStore = new ApiKeyStore(db);
   const app = createApp({
     db,
     logger,
     apiKeys,
     sessions,
+    keyStore,
     publicUrl: config.publicUrl,
     pages: (root, keys) => registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl }),
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -175,6 +179,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       (api) => registerMergeRoutes(api, merges),
       (api) => registerAgentRoutes(api, agents, sandbox.status),
       (api) => registerCredentialRoutes(api, credentials),
+      (api) => registerKeyRoutes(api, keyStore),
       (api) => registerPullRequestRoutes(api, pullRequests),
       (api) => registerFollowUpRoutes(api, new FollowUps({ tasks: taskRepository, events, queue }), tasks, config.publicUrl),
     ],

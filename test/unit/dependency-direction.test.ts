@@ -14,7 +14,7 @@ const layers: readonly (readonly string[])[] = [
   ['db'],
   ['git'],
   ['events', 'queue'],
-  ['webhooks', 'credentials', 'sessions'],
+  ['webhooks', 'credentials', 'access'],
   ['executor', 'tasks'],
   ['merge'],
   ['pull-requests'],

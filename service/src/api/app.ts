@@ -8,7 +8,10 @@ import { registerDocsRoutes } from './docs-routes.ts';
 import { errorResponse } from './error-map.ts';
 import { KeyRing } from './key-ring.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
-import type { BrowserSessions } from '../sessions/browser-sessions.ts';
+import type { ApiKeyStore } from '../access/api-key-store.ts';
+import type { BrowserSessions } from '../access/browser-sessions.ts';
+import { scopeCheck } from './middleware/scope-check.ts';
+import { taskVisibility } from './middleware/task-visibility.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
@@ -18,6 +21,7 @@ import type { PoolStatus } from '../git/worktree-pool.ts';
 import { validationError } from './validation-error.ts';
 
 export const API_VERSION = '0.1.0';
+const API_PREFIX = '/api/v1';
 
 export interface AppDeps {
   db: Db;
@@ -31,6 +35,8 @@ export interface AppDeps {
   worktreePool?: (() => PoolStatus) | undefined;
   /** Route modules of other concerns (events, webhooks, merge, agents), registered under /api/v1. */
   routes?: ReadonlyArray<(api: OpenAPIHono<ApiEnv>) => void>;
+  /** API keys made through the API, besides `apiKeys` (which hold every scope). */
+  keyStore?: ApiKeyStore | undefined;
   /** The review pages' sessions: with them, /api/v1 also accepts the session cookie. */
   sessions?: BrowserSessions | undefined;
   /** KAGE_PUBLIC_URL: where people reach the service (review links); its origin counts as our own for cookie-authenticated changes. */
@@ -63,14 +69,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     }
   });
 
-  const keys = new KeyRing(deps.apiKeys);
+  const keys = new KeyRing(deps.apiKeys, deps.keyStore);
   const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
   api.use(apiKeyAuth({ keys, sessions: deps.sessions, publicUrl: deps.publicUrl }));
   api.use(rateLimit(deps.rateLimitPerMinute));
+  api.use(scopeCheck(API_PREFIX));
+  api.use(taskVisibility(API_PREFIX, deps.tasks));
   api.use(jsonBodyOnly());
   registerTaskRoutes(api, deps.tasks, deps.publicUrl ?? '');
   for (const register of deps.routes ?? []) register(api);
-  app.route('/api/v1', api);
+  app.route(API_PREFIX, api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });

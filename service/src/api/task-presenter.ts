@@ -40,6 +40,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], p
     totalCostUsd: task.totalCostUsd,
     error: task.error,
     cancelRequested: task.cancelRequested,
+    createdBy: task.apiKeyId,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),
     startedAt: task.startedAt?.toISOString() ?? null,

@@ -114,17 +114,16 @@ export class TaskRepository {
     return rows.map((row) => row.id);
   }
 
-  async list(filter: { status?: TaskStatus | undefined; limit: number; offset: number }): Promise<{ tasks: TaskRecord[]; total: number }> {
-    const status = filter.status ?? null;
-    const rows = await this.db.query<TaskRow>(
-      `SELECT ${taskColumns} FROM tasks WHERE ($1::text IS NULL OR status = $1)
-        ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
-      [status, filter.limit, filter.offset],
-    );
-    const [count] = await this.db.query<{ total: number }>(
-      'SELECT count(*)::int AS total FROM tasks WHERE ($1::text IS NULL OR status = $1)',
-      [status],
-    );
+  /** A page of tasks, newest first; `createdBy` keeps one key's tasks only. */
+  async list(filter: { status?: TaskStatus | undefined; createdBy?: string | undefined; limit: number; offset: number }): Promise<{ tasks: TaskRecord[]; total: number }> {
+    const where = '($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR api_key_id = $2)';
+    const params = [filter.status ?? null, filter.createdBy ?? null];
+    const rows = await this.db.query<TaskRow>(`SELECT ${taskColumns} FROM tasks WHERE ${where} ORDER BY created_at DESC, id LIMIT $3 OFFSET $4`, [
+      ...params,
+      filter.limit,
+      filter.offset,
+    ]);
+    const [count] = await this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM tasks WHERE ${where}`, params);
     return { tasks: rows.map(toTask), total: count?.total ?? 0 };
   }
 
@@ -287,6 +286,18 @@ export class TaskRepository {
   async spentUsd(id: string): Promise<number> {
     const [row] = await this.db.query<{ spent: number | string | null }>('SELECT COALESCE(sum(cost_usd), 0) AS spent FROM agent_runs WHERE task_id = $1', [id]);
     return Number(row?.spent ?? 0);
+  }
+
+  /** Those of `taskIds` that `keyId` submitted. */
+  async ownedBy(keyId: string, taskIds: readonly string[]): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>('SELECT id FROM tasks WHERE id = ANY($1::uuid[]) AND api_key_id = $2', [[...taskIds], keyId]);
+    return rows.map((row) => row.id);
+  }
+
+  /** The id of the key that submitted the task; undefined for no such task. */
+  async ownerOf(id: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ api_key_id: string }>('SELECT api_key_id FROM tasks WHERE id = $1', [id]);
+    return row?.api_key_id;
   }
 
   async exists(id: string): Promise<boolean> {

@@ -11,7 +11,12 @@ export const CHANGES_BATCH_MS = 300;
  * its LISTEN (the reader reloads the list). The reader fetches what it shows; this stream
  * carries no task data, so it cannot show a task to anyone who could not read it.
  */
-export async function streamTaskChanges(sse: SSEStreamingApi, deps: { feed: EventFeed; heartbeatMs?: number }): Promise<void> {
+export async function streamTaskChanges(
+  sse: SSEStreamingApi,
+  deps: { feed: EventFeed; heartbeatMs?: number },
+  /** Which of the changed tasks the reader may see (all when absent). */
+  visible?: (taskIds: string[]) => Promise<string[]>,
+): Promise<void> {
   const changed = new Set<string>();
   let resync = false;
   let wakeUp: (() => void) | undefined;
@@ -42,9 +47,10 @@ export async function streamTaskChanges(sse: SSEStreamingApi, deps: { feed: Even
         changed.clear();
         await sse.writeSSE({ event: 'resync', data: '{}' });
       } else {
-        const taskIds = [...changed];
+        const gathered = [...changed];
         changed.clear();
-        await sse.writeSSE({ event: 'changed', data: JSON.stringify({ taskIds }) });
+        const taskIds = visible ? await visible(gathered) : gathered;
+        if (taskIds.length > 0) await sse.writeSSE({ event: 'changed', data: JSON.stringify({ taskIds }) });
       }
     }
   } finally {

@@ -11,6 +11,7 @@ import type { TaskSubmission } from './task-submission.ts';
 import { attemptBranch } from '../git/attempt-branch.ts';
 import { Refusal } from '../refusal.ts';
 import { assignLabels } from './attempt-labels.ts';
+import { checkSubmitterAgents, checkSubmitterRepository, type Submitter } from './submitter-limits.ts';
 import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
 
 export interface TaskWithRuns {
@@ -58,13 +59,15 @@ export class TaskService {
   }
 
   /** Returns the task and whether it was created now (false: an earlier submission with the same Idempotency-Key). */
-  async submit(body: TaskSubmission, apiKeyId: string, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
+  async submit(body: TaskSubmission, submitter: Submitter, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
+    const apiKeyId = submitter.keyId;
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     if (idempotencyKey) {
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey);
       if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
     }
     checkAgentRequests(body.agents, this.allowedAgents);
+    checkSubmitterAgents(submitter, body.agents.map((agent) => agent.agent), body.judge?.agent);
     if (body.judge && !this.allowedAgents.includes(body.judge.agent)) {
       throw new Refusal('forbidden', 'agent_not_allowed', `judge.agent ${body.judge.agent} is not allowed on this service (KAGE_ALLOWED_AGENTS: ${this.allowedAgents.join(', ')})`, {
         field: 'judge.agent',
@@ -76,6 +79,7 @@ export class TaskService {
     }
     if (!this.sandboxed) refuseNetworkNone(body);
     const repository = await this.repositories.resolve(body.repository);
+    checkSubmitterRepository(submitter, repository);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
     const config: TaskConfig = {
@@ -134,14 +138,25 @@ export class TaskService {
     return { task, runs };
   }
 
-  async list(filter: { status?: TaskRecord['status'] | undefined; page: number; pageSize: number }) {
+  async list(filter: { status?: TaskRecord['status'] | undefined; createdBy?: string | undefined; page: number; pageSize: number }) {
     const { tasks, total } = await this.tasks.list({
       status: filter.status,
+      createdBy: filter.createdBy,
       limit: filter.pageSize,
       offset: (filter.page - 1) * filter.pageSize,
     });
     const runs = await this.tasks.agentRuns(tasks.map((task) => task.id));
     return { items: tasks.map((task) => ({ task, runs: runs.get(task.id) ?? [] })), total };
+  }
+
+  /** The key that submitted the task (undefined: no such task). */
+  async ownerOf(taskId: string): Promise<string | undefined> {
+    return await this.tasks.ownerOf(taskId);
+  }
+
+  /** Those of `taskIds` the key submitted. */
+  async ownedBy(keyId: string, taskIds: readonly string[]): Promise<string[]> {
+    return await this.tasks.ownedBy(keyId, taskIds);
   }
 
   async stats() {

@@ -5,7 +5,7 @@ import { html } from 'hono/html';
 import { SESSION_COOKIE } from '../api/middleware/api-key-auth.ts';
 import { requireSameOrigin } from '../api/middleware/same-origin.ts';
 import type { KeyRing } from '../api/key-ring.ts';
-import type { BrowserSessions } from '../sessions/browser-sessions.ts';
+import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { pageSecurityHeaders, pageShell } from './page-shell.ts';
 
 interface LoginDeps {
@@ -27,7 +27,7 @@ export function registerLoginRoutes<E extends Env>(app: Hono<E>, keys: KeyRing, 
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     const key = typeof form.key === 'string' ? form.key.trim() : '';
-    const id = key ? keys.idOf(key) : undefined;
+    const id = key ? (await keys.bySecret(key))?.keyId : undefined;
     if (!id) return c.html(loginPage(next, key ? 'That is not an API key this service accepts.' : 'Enter an API key.'), 401, pageSecurityHeaders);
     const session = await deps.sessions.open(id);
     setCookie(c, SESSION_COOKIE, session.token, {

@@ -8,7 +8,7 @@ import { getCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { SESSION_COOKIE } from '../api/middleware/api-key-auth.ts';
 import type { KeyRing } from '../api/key-ring.ts';
-import type { BrowserSessions } from '../sessions/browser-sessions.ts';
+import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { readPageAsset } from './page-assets.ts';
 import { pageSecurityHeaders, pageShell, type PageParts } from './page-shell.ts';
@@ -25,7 +25,7 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
   const signedIn = async (c: Context): Promise<boolean> => {
     const token = getCookie(c, SESSION_COOKIE);
     const id = token ? await deps.sessions.keyOf(token) : undefined;
-    return id !== undefined && keys.has(id);
+    return id !== undefined && (await keys.byId(id)) !== undefined;
   };
   // A page for a signed-in reader, or the way to the login form and back.
   const page = (parts: (c: Context) => Omit<PageParts, 'signedIn'>) => async (c: Context) => {

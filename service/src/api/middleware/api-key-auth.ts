@@ -1,11 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { BrowserSessions } from '../../sessions/browser-sessions.ts';
+import type { BrowserSessions } from '../../access/browser-sessions.ts';
+import type { Principal } from '../../access/scopes.ts';
 import { HttpError } from '../http-error.ts';
 import type { KeyRing } from '../key-ring.ts';
 import { requireSameOrigin } from './same-origin.ts';
 
-export type AuthVariables = { apiKeyId: string };
+export type AuthVariables = { apiKeyId: string; principal: Principal };
 
 /** The cookie the review pages' session lives in (HttpOnly: page scripts never see it). */
 export const SESSION_COOKIE = 'kage_session';
@@ -25,18 +26,20 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler<{ Variables:
   return async (c, next) => {
     const presented = c.req.header('x-api-key') ?? bearerToken(c.req.header('authorization'));
     const sessionToken = presented === undefined && options.sessions ? getCookie(c, SESSION_COOKIE) : undefined;
+    let principal: Principal | undefined;
     if (presented !== undefined) {
-      const id = options.keys.idOf(presented);
-      if (!id) throw unauthorized('Invalid API key');
-      c.set('apiKeyId', id);
+      principal = await options.keys.bySecret(presented);
+      if (!principal) throw unauthorized('Invalid or expired API key');
     } else if (sessionToken && options.sessions) {
       const id = await options.sessions.keyOf(sessionToken);
-      if (!id || !options.keys.has(id)) throw unauthorized('Your session has ended: log in again at /ui/login');
+      principal = id === undefined ? undefined : await options.keys.byId(id);
+      if (!principal) throw unauthorized('Your session has ended: log in again at /ui/login');
       requireSameOrigin(c, options.publicUrl);
-      c.set('apiKeyId', id);
     } else {
       throw unauthorized('Missing API key: send it as X-API-Key or Authorization: Bearer');
     }
+    c.set('apiKeyId', principal.keyId);
+    c.set('principal', principal);
     await next();
   };
 }

@@ -1,3 +1,4 @@
+import { readsAllTasks } from '../../access/scopes.ts';
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { EventFeed } from '../../events/event-feed.ts';
@@ -17,7 +18,7 @@ import { TaskIdParam } from '../schemas/task-schemas.ts';
 type EventList = z.infer<typeof EventList>;
 
 export interface EventRouteDeps {
-  tasks: Pick<TaskRepository, 'exists'>;
+  tasks: Pick<TaskRepository, 'exists' | 'ownedBy'>;
   events: EventStore;
   feed: EventFeed;
   /** Tests shorten it; 15 s otherwise. */
@@ -61,7 +62,8 @@ const taskChanges = createRoute({
   summary: 'Which tasks changed, live, as Server-Sent Events',
   description:
     'Sends `connected`, then `changed` with `{"taskIds": [...]}` (gathered for at most 300 ms) whenever any task stores an event, ' +
-    'and `resync` when changes may have been missed (read the list again). It carries no task data: read the tasks it names. ' +
+    'and `resync` when changes may have been missed (read the list again). It carries no task data: read the tasks it names; ' +
+    'a key without tasks:read-all hears of its own tasks only. ' +
     'The review pages\' task list uses it to update live.',
   security,
   responses: {
@@ -122,11 +124,12 @@ export function eventRoutes(deps: EventRouteDeps) {
     });
 
     app.openapi(taskChanges, (c) => {
+      const principal = c.get('principal');
       c.header('X-Accel-Buffering', 'no');
       return withStreamSlot(c.get('apiKeyId'), (release) =>
         streamSSE(c, async (sse) => {
           try {
-            await streamTaskChanges(sse, deps);
+            await streamTaskChanges(sse, deps, readsAllTasks(principal) ? undefined : (ids) => deps.tasks.ownedBy(principal.keyId, ids));
           } finally {
             release();
           }

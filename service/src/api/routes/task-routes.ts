@@ -1,5 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { allows, readsAllTasks } from '../../access/scopes.ts';
 import type { TaskService } from '../../tasks/task-service.ts';
+import { HttpError } from '../http-error.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
@@ -70,7 +72,11 @@ const cancelTask = createRoute({
 export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService, publicUrl: string): void {
   app.openapi(submitTask, async (c) => {
     const body = c.req.valid('json');
-    const { task, runs, created } = await tasks.submit(body, c.get('apiKeyId'), c.req.valid('header')['idempotency-key']);
+    const principal = c.get('principal');
+    if (body.callbacks.length > 0 && !allows(principal, 'webhooks')) {
+      throw new HttpError(403, 'missing_scope', `callbacks: this API key (${principal.name}) lacks the scope webhooks, which registering callbacks needs`, { scope: 'webhooks', held: principal.scopes });
+    }
+    const { task, runs, created } = await tasks.submit(body, principal, c.req.valid('header')['idempotency-key']);
     if (!created) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/api/v1/tasks/${task.id}`);
     return c.json(presentTask(task, runs, publicUrl), created ? 202 : 200);
@@ -78,7 +84,8 @@ export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService,
 
   app.openapi(listTasks, async (c) => {
     const query = c.req.valid('query');
-    const { items, total } = await tasks.list(query);
+    const principal = c.get('principal');
+    const { items, total } = await tasks.list({ ...query, createdBy: readsAllTasks(principal) ? undefined : principal.keyId });
     return c.json({ items: items.map(({ task, runs }) => presentTask(task, runs, publicUrl)), total, page: query.page, pageSize: query.pageSize }, 200);
   });
 

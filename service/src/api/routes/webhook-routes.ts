@@ -1,3 +1,4 @@
+import { readsAllTasks } from '../../access/scopes.ts';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/db.ts';
 import { listTaskDeliveries } from '../../webhooks/delivery-history.ts';
@@ -141,7 +142,10 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     });
 
     app.openapi(createSubscription, async (c) => {
-      const { subscription, secret } = await deps.webhookTargets.createSubscription(c.req.valid('json'), c.get('apiKeyId'));
+      // A key that sees only its own tasks gets a subscription to its own tasks' events only.
+      const spec = c.req.valid('json');
+      const ownTasksOnly = spec.filter?.ownTasksOnly === true || !readsAllTasks(c.get('principal'));
+      const { subscription, secret } = await deps.webhookTargets.createSubscription({ ...spec, filter: { ...spec.filter, ownTasksOnly } }, c.get('apiKeyId'));
       c.header('Location', `/api/v1/subscriptions/${subscription.id}`);
       return c.json({ ...subscription, secret }, 201);
     });

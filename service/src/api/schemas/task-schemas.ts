@@ -250,6 +250,7 @@ export const Task = z
     totalCostUsd: z.number(),
     error: z.string().nullable(),
     cancelRequested: z.boolean(),
+    createdBy: z.string().openapi({ description: 'The id of the API key that submitted the task (GET /keys lists ids)' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     startedAt: z.string().nullable(),
