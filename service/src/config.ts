@@ -30,6 +30,9 @@ const envSchema = z.object({
   KAGE_WORKER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits, . _ - (at most 100)').optional(),
   KAGE_WEBHOOK_ALLOWED_HOSTS: list(',').optional(),
   KAGE_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
+  KAGE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  KAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  KAGE_DELETE_MERGED_BRANCHES: booleanFlag.default(false),
   KAGE_WEBHOOK_SECRET: z
     .string()
     .regex(WEBHOOK_SECRET_PATTERN, 'must be whsec_ followed by base64 of 24 to 64 random bytes')
@@ -75,6 +78,12 @@ export interface Config {
    */
   webhookPrivateTargets: 'allow' | 'deny';
   webhookSecret: string | undefined;
+  /** KAGE_METRICS_TOKEN: what a Prometheus scraper sends to GET /metrics. */
+  metricsToken: string | undefined;
+  /** KAGE_RETENTION_DAYS: finished tasks older than this lose their events, deliveries and worktrees. */
+  retentionDays: number | undefined;
+  /** KAGE_DELETE_MERGED_BRANCHES: merges delete the task's attempt branches unless asked not to. */
+  deleteMergedBranches: boolean;
   keepWorktrees: boolean;
   /** Where people reach the service (links in pull requests); defaults to http://HOST:PORT. */
   publicUrl: string;
@@ -148,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowedHosts: values.KAGE_WEBHOOK_ALLOWED_HOSTS ?? [],
     webhookPrivateTargets: values.KAGE_WEBHOOK_PRIVATE_TARGETS ?? (['127.0.0.1', 'localhost', '::1'].includes(values.HOST) ? 'allow' : 'deny'),
     webhookSecret: values.KAGE_WEBHOOK_SECRET,
+    metricsToken: values.KAGE_METRICS_TOKEN,
+    retentionDays: values.KAGE_RETENTION_DAYS,
+    deleteMergedBranches: values.KAGE_DELETE_MERGED_BRANCHES,
     keepWorktrees: values.KAGE_KEEP_WORKTREES,
     allowFileUrls: values.KAGE_ALLOW_FILE_URLS,
     publicUrl: values.KAGE_PUBLIC_URL ?? `http://${values.HOST}:${values.PORT}`,

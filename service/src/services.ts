@@ -46,6 +46,8 @@ import { WebhookTargets } from './webhooks/webhook-targets.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
 import { taskShortId } from './git/attempt-branch.ts';
 import { ApiKeyStore } from './access/api-key-store.ts';
+import { ServiceFigures } from './db/service-figures.ts';
+import { ServiceMetrics } from './metrics/service-metrics.ts';
 import { BrowserSessions } from './access/browser-sessions.ts';
 import { registerKeyRoutes } from './api/routes/key-routes.ts';
 import { registerReviewPages } from './web/review-pages.ts';
@@ -85,18 +87,36 @@ export async function createServices(config: Config, logger: Logger, options: { 
   await runMigrations(db);
   const { keys: apiKeys, generated } = loadApiKeys(config.apiKeys, config.dataDir);
   const taskRepository = new TaskRepository(db);
-  const events = new EventStore(db, { onStored: fanOutEvents });
   const queue = new TaskQueue(db, logger);
+  const feed = new EventFeed(db);
+  const figures = new ServiceFigures(db);
+  const metrics = new ServiceMetrics({
+    tasksByStatus: () => figures.tasksByStatus(),
+    runningAttempts: () => figures.runningAttempts(),
+    queues: () => queue.figures(),
+    spending: () => figures.spending(),
+    verifyOutcomes: () => figures.verifyOutcomes(),
+    sseClients: () => feed.size,
+  });
+  const events = new EventStore(db, {
+    onStored: async (tx, taskId, seqs) => {
+      metrics.eventsStored.inc(seqs.length);
+      return await fanOutEvents(tx, taskId, seqs);
+    },
+  });
   const agents = new AgentRegistry(config.agentBinaries);
   const repoLock = new RepoLock(db);
   const worktrees = new WorktreeManager({ dataDir: config.dataDir, lock: repoLock, pool: config.worktreePool });
-  const feed = new EventFeed(db);
   const webhookTargets = new WebhookTargets(db, config.webhookAllowedHosts, config.webhookPrivateTargets);
   const deliveries = new DeliveryWorker({
     db,
     logger,
     defaultSecret: loadWebhookSecret(config.webhookSecret, config.dataDir),
     privateTargets: config.webhookPrivateTargets,
+    onAttempt: (outcome, seconds) => {
+      metrics.webhookAttempts.inc({ outcome });
+      metrics.webhookDuration.observe({ outcome }, seconds);
+    },
   });
   const credentials = new CredentialStore(db, loadSecretBox(config.secretKey, config.dataDir));
   const mirrors = new RemoteMirrors({ dataDir: config.dataDir, lock: repoLock, timeoutMs: config.gitTimeoutSeconds * 1000 });
@@ -167,6 +187,8 @@ export async function createServices(config: Config, logger: Logger, options: { 
     apiKeys,
     sessions,
     keyStore,
+    metrics,
+    metricsToken: config.metricsToken,
     publicUrl: config.publicUrl,
     pages: (root, keys) => registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl }),
     rateLimitPerMinute: config.rateLimitPerMinute,

@@ -10,6 +10,9 @@ import { KeyRing } from './key-ring.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
 import type { ApiKeyStore } from '../access/api-key-store.ts';
 import type { BrowserSessions } from '../access/browser-sessions.ts';
+import type { ServiceMetrics } from '../metrics/service-metrics.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
+import { httpMetrics } from './middleware/http-metrics.ts';
 import { scopeCheck } from './middleware/scope-check.ts';
 import { taskVisibility } from './middleware/task-visibility.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
@@ -41,6 +44,9 @@ export interface AppDeps {
   sessions?: BrowserSessions | undefined;
   /** KAGE_PUBLIC_URL: where people reach the service (review links); its origin counts as our own for cookie-authenticated changes. */
   publicUrl?: string | undefined;
+  /** With it, GET /metrics serves it (for KAGE_METRICS_TOKEN or a key with the metrics scope). */
+  metrics?: ServiceMetrics | undefined;
+  metricsToken?: string | undefined;
   /** Pages outside the API (the review pages under /ui), registered on the root app. */
   pages?: (app: OpenAPIHono<ApiEnv>, keys: KeyRing) => void;
 }
@@ -50,6 +56,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
   app.use(requestId());
   app.use(requestLog(deps.logger));
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.get('/', (c) =>
     c.json({
@@ -89,6 +96,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   });
   registerDocsRoutes(app);
   deps.pages?.(app, keys);
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics, keys, deps.metricsToken);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

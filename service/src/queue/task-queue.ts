@@ -53,10 +53,12 @@ export type AttemptHandler = (job: AttemptJob, signal: AbortSignal) => Promise<v
  */
 export class TaskQueue {
   private readonly boss: PgBoss;
+  private readonly db: Db;
   private readonly logger: Logger;
   private started = false;
 
   constructor(db: Db, logger: Logger) {
+    this.db = db;
     this.logger = logger;
     const connection = db.connection;
     this.boss =
@@ -122,6 +124,16 @@ export class TaskQueue {
         },
       );
     }
+  }
+
+  /** Each queue's waiting and active jobs, and how long its oldest waiting job has waited (for /metrics). */
+  async figures(): Promise<Array<{ queue: string; queued: number; active: number; oldestQueuedSeconds: number | null }>> {
+    const queues = await this.boss.getQueues();
+    const oldest = await this.db.query<{ name: string; seconds: number }>(
+      `SELECT name, EXTRACT(EPOCH FROM now() - min(created_on))::float8 AS seconds FROM pgboss.job WHERE state IN ('created', 'retry') GROUP BY name`,
+    );
+    const ages = new Map(oldest.map((row) => [row.name, row.seconds]));
+    return queues.map((queue) => ({ queue: queue.name, queued: queue.queuedCount, active: queue.activeCount, oldestQueuedSeconds: ages.get(queue.name) ?? (queue.queuedCount === 0 ? 0 : null) }));
   }
 
   async stop(): Promise<void> {

@@ -26,6 +26,8 @@ export interface DeliveryWorkerOptions {
    * lost while the listening connection was being re-established.
    */
   maxIdleSeconds?: number;
+  /** Told each attempt's outcome (delivered, retry, failed, endpoint_gone) and how long it took, for /metrics. */
+  onAttempt?: (outcome: string, seconds: number) => void;
 }
 
 /**
@@ -53,8 +55,10 @@ export class DeliveryWorker {
   /** A wake() that came while the pass was not waiting: the next wait ends at once. */
   private poked = false;
   private warnedUnsigned = false;
+  private readonly onAttempt: DeliveryWorkerOptions['onAttempt'];
 
   constructor(options: DeliveryWorkerOptions) {
+    this.onAttempt = options.onAttempt;
     this.db = options.db;
     this.store = new DeliveryStore(options.db);
     this.logger = options.logger;
@@ -202,6 +206,7 @@ export class DeliveryWorker {
       { startedAt: outcome.startedAt, durationMs: outcome.durationMs, responseStatus: outcome.status, error: outcome.error },
       verdict,
     );
+    this.onAttempt?.(verdict.kind, outcome.durationMs / 1000);
     const context = { deliveryId: delivery.id, taskId: delivery.taskId, seq: delivery.seq, url: delivery.url, attempt: delivery.attempt };
     if (verdict.kind === 'endpoint_gone') this.logger.warn({ ...context, status: outcome.status }, 'webhook endpoint is gone: disabled');
     else if (verdict.kind === 'failed') this.logger.warn({ ...context, error: outcome.error }, 'webhook delivery given up');
