@@ -122,6 +122,14 @@ export const mergeProperties: INodeProperties[] = [
 				description: 'Message of the merge (or squash) commit; empty uses one naming the task and attempt',
 			},
 			{
+				displayName: 'Delete Branches After Merging',
+				name: 'deleteBranches',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to delete the task's worktrees and attempt branches once the attempt is in the target branch (as Discard does). Left out, the service's KAGE_DELETE_MERGED_BRANCHES decides.",
+			},
+			{
 				displayName: 'Merge a Failed Attempt',
 				name: 'force',
 				type: 'boolean',

@@ -32,7 +32,7 @@ export async function runMergeOperation(context: IExecuteFunctions, operation: s
 async function merge(context: IExecuteFunctions, taskPath: string, i: number): Promise<IDataObject> {
 	const strategy = context.getNodeParameter('strategy', i) as string;
 	const targetBranch = context.getNodeParameter('targetBranch', i, '') as string;
-	const options = context.getNodeParameter('options', i, {}) as { message?: string; squash?: boolean; force?: boolean };
+	const options = context.getNodeParameter('options', i, {}) as { message?: string; squash?: boolean; force?: boolean; deleteBranches?: boolean };
 	const outputConflicts = strategy === 'auto' && context.getNodeParameter('onConflict', i, 'fail') === 'output';
 	const body: IDataObject = {
 		agent: agentParameter(context, i),
@@ -41,6 +41,7 @@ async function merge(context: IExecuteFunctions, taskPath: string, i: number): P
 		...(options.message ? { message: options.message } : {}),
 		...(options.squash !== undefined ? { squash: options.squash } : {}),
 		...(options.force ? { force: true } : {}),
+		...(options.deleteBranches !== undefined ? { deleteBranches: options.deleteBranches } : {}),
 	};
 	const request: KageBunshinRequest = {
 		method: 'POST',

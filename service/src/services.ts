@@ -40,6 +40,7 @@ import { registerCredentialRoutes } from './api/routes/credential-routes.ts';
 import { registerPullRequestRoutes } from './api/routes/pull-request-routes.ts';
 import { registerFollowUpRoutes } from './api/routes/follow-up-routes.ts';
 import { FollowUps } from './tasks/follow-ups.ts';
+import { TaskRetention } from './tasks/task-retention.ts';
 import { PullRequestService } from './pull-requests/pull-request-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
 import { WebhookTargets } from './webhooks/webhook-targets.ts';
@@ -70,6 +71,8 @@ export interface Services {
   worktrees: WorktreeManager;
   remotes: TaskRemotes;
   agents: AgentRegistry;
+  /** KAGE_RETENTION_DAYS's background pruning; undefined when retention is off. */
+  retention: TaskRetention | undefined;
   app: ReturnType<typeof createApp>;
   /** Starts the queue and the workers; the HTTP server is main's. */
   start(): Promise<void>;
@@ -130,6 +133,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     lock: repoLock,
     remotes,
     forgetAttempts: (taskId) => sandbox.forgetAttempts(`${taskShortId(taskId)}-`),
+    deleteMergedBranches: config.deleteMergedBranches,
   });
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
@@ -179,6 +183,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     allowedAgents: config.allowedAgents,
     sandboxed: sandbox.status.mode !== 'off',
   });
+  const retention = config.retentionDays === undefined ? undefined : new TaskRetention({ db, tasks: taskRepository, worktrees, logger, days: config.retentionDays });
   const sessions = new BrowserSessions(db);
   const keyStore = new ApiKeyStore(db);
   const app = createApp({
@@ -220,6 +225,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
     worktrees,
     remotes,
     agents,
+    retention,
     app,
     async start() {
       logger.info(
@@ -242,10 +248,12 @@ export async function createServices(config: Config, logger: Logger, options: { 
       await pruneOrphanWorktrees(taskRepository, worktrees, mirrors, logger);
       await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
       await deliveries.start();
+      retention?.start();
     },
     async stop() {
       // Open SSE streams end first, so the HTTP server can close.
       await feed.close();
+      await retention?.stop();
       await worker.stop();
       await deliveries.stop();
       await queue.stop();

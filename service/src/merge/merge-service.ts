@@ -30,6 +30,15 @@ export interface MergeServiceDeps {
   remotes: TaskRemotes;
   /** Forgets what the sandbox kept of the task's attempts (their CLIs' sessions) once it is discarded. */
   forgetAttempts?: ((taskId: string) => Promise<void>) | undefined;
+  /** KAGE_DELETE_MERGED_BRANCHES: what a merge does with the task's branches when it does not say. */
+  deleteMergedBranches?: boolean | undefined;
+}
+
+/** What a merge did to the task's branches once the target held the attempt. */
+export interface BranchCleanup {
+  deletedBranches: string[];
+  /** Why they were kept when deleting was asked for but refused (a branch checked out elsewhere, say). */
+  branchesKept: string | null;
 }
 
 export interface TaskMergeRequest {
@@ -41,6 +50,8 @@ export interface TaskMergeRequest {
   squash: boolean;
   /** Merge an attempt whose agent did not succeed (by label only): a person's explicit decision. */
   force?: boolean | undefined;
+  /** After a merge into the target: delete the task's worktrees and branches (its discard). */
+  deleteBranches?: boolean | undefined;
 }
 
 /** A MergeService with the standard parts, sharing the task runner's repository lock. */
@@ -52,8 +63,10 @@ export function createMergeService(deps: {
   lock: RepoLock;
   remotes: TaskRemotes;
   forgetAttempts?: (taskId: string) => Promise<void>;
+  deleteMergedBranches?: boolean;
 }): MergeService {
   return new MergeService({
+    deleteMergedBranches: deps.deleteMergedBranches,
     tasks: deps.tasks,
     events: deps.events,
     worktrees: deps.worktrees,
@@ -84,7 +97,26 @@ export class MergeService {
     return { taskId, agent: run.label, sourceBranch: run.branch, targetBranch, ...check };
   }
 
-  async merge(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
+  /**
+   * Merges the attempt; once the target holds it (not for a manual merge's review branch), the
+   * task's branches go too when asked (deleteBranches, or KAGE_DELETE_MERGED_BRANCHES). A
+   * deletion refused then does not undo the merge: the answer says why the branches stayed.
+   */
+  async merge(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome; branches: BranchCleanup }> {
+    const merged = await this.mergeAttempt(taskId, body);
+    const branches: BranchCleanup = { deletedBranches: [], branchesKept: null };
+    if (merged.outcome.status === 'merged' && (body.deleteBranches ?? this.deps.deleteMergedBranches ?? false)) {
+      try {
+        branches.deletedBranches = (await discardTask(this.deps, taskId)).deletedBranches;
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        branches.branchesKept = error.message;
+      }
+    }
+    return { ...merged, branches };
+  }
+
+  private async mergeAttempt(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
     const { task, run } = await selectAttempt(this.deps, taskId, body.agent, { finished: true });
     if (run.status !== 'succeeded' && !body.force) {
       throw new Refusal(

@@ -72,7 +72,7 @@ export function registerMergeRoutes(app: OpenAPIHono<ApiEnv>, merges: MergeServi
   app.openapi(mergeTask, async (c) => {
     // The body is optional: without one, the defaults (winner, auto, task's branch) apply.
     const body = MergeBody.parse(c.req.valid('json') ?? {});
-    const { record, outcome } = await merges.merge(c.req.valid('param').id, body);
+    const { record, outcome, branches } = await merges.merge(c.req.valid('param').id, body);
     return c.json(
       {
         ...presentMerge(record),
@@ -80,6 +80,7 @@ export function registerMergeRoutes(app: OpenAPIHono<ApiEnv>, merges: MergeServi
         alreadyUpToDate: outcome.status === 'merged' && outcome.alreadyUpToDate,
         previousTargetCommit: outcome.status === 'merged' ? outcome.previousTargetCommit : null,
         updatedCheckouts: outcome.status === 'merged' ? outcome.updatedCheckouts : [],
+        ...branches,
       },
       200,
     );

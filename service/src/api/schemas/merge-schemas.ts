@@ -40,6 +40,9 @@ export const MergeBody = z
     message: z.string().trim().min(1).max(10_000).optional(),
     squash: z.boolean().default(false),
     force: z.boolean().default(false).openapi({ description: 'Merge an attempt whose agent did not succeed' }),
+    deleteBranches: z.boolean().optional().openapi({
+      description: "Once merged into the target, delete the task's worktrees and branches (as discard does); default KAGE_DELETE_MERGED_BRANCHES",
+    }),
   })
   .openapi('MergeRequest');
 
@@ -63,6 +66,8 @@ export const MergeOutcomeBody = MergeResult.extend({
   alreadyUpToDate: z.boolean(),
   previousTargetCommit: z.string().nullable(),
   updatedCheckouts: z.array(z.string()).openapi({ description: 'Checkouts of the target whose files were updated' }),
+  deletedBranches: z.array(z.string()).openapi({ description: "The task's branches deleted after the merge (deleteBranches)" }),
+  branchesKept: z.string().nullable().openapi({ description: 'Why deleting the branches was refused, when it was (the merge stands)' }),
 }).openapi('MergeOutcome');
 
 const FileStat = z.object({ path: z.string(), insertions: z.number().int(), deletions: z.number().int(), binary: z.boolean() });
