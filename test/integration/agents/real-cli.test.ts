@@ -25,6 +25,7 @@ const requestPath: Record<WireAgent, RegExp> = {
   claude: /\/v1\/messages$/,
   codex: /\/v1\/responses$/,
   gemini: /:streamGenerateContent$/,
+  opencode: /\/chat\/completions$/,
 };
 
 describe('real agent CLIs against the scripted model server', () => {
@@ -61,7 +62,7 @@ describe('real agent CLIs against the scripted model server', () => {
     return { origin, worktree };
   }
 
-  it.each<WireAgent>(['claude', 'codex', 'gemini'])(
+  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode'])(
     '%s writes the file it is told to write',
     async (agent) => {
       const { origin, worktree: repo } = await worktreeOfNewRepository(agent);
@@ -112,7 +113,7 @@ describe('real agent CLIs against the scripted model server', () => {
         expect(progress.some((item) => item.kind === 'init')).toBe(true);
         expect(result.outcome.sessionId).toBeTruthy();
         expect(result.outcome.finalMessage).toBe('done');
-        if (agent === 'claude') {
+        if (agent === 'claude' || agent === 'opencode') {
           expect(result.outcome.costUsd ?? 0).toBeGreaterThan(0);
         } else {
           expect(result.outcome.inputTokens ?? 0).toBeGreaterThan(0);
@@ -128,7 +129,7 @@ describe('real agent CLIs against the scripted model server', () => {
     300_000,
   );
 
-  it.each<WireAgent>(['claude', 'codex', 'gemini'])(
+  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode'])(
     '%s resumes its own session for a second round, which sees the first',
     async (agent) => {
       const { origin, worktree } = await worktreeOfNewRepository(`resume-${agent}`);
@@ -141,7 +142,7 @@ describe('real agent CLIs against the scripted model server', () => {
           return runAgentProcess({ invocation: { ...invocation, env: { ...invocation.env, ...sandbox.env(agent) } }, cwd: worktree, confinement, parser: adapter.createParser(), timeoutMs: 240_000 });
         };
         const first = await run(`write round.txt containing "round 1"`);
-        expect(first.outcome.succeeded, first.stderrTail).toBe(true);
+        expect(first.outcome.succeeded, `${first.stderrTail}\n${first.outcome.error}`).toBe(true);
         expect(first.outcome.sessionId).toBeTruthy();
         const requestsBefore = server.requests.length;
         const second = await run(`The verify command failed: write round.txt containing "round 2"`, first.outcome.sessionId);
@@ -161,7 +162,7 @@ describe('real agent CLIs against the scripted model server', () => {
   it('describes every agent with its binary and version', async () => {
     const described = await registry.describeAgents();
     const byName = new Map(described.map((entry) => [entry.name, entry]));
-    for (const agent of ['claude', 'codex', 'gemini'] as const) {
+    for (const agent of ['claude', 'codex', 'gemini', 'opencode'] as const) {
       expect(byName.get(agent)?.available).toBe(true);
       expect(byName.get(agent)?.binary).toContain('node_modules/.bin');
       expect(byName.get(agent)?.version).toMatch(/\d+\.\d+\.\d+/);

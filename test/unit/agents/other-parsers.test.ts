@@ -5,8 +5,9 @@ import { cursorAdapter } from '../../../service/src/agents/adapters/cursor-adapt
 import { opencodeAdapter } from '../../../service/src/agents/adapters/opencode-adapter.ts';
 import { fixtureLines, parseAll } from './read-fixture.ts';
 
-// Fixtures for these three are written from the tools' documented formats (see the README in
-// test/fixtures/agent-output): the CLIs are not installed here.
+// Fixtures for aider and cursor are written from the tools' documented formats (see the README in
+// test/fixtures/agent-output): those CLIs are not installed here. OpenCode's recorded output
+// comes from its real binary (real-cli.test.ts with KAGE_RECORD_AGENT_OUTPUT=1).
 describe('aider text parser', () => {
   it('reads edits, the running session cost and tokens', () => {
     const parser = aiderAdapter.createParser();
@@ -36,7 +37,17 @@ describe('aider text parser', () => {
 });
 
 describe('opencode json parser', () => {
-  it('sums cost and tokens over steps and keeps the session id', () => {
+  it('reads the real opencode 1.18.33: its write, its priced steps, its last words', () => {
+    const parser = opencodeAdapter.createParser();
+    const progress = parseAll(parser, fixtureLines('opencode-1.18.33-write-file.jsonl'));
+    expect(progress.map((item) => item.kind)).toEqual(['init', 'tool', 'usage', 'message', 'usage']);
+    expect(progress[1]?.message).toMatch(/^write \/.*\/kage-opencode\.txt$/);
+    // Two steps of 1,200 input and 80 output tokens at $3 and $15 a million.
+    expect(progress[4]?.costUsd).toBeCloseTo(0.0096, 6);
+    expect(parser.finish(0)).toMatchObject({ succeeded: true, sessionId: expect.stringMatching(/^ses_/), inputTokens: 2400, outputTokens: 160, finalMessage: 'done' });
+  });
+
+  it('sums cost and tokens over steps and keeps the session id (documented output)', () => {
     const parser = opencodeAdapter.createParser();
     const progress = parseAll(parser, fixtureLines('opencode-documented-write-file.jsonl'));
     expect(progress.map((item) => item.kind)).toEqual(['init', 'tool', 'usage', 'message', 'usage']);
@@ -57,10 +68,12 @@ describe('opencode json parser', () => {
     expect(parser.finish(0)).toMatchObject({ succeeded: false, error: 'No API key found for provider anthropic' });
   });
 
-  it('grants permissions through OPENCODE_PERMISSION', () => {
+  it('grants permissions through OPENCODE_PERMISSION, and resumes with --session', () => {
     const invocation = opencodeAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [] }, '/bin/opencode');
     expect(invocation.args).toEqual(['run', '--format', 'json', '--', 'p']);
     expect(JSON.parse(invocation.env.OPENCODE_PERMISSION ?? '')).toEqual({ '*': 'allow' });
+    const resumed = opencodeAdapter.invocation({ prompt: 'fix it', worktree: '/w', extraArgs: [], resume: 'ses_1' }, '/bin/opencode');
+    expect(resumed.args).toEqual(['run', '--format', 'json', '--session', 'ses_1', '--', 'fix it']);
   });
 });
 

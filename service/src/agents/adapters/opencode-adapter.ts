@@ -4,7 +4,8 @@ import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../
 
 /**
  * OpenCode: `opencode run --format json PROMPT`, with every tool permission granted through
- * `OPENCODE_PERMISSION` (there is no interactive approval in a worktree run).
+ * `OPENCODE_PERMISSION` (there is no interactive approval in a worktree run) and no
+ * self-update; `--session ID` resumes a session (a verify round's fix, a follow-up).
  */
 export const opencodeAdapter: AgentAdapter = {
   name: 'opencode',
@@ -13,12 +14,13 @@ export const opencodeAdapter: AgentAdapter = {
   installHint: 'npm install -g opencode-ai',
   protectedFlags: [],
   reportsCost: true,
-  resumesSessions: false,
+  resumesSessions: true,
   invocation(request: AgentRunRequest, binaryPath: string) {
     const args = ['run', '--format', 'json'];
     if (request.model) args.push('--model', request.model);
+    if (request.resume) args.push('--session', request.resume);
     args.push(...request.extraArgs, '--', request.prompt);
-    return { file: binaryPath, args, env: { OPENCODE_PERMISSION: JSON.stringify({ '*': 'allow' }) } };
+    return { file: binaryPath, args, env: { OPENCODE_PERMISSION: JSON.stringify({ '*': 'allow' }), OPENCODE_DISABLE_AUTOUPDATE: '1' } };
   },
   createParser: () => new OpencodeJsonParser(),
 };
