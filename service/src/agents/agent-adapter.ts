@@ -5,7 +5,7 @@
  */
 import type { ProcessLaunch } from './process-launch.ts';
 
-export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'command'] as const;
+export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'qwen', 'command'] as const;
 export type AgentName = (typeof agentNames)[number];
 
 export interface AgentRunRequest {

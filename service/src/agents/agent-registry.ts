@@ -7,6 +7,7 @@ import { commandAdapter } from './adapters/command-adapter.ts';
 import { cursorAdapter } from './adapters/cursor-adapter.ts';
 import { geminiAdapter } from './adapters/gemini-adapter.ts';
 import { opencodeAdapter } from './adapters/opencode-adapter.ts';
+import { qwenAdapter } from './adapters/qwen-adapter.ts';
 import { findExecutable } from './binary-lookup.ts';
 
 export const adapters: Readonly<Record<AgentName, AgentAdapter>> = {
@@ -16,6 +17,7 @@ export const adapters: Readonly<Record<AgentName, AgentAdapter>> = {
   aider: aiderAdapter,
   opencode: opencodeAdapter,
   cursor: cursorAdapter,
+  qwen: qwenAdapter,
   command: commandAdapter,
 };
 

@@ -3,7 +3,7 @@ import type { AgentName } from './agent-adapter.ts';
 
 /**
  * USD per million tokens, for CLIs that report tokens but no dollars (Codex, Gemini CLI,
- * OpenCode without a cost). Built-in list prices as published by the providers; override or
+ * Qwen Code, OpenCode without a cost). Built-in list prices as published by the providers; override or
  * extend with `KAGE_PRICE_TABLE`, a JSON object of the same shape as `PriceTable`, e.g.
  * `{"models":{"gpt-5":{"input":1.25,"output":10}},"agents":{"codex":{"input":1.25,"output":10}},"default":{"input":3,"output":15}}`.
  * Lookup order: the model's exact name, then the longest model name it starts with
@@ -39,6 +39,8 @@ export const builtInPriceTable: PriceTable = {
     'claude-opus-4': { input: 15, output: 75 },
     'claude-sonnet-4': { input: 3, output: 15 },
     'claude-3-5-haiku': { input: 0.8, output: 4 },
+    'qwen3-coder-plus': { input: 1, output: 5 },
+    'qwen3-coder-flash': { input: 0.3, output: 1.5 },
   },
   agents: {
     claude: { input: 3, output: 15 },
@@ -47,6 +49,7 @@ export const builtInPriceTable: PriceTable = {
     opencode: { input: 3, output: 15 },
     aider: { input: 3, output: 15 },
     cursor: { input: 3, output: 15 },
+    qwen: { input: 1, output: 5 },
   },
   default: { input: 3, output: 15 },
 };

@@ -72,6 +72,10 @@ export const defaultHomeBinds: Record<AgentName, HomeBind[]> = {
     { path: '.cursor/cli-config.json', mode: 'copy' },
     { path: '.config/cursor', mode: 'ro' },
   ],
+  qwen: [
+    { path: '.qwen/settings.json', mode: 'ro' },
+    { path: '.qwen/oauth_creds.json', mode: 'ro' },
+  ],
   command: [],
 };
 

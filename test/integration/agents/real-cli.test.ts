@@ -26,6 +26,7 @@ const requestPath: Record<WireAgent, RegExp> = {
   codex: /\/v1\/responses$/,
   gemini: /:streamGenerateContent$/,
   opencode: /\/chat\/completions$/,
+  qwen: /\/chat\/completions$/,
 };
 
 describe('real agent CLIs against the scripted model server', () => {
@@ -62,7 +63,7 @@ describe('real agent CLIs against the scripted model server', () => {
     return { origin, worktree };
   }
 
-  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode'])(
+  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode', 'qwen'])(
     '%s writes the file it is told to write',
     async (agent) => {
       const { origin, worktree: repo } = await worktreeOfNewRepository(agent);
@@ -129,7 +130,7 @@ describe('real agent CLIs against the scripted model server', () => {
     300_000,
   );
 
-  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode'])(
+  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode', 'qwen'])(
     '%s resumes its own session for a second round, which sees the first',
     async (agent) => {
       const { origin, worktree } = await worktreeOfNewRepository(`resume-${agent}`);
@@ -162,7 +163,7 @@ describe('real agent CLIs against the scripted model server', () => {
   it('describes every agent with its binary and version', async () => {
     const described = await registry.describeAgents();
     const byName = new Map(described.map((entry) => [entry.name, entry]));
-    for (const agent of ['claude', 'codex', 'gemini', 'opencode'] as const) {
+    for (const agent of ['claude', 'codex', 'gemini', 'opencode', 'qwen'] as const) {
       expect(byName.get(agent)?.available).toBe(true);
       expect(byName.get(agent)?.binary).toContain('node_modules/.bin');
       expect(byName.get(agent)?.version).toMatch(/\d+\.\d+\.\d+/);

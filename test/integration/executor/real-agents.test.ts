@@ -9,7 +9,7 @@ import { waitForTaskEnd } from '../../support/service-harness.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 
 /**
- * The real claude, codex, gemini and opencode binaries from npm, run by the service against the
+ * The real claude, codex, gemini, opencode and qwen binaries from npm, run by the service against the
  * scripted model server: each task ends with that agent's own edit committed on its branch. No
  * key; no network but the npm registry, from which OpenCode fetches its OpenAI-compatible provider.
  */
@@ -35,6 +35,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
       KAGE_CODEX_BIN: join(bin, 'codex'),
       KAGE_GEMINI_BIN: join(bin, 'gemini'),
       KAGE_OPENCODE_BIN: join(bin, 'opencode'),
+      KAGE_QWEN_BIN: join(bin, 'qwen'),
       ...(kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),
     });
   });
@@ -46,7 +47,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('claude, codex, gemini and opencode each commit their real edit on their branch; claude and opencode report a cost', async () => {
+  it('claude, codex, gemini, opencode and qwen each commit their real edit on their branch, with their cost', async () => {
     const response = await service.request('/api/v1/tasks', {
       method: 'POST',
       json: {
@@ -57,6 +58,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
           { agent: 'codex', prompt: 'write note-codex.txt containing "hello from codex"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
           { agent: 'gemini', prompt: 'write note-gemini.txt containing "hello from gemini"', timeoutSeconds: 240 },
           { agent: 'opencode', model: 'mock/scripted', prompt: 'write note-opencode.txt containing "hello from opencode"', timeoutSeconds: 240 },
+          { agent: 'qwen', prompt: 'write note-qwen.txt containing "hello from qwen"', timeoutSeconds: 240 },
         ],
         verify: { command: ['git', 'status', '--porcelain'] },
       },
@@ -66,7 +68,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
     const task = await waitForTaskEnd(service, id, 400_000);
     const runs = Object.fromEntries(task.agents.map((run: { agent: string }) => [run.agent, run]));
     expect(task.status, JSON.stringify(task.agents, null, 1)).toBe('completed');
-    for (const agent of ['claude', 'codex', 'gemini', 'opencode']) {
+    for (const agent of ['claude', 'codex', 'gemini', 'opencode', 'qwen']) {
       const run = runs[agent];
       expect(run.status, `${agent}: ${run.error}`).toBe('succeeded');
       expect(run.filesChanged).toEqual([`note-${agent}.txt`]);
@@ -76,9 +78,11 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
     }
     expect(runs.claude.costUsd).toBeGreaterThan(0);
     expect(runs.opencode.costUsd).toBeCloseTo(0.0096, 6);
+    // Qwen Code reports tokens only: two turns priced as qwen3-coder-plus ($1 and $5 a million).
+    expect(runs.qwen.costUsd).toBeCloseTo(0.0032, 6);
     expect(task.totalCostUsd).toBeGreaterThan(0);
     const events = (await service.request(`/api/v1/tasks/${id}/events?limit=1000`).then((r) => r.json())) as { items: Array<{ type: string; agentLabel: string }> };
-    for (const label of ['claude-1', 'codex-1', 'gemini-1', 'opencode-1']) {
+    for (const label of ['claude-1', 'codex-1', 'gemini-1', 'opencode-1', 'qwen-1']) {
       expect(events.items.some((event) => event.type === 'agent.progress' && event.agentLabel === label), label).toBe(true);
     }
   });

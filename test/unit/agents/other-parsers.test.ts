@@ -3,6 +3,7 @@ import { aiderAdapter } from '../../../service/src/agents/adapters/aider-adapter
 import { commandAdapter, CommandMissingError } from '../../../service/src/agents/adapters/command-adapter.ts';
 import { cursorAdapter } from '../../../service/src/agents/adapters/cursor-adapter.ts';
 import { opencodeAdapter } from '../../../service/src/agents/adapters/opencode-adapter.ts';
+import { qwenAdapter } from '../../../service/src/agents/adapters/qwen-adapter.ts';
 import { fixtureLines, parseAll } from './read-fixture.ts';
 
 // Fixtures for aider and cursor are written from the tools' documented formats (see the README in
@@ -115,5 +116,23 @@ describe('command adapter', () => {
 
   it('refuses a missing command', () => {
     expect(() => commandAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [] }, '')).toThrow(CommandMissingError);
+  });
+});
+
+describe('qwen stream-json parser', () => {
+  it('reads the real qwen 0.24.4: Claude-like lines, its write, tokens priced by the price table', () => {
+    const parser = qwenAdapter.createParser();
+    const progress = parseAll(parser, fixtureLines('qwen-0.24.4-write-file.jsonl'));
+    expect(progress.map((item) => item.kind)).toEqual(['init', 'tool', 'message', 'result']);
+    expect(progress[1]?.message).toMatch(/^write_file .*kage-qwen\.txt/);
+    // Two turns of 1,200 input and 80 output tokens at qwen3-coder-plus prices ($1 and $5 a million).
+    expect(progress[3]?.costUsd).toBeCloseTo(0.0032, 6);
+    expect(parser.finish(0)).toMatchObject({ succeeded: true, sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/), inputTokens: 2400, outputTokens: 160, costUsd: 0.0032, finalMessage: 'done' });
+  });
+
+  it('gives the prompt as one --prompt= argument (a positional after -- is ignored), and resumes with --resume', () => {
+    const invocation = qwenAdapter.invocation({ prompt: '-x', worktree: '/w', extraArgs: [], resume: 'abc' }, '/bin/qwen');
+    expect(invocation.args).toEqual(['--output-format', 'stream-json', '--approval-mode', 'yolo', '--resume', 'abc', '--prompt=-x']);
+    expect(qwenAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [], readOnly: true }, '/bin/qwen').args).toContain('plan');
   });
 });
