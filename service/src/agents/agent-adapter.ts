@@ -5,7 +5,7 @@
  */
 import type { ProcessLaunch } from './process-launch.ts';
 
-export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'qwen', 'command'] as const;
+export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'qwen', 'acp', 'command'] as const;
 export type AgentName = (typeof agentNames)[number];
 
 export interface AgentRunRequest {
@@ -37,7 +37,7 @@ export type AgentInvocation = ProcessLaunch;
 export interface AgentProgress {
   /** Short human-readable text for the event stream (an assistant message, a tool call, …). */
   message: string;
-  /** What kind of line it was: 'init', 'message', 'tool', 'usage', 'error', 'result', 'text'. */
+  /** What kind of line it was: 'init', 'message', 'tool', 'usage', 'error', 'result', 'text', and for ACP agents 'plan' and 'permission'. */
   kind: string;
   /** Running total cost in USD when the CLI reports it as it goes (drives the budget check). */
   costUsd?: number | undefined;

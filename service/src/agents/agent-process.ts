@@ -77,9 +77,21 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
       cwd: options.cwd,
       confinement: options.confinement,
       network: options.network,
-      execa: { cancelSignal: options.signal, timeout: options.timeoutMs ?? 0, forceKillAfterDelay: options.forceKillAfterMs ?? 5_000 },
+      // A program that ends itself when told (cancelInput) is told first and signalled after the grace.
+      execa: { cancelSignal: invocation.cancelInput === undefined ? options.signal : undefined, timeout: options.timeoutMs ?? 0, forceKillAfterDelay: options.forceKillAfterMs ?? 5_000 },
     },
   );
+  let cancelTimer: NodeJS.Timeout | undefined;
+  if (invocation.cancelInput !== undefined && options.signal) {
+    const cancelInput = invocation.cancelInput;
+    const tellToCancel = () => {
+      subprocess.stdin?.write(cancelInput, () => {});
+      cancelTimer = setTimeout(() => subprocess.kill(), options.forceKillAfterMs ?? 5_000);
+    };
+    if (options.signal.aborted) tellToCancel();
+    else options.signal.addEventListener('abort', tellToCancel, { once: true });
+  }
+  subprocess.stdin?.on('error', () => {});
 
   let stderrTail = '';
   subprocess.stderr?.setEncoding('utf8');
@@ -134,6 +146,7 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   for (const line of lines.end()) await handleLine(line);
   const result = await subprocess;
   clearTimeout(orphanTimer);
+  clearTimeout(cancelTimer);
   if (tag) await killTagged((candidate) => candidate === tag);
   if (callbackError) throw callbackError.error;
 

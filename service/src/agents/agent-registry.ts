@@ -8,6 +8,7 @@ import { cursorAdapter } from './adapters/cursor-adapter.ts';
 import { geminiAdapter } from './adapters/gemini-adapter.ts';
 import { opencodeAdapter } from './adapters/opencode-adapter.ts';
 import { qwenAdapter } from './adapters/qwen-adapter.ts';
+import { acpAdapter } from './acp/acp-adapter.ts';
 import { findExecutable } from './binary-lookup.ts';
 
 export const adapters: Readonly<Record<AgentName, AgentAdapter>> = {
@@ -18,6 +19,7 @@ export const adapters: Readonly<Record<AgentName, AgentAdapter>> = {
   opencode: opencodeAdapter,
   cursor: cursorAdapter,
   qwen: qwenAdapter,
+  acp: acpAdapter,
   command: commandAdapter,
 };
 

@@ -8,6 +8,14 @@ export interface ProcessLaunch {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** Other programs it runs (the ACP bridge's script and agent): the sandbox shows their installations read-only too. */
+  programs?: string[];
+  /**
+   * Written to its stdin (otherwise closed) when the run is cancelled: the program ends itself
+   * (the ACP bridge cancels through the protocol) before it is signalled. A signal would not
+   * reach it in the sandbox anyway: the sandbox's init dies and takes everything with it.
+   */
+  cancelInput?: string;
 }
 
 /**
@@ -63,7 +71,7 @@ export function startProcess(launch: ProcessLaunch, options: StartOptions) {
     cwd: options.cwd,
     env: agentEnvironment(process.env, started.env),
     extendEnv: false,
-    stdio: ['ignore', 'pipe', 'pipe', ...pipes],
+    stdio: [launch.cancelInput === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...pipes],
     buffer: false,
     reject: false,
     killDescendants: true,

@@ -124,7 +124,9 @@ export class AttemptSandbox implements Confinement {
       git: this.git,
       homeBinds: this.homeBinds,
       // A configured folder that does not exist (yet) is left out: bubblewrap refuses to bind it.
-      readOnly: [...new Set([...this.host.readOnly, ...this.installationOf(launch.file, cwd)])].filter((path) => existsSync(path)),
+      readOnly: [...new Set([...this.host.readOnly, ...[launch.file, ...(launch.programs ?? [])].flatMap((program) => this.installationOf(program, cwd))])].filter((path) =>
+        existsSync(path),
+      ),
       hidden: [this.host.dataDir],
       network: options.network,
       handshake: this.group ? { infoFd: 3, blockFd: 4 } : undefined,
@@ -196,7 +198,8 @@ export class AttemptSandbox implements Confinement {
    * read-only; never a folder holding the service's HOME or data (then only the file itself).
    */
   private installationOf(file: string, cwd: string): string[] {
-    const found = findExecutable(isAbsolute(file) || !file.includes('/') ? file : resolve(cwd, file));
+    // A script run by another program (the ACP bridge, run by node) need not be executable.
+    const found = findExecutable(isAbsolute(file) || !file.includes('/') ? file : resolve(cwd, file)) ?? (isAbsolute(file) && existsSync(file) ? file : undefined);
     if (!found) return [];
     const real = realpathSync(found);
     if (['/usr/', '/etc/'].some((prefix) => real.startsWith(prefix)) || isInside(real, this.worktree)) return [];

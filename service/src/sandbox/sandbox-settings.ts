@@ -76,6 +76,8 @@ export const defaultHomeBinds: Record<AgentName, HomeBind[]> = {
     { path: '.qwen/settings.json', mode: 'ro' },
     { path: '.qwen/oauth_creds.json', mode: 'ro' },
   ],
+  // An ACP agent's own settings are bound through KAGE_ACP_HOME_BINDS (which agent it is, the task says).
+  acp: [],
   command: [],
 };
 

@@ -23,13 +23,13 @@ export const AgentSpec = z
     timeoutSeconds: z.number().int().min(1).max(86_400).default(1800),
     args: z.array(z.string().max(4096)).max(50).default([]).openapi({ description: 'Extra CLI arguments' }),
     command: Argv.optional().openapi({
-      description: "For agent 'command': the argv to run, with {prompt} replaced by the prompt",
+      description: "For agent 'command': the argv to run, with {prompt} replaced by the prompt. For agent 'acp': the agent to run in ACP mode, e.g. [\"gemini\", \"--acp\"]",
       example: ['node', 'scripts/agent.js', '{prompt}'],
     }),
     network: Network.openapi({ description: "'none': the agent runs with no network at all (needs the sandbox; an agent usually needs its model's API). Default on" }),
   })
-  .refine((spec) => spec.agent !== 'command' || spec.command !== undefined, {
-    message: "agent 'command' needs a command (argv array)",
+  .refine((spec) => (spec.agent !== 'command' && spec.agent !== 'acp') || spec.command !== undefined, {
+    message: "agents 'command' and 'acp' need a command (argv array)",
     path: ['command'],
   })
   .openapi('AgentSpec');
