@@ -116,8 +116,8 @@ const submitFields: INodeProperties[] = [
 						default: '',
 						placeholder: 'e.g. node\nscripts/agent.js\n{prompt}',
 						description:
-							'The program and its arguments, one per line (or a JSON array); {prompt} is replaced by the prompt',
-						displayOptions: { show: { agent: ['command'] } },
+							'The program and its arguments, one per line (or a JSON array). Any Command: {prompt} is replaced by the prompt. Any ACP Agent: the agent in its ACP mode, e.g. gemini and --acp.',
+						displayOptions: { show: { agent: ['command', 'acp'] } },
 					},
 					{
 						displayName: 'Extra Arguments',
@@ -127,7 +127,7 @@ const submitFields: INodeProperties[] = [
 						default: '',
 						placeholder: 'e.g. --max-turns\n20',
 						description: 'Extra CLI arguments, one per line (or a JSON array). Never parsed by a shell.',
-						displayOptions: { hide: { agent: ['command'] } },
+						displayOptions: { hide: { agent: ['command', 'acp'] } },
 					},
 					{
 						displayName: 'Model',
@@ -136,7 +136,7 @@ const submitFields: INodeProperties[] = [
 						default: '',
 						placeholder: 'e.g. claude-sonnet-4-5',
 						description: "Model name passed to the agent; empty uses the agent's default",
-						displayOptions: { hide: { agent: ['command'] } },
+						displayOptions: { hide: { agent: ['command', 'acp'] } },
 					},
 					{
 						displayName: 'Prompt',

@@ -119,9 +119,10 @@ function agentSpec(context: IExecuteFunctions, agent: AgentParameter, i: number,
 	const args = argv(context, agent.args, `${where}: Extra Arguments`, i);
 	if (args.length > 0) spec.args = args;
 	const command = argv(context, agent.command, `${where}: Command`, i);
-	if (agent.agent === 'command') {
+	if (agent.agent === 'command' || agent.agent === 'acp') {
 		if (command.length === 0) {
-			throw new NodeOperationError(context.getNode(), `${where} is "Any Command" but has no Command`, {
+			const name = agent.agent === 'acp' ? 'Any ACP Agent' : 'Any Command';
+			throw new NodeOperationError(context.getNode(), `${where} is "${name}" but has no Command`, {
 				itemIndex: i,
 			});
 		}

@@ -34,8 +34,9 @@ describe('ACP agents through the acp adapter, sandboxed', () => {
     cli = await createCliSandbox(server.url);
     dataDir = await mkdtemp(join(tmpdir(), 'kage-acp-data-'));
     process.env.HOME = cli.home;
-    // Which agent speaks ACP is the task's to say: here Gemini CLI, so it gets Gemini's settings.
-    attempts = await Sandbox.start({ mode: 'bwrap', limits: defaultAttemptLimits, homeBinds: { ...defaultHomeBinds, acp: defaultHomeBinds.gemini }, readPaths: [fixturesDir] }, dataDir);
+    // Which agent speaks ACP is the task's to say: here Gemini CLI and Qwen Code, so it sees their settings.
+    const acpBinds = [...defaultHomeBinds.gemini, ...defaultHomeBinds.qwen];
+    attempts = await Sandbox.start({ mode: 'bwrap', limits: defaultAttemptLimits, homeBinds: { ...defaultHomeBinds, acp: acpBinds }, readPaths: [fixturesDir] }, dataDir);
   });
   afterAll(async () => {
     process.env.HOME = realHome;
@@ -113,5 +114,16 @@ describe('ACP agents through the acp adapter, sandboxed', () => {
     expect(progress.filter((item) => item.kind === 'permission').map((item) => item.message)).toEqual(['allowed Writing to kage-acp.txt: edit inside the worktree']);
     expect(result.outcome.finalMessage).toBe('done');
     expect(server.requests.some((request) => request.path.endsWith(':streamGenerateContent'))).toBe(true);
+  });
+
+  it('runs the real Qwen Code in ACP mode through the same adapter', async () => {
+    const qwen = registry.resolveBinary('qwen')!;
+    const { result, progress, cwd } = await run('qwen', [qwen, '--acp'], 'write kage-acp-qwen.txt containing "hello from qwen over acp"', { env: cli.env('qwen') });
+    const context = `stderr: ${result.stderrTail}\nprogress: ${JSON.stringify(progress, null, 1)}`;
+    expect(result.outcome.succeeded, context).toBe(true);
+    expect(await readFile(join(cwd, 'kage-acp-qwen.txt'), 'utf8')).toBe('hello from qwen over acp\n');
+    // Qwen Code's ACP mode writes without asking; the write shows as the tool call it is.
+    expect(progress.some((item) => item.kind === 'tool' && item.message === 'edit: WriteFile'), context).toBe(true);
+    expect(progress.map((item) => item.kind)).not.toContain('text');
   });
 });

@@ -4,6 +4,7 @@ import { commandAdapter, CommandMissingError } from '../../../service/src/agents
 import { cursorAdapter } from '../../../service/src/agents/adapters/cursor-adapter.ts';
 import { opencodeAdapter } from '../../../service/src/agents/adapters/opencode-adapter.ts';
 import { qwenAdapter } from '../../../service/src/agents/adapters/qwen-adapter.ts';
+import { acpAdapter } from '../../../service/src/agents/acp/acp-adapter.ts';
 import { fixtureLines, parseAll } from './read-fixture.ts';
 
 // Fixtures for aider and cursor are written from the tools' documented formats (see the README in
@@ -134,5 +135,30 @@ describe('qwen stream-json parser', () => {
     const invocation = qwenAdapter.invocation({ prompt: '-x', worktree: '/w', extraArgs: [], resume: 'abc' }, '/bin/qwen');
     expect(invocation.args).toEqual(['--output-format', 'stream-json', '--approval-mode', 'yolo', '--resume', 'abc', '--prompt=-x']);
     expect(qwenAdapter.invocation({ prompt: 'p', worktree: '/w', extraArgs: [], readOnly: true }, '/bin/qwen').args).toContain('plan');
+  });
+});
+
+describe('acp bridge parser', () => {
+  it('reads what the bridge printed driving the real gemini --acp: session, permission, tool call, message', () => {
+    const parser = acpAdapter.createParser();
+    const progress = parseAll(parser, fixtureLines('acp-gemini-0.61.0-write-file.jsonl'));
+    expect(progress.map((item) => item.kind)).toEqual(['init', 'permission', 'message']);
+    expect(progress[1]?.message).toBe('allowed Writing to kage-acp.txt: edit inside the worktree');
+    expect(parser.finish(0)).toMatchObject({ succeeded: true, sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/), finalMessage: 'done' });
+  });
+
+  it('fails a turn that did not end normally, and one without a result', () => {
+    const cancelled = acpAdapter.createParser();
+    cancelled.parseLine(JSON.stringify({ type: 'result', stopReason: 'cancelled', usage: null }));
+    expect(cancelled.finish(0)).toMatchObject({ succeeded: false, error: 'the agent ended its turn with cancelled' });
+    expect(acpAdapter.createParser().finish(1)).toMatchObject({ succeeded: false, error: 'the ACP agent ended without a result (exit code 1)' });
+  });
+
+  it('runs the agent under the bridge, with its argv after --, and is told to cancel on stdin', () => {
+    const invocation = acpAdapter.invocation({ prompt: 'fix', worktree: '/w', extraArgs: ['--debug'], command: ['gemini', '--acp'], resume: 's1' }, '');
+    expect(invocation.file).toBe(process.execPath);
+    expect(invocation.args.slice(1)).toEqual(['--cwd', '/w', '--resume', 's1', '--prompt', 'fix', '--', 'gemini', '--acp', '--debug']);
+    expect(invocation.args[0]).toMatch(/acp-bridge\.ts$/);
+    expect(invocation.cancelInput).toBe('cancel\n');
   });
 });

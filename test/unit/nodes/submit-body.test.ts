@@ -58,6 +58,12 @@ describe('buildSubmitRequest', () => {
     expect(body.callbacks).toEqual([{ url: 'https://hooks.example/k', events: ['task.completed'], secret }]);
   });
 
+  it('sends an ACP agent its command, and refuses one without', async () => {
+    const { body } = await buildSubmitRequest(context({ agents: { agent: [{ agent: 'acp', command: 'gemini\n--acp' }] } }), 0);
+    expect(body.agents).toEqual([{ agent: 'acp', command: ['gemini', '--acp'] }]);
+    await expect(buildSubmitRequest(context({ agents: { agent: [{ agent: 'acp' }] } }), 0)).rejects.toThrow('Agent 1 is "Any ACP Agent" but has no Command');
+  });
+
   it('refuses an empty agent list, a command agent without a command, and a malformed argv', async () => {
     await expect(buildSubmitRequest(context({ agents: { agent: [] } }), 0)).rejects.toThrow('Add at least one agent');
     await expect(buildSubmitRequest(context({ agents: { agent: [{ agent: 'command' }] } }), 0)).rejects.toThrow(

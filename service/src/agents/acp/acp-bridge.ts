@@ -93,6 +93,8 @@ async function main(): Promise<number> {
 
   const app = client({ name: 'kage-bunshin' })
     .onNotification(methods.client.session.update, ({ params }) => {
+      // The agent's slash commands say nothing about the attempt (and can be a very long line).
+      if (params.update.sessionUpdate === 'available_commands_update') return;
       print({ type: 'update', update: params.update as unknown as Record<string, unknown> });
     })
     .onRequest(methods.client.session.requestPermission, ({ params }) => {
