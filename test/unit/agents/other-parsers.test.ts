@@ -155,9 +155,9 @@ describe('acp bridge parser', () => {
   });
 
   it('runs the agent under the bridge, with its argv after --, and is told to cancel on stdin', () => {
-    const invocation = acpAdapter.invocation({ prompt: 'fix', worktree: '/w', extraArgs: ['--debug'], command: ['gemini', '--acp'], resume: 's1' }, '');
+    const invocation = acpAdapter.invocation({ prompt: 'fix', worktree: '/w', extraArgs: ['--debug'], command: ['gemini', '--acp'] }, '');
     expect(invocation.file).toBe(process.execPath);
-    expect(invocation.args.slice(1)).toEqual(['--cwd', '/w', '--resume', 's1', '--prompt', 'fix', '--', 'gemini', '--acp', '--debug']);
+    expect(invocation.args.slice(1)).toEqual(['--cwd', '/w', '--prompt', 'fix', '--', 'gemini', '--acp', '--debug']);
     expect(invocation.args[0]).toMatch(/acp-bridge\.ts$/);
     expect(invocation.cancelInput).toBe('cancel\n');
   });

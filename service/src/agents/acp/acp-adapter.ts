@@ -13,7 +13,8 @@ const protocolLibrary = fileURLToPath(import.meta.resolve('@agentclientprotocol/
  * Any agent that speaks the Agent Client Protocol: `{agent: "acp", command: [...]}` (e.g.
  * `["gemini", "--acp"]`, `["qwen", "--acp"]`). It runs under acp-bridge.ts, in the sandbox as
  * every agent: the bridge drives the protocol and prints one JSON line per update, permission
- * decision and result, parsed here. Sessions resume through `session/load` where the agent offers it.
+ * decision and result, parsed here. A verify round or a follow-up is a new session told the task
+ * and what to fix: not every ACP agent can load a session.
  */
 export const acpAdapter: AgentAdapter = {
   name: 'acp',
@@ -22,11 +23,11 @@ export const acpAdapter: AgentAdapter = {
   installHint: 'give the agent to run in ACP mode as `command` (an argv array, e.g. ["gemini", "--acp"])',
   protectedFlags: [],
   reportsCost: false,
-  resumesSessions: true,
+  resumesSessions: false,
   invocation(request: AgentRunRequest) {
     const agent = [...(request.command ?? []), ...request.extraArgs];
     if (agent[0] === undefined || agent[0] === '') throw new CommandMissingError();
-    const args = [bridge, '--cwd', request.worktree, ...(request.resume ? ['--resume', request.resume] : []), '--prompt', request.prompt, '--', ...agent];
+    const args = [bridge, '--cwd', request.worktree, '--prompt', request.prompt, '--', ...agent];
     return { file: process.execPath, args, env: {}, programs: [bridge, protocolLibrary, agent[0]], cancelInput: `${CANCEL_LINE}\n` };
   },
   createParser: () => new AcpBridgeParser(),

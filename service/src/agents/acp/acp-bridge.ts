@@ -2,8 +2,8 @@
  * Runs an agent that speaks the Agent Client Protocol (JSON-RPC over stdio) the way the service
  * runs every agent: one process in the attempt's sandbox, printing one JSON line per thing that
  * happened, which acp-adapter.ts parses. Started as
- *   node acp-bridge.ts --cwd DIR [--resume SESSION] --prompt TEXT -- AGENT ARGV...
- * It opens a session in DIR (or loads SESSION), sends the prompt, prints the session's updates
+ *   node acp-bridge.ts --cwd DIR --prompt TEXT -- AGENT ARGV...
+ * It opens a session in DIR, sends the prompt, prints the session's updates
  * (messages, tool calls, plans) and answers each permission request by the policy below,
  * printing every decision. A `cancel` line on its stdin (what the service writes when the
  * attempt is cancelled), or SIGTERM, cancels the prompt through the protocol (session/cancel);
@@ -28,7 +28,7 @@ export const CANCEL_LINE = 'cancel';
 
 const print = (line: BridgeLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-function parseArgs(argv: string[]): { cwd: string; resume: string | undefined; prompt: string; agent: string[] } {
+function parseArgs(argv: string[]): { cwd: string; prompt: string; agent: string[] } {
   const split = argv.indexOf('--');
   const own = split === -1 ? argv : argv.slice(0, split);
   const value = (name: string) => {
@@ -38,8 +38,8 @@ function parseArgs(argv: string[]): { cwd: string; resume: string | undefined; p
   const cwd = value('--cwd');
   const prompt = value('--prompt');
   const agent = split === -1 ? [] : argv.slice(split + 1);
-  if (!cwd || prompt === undefined || agent.length === 0) throw new Error('usage: acp-bridge --cwd DIR [--resume SESSION] --prompt TEXT -- AGENT ARGV...');
-  return { cwd: resolve(cwd), resume: value('--resume'), prompt, agent };
+  if (!cwd || prompt === undefined || agent.length === 0) throw new Error('usage: acp-bridge --cwd DIR --prompt TEXT -- AGENT ARGV...');
+  return { cwd: resolve(cwd), prompt, agent };
 }
 
 /**
@@ -68,13 +68,12 @@ function answer(request: RequestPermissionRequest, allow: boolean): RequestPermi
 }
 
 async function main(): Promise<number> {
-  const { cwd, resume, prompt, agent } = parseArgs(process.argv.slice(2));
+  const { cwd, prompt, agent } = parseArgs(process.argv.slice(2));
   const child = spawn(agent[0]!, agent.slice(1), { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<number>((done) => child.once('exit', (code, signal) => done(code ?? (signal ? 128 : 1))));
   child.once('error', (error) => print({ type: 'error', message: `could not start ${agent[0]}: ${error.message}` }));
   const stream = ndJsonStream(Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>);
 
-  let sessionId: string | undefined;
   let cancel: (() => Promise<void>) | undefined;
   let cancelling = false;
   const cancelPrompt = () => {
@@ -109,15 +108,9 @@ async function main(): Promise<number> {
         protocolVersion: PROTOCOL_VERSION,
         clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
       });
-      if (resume && init.agentCapabilities?.loadSession) {
-        await agentSide.request(methods.agent.session.load, { sessionId: resume, cwd, mcpServers: [] });
-        sessionId = resume;
-      } else {
-        sessionId = (await agentSide.request(methods.agent.session.new, { cwd, mcpServers: [] })).sessionId;
-      }
+      const { sessionId } = await agentSide.request(methods.agent.session.new, { cwd, mcpServers: [] });
       print({ type: 'session', sessionId, agent: init.agentInfo?.name ?? null });
-      const current = sessionId;
-      cancel = () => agentSide.notify(methods.agent.session.cancel, { sessionId: current });
+      cancel = () => agentSide.notify(methods.agent.session.cancel, { sessionId });
       const result = await agentSide.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: 'text', text: prompt }] });
       print({ type: 'result', stopReason: result.stopReason, usage: (result as { usage?: Record<string, unknown> }).usage ?? null });
     });
