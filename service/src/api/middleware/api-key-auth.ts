@@ -29,7 +29,7 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler<{ Variables:
     let principal: Principal | undefined;
     if (presented !== undefined) {
       principal = await options.keys.bySecret(presented);
-      if (!principal) throw unauthorized('Invalid API key (unknown, revoked or expired)');
+      if (!principal) throw unauthorized('Invalid API key');
     } else if (sessionToken && options.sessions) {
       const id = await options.sessions.keyOf(sessionToken);
       principal = id === undefined ? undefined : await options.keys.byId(id);
