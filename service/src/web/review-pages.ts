@@ -28,9 +28,10 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
     return id !== undefined && (await keys.byId(id)) !== undefined;
   };
   // A page for a signed-in reader, or the way to the login form and back.
-  const page = (parts: (c: Context) => Omit<PageParts, 'signedIn'>) => async (c: Context) => {
+  const page = (parts: (c: Context) => Omit<PageParts, 'signedIn'> & { status?: 404 }) => async (c: Context) => {
     if (!(await signedIn(c))) return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`, 303);
-    return c.html(pageShell({ ...parts(c), signedIn: true }), 200, pageSecurityHeaders);
+    const { status, ...shell } = parts(c);
+    return c.html(pageShell({ ...shell, signedIn: true }), status ?? 200, pageSecurityHeaders);
   };
 
   registerLoginRoutes(app, keys, { ...deps, signedIn });
@@ -59,22 +60,25 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
     page(() => ({ title: 'New task', script: 'new-task-page.js', body: newTaskForm() })),
   );
 
-  app.get('/ui/tasks/:id', async (c) => {
-    const id = c.req.param('id');
-    if (!taskIdPattern.test(id)) return c.html(pageShell({ title: 'Not found', signedIn: true, body: html`<h1>No such task</h1><p><a href="/ui">All tasks</a></p>` }), 404, pageSecurityHeaders);
-    return page(() => ({
-      title: 'Task',
-      script: 'task-page.js',
-      ...diffAssets,
-      data: { 'task-id': id },
-      body: html`<div id="task-head" aria-live="polite"><h1>Loading task…</h1></div>
+  app.get(
+    '/ui/tasks/:id',
+    page((c) => {
+      const id = c.req.param('id') ?? '';
+      if (!taskIdPattern.test(id)) return { status: 404, title: 'Not found', body: html`<h1>No such task</h1><p><a href="/ui">All tasks</a></p>` };
+      return {
+        title: 'Task',
+        script: 'task-page.js',
+        ...diffAssets,
+        data: { 'task-id': id },
+        body: html`<div id="task-head" aria-live="polite"><h1>Loading task…</h1></div>
 <section id="actions" class="actions" aria-label="Actions"></section>
 <div id="outcome" class="outcome" role="status" aria-live="polite"></div>
 <section aria-label="Attempts"><div id="attempts" class="attempts"></div></section>
 <section id="diff-panel" class="diff-panel" aria-label="Diff" hidden></section>
 <section aria-labelledby="merges-title"><h2 id="merges-title">Merge history</h2><div id="merges"><p class="empty">No merges yet.</p></div></section>`,
-    }))(c);
-  });
+      };
+    }),
+  );
 
   app.get('/ui/assets/:file', async (c) => {
     const asset = await readPageAsset(c.req.param('file'));

@@ -84,6 +84,14 @@ describe.each(driverKinds)('review-page sessions on %s', (kind) => {
     expect(keyed.status).toBe(201);
   });
 
+  it('answers a task page of a malformed id with 404, only once signed in', async () => {
+    expect((await app().request('/ui/tasks/not-a-task')).status).toBe(303);
+    const cookie = await sessionCookie();
+    const page = await app().request('/ui/tasks/not-a-task', { headers: { cookie } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('No such task');
+  });
+
   it('refuses a login posted from another site', async () => {
     const response = await login(TEST_API_KEY, { origin: 'http://evil.example' });
     expect(response.status).toBe(403);
