@@ -116,6 +116,16 @@ describe('ACP agents through the acp adapter, sandboxed', () => {
     expect(server.requests.some((request) => request.path.endsWith(':streamGenerateContent'))).toBe(true);
   });
 
+  it('runs the real GitHub Copilot CLI in ACP mode, offline with a custom provider, and reads its tokens', async () => {
+    const copilot = join(root, 'node_modules/.bin/copilot');
+    const { result, progress, cwd } = await run('copilot', [copilot, '--acp'], 'write kage-copilot.txt containing "hello from copilot"', { env: cli.env('copilot') });
+    const context = `stderr: ${result.stderrTail}\nprogress: ${JSON.stringify(progress, null, 1)}`;
+    expect(result.outcome.succeeded, context).toBe(true);
+    expect(await readFile(join(cwd, 'kage-copilot.txt'), 'utf8')).toBe('hello from copilot\n');
+    expect(result.outcome.inputTokens).toBeGreaterThan(0);
+    expect(result.outcome.outputTokens).toBeGreaterThan(0);
+  });
+
   it('runs the real Qwen Code in ACP mode through the same adapter', async () => {
     const qwen = registry.resolveBinary('qwen')!;
     const { result, progress, cwd } = await run('qwen', [qwen, '--acp'], 'write kage-acp-qwen.txt containing "hello from qwen over acp"', { env: cli.env('qwen') });

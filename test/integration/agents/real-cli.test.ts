@@ -11,7 +11,6 @@ import { Sandbox } from '../../../service/src/sandbox/sandbox.ts';
 import { defaultAttemptLimits, defaultHomeBinds } from '../../../service/src/sandbox/sandbox-settings.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
-import type { WireAgent } from '../../fixtures/model-server/scenario.ts';
 
 /**
  * The real claude, codex and gemini binaries from npm, run through their adapters against the
@@ -21,7 +20,9 @@ import type { WireAgent } from '../../fixtures/model-server/scenario.ts';
  */
 const root = join(import.meta.dirname, '../../..');
 const registry = new AgentRegistry({}, { pathEnv: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}` });
-const requestPath: Record<WireAgent, RegExp> = {
+/** The CLIs that have an adapter of their own (Copilot CLI runs as an ACP agent: acp-adapter.test.ts). */
+type RealCli = 'claude' | 'codex' | 'gemini' | 'opencode' | 'qwen';
+const requestPath: Record<RealCli, RegExp> = {
   claude: /\/v1\/messages$/,
   codex: /\/v1\/responses$/,
   gemini: /:streamGenerateContent$/,
@@ -63,7 +64,7 @@ describe('real agent CLIs against the scripted model server', () => {
     return { origin, worktree };
   }
 
-  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode', 'qwen'])(
+  it.each<RealCli>(['claude', 'codex', 'gemini', 'opencode', 'qwen'])(
     '%s writes the file it is told to write',
     async (agent) => {
       const { origin, worktree: repo } = await worktreeOfNewRepository(agent);
@@ -130,7 +131,7 @@ describe('real agent CLIs against the scripted model server', () => {
     300_000,
   );
 
-  it.each<WireAgent>(['claude', 'codex', 'gemini', 'opencode', 'qwen'])(
+  it.each<RealCli>(['claude', 'codex', 'gemini', 'opencode', 'qwen'])(
     '%s resumes its own session for a second round, which sees the first',
     async (agent) => {
       const { origin, worktree } = await worktreeOfNewRepository(`resume-${agent}`);
@@ -172,7 +173,7 @@ describe('real agent CLIs against the scripted model server', () => {
   }, 60_000);
 });
 
-async function record(agent: WireAgent, lines: string[]): Promise<void> {
+async function record(agent: RealCli, lines: string[]): Promise<void> {
   const version = (await registry.describeAgents()).find((entry) => entry.name === agent)?.version?.match(/\d+\.\d+\.\d+/)?.[0] ?? 'unknown';
   const file = join(root, 'test/fixtures/agent-output', `${agent}-${version}-write-file.jsonl`);
   await writeFile(file, `${lines.join('\n')}\n`);
