@@ -171,24 +171,26 @@ export class WebhookTargets {
     return { subscription: toSubscription(row!), secret };
   }
 
-  async listSubscriptions(): Promise<SubscriptionRecord[]> {
+  /** Every subscription, or (`owner`) only those tied to that key's own tasks. */
+  async listSubscriptions(owner?: string): Promise<SubscriptionRecord[]> {
     const rows = await this.db.query<SubscriptionRow>(
-      `SELECT ${subscriptionColumns} FROM subscriptions ORDER BY created_at, id`,
+      `SELECT ${subscriptionColumns} FROM subscriptions WHERE ($1::text IS NULL OR api_key_id = $1) ORDER BY created_at, id`,
+      [owner ?? null],
     );
     return rows.map(toSubscription);
   }
 
-  async getSubscription(id: string): Promise<SubscriptionRecord | undefined> {
+  async getSubscription(id: string, owner?: string): Promise<SubscriptionRecord | undefined> {
     const [row] = await this.db.query<SubscriptionRow>(
-      `SELECT ${subscriptionColumns} FROM subscriptions WHERE id = $1`,
-      [id],
+      `SELECT ${subscriptionColumns} FROM subscriptions WHERE id = $1 AND ($2::text IS NULL OR api_key_id = $2)`,
+      [id, owner ?? null],
     );
     return row && toSubscription(row);
   }
 
-  /** Deletes a subscription and (by cascade) its deliveries; false when it did not exist. */
-  async deleteSubscription(id: string): Promise<boolean> {
-    const rows = await this.db.query('DELETE FROM subscriptions WHERE id = $1 RETURNING id', [id]);
+  /** Deletes a subscription and (by cascade) its deliveries; false when it did not exist (for `owner`). */
+  async deleteSubscription(id: string, owner?: string): Promise<boolean> {
+    const rows = await this.db.query('DELETE FROM subscriptions WHERE id = $1 AND ($2::text IS NULL OR api_key_id = $2) RETURNING id', [id, owner ?? null]);
     return rows.length > 0;
   }
 }

@@ -126,7 +126,17 @@ describe.each(driverKinds)('scoped API keys on %s', (kind) => {
 
     // A subscription made by a key that sees only its own tasks hears of those only.
     const subscription = await as(alice.secret, '/api/v1/subscriptions', { method: 'POST', json: { url: 'http://127.0.0.1:9/hook', events: ['task.completed'] } });
-    expect(((await subscription.json()) as { filter: { ownTasksOnly: boolean } }).filter.ownTasksOnly).toBe(true);
+    const made = (await subscription.json()) as { id: string; filter: { ownTasksOnly: boolean } };
+    expect(made.filter.ownTasksOnly).toBe(true);
+    // And it is hers: another key of the same scopes neither lists, reads nor deletes it; an admin does.
+    const carol = await makeKey({ name: 'carol', scopes: ['webhooks'] });
+    const listed = (await (await as(carol.secret, '/api/v1/subscriptions')).json()) as { items: { id: string }[] };
+    expect(listed.items.map((item) => item.id)).not.toContain(made.id);
+    expect((await as(carol.secret, `/api/v1/subscriptions/${made.id}`)).status).toBe(404);
+    expect((await as(carol.secret, `/api/v1/subscriptions/${made.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await as(alice.secret, `/api/v1/subscriptions/${made.id}`)).status).toBe(200);
+    const adminList = (await (await service.request('/api/v1/subscriptions')).json()) as { items: { id: string }[] };
+    expect(adminList.items.map((item) => item.id)).toContain(made.id);
   });
 
   it('holds a key to its agents and repository roots', async () => {

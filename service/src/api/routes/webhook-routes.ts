@@ -1,4 +1,4 @@
-import { readsAllTasks } from '../../access/scopes.ts';
+import { readsAllTasks, type Principal } from '../../access/scopes.ts';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/db.ts';
 import { listTaskDeliveries } from '../../webhooks/delivery-history.ts';
@@ -150,18 +150,21 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       return c.json({ ...subscription, secret }, 201);
     });
 
-    app.openapi(listSubscriptions, async (c) => c.json({ items: await deps.webhookTargets.listSubscriptions() }, 200));
+    // A key that sees only its own tasks sees only its own subscriptions (they are all own-tasks ones).
+    const ownerFilter = (principal: Principal) => (readsAllTasks(principal) ? undefined : principal.keyId);
+
+    app.openapi(listSubscriptions, async (c) => c.json({ items: await deps.webhookTargets.listSubscriptions(ownerFilter(c.get('principal'))) }, 200));
 
     app.openapi(getSubscription, async (c) => {
       const { id } = c.req.valid('param');
-      const subscription = await deps.webhookTargets.getSubscription(id);
+      const subscription = await deps.webhookTargets.getSubscription(id, ownerFilter(c.get('principal')));
       if (!subscription) throw new NotFoundError('Subscription', id);
       return c.json(subscription, 200);
     });
 
     app.openapi(deleteSubscription, async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await deps.webhookTargets.deleteSubscription(id))) throw new NotFoundError('Subscription', id);
+      if (!(await deps.webhookTargets.deleteSubscription(id, ownerFilter(c.get('principal'))))) throw new NotFoundError('Subscription', id);
       return c.body(null, 204);
     });
   };
