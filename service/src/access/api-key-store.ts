@@ -2,10 +2,11 @@
  * API keys made through the API. The secret is shown once, at creation, and kept only as its
  * SHA-256; a key is found by that hash, and is gone once deleted or past its expiry.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/db.ts';
 import { NotFoundError } from '../refusal.ts';
 import type { Principal, Scope } from './scopes.ts';
+import { secretHash } from './secret-hash.ts';
 
 export interface NewApiKey {
   name: string;
@@ -36,7 +37,7 @@ const columns = 'id, name, scopes, repository_roots, allowed_agents, expires_at,
 
 /** A stable, non-secret id for a key (its hash prefix): what tasks, sessions and logs record. */
 export function apiKeyId(secret: string): string {
-  return sha256(secret).slice(0, 16);
+  return secretHash(secret).slice(0, 16);
 }
 
 export class ApiKeyStore {
@@ -51,7 +52,7 @@ export class ApiKeyStore {
     const [row] = await this.db.query<ApiKeyRow>(
       `INSERT INTO api_keys (id, secret_hash, name, scopes, repository_roots, allowed_agents, expires_at, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
-      [apiKeyId(secret), sha256(secret), key.name, [...key.scopes], key.repositoryRoots ? [...key.repositoryRoots] : null, key.allowedAgents ? [...key.allowedAgents] : null, key.expiresAt ?? null, createdBy],
+      [apiKeyId(secret), secretHash(secret), key.name, [...key.scopes], key.repositoryRoots ? [...key.repositoryRoots] : null, key.allowedAgents ? [...key.allowedAgents] : null, key.expiresAt ?? null, createdBy],
     );
     return { record: recordOf(row!), secret };
   }
@@ -68,7 +69,7 @@ export class ApiKeyStore {
 
   /** The live key with this secret, if any. */
   async bySecret(secret: string): Promise<ApiKeyRecord | undefined> {
-    const rows = await this.db.query<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE secret_hash = $1 AND (expires_at IS NULL OR expires_at > now())`, [sha256(secret)]);
+    const rows = await this.db.query<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE secret_hash = $1 AND (expires_at IS NULL OR expires_at > now())`, [secretHash(secret)]);
     return rows[0] && recordOf(rows[0]);
   }
 
@@ -90,8 +91,4 @@ function recordOf(row: ApiKeyRow): ApiKeyRecord {
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
-}
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
 }

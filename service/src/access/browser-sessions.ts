@@ -3,8 +3,9 @@
  * the token lives only in an HttpOnly cookie and is stored here as its SHA-256, with the id of
  * the key it stands for, so a key removed from the service ends its sessions too.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/db.ts';
+import { secretHash } from './secret-hash.ts';
 
 export const SESSION_HOURS = 12;
 
@@ -28,7 +29,7 @@ export class BrowserSessions {
     await this.db.query('DELETE FROM browser_sessions WHERE expires_at < now()');
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.lifetimeMs);
-    await this.db.query('INSERT INTO browser_sessions (token_hash, api_key_id, expires_at) VALUES ($1, $2, $3)', [hashOf(token), apiKeyId, expiresAt]);
+    await this.db.query('INSERT INTO browser_sessions (token_hash, api_key_id, expires_at) VALUES ($1, $2, $3)', [secretHash(token), apiKeyId, expiresAt]);
     return { token, apiKeyId, expiresAt };
   }
 
@@ -36,16 +37,12 @@ export class BrowserSessions {
   async keyOf(token: string): Promise<string | undefined> {
     const rows = await this.db.query<{ api_key_id: string }>(
       'SELECT api_key_id FROM browser_sessions WHERE token_hash = $1 AND expires_at > now()',
-      [hashOf(token)],
+      [secretHash(token)],
     );
     return rows[0]?.api_key_id;
   }
 
   async close(token: string): Promise<void> {
-    await this.db.query('DELETE FROM browser_sessions WHERE token_hash = $1', [hashOf(token)]);
+    await this.db.query('DELETE FROM browser_sessions WHERE token_hash = $1', [secretHash(token)]);
   }
-}
-
-function hashOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }

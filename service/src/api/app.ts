@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/db.ts';
+import { TaskRepository } from '../db/task-repository.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskService } from '../tasks/task-service.ts';
 import type { ApiEnv } from './context-variables.ts';
@@ -81,7 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   api.use(apiKeyAuth({ keys, sessions: deps.sessions, publicUrl: deps.publicUrl }));
   api.use(rateLimit(deps.rateLimitPerMinute));
   api.use(scopeCheck(API_PREFIX));
-  api.use(taskVisibility(API_PREFIX, deps.tasks));
+  api.use(taskVisibility(API_PREFIX, new TaskRepository(deps.db)));
   api.use(jsonBodyOnly());
   registerTaskRoutes(api, deps.tasks, deps.publicUrl ?? '');
   for (const register of deps.routes ?? []) register(api);

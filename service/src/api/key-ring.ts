@@ -1,27 +1,26 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { apiKeyId, type ApiKeyStore } from '../access/api-key-store.ts';
 import { scopes, type Principal } from '../access/scopes.ts';
+import { sameHash, secretHash } from '../access/secret-hash.ts';
 
 export { apiKeyId };
 
 /**
  * Who a presented key (or a session's key id) is: one of API_KEYS, with every scope, or a live
- * key of the store. API_KEYS are compared as SHA-256 digests with timingSafeEqual, so neither
- * content nor length leaks through timing; stored keys are found by their hash.
+ * key of the store. API_KEYS are compared by hash in constant time; stored keys are found by it.
  */
 export class KeyRing {
-  private readonly configured: readonly { principal: Principal; digest: Buffer }[];
+  private readonly configured: readonly { principal: Principal; hash: string }[];
   private readonly store: ApiKeyStore | undefined;
 
   constructor(configured: readonly string[], store?: ApiKeyStore) {
-    this.configured = configured.map((key) => ({ principal: configuredPrincipal(apiKeyId(key)), digest: sha256(key) }));
+    this.configured = configured.map((key) => ({ principal: configuredPrincipal(apiKeyId(key)), hash: secretHash(key) }));
     this.store = store;
   }
 
   async bySecret(presented: string): Promise<Principal | undefined> {
-    const digest = sha256(presented);
+    const hash = secretHash(presented);
     let match: Principal | undefined;
-    for (const key of this.configured) if (timingSafeEqual(key.digest, digest)) match = key.principal;
+    for (const key of this.configured) if (sameHash(key.hash, hash)) match = key.principal;
     return match ?? (await this.store?.bySecret(presented));
   }
 
@@ -32,8 +31,4 @@ export class KeyRing {
 
 function configuredPrincipal(keyId: string): Principal {
   return { keyId, name: 'API_KEYS', scopes: [...scopes], repositoryRoots: null, allowedAgents: null };
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

@@ -2,7 +2,7 @@
  * What an operator scrapes at GET /metrics (Prometheus text format, prom-client). Counters and
  * histograms of what this instance did (HTTP requests, webhook attempts, events stored) are
  * kept here; figures of the whole service (tasks, attempts, queue, spending, verify) are read
- * from the database at each scrape through `Figures`, so every instance reports the same.
+ * from the database once at each scrape (`scrape`) through `Figures`, so every instance reports the same.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -22,6 +22,8 @@ export class ServiceMetrics {
   readonly webhookAttempts: Counter<'outcome'>;
   readonly webhookDuration: Histogram<'outcome'>;
   readonly eventsStored: Counter;
+  private readonly figures: Figures;
+  private readonly figureGauges: ReturnType<typeof createFigureGauges>;
 
   constructor(figures: Figures) {
     const registers = [this.registry];
@@ -44,67 +46,54 @@ export class ServiceMetrics {
     });
     this.eventsStored = new Counter({ name: 'kage_events_stored_total', help: 'Progress events this instance stored (rate() of it: the event store rate)', registers });
 
-    new Gauge({
-      name: 'kage_tasks',
-      help: 'Tasks by status',
-      labelNames: ['status'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const { status, count } of await figures.tasksByStatus()) this.set({ status }, count);
-      },
-    });
-    new Gauge({
-      name: 'kage_attempts_running',
-      help: 'Attempts (agent processes) running, on every instance',
-      registers,
-      async collect() {
-        this.set(await figures.runningAttempts());
-      },
-    });
-    const queueFigures = (pick: (queue: Awaited<ReturnType<Figures['queues']>>[number]) => number | null) =>
-      async function collect(this: Gauge<'queue'>) {
-        this.reset();
-        for (const queue of await figures.queues()) {
-          const value = pick(queue);
-          if (value !== null) this.set({ queue: queue.queue }, value);
-        }
-      };
-    new Gauge({ name: 'kage_queue_jobs_waiting', help: 'Jobs waiting in each queue', labelNames: ['queue'], registers, collect: queueFigures((queue) => queue.queued) });
-    new Gauge({ name: 'kage_queue_jobs_active', help: 'Jobs being worked in each queue', labelNames: ['queue'], registers, collect: queueFigures((queue) => queue.active) });
-    new Gauge({ name: 'kage_queue_oldest_waiting_seconds', help: 'Age of the oldest waiting job in each queue', labelNames: ['queue'], registers, collect: queueFigures((queue) => queue.oldestQueuedSeconds) });
-    const spendingFigure = (name: string, help: string, pick: (row: Awaited<ReturnType<Figures['spending']>>[number]) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['agent', 'model'],
-        registers,
-        async collect() {
-          this.reset();
-          for (const row of await figures.spending()) this.set({ agent: row.agent, model: row.model }, pick(row));
-        },
-      });
-    spendingFigure('kage_agent_cost_usd', 'What attempts cost, by agent and model, over every task kept', (row) => row.costUsd);
-    spendingFigure('kage_agent_input_tokens', 'Input tokens of attempts, by agent and model', (row) => row.inputTokens);
-    spendingFigure('kage_agent_output_tokens', 'Output tokens of attempts, by agent and model', (row) => row.outputTokens);
-    new Gauge({
-      name: 'kage_verify_attempts',
-      help: 'Attempts whose verify command ran, by result',
-      labelNames: ['result'],
-      registers,
-      async collect() {
-        const { passed, failed } = await figures.verifyOutcomes();
-        this.set({ result: 'passed' }, passed);
-        this.set({ result: 'failed' }, failed);
-      },
-    });
-    new Gauge({
-      name: 'kage_sse_clients',
-      help: 'Open Server-Sent Event streams on this instance',
-      registers,
-      collect() {
-        this.set(figures.sseClients());
-      },
-    });
+    this.figureGauges = createFigureGauges(this.registry);
+    this.figures = figures;
   }
+
+  /** The text a scrape answers: the service's figures read once, then every metric in the Prometheus format. */
+  async scrape(): Promise<string> {
+    const { figures, figureGauges: g } = this;
+    const [tasks, running, queues, spending, verify] = await Promise.all([
+      figures.tasksByStatus(),
+      figures.runningAttempts(),
+      figures.queues(),
+      figures.spending(),
+      figures.verifyOutcomes(),
+    ]);
+    for (const metric of Object.values(g)) metric.reset();
+    for (const { status, count } of tasks) g.tasks.set({ status }, count);
+    g.attemptsRunning.set(running);
+    for (const { queue, queued, active, oldestQueuedSeconds } of queues) {
+      g.queueWaiting.set({ queue }, queued);
+      g.queueActive.set({ queue }, active);
+      if (oldestQueuedSeconds !== null) g.queueOldest.set({ queue }, oldestQueuedSeconds);
+    }
+    for (const row of spending) {
+      const labels = { agent: row.agent, model: row.model };
+      g.cost.set(labels, row.costUsd);
+      g.inputTokens.set(labels, row.inputTokens);
+      g.outputTokens.set(labels, row.outputTokens);
+    }
+    g.verify.set({ result: 'passed' }, verify.passed);
+    g.verify.set({ result: 'failed' }, verify.failed);
+    g.sseClients.set(figures.sseClients());
+    return await this.registry.metrics();
+  }
+}
+
+/** The gauges of the service's figures, set at each scrape. */
+function createFigureGauges(registry: Registry) {
+  const gauge = <L extends string = never>(name: string, help: string, labelNames: L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  return {
+    tasks: gauge('kage_tasks', 'Tasks by status', ['status']),
+    attemptsRunning: gauge('kage_attempts_running', 'Attempts (agent processes) running, on every instance'),
+    queueWaiting: gauge('kage_queue_jobs_waiting', 'Jobs waiting in each queue', ['queue']),
+    queueActive: gauge('kage_queue_jobs_active', 'Jobs being worked in each queue', ['queue']),
+    queueOldest: gauge('kage_queue_oldest_waiting_seconds', 'Age of the oldest waiting job in each queue', ['queue']),
+    cost: gauge('kage_agent_cost_usd', 'What attempts cost, by agent and model, over every task kept', ['agent', 'model']),
+    inputTokens: gauge('kage_agent_input_tokens', 'Input tokens of attempts, by agent and model', ['agent', 'model']),
+    outputTokens: gauge('kage_agent_output_tokens', 'Output tokens of attempts, by agent and model', ['agent', 'model']),
+    verify: gauge('kage_verify_attempts', 'Attempts whose verify command ran, by result', ['result']),
+    sseClients: gauge('kage_sse_clients', 'Open Server-Sent Event streams on this instance'),
+  };
 }

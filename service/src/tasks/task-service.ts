@@ -149,16 +149,6 @@ export class TaskService {
     return { items: tasks.map((task) => ({ task, runs: runs.get(task.id) ?? [] })), total };
   }
 
-  /** The key that submitted the task (undefined: no such task). */
-  async ownerOf(taskId: string): Promise<string | undefined> {
-    return await this.tasks.ownerOf(taskId);
-  }
-
-  /** Those of `taskIds` the key submitted. */
-  async ownedBy(keyId: string, taskIds: readonly string[]): Promise<string[]> {
-    return await this.tasks.ownedBy(keyId, taskIds);
-  }
-
   async stats() {
     const stats = await this.tasks.stats();
     return { ...stats, total: Object.values(stats.byStatus).reduce((sum, count) => sum + count, 0) };

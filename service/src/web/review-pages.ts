@@ -4,9 +4,8 @@
  * same /api/v1 the nodes use, authenticated by the session cookie that logging in sets.
  */
 import type { Context, Env, Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { html } from 'hono/html';
-import { SESSION_COOKIE } from '../api/middleware/api-key-auth.ts';
+import { sessionPrincipal } from '../api/middleware/api-key-auth.ts';
 import type { KeyRing } from '../api/key-ring.ts';
 import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { registerLoginRoutes } from './login-routes.ts';
@@ -22,11 +21,7 @@ const taskIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 const diffAssets = { extraStyles: ['/ui/assets/diff2html.css'], extraScripts: ['/ui/assets/diff2html-ui.js'] };
 
 export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, deps: ReviewPageDeps): void {
-  const signedIn = async (c: Context): Promise<boolean> => {
-    const token = getCookie(c, SESSION_COOKIE);
-    const id = token ? await deps.sessions.keyOf(token) : undefined;
-    return id !== undefined && (await keys.byId(id)) !== undefined;
-  };
+  const signedIn = async (c: Context): Promise<boolean> => (await sessionPrincipal(c, deps.sessions, keys)) !== undefined;
   // A page for a signed-in reader, or the way to the login form and back.
   const page = (parts: (c: Context) => Omit<PageParts, 'signedIn'> & { status?: 404 }) => async (c: Context) => {
     if (!(await signedIn(c))) return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`, 303);

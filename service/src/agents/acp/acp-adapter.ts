@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
 import { as, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { CommandMissingError } from '../adapters/command-adapter.ts';
-import { CANCEL_LINE } from './acp-bridge.ts';
+import { CANCEL_LINE } from './bridge-lines.ts';
 
 const bridge = fileURLToPath(new URL('./acp-bridge.ts', import.meta.url));
 // The bridge's protocol library: its installation must be readable in the sandbox too.

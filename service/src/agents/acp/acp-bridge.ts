@@ -13,18 +13,9 @@ import { spawn } from 'node:child_process';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { client, methods, ndJsonStream, PROTOCOL_VERSION, type RequestPermissionRequest, type RequestPermissionResponse } from '@agentclientprotocol/sdk';
-
-/** What the bridge prints, one JSON object a line (the adapter's input). */
-export type BridgeLine =
-  | { type: 'session'; sessionId: string; agent: string | null }
-  | { type: 'update'; update: Record<string, unknown> }
-  | { type: 'permission'; tool: string; kind: string | null; decision: 'allowed' | 'refused'; reason: string }
-  | { type: 'result'; stopReason: string; usage: Record<string, unknown> | null }
-  | { type: 'error'; message: string };
+import { CANCEL_LINE, type BridgeLine } from './bridge-lines.ts';
 
 const CANCEL_GRACE_MS = 3_000;
-/** The line on the bridge's stdin that cancels the prompt. */
-export const CANCEL_LINE = 'cancel';
 
 const print = (line: BridgeLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -47,9 +38,10 @@ function parseArgs(argv: string[]): { cwd: string; prompt: string; agent: string
  * worktree are allowed (once); anything else (a command, a fetch, a path outside) is refused.
  * The sandbox confines the agent anyway; this keeps it from even trying what it may not.
  */
-export function decide(request: Pick<RequestPermissionRequest, 'toolCall'>, cwd: string): { allow: boolean; reason: string } {
+function decide(request: Pick<RequestPermissionRequest, 'toolCall'>, cwd: string): { allow: boolean; reason: string } {
   const kind = request.toolCall.kind ?? null;
   const paths = (request.toolCall.locations ?? []).map((location) => resolve(cwd, location.path));
+  // Not path-inside.ts: in the sandbox the bridge sees only its own folder.
   const outside = paths.find((path) => {
     const rel = relative(cwd, path);
     return rel.startsWith('..') || isAbsolute(rel);

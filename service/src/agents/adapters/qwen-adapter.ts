@@ -37,6 +37,8 @@ const resultUsage = z.object({ usage: z.object({ input_tokens: z.number().option
 export class QwenStreamParser implements AgentOutputParser {
   private readonly claudeLike = new ClaudeStreamParser();
   private model: string | undefined;
+  /** The result's tokens, priced: the attempt's cost, known once it ends. */
+  private costUsd: number | undefined;
 
   parseLine(line: string): AgentProgress | undefined {
     const json = readJsonLine(line);
@@ -45,15 +47,13 @@ export class QwenStreamParser implements AgentOutputParser {
     if (json?.type === 'stream_event') return undefined;
     const progress = this.claudeLike.parseLine(line);
     if (json?.type !== 'result' || !progress) return progress;
-    // The result's tokens, priced: the attempt's cost as it ends.
     const usage = as(resultUsage, json.value)?.usage;
-    const costUsd = usage ? (priceTokens('qwen', this.model, usage.input_tokens ?? 0, usage.output_tokens ?? 0) ?? undefined) : undefined;
-    return costUsd === undefined ? progress : { ...progress, message: `${progress.message}, $${costUsd.toFixed(4)} (priced)`, costUsd };
+    this.costUsd = usage ? (priceTokens('qwen', this.model, usage.input_tokens ?? 0, usage.output_tokens ?? 0) ?? undefined) : undefined;
+    return this.costUsd === undefined ? progress : { ...progress, message: `${progress.message}, $${this.costUsd.toFixed(4)} (priced)`, costUsd: this.costUsd };
   }
 
   finish(exitCode: number | null): AgentOutcome {
     const outcome = this.claudeLike.finish(exitCode);
-    const costUsd = priceTokens('qwen', this.model, outcome.inputTokens ?? 0, outcome.outputTokens ?? 0) ?? undefined;
-    return { ...outcome, costUsd: outcome.inputTokens === undefined ? undefined : costUsd, error: outcome.error?.replace(/^claude/, 'qwen') };
+    return { ...outcome, costUsd: this.costUsd, error: outcome.error?.replace(/^claude/, 'qwen') };
   }
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { BrowserSessions } from '../../access/browser-sessions.ts';
 import type { Principal } from '../../access/scopes.ts';
@@ -24,15 +24,13 @@ export interface AuthOptions {
  */
 export function apiKeyAuth(options: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const presented = c.req.header('x-api-key') ?? bearerToken(c.req.header('authorization'));
-    const sessionToken = presented === undefined && options.sessions ? getCookie(c, SESSION_COOKIE) : undefined;
+    const presented = presentedSecret(c);
     let principal: Principal | undefined;
     if (presented !== undefined) {
       principal = await options.keys.bySecret(presented);
       if (!principal) throw unauthorized('Invalid API key');
-    } else if (sessionToken && options.sessions) {
-      const id = await options.sessions.keyOf(sessionToken);
-      principal = id === undefined ? undefined : await options.keys.byId(id);
+    } else if (options.sessions && getCookie(c, SESSION_COOKIE)) {
+      principal = await sessionPrincipal(c, options.sessions, options.keys);
       if (!principal) throw unauthorized('Your session has ended: log in again at /ui/login');
       requireSameOrigin(c, options.publicUrl);
     } else {
@@ -48,7 +46,14 @@ function unauthorized(message: string): HttpError {
   return new HttpError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' });
 }
 
-function bearerToken(header: string | undefined): string | undefined {
-  const match = header?.match(/^Bearer\s+(.+)$/i);
-  return match?.[1]?.trim();
+/** The secret a client sent as `X-API-Key` or `Authorization: Bearer`, if any. */
+export function presentedSecret(c: Context): string | undefined {
+  return c.req.header('x-api-key') ?? /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
+}
+
+/** Who the request's session cookie stands for: undefined without one, or when it has ended. */
+export async function sessionPrincipal(c: Context, sessions: BrowserSessions, keys: KeyRing): Promise<Principal | undefined> {
+  const token = getCookie(c, SESSION_COOKIE);
+  const id = token ? await sessions.keyOf(token) : undefined;
+  return id === undefined ? undefined : await keys.byId(id);
 }
