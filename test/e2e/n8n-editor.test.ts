@@ -121,6 +121,19 @@ describe('the nodes in the real n8n editor', () => {
     await editor.closeNdv();
   });
 
+  it('offers Any ACP Agent with its Command, and Await Progress waiting until a task is merged', async () => {
+    await editor.openNode('Submit a task');
+    await editor.selectOption('agent', 'Any ACP Agent');
+    await editor.parameter('command').waitFor();
+    await expect(editor.parameter('model').count()).resolves.toBe(0);
+    await editor.closeNdv();
+
+    await editor.openNode('Kage Bunshin Await Progress');
+    await editor.selectOption('waitFor', 'Task Merged');
+    await editor.closeNdv();
+    expect((await editor.canvasNodeLines()).map((lines) => lines.at(-1))).toContain('wait: task merged');
+  });
+
   it("finds the tool variants from an AI Agent's tool input and adds one", async () => {
     await editor.newWorkflow();
     await editor.openPanelFromEmptyCanvas();
