@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type AgentName, agentNames } from './agents/agent-adapter.ts';
+import { parseAgentEnv } from './agents/agent-environment.ts';
 import { loadPriceTable, PriceTableError } from './agents/price-table.ts';
 import { SECRET_KEY_PATTERN } from './credentials/secret-box.ts';
 import { WEBHOOK_SECRET_PATTERN } from './webhooks/webhook-secret.ts';
@@ -141,6 +142,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } catch (error) {
       problems.push(`KAGE_${name.toUpperCase()}_HOME_BINDS: ${(error as Error).message}`);
     }
+  }
+  // Read where each program starts (agents/agent-environment.ts); checked here so a bad one stops start-up.
+  try {
+    parseAgentEnv(env.KAGE_AGENT_ENV);
+  } catch (error) {
+    problems.push(`KAGE_AGENT_ENV: ${(error as Error).message}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { isAbsolute, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
+import { agentEnvironment } from './agent-environment.ts';
 import { findExecutable } from './binary-lookup.ts';
 
 /** A program to start: argv only (never a shell), and what to add to its environment. */
@@ -8,6 +9,8 @@ export interface ProcessLaunch {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** Variables of the service's environment it needs beyond the common ones (its API keys and endpoints): names or prefixes ending in `*`. */
+  passEnv?: readonly string[];
   /** Other programs it runs (the ACP bridge's script and agent): the sandbox shows their installations read-only too. */
   programs?: string[];
   /**
@@ -30,18 +33,6 @@ export interface Confinement {
 export interface ConfinedLaunch extends ProcessLaunch {
   extraPipes: number;
   release(pid: number, pipes: Duplex[]): Promise<void>;
-}
-
-/** The service's own secrets and settings, which an agent (running model-written commands) must not see. */
-const serviceOnlyVariable = /^(API_KEYS|DATABASE_URL|KAGE_.*)$/;
-
-/** The service's environment without its own secrets, plus what the launch asks for. */
-export function agentEnvironment(serviceEnv: NodeJS.ProcessEnv, added: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(serviceEnv)) {
-    if (value !== undefined && !serviceOnlyVariable.test(key)) env[key] = value;
-  }
-  return { ...env, ...added };
 }
 
 export interface StartOptions {
@@ -69,7 +60,7 @@ export function startProcess(launch: ProcessLaunch, options: StartOptions) {
   const subprocess = execa(started.file, started.args, {
     ...options.execa,
     cwd: options.cwd,
-    env: agentEnvironment(process.env, started.env),
+    env: agentEnvironment(process.env, { env: started.env, passEnv: launch.passEnv }),
     extendEnv: false,
     stdio: [launch.cancelInput === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...pipes],
     buffer: false,

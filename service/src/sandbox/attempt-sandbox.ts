@@ -29,6 +29,10 @@ export interface SandboxHost {
   dataDir: string;
   /** Read-only for every attempt: Node's installation and the configured read paths. */
   readOnly: readonly string[];
+  /** System files and folders only their owner may read, shown empty (see bwrap-arguments.ts). */
+  ownerOnly: ReadonlyArray<{ path: string; folder: boolean }>;
+  /** Who the attempt's processes are inside. */
+  ids: { uid: number; gid: number };
 }
 
 export interface AttemptSandboxInput {
@@ -128,6 +132,8 @@ export class AttemptSandbox implements Confinement {
         existsSync(path),
       ),
       hidden: [this.host.dataDir],
+      ownerOnly: this.host.ownerOnly,
+      ids: this.host.ids,
       network: options.network,
       handshake: this.group ? { infoFd: 3, blockFd: 4 } : undefined,
     };

@@ -29,6 +29,13 @@ export interface SandboxLayout {
   readOnly: readonly string[];
   /** Never visible, even when inside a folder above (the service's data folder). */
   hidden: readonly string[];
+  /**
+   * System files and folders only their owner may read (`/etc/shadow`, SSH host keys): shown
+   * empty. Inside, the attempt's user is the service's user outside, so it would pass as their owner.
+   */
+  ownerOnly: ReadonlyArray<{ path: string; folder: boolean }>;
+  /** The user and group the processes run as inside (an unprivileged one when the service is root). */
+  ids: { uid: number; gid: number };
   network: boolean;
   /** Fds for the start hand-shake (see attempt-sandbox.ts), when the process is placed in a cgroup. */
   handshake?: { infoFd: number; blockFd: number } | undefined;
@@ -57,6 +64,7 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
   mounts.push({ dest: '/proc', args: ['--proc', '/proc'] }, { dest: '/dev', args: ['--dev', '/dev'] });
   mounts.push({ dest: '/tmp', args: ['--bind', layout.privateTmp, '/tmp'] });
   for (const path of layout.hidden) mounts.push({ dest: path, args: ['--tmpfs', path] });
+  for (const { path, folder } of layout.ownerOnly) mounts.push({ dest: path, args: folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path] });
   mounts.push({ dest: layout.home, args: ['--bind', layout.privateHome, layout.home] });
   for (const bind of layout.homeBinds) mounts.push({ dest: bind.path, args: [bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path] });
   for (const path of layout.readOnly) mounts.push({ dest: path, args: ['--ro-bind', path, path] });
@@ -76,10 +84,20 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
   mounts.push({ dest: layout.worktree.target, args: ['--bind', layout.worktree.source, layout.worktree.target] });
 
   // Hidden folders are empty and read-only: a write there fails instead of vanishing with the sandbox.
-  const readOnlyAfterwards = [...layout.hidden, ...(git ? [dirname(git.adminDir)] : [])].flatMap((path) => ['--remount-ro', path]);
+  const emptied = [...layout.hidden, ...layout.ownerOnly.filter(({ folder }) => folder).map(({ path }) => path), ...(git ? [dirname(git.adminDir)] : [])];
+  const readOnlyAfterwards = emptied.flatMap((path) => ['--remount-ro', path]);
   return [
     '--die-with-parent',
     '--new-session',
+    // Nothing inside holds a capability, whoever runs the service: without a user namespace and
+    // the drop, a root service's attempts could remount every read-only bind writable.
+    '--unshare-user',
+    '--uid',
+    String(layout.ids.uid),
+    '--gid',
+    String(layout.ids.gid),
+    '--cap-drop',
+    'ALL',
     '--unshare-pid',
     '--unshare-ipc',
     '--unshare-uts',

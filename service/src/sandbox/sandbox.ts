@@ -4,7 +4,7 @@
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { AgentName } from '../agents/agent-adapter.ts';
@@ -31,6 +31,8 @@ export interface SandboxStatus {
 }
 
 export class SandboxUnavailable extends Error {}
+
+const unprivilegedId = 1000;
 
 const systemPaths = ['/usr', '/etc', '/opt', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
@@ -69,6 +71,8 @@ export class Sandbox {
       prlimit,
       nprocRlimit: processLimit === 'rlimit',
       system: systemEntries(),
+      ownerOnly: await ownerOnlyEntries('/etc'),
+      ids: insideIds(),
       home,
       dataDir: resolve(dataDir),
       readOnly: [
@@ -114,8 +118,45 @@ export class Sandbox {
 async function bwrapProblem(): Promise<string | undefined> {
   const bwrap = findExecutable('bwrap');
   if (!bwrap) return 'bubblewrap (bwrap) is not installed';
-  const probe = await execa(bwrap, ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+  // The probe asks for what every attempt gets: a user namespace without capabilities.
+  const { uid, gid } = insideIds();
+  const probe = await execa(
+    bwrap,
+    ['--unshare-user', '--uid', String(uid), '--gid', String(gid), '--cap-drop', 'ALL', '--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', '--', 'true'],
+    { reject: false, timeout: 10_000, stdin: 'ignore' },
+  );
   return probe.exitCode === 0 ? undefined : `bubblewrap does not work here (${probe.stderr.trim() || `exit ${probe.exitCode}`})`;
+}
+
+/**
+ * The user inside: the service's own, or when the service is root an unprivileged one (mapped to
+ * root outside, so the files it writes stay the service's, but holding no capability inside).
+ */
+function insideIds(): { uid: number; gid: number } {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  return uid === 0 ? { uid: unprivilegedId, gid: unprivilegedId } : { uid, gid };
+}
+
+/**
+ * Files and folders under `root` that others may not read (`/etc/shadow`, SSH host keys, TLS
+ * private keys): an attempt passes as their owner when the service owns them, so they are hidden.
+ */
+async function ownerOnlyEntries(root: string): Promise<Array<{ path: string; folder: boolean }>> {
+  const found: Array<{ path: string; folder: boolean }> = [];
+  const visit = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+      if (!entry.isFile() && !entry.isDirectory()) continue;
+      const path = join(folder, entry.name);
+      const mode = (await stat(path).catch(() => undefined))?.mode;
+      if (mode === undefined) continue;
+      const othersMayRead = entry.isDirectory() ? (mode & 0o005) === 0o005 : (mode & 0o004) !== 0;
+      if (!othersMayRead) found.push({ path, folder: entry.isDirectory() });
+      else if (entry.isDirectory()) await visit(path);
+    }
+  };
+  await visit(root);
+  return found;
 }
 
 /** The system folders, as this machine has them (on merged-/usr systems /bin and /lib are links). */

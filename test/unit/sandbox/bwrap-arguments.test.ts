@@ -11,6 +11,11 @@ const layout: SandboxLayout = {
   homeBinds: [{ path: '/root/.codex/auth.json', writable: false }],
   readOnly: ['/opt/node'],
   hidden: ['/root/.local/share/kage'],
+  ownerOnly: [
+    { path: '/etc/shadow', folder: false },
+    { path: '/etc/ssl/private', folder: true },
+  ],
+  ids: { uid: 1000, gid: 1000 },
   network: true,
 };
 
@@ -68,5 +73,17 @@ describe('bubblewrap arguments', () => {
     const args = bwrapArguments({ ...layout, handshake: { infoFd: 3, blockFd: 4 } });
     expect(args.join(' ')).toContain('--info-fd 3 --block-fd 4');
     expect(args.at(-1)).toBe('--');
+  });
+
+  it('runs everything in a user namespace as the given ids, with no capability', () => {
+    const args = bwrapArguments(layout).join(' ');
+    expect(args).toContain('--unshare-user --uid 1000 --gid 1000 --cap-drop ALL');
+  });
+
+  it('shows files and folders only their owner may read as empty', () => {
+    const args = bwrapArguments(layout).join(' ');
+    expect(args).toContain('--ro-bind /dev/null /etc/shadow');
+    expect(args).toContain('--tmpfs /etc/ssl/private');
+    expect(args).toContain('--remount-ro /etc/ssl/private');
   });
 });

@@ -9,6 +9,9 @@ const bridge = fileURLToPath(new URL('./acp-bridge.ts', import.meta.url));
 // The bridge's protocol library: its installation must be readable in the sandbox too.
 const protocolLibrary = fileURLToPath(import.meta.resolve('@agentclientprotocol/sdk'));
 
+/** The ACP agents seen so far and the providers they speak to (which one runs, the task says). */
+const acpAgentVariables = ['GEMINI_*', 'GOOGLE_*', 'QWEN_*', 'OPENAI_*', 'DASHSCOPE_*', 'COPILOT_*', 'ANTHROPIC_*', 'CLAUDE_*'];
+
 /**
  * Any agent that speaks the Agent Client Protocol: `{agent: "acp", command: [...]}` (e.g.
  * `["gemini", "--acp"]`, `["qwen", "--acp"]`). It runs under acp-bridge.ts, in the sandbox as
@@ -28,7 +31,7 @@ export const acpAdapter: AgentAdapter = {
     const agent = [...(request.command ?? []), ...request.extraArgs];
     if (agent[0] === undefined || agent[0] === '') throw new CommandMissingError();
     const args = [bridge, '--cwd', request.worktree, '--prompt', request.prompt, '--', ...agent];
-    return { file: process.execPath, args, env: {}, programs: [bridge, protocolLibrary, agent[0]], cancelInput: `${CANCEL_LINE}\n` };
+    return { file: process.execPath, args, env: {}, passEnv: acpAgentVariables, programs: [bridge, protocolLibrary, agent[0]], cancelInput: `${CANCEL_LINE}\n` };
   },
   createParser: () => new AcpBridgeParser(),
 };

@@ -1,6 +1,9 @@
 import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
 import { summarize, textProgress } from '../json-line.ts';
 
+/** Its settings and the providers it speaks to. */
+const ownVariables = ['AIDER_*', 'OPENAI_*', 'ANTHROPIC_*', 'GEMINI_*', 'OPENROUTER_*', 'DEEPSEEK_*', 'GROQ_*', 'MISTRAL_*', 'OLLAMA_*'];
+
 /**
  * Aider: `aider --message=PROMPT --yes-always --no-auto-commits` (Kage commits the worktree
  * itself). Aider prints plain text; after each model call it prints a line like
@@ -19,7 +22,7 @@ export const aiderAdapter: AgentAdapter = {
     const args = [`--message=${request.prompt}`, '--yes-always', '--no-auto-commits', '--no-pretty', '--no-check-update'];
     if (request.model) args.push('--model', request.model);
     args.push(...request.extraArgs);
-    return { file: binaryPath, args, env: {} };
+    return { file: binaryPath, args, env: {}, passEnv: ownVariables };
   },
   createParser: () => new AiderTextParser(),
 };

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
 import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../json-line.ts';
 
+/** Its API key and endpoint, Bedrock's and Vertex's credentials, its own switches. */
+const ownVariables = ['ANTHROPIC_*', 'CLAUDE_*', 'DISABLE_*', 'AWS_*', 'CLOUD_ML_REGION', 'VERTEX_*', 'GOOGLE_APPLICATION_CREDENTIALS'];
+
 /**
  * Claude Code: `claude -p PROMPT --output-format stream-json --verbose --permission-mode acceptEdits`.
  * Root may not use --dangerously-skip-permissions; acceptEdits lets it write files in the worktree.
@@ -21,7 +24,7 @@ export const claudeAdapter: AgentAdapter = {
     if (request.model) args.push('--model', request.model);
     if (request.budgetUsd !== undefined) args.push('--max-budget-usd', String(request.budgetUsd));
     args.push(...request.extraArgs, '--', request.prompt);
-    return { file: binaryPath, args, env: {} };
+    return { file: binaryPath, args, env: {}, passEnv: ownVariables };
   },
   createParser: () => new ClaudeStreamParser(),
 };

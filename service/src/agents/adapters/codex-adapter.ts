@@ -3,6 +3,9 @@ import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, Agen
 import { as, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 
+/** Its API key and endpoint; a provider's own `env_key` goes in KAGE_AGENT_ENV. */
+const ownVariables = ['OPENAI_*', 'CODEX_*', 'AZURE_OPENAI_*'];
+
 /**
  * Codex CLI: `codex exec --json --skip-git-repo-check -s workspace-write -C DIR PROMPT`
  * (`… resume SESSION PROMPT` for a later round).
@@ -28,7 +31,7 @@ export const codexAdapter: AgentAdapter = {
     // `exec resume <session>` continues a verify-and-fix round in the session that made the change.
     if (request.resume) args.push('resume', request.resume);
     args.push('--', request.prompt);
-    return { file: binaryPath, args, env: {} };
+    return { file: binaryPath, args, env: {}, passEnv: ownVariables };
   },
   createParser: (context?: ParserContext) => new CodexJsonParser(context?.model),
 };

@@ -3,6 +3,9 @@ import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, Agen
 import { as, describeToolCall, readJsonLine } from '../json-line.ts';
 import { ClaudeStreamParser } from './claude-adapter.ts';
 
+/** Its API key. */
+const ownVariables = ['CURSOR_*'];
+
 /**
  * Cursor's agent: `cursor-agent -p --output-format stream-json --force PROMPT`. Its stream-json
  * follows Claude Code's (system/init, assistant, result without cost) plus `tool_call` lines.
@@ -19,7 +22,7 @@ export const cursorAdapter: AgentAdapter = {
     const args = ['-p', '--output-format', 'stream-json', '--force'];
     if (request.model) args.push('--model', request.model);
     args.push(...request.extraArgs, '--', request.prompt);
-    return { file: binaryPath, args, env: {} };
+    return { file: binaryPath, args, env: {}, passEnv: ownVariables };
   },
   createParser: () => new CursorStreamParser(),
 };

@@ -3,6 +3,9 @@ import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, Agen
 import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 
+/** Its API key, endpoint and Google Cloud project. */
+const ownVariables = ['GEMINI_*', 'GOOGLE_*'];
+
 /**
  * Gemini CLI: `gemini --prompt=PROMPT --output-format stream-json --approval-mode auto_edit`.
  * `--prompt=` (the long form of -p) keeps a prompt starting with `-` from being read as an option.
@@ -21,7 +24,7 @@ export const geminiAdapter: AgentAdapter = {
     if (request.resume) args.push('--resume', 'latest');
     if (request.model) args.push('-m', request.model);
     args.push(...request.extraArgs);
-    return { file: binaryPath, args, env: {} };
+    return { file: binaryPath, args, env: {}, passEnv: ownVariables };
   },
   createParser: (context?: ParserContext) => new GeminiStreamParser(context?.model),
 };

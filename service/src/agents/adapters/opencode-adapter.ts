@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
 import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../json-line.ts';
 
+/** Its settings and the providers it speaks to. */
+const ownVariables = ['OPENCODE_*', 'OPENAI_*', 'ANTHROPIC_*', 'GEMINI_*', 'GOOGLE_*', 'OPENROUTER_*'];
+
 /**
  * OpenCode: `opencode run --format json PROMPT`, with every tool permission granted through
  * `OPENCODE_PERMISSION` (there is no interactive approval in a worktree run) and no
@@ -20,7 +23,7 @@ export const opencodeAdapter: AgentAdapter = {
     if (request.model) args.push('--model', request.model);
     if (request.resume) args.push('--session', request.resume);
     args.push(...request.extraArgs, '--', request.prompt);
-    return { file: binaryPath, args, env: { OPENCODE_PERMISSION: JSON.stringify({ '*': 'allow' }), OPENCODE_DISABLE_AUTOUPDATE: '1' } };
+    return { file: binaryPath, args, env: { OPENCODE_PERMISSION: JSON.stringify({ '*': 'allow' }), OPENCODE_DISABLE_AUTOUPDATE: '1' }, passEnv: ownVariables };
   },
   createParser: () => new OpencodeJsonParser(),
 };

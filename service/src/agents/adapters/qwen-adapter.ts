@@ -4,6 +4,9 @@ import { as, readJsonLine } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 import { ClaudeStreamParser } from './claude-adapter.ts';
 
+/** Its settings and its OpenAI-compatible endpoint. */
+const ownVariables = ['QWEN_*', 'OPENAI_*', 'DASHSCOPE_*'];
+
 /**
  * Qwen Code: `qwen --output-format stream-json --approval-mode yolo --prompt=PROMPT` (`plan`
  * when the run may not edit). The prompt is one `--prompt=` argument, as for Gemini CLI (which
@@ -26,7 +29,7 @@ export const qwenAdapter: AgentAdapter = {
     if (request.model) args.push('--model', request.model);
     args.push(...request.extraArgs, `--prompt=${request.prompt}`);
     // It warns on every yolo run without its own sandbox; ours confines it.
-    return { file: binaryPath, args, env: { QWEN_CODE_SUPPRESS_YOLO_WARNING: '1' } };
+    return { file: binaryPath, args, env: { QWEN_CODE_SUPPRESS_YOLO_WARNING: '1' }, passEnv: ownVariables };
   },
   createParser: () => new QwenStreamParser(),
 };
