@@ -94,10 +94,28 @@ export class TaskFinisher {
     await record([
       {
         type: completed ? 'task.completed' : 'task.failed',
-        data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error },
+        data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error, ...verifyOutcome(task, runs, ranking.winner) },
       },
     ]);
   }
+}
+
+/**
+ * Whether the work can be trusted, said plainly in the terminal event: a winner picked without
+ * passing the task's verify command must not look like a tested result.
+ */
+function verifyOutcome(task: TaskRecord, runs: readonly AgentRunRecord[], winner: string | null) {
+  const command = task.config.verify?.command;
+  if (!command) return { winnerPassedVerify: null, verifiedAttempts: [], warning: null };
+  const passed = (run: AgentRunRecord) => (run.verify as { passed?: boolean } | null)?.passed === true;
+  const verifiedAttempts = runs.filter(passed).map((run) => run.label);
+  const winnerPassedVerify = winner === null ? null : verifiedAttempts.includes(winner);
+  const warning =
+    winnerPassedVerify !== false
+      ? null
+      : `${verifiedAttempts.length === 0 ? 'No attempt passed verify' : `The winner did not pass verify (${verifiedAttempts.join(', ')} did)`} ` +
+        `(\`${command.join(' ')}\`): the winner ${winner} is untested; merging it or opening a pull request needs allowUnverified: true`;
+  return { winnerPassedVerify, verifiedAttempts, warning };
 }
 
 /** What the judge said of one attempt, for the ranking. */

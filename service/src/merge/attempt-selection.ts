@@ -9,7 +9,7 @@ import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';
 import type { TaskWithRuns } from '../tasks/task-service.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
-
+import { NotVerifiedError, type VerifySummary } from './merge-errors.ts';
 
 /** Where tasks are read from, and how a URL task's repository is reached on this machine. */
 export interface TaskSource {
@@ -77,6 +77,23 @@ async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: Agen
     );
   }
   return false;
+}
+
+/**
+ * Untested work goes nowhere unasked: when the task has a verify command, the attempt must have
+ * passed it, unless the caller allows it (a person who read the failure, say).
+ */
+export function requireVerified(task: TaskRecord, runs: readonly AgentRunRecord[], run: AgentRunRecord, allowUnverified: boolean): void {
+  const command = task.config.verify?.command;
+  if (!command || allowUnverified || verifyOf(run)?.passed === true) return;
+  const passedBy = runs.filter((candidate) => verifyOf(candidate)?.passed === true).map((candidate) => candidate.label);
+  throw new NotVerifiedError(task.id, run.label, command, verifyOf(run), passedBy);
+}
+
+function verifyOf(run: AgentRunRecord): VerifySummary | null {
+  const verify = run.verify as Partial<VerifySummary> | null;
+  if (typeof verify?.passed !== 'boolean') return null;
+  return { passed: verify.passed, exitCode: verify.exitCode ?? null, timedOut: verify.timedOut === true };
 }
 
 /** The requested target, else the branch the task started from (its base ref, or HEAD's branch). */

@@ -142,3 +142,29 @@ export class UnrelatedHistoriesError extends Refusal {
     this.sourceCommit = sourceCommit;
   }
 }
+
+/** What an attempt's verify said, as a refusal names it (its output stays on the attempt). */
+export interface VerifySummary {
+  passed: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+/**
+ * The task has a verify command and the attempt asked for did not pass it (or never ran it):
+ * untested work is merged or proposed only when the caller says so (allowUnverified).
+ */
+export class NotVerifiedError extends Refusal {
+  constructor(taskId: string, label: string, command: readonly string[], verify: VerifySummary | null, passedBy: readonly string[]) {
+    const result =
+      verify === null ? 'never ran it' : verify.timedOut ? 'timed out' : `exited ${verify.exitCode ?? 'without an exit code'}`;
+    super(
+      'conflict', 'not_verified',
+      `Attempt ${label} of task ${taskId} did not pass verify (\`${command.join(' ')}\` ${result}); ` +
+        (passedBy.length > 0 ? `attempts that passed: ${passedBy.join(', ')}` : 'no attempt passed verify') +
+        '. To use it anyway, send allowUnverified: true',
+      // `field` lets clients name their own setting for it (the n8n nodes: Allow Unverified).
+      { label, verify, passedBy, field: 'allowUnverified' },
+    );
+  }
+}

@@ -11,7 +11,7 @@ import { mergeReviewBranch, taskShortId } from '../git/attempt-branch.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import { Refusal } from '../refusal.ts';
-import { loadTask, selectAttempt, targetBranchOf } from './attempt-selection.ts';
+import { loadTask, requireVerified, selectAttempt, targetBranchOf } from './attempt-selection.ts';
 import { type ConflictCheck, ConflictDetector } from './conflict-detector.ts';
 import { type AttemptDiff, DiffReader } from './diff-reader.ts';
 import { type DiscardResult, discardTask } from './discard.ts';
@@ -52,6 +52,8 @@ export interface TaskMergeRequest {
   force?: boolean | undefined;
   /** After a merge into the target: delete the task's worktrees and branches (its discard). */
   deleteBranches?: boolean | undefined;
+  /** Merge an attempt that did not pass the task's verify command: a person's explicit decision. */
+  allowUnverified?: boolean | undefined;
 }
 
 /** A MergeService with the standard parts, sharing the task runner's repository lock. */
@@ -117,7 +119,7 @@ export class MergeService {
   }
 
   private async mergeAttempt(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
-    const { task, run } = await selectAttempt(this.deps, taskId, body.agent, { finished: true });
+    const { task, runs, run } = await selectAttempt(this.deps, taskId, body.agent, { finished: true });
     if (run.status !== 'succeeded' && !body.force) {
       throw new Refusal(
         'conflict',
@@ -126,6 +128,7 @@ export class MergeService {
         { label: run.label, status: run.status },
       );
     }
+    requireVerified(task, runs, run, body.allowUnverified ?? false);
     await this.deps.remotes.sync(task);
     const targetBranch = await targetBranchOf(task, body.targetBranch);
     const request: MergeRequest = {

@@ -10,7 +10,7 @@ import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { PullRequestRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
-import { selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
+import { requireVerified, selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
 import { Refusal } from '../refusal.ts';
 import { type ForgeClient, forgeClient } from './forge-client.ts';
 import { pullRequestBody, pullRequestTitle } from './pull-request-body.ts';
@@ -21,6 +21,8 @@ export interface PullRequestRequest {
   targetBranch?: string | undefined;
   title?: string | undefined;
   draft: boolean;
+  /** Propose an attempt that did not pass the task's verify command. */
+  allowUnverified?: boolean | undefined;
 }
 
 export interface PullRequestServiceDeps {
@@ -47,6 +49,7 @@ export class PullRequestService {
         pullRequest: task.pullRequest,
       });
     }
+    requireVerified(task, runs, run, request.allowUnverified ?? false);
     const { client, forge } = await this.client(task);
     await this.deps.remotes.sync(task);
     const targetBranch = await targetBranchOf(task, request.targetBranch);

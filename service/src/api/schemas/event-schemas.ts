@@ -35,7 +35,16 @@ const eventData: Record<EventType, z.ZodType> = {
     "An attempt's verify failed in this round: its agent goes round `next` with the failure",
   ),
   'attempt.follow_up': open('AttemptFollowUpData', { prompt: z.string() }, 'A finished attempt is continued with a follow-up prompt: the task runs again for it'),
-  'task.completed': open('TaskCompletedData', { winner: z.string().nullable().optional() }, 'Every attempt ended and a winner (if any) was chosen'),
+  'task.completed': open(
+    'TaskCompletedData',
+    {
+      winner: z.string().nullable().optional(),
+      winnerPassedVerify: z.boolean().nullable().optional().openapi({ description: 'null without a verify command' }),
+      verifiedAttempts: z.array(z.string()).optional().openapi({ description: 'The attempts that passed the verify command' }),
+      warning: z.string().nullable().optional().openapi({ description: 'Set when the winner did not pass the verify command: it is untested' }),
+    },
+    'Every attempt ended and a winner (if any) was chosen',
+  ),
   'task.failed': open('TaskFailedData', { error: z.string().optional() }, 'The task could not run to the end'),
   'task.cancelled': open('TaskCancelledData', { reason: z.string().optional() }, 'The task was cancelled'),
   'merge.completed': open('MergeCompletedData', { agentLabel: z.string().optional(), strategy: z.string().optional(), status: z.string().optional() }, 'A merge of an attempt was done'),

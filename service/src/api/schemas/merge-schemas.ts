@@ -40,6 +40,9 @@ export const MergeBody = z
     message: z.string().trim().min(1).max(10_000).optional(),
     squash: z.boolean().default(false),
     force: z.boolean().default(false).openapi({ description: 'Merge an attempt whose agent did not succeed' }),
+    allowUnverified: z.boolean().default(false).openapi({
+      description: "Merge an attempt that did not pass the task's verify command; without it such a merge answers 409 not_verified",
+    }),
     deleteBranches: z.boolean().optional().openapi({
       description: "Once merged into the target, delete the task's worktrees and branches (as discard does); default KAGE_DELETE_MERGED_BRANCHES",
     }),

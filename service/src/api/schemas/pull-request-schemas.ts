@@ -7,6 +7,9 @@ export const PullRequestBody = z
     targetBranch: BranchName.optional().openapi({ description: 'Defaults to the branch the task started from' }),
     title: z.string().trim().min(1).max(250).optional().openapi({ description: "Defaults to the task description's first line" }),
     draft: z.boolean().default(false),
+    allowUnverified: z.boolean().default(false).openapi({
+      description: "Propose an attempt that did not pass the task's verify command; without it such a request answers 409 not_verified",
+    }),
   })
   .openapi('PullRequestRequest');
 
