@@ -92,6 +92,15 @@ export const mergeProperties: INodeProperties[] = [
 		displayOptions: show(['checkConflicts', 'merge', 'openPullRequest']),
 	},
 	{
+		displayName: 'Allow Unverified',
+		name: 'allowUnverified',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to go ahead with an attempt that did not pass the task's verify command. Off, the service refuses (409 not_verified): untested work is merged or proposed only when a person decided so.",
+		displayOptions: show(['merge', 'openPullRequest']),
+	},
+	{
 		displayName: 'On Conflict',
 		name: 'onConflict',
 		type: 'options',

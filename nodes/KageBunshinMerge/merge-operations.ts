@@ -42,6 +42,7 @@ async function merge(context: IExecuteFunctions, taskPath: string, i: number): P
 		...(options.squash !== undefined ? { squash: options.squash } : {}),
 		...(options.force ? { force: true } : {}),
 		...(options.deleteBranches !== undefined ? { deleteBranches: options.deleteBranches } : {}),
+		...allowUnverified(context, i),
 	};
 	const request: KageBunshinRequest = {
 		method: 'POST',
@@ -66,8 +67,14 @@ async function openPullRequest(context: IExecuteFunctions, taskPath: string, i: 
 		...(targetBranch ? { targetBranch } : {}),
 		...(options.title ? { title: options.title } : {}),
 		...(options.draft ? { draft: true } : {}),
+		...allowUnverified(context, i),
 	};
 	return (await kageBunshinRequest(context, { method: 'POST', path: `${taskPath}/pull-request`, body, itemIndex: i })).body;
+}
+
+/** Sent only when on: the service's default (refuse untested work) stays the default. */
+function allowUnverified(context: IExecuteFunctions, i: number): IDataObject {
+	return context.getNodeParameter('allowUnverified', i, false) ? { allowUnverified: true } : {};
 }
 
 function agentParameter(context: IExecuteFunctions, i: number): string {

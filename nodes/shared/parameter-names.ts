@@ -45,6 +45,7 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^message$/, () => 'Commit Message'],
 	[/^title$/, () => 'Title'],
 	[/^draft$/, () => 'Draft'],
+	[/^allowUnverified$/, () => 'Allow Unverified'],
 	[/^(taskId|id)$/, () => 'Task'],
 ];
 

@@ -17,8 +17,11 @@ export async function runPerItem(
 			const results = await operation(i);
 			for (const json of Array.isArray(results) ? results : [results]) returnData.push({ json, pairedItem: { item: i } });
 		} catch (error) {
-			if (!context.continueOnFail()) throw asNodeError(context.getNode(), error, i);
-			returnData.push({ json: failedItem(error), pairedItem: { item: i } });
+			const nodeError = asNodeError(context.getNode(), error, i);
+			if (!context.continueOnFail()) throw nodeError;
+			// n8n sends an item down the error output ("Continue (using error output)") when the item
+			// carries `error`, or when its json has only error/message/details: ours has more fields.
+			returnData.push({ json: failedItem(error), error: nodeError, pairedItem: { item: i } });
 		}
 	}
 	return returnData;

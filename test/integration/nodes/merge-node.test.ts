@@ -11,11 +11,11 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
   let service: TestService;
   let repo: TestRepo;
 
-  const finishedTask = async (content: string): Promise<IDataObject> => {
+  const finishedTask = async (content: string, verify?: { command: string[] }): Promise<IDataObject> => {
     const script = `require('fs').writeFileSync('hello.txt', ${JSON.stringify(content)})`;
     const response = await service.request('/api/v1/tasks', {
       method: 'POST',
-      json: { description: 'Write hello.txt', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['node', '-e', script] }] },
+      json: { description: 'Write hello.txt', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['node', '-e', script] }], verify },
     });
     const { id } = (await response.json()) as { id: string };
     for (let i = 0; i < 600; i++) {
@@ -79,5 +79,28 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
 
     const [discarded] = await run({ operation: 'discard' }, items);
     expect(discarded.json).toMatchObject({ taskId: task.id, deletedBranches: [expect.any(String)] });
+  });
+
+  it('refuses an attempt that did not pass verify unless Allow Unverified is on; with continue on fail the item carries the error', async () => {
+    const task = await finishedTask('untested\n', { command: ['node', '-e', 'process.exit(4)'] });
+    expect(task).toMatchObject({ status: 'completed', winnerPassedVerify: false });
+    const items = [{ json: task }];
+
+    const failure = (await run({ operation: 'merge', strategy: 'auto' }, items).catch((error: unknown) => error)) as { httpCode: string; message: string; description: string };
+    expect(failure.httpCode).toBe('409');
+    expect(failure.message).toContain('did not pass verify');
+    expect(failure.message).toContain('send Allow Unverified: true');
+    expect(failure.description).toContain('Allow Unverified');
+
+    // The item n8n routes to the error output ("Continue (using error output)") must carry `error`.
+    const [refused] = await run({ operation: 'openPullRequest' }, items, true);
+    expect(refused!.json).toMatchObject({ code: 'not_verified', httpCode: '409', details: { label: 'command-1', passedBy: [] } });
+    expect(refused!.error).toBeInstanceOf(Error);
+    const [notRemote] = await run({ operation: 'openPullRequest', allowUnverified: true }, items, true);
+    expect(notRemote!.json.code).toBe('not_a_remote_repository');
+
+    const [merged] = await run({ operation: 'merge', strategy: 'auto', allowUnverified: true }, items);
+    expect(merged!.json).toMatchObject({ status: 'merged', agent: 'command-1' });
+    expect(await repo.git('show', 'main:hello.txt')).toBe('untested');
   });
 });

@@ -10,6 +10,7 @@ import { agentInfoFields } from '../../../nodes/KageBunshinSubmitTask/operations
 import { agentNames } from '../../../service/src/agents/agent-adapter.ts';
 import { AgentInfo } from '../../../service/src/api/schemas/agent-schemas.ts';
 import { MergeBody } from '../../../service/src/api/schemas/merge-schemas.ts';
+import { PullRequestBody } from '../../../service/src/api/schemas/pull-request-schemas.ts';
 import { AgentRun, agentRunStatuses, AgentSpec, SubmitTaskBody, Task, taskStatuses as serviceTaskStatuses } from '../../../service/src/api/schemas/task-schemas.ts';
 import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
 
@@ -45,8 +46,12 @@ describe('what the nodes restate from the service', () => {
     for (const field of repositoryFields) expect(parameterName(`repository.${field}`)).toBeDefined();
     const agentFields = keys(AgentSpec);
     for (const field of agentFields.filter((field) => field !== 'label')) expect(parameterName(`agents.0.${field}`), field).toMatch(/^Agent 1: /);
-    for (const field of ['agent', 'targetBranch', 'message']) {
+    for (const field of ['agent', 'targetBranch', 'message', 'allowUnverified']) {
       expect(keys(MergeBody)).toContain(field);
+      expect(parameterName(field)).toBeDefined();
+    }
+    for (const field of ['agent', 'targetBranch', 'title', 'draft', 'allowUnverified']) {
+      expect(keys(PullRequestBody)).toContain(field);
       expect(parameterName(field)).toBeDefined();
     }
   });
