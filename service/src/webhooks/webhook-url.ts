@@ -1,4 +1,5 @@
 import { type PrivateTargets, refusedLiteralHost } from './webhook-address.ts';
+import { normalHost } from '../net-address.ts';
 import { Refusal } from '../refusal.ts';
 
 /** Why a callback or subscription URL is refused. */
@@ -14,7 +15,8 @@ export class WebhookUrlError extends Refusal {
 /**
  * Checks a webhook target: http or https only; when `allowedHosts` is not empty
  * (KAGE_WEBHOOK_ALLOWED_HOSTS), a host on that list; and a literal address (decimal and
- * IPv4-mapped forms included, which the URL parser normalises) that the address policy allows.
+ * IPv6 forms carrying an IPv4 address included, see net-address.ts) that the address policy
+ * allows; a host is compared without a trailing dot (`metadata.google.internal.` is that host).
  * Host names are checked by what they resolve to when a delivery is sent. Returns the normalised URL.
  */
 export function checkWebhookUrl(url: string, allowedHosts: readonly string[], privateTargets: PrivateTargets = 'allow'): string {
@@ -28,8 +30,8 @@ export function checkWebhookUrl(url: string, allowedHosts: readonly string[], pr
     throw new WebhookUrlError(url, `scheme ${parsed.protocol.replace(/:$/, '')} is not supported; use http or https`);
   }
   if (parsed.username || parsed.password) throw new WebhookUrlError(url, 'credentials in the URL are not accepted');
-  const host = parsed.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  const allowed = allowedHosts.map((entry) => entry.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+  const host = normalHost(parsed.hostname);
+  const allowed = allowedHosts.map(normalHost);
   if (allowed.length > 0 && !allowed.includes(host)) {
     throw new WebhookUrlError(url, `host ${host} is not in KAGE_WEBHOOK_ALLOWED_HOSTS (${allowed.join(', ')})`);
   }

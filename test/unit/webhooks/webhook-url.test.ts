@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refusedHost } from '../../../service/src/webhooks/webhook-address.ts';
+import { checkedAddresses, pinnedLookup, RefusedAddressError } from '../../../service/src/webhooks/webhook-address.ts';
 import { checkWebhookUrl, WebhookUrlError } from '../../../service/src/webhooks/webhook-url.ts';
 
 describe('webhook URL check', () => {
@@ -35,6 +35,12 @@ describe('webhook target addresses', () => {
     'http://[fe80::1]/',
     'http://[::]/',
     'http://metadata.google.internal/computeMetadata/v1/',
+    'http://metadata.google.internal./computeMetadata/v1/',
+    'http://[::a9fe:a9fe]/',
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://[2002:a9fe:a9fe::1]/',
+    'http://[::ffff:0:a9fe:a9fe]/',
+    'http://100.100.100.200/latest/meta-data/',
   ])('always refuses link-local, metadata and reserved targets: %s', (url) => {
     expect(() => checkWebhookUrl(url, [], 'allow')).toThrow(WebhookUrlError);
   });
@@ -48,8 +54,22 @@ describe('webhook target addresses', () => {
   );
 
   it('checks a host name by the addresses it resolves to, at send time', async () => {
-    expect(await refusedHost('localhost', 'deny')).toMatch(/localhost resolves to .*loopback/);
-    expect(await refusedHost('localhost', 'allow')).toBeUndefined();
-    expect(await refusedHost('93.184.216.34', 'deny')).toBeUndefined();
+    await expect(checkedAddresses('localhost', 'deny')).rejects.toThrow(/localhost resolves to .*loopback/);
+    expect((await checkedAddresses('localhost', 'allow')).length).toBeGreaterThan(0);
+    const answers = (addresses: string[]) => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    // One bad answer among good ones refuses the host: the socket might pick it.
+    await expect(checkedAddresses('n8n.example', 'allow', answers(['127.0.0.1', '::a9fe:a9fe']))).rejects.toThrow(RefusedAddressError);
+    await expect(checkedAddresses('n8n.example', 'allow', answers(['100.100.100.200']))).rejects.toThrow(/n8n\.example resolves to 100\.100\.100\.200 .*Alibaba/);
+  });
+
+  it('hands a connecting socket only the addresses it checked, in either lookup form', async () => {
+    const lookupOnce = (answers: string[], options: { all?: boolean; family?: number }) =>
+      new Promise<unknown>((resolve, reject) => {
+        const lookup = pinnedLookup('allow', async () => answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+        lookup('n8n.example', options, (error: Error | null, address: unknown, family?: number) => (error ? reject(error) : resolve(options.all ? address : [address, family])));
+      });
+    expect(await lookupOnce(['127.0.0.1', '::1'], { all: true })).toEqual([{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
+    expect(await lookupOnce(['127.0.0.1', '::1'], { family: 6 })).toEqual(['::1', 6]);
+    await expect(lookupOnce(['127.0.0.1', '169.254.169.254'], { all: true })).rejects.toThrow(RefusedAddressError);
   });
 });
