@@ -17,7 +17,7 @@ import { httpMetrics } from './middleware/http-metrics.ts';
 import { scopeCheck } from './middleware/scope-check.ts';
 import { taskVisibility } from './middleware/task-visibility.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
-import { rateLimit } from './middleware/rate-limit.ts';
+import { authFailureLimit, rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
 import type { SandboxStatus } from '../sandbox/sandbox.ts';
@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
 
   const keys = new KeyRing(deps.apiKeys, deps.keyStore);
   const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
+  api.use(authFailureLimit(keys));
   api.use(apiKeyAuth({ keys, sessions: deps.sessions, publicUrl: deps.publicUrl }));
   api.use(rateLimit(deps.rateLimitPerMinute));
   api.use(scopeCheck(API_PREFIX));
@@ -97,7 +98,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   });
   registerDocsRoutes(app);
   deps.pages?.(app, keys);
-  if (deps.metrics) registerMetricsRoute(app, deps.metrics, keys, deps.metricsToken);
+  if (deps.metrics) {
+    app.use('/metrics', authFailureLimit(keys));
+    registerMetricsRoute(app, deps.metrics, keys, deps.metricsToken);
+  }
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {

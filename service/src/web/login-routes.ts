@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { SESSION_COOKIE } from '../api/middleware/api-key-auth.ts';
+import { authFailuresOf, clientAddress } from '../api/middleware/rate-limit.ts';
 import { requireSameOrigin } from '../api/middleware/same-origin.ts';
 import type { KeyRing } from '../api/key-ring.ts';
 import type { BrowserSessions } from '../access/browser-sessions.ts';
@@ -22,12 +23,21 @@ export function registerLoginRoutes<E extends Env>(app: Hono<E>, keys: KeyRing, 
     return c.html(loginPage(next), 200, pageSecurityHeaders);
   });
 
+  const failures = authFailuresOf(keys);
   app.post('/ui/login', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
     requireSameOrigin(c, deps.publicUrl);
     const form = await c.req.parseBody();
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    // Wrong keys here count with wrong keys sent to the API (rate-limit.ts); a locked-out address is not even checked.
+    const address = clientAddress(c);
+    const retryAfter = failures.lockedFor(address);
+    if (retryAfter !== undefined) {
+      const problem = `Too many failed logins from your address. Try again in ${retryAfter} seconds.`;
+      return c.html(loginPage(next, problem), 429, { ...pageSecurityHeaders, 'Retry-After': String(retryAfter) });
+    }
     const key = typeof form.key === 'string' ? form.key.trim() : '';
     const id = key ? (await keys.bySecret(key))?.keyId : undefined;
+    if (key && !id) failures.failed(address);
     if (!id) return c.html(loginPage(next, key ? 'That is not an API key this service accepts.' : 'Enter an API key.'), 401, pageSecurityHeaders);
     const session = await deps.sessions.open(id);
     setCookie(c, SESSION_COOKIE, session.token, {

@@ -3,10 +3,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { HttpError } from '../http-error.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Arrays and objects nested deeper than this are refused: walking them (here, in zod) would exhaust the stack. */
+export const MAX_JSON_DEPTH = 64;
 
 /**
- * Bodies must be JSON (415 otherwise), at most 1 MB (413), and hold only text the database can
- * store (400 naming the field). Empty bodies pass.
+ * Bodies must be JSON (415 otherwise), at most 1 MB (413), nested at most 64 deep (400), and hold
+ * only text the database can store (400 naming the field). Empty bodies pass.
  */
 export function jsonBodyOnly(): MiddlewareHandler {
   const limit = bodyLimit({
@@ -25,6 +27,10 @@ export function jsonBodyOnly(): MiddlewareHandler {
       throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json, got ${type ? `"${type}"` : 'none'}`);
     }
     return limit(c, async () => {
+      // Counted on the text, before anything parses or walks it.
+      if (nestsDeeperThan(await c.req.text(), MAX_JSON_DEPTH)) {
+        throw new HttpError(400, 'json_too_deep', `Request body nests arrays and objects more than ${MAX_JSON_DEPTH} deep`, { maxDepth: MAX_JSON_DEPTH });
+      }
       const body: unknown = await c.req.json().catch(() => undefined);
       const field = unstorableText(body, '');
       if (field !== undefined) {
@@ -35,6 +41,27 @@ export function jsonBodyOnly(): MiddlewareHandler {
       await next();
     });
   };
+}
+
+/** Whether `[` and `{` nest deeper than `limit` in JSON text (brackets inside strings do not count). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (char === 0x5d || char === 0x7d) {
+      depth -= 1;
+    }
+  }
+  return false;
 }
 
 /** The path of the first string (or key) PostgreSQL cannot store: a NUL, or broken UTF-16. */
