@@ -5,8 +5,8 @@ import { RefNotFoundError, resolveCommit } from '../git/repository.ts';
 import type { RemoteMirrors } from '../git/remote-mirrors.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
 import { type CredentialStore, remoteAuthOf } from '../credentials/credential-store.ts';
-import { isInside } from '../path-inside.ts';
 import { Refusal } from '../refusal.ts';
+import { RepositoryRoots, type RootSet, rootSet } from './repository-roots.ts';
 
 export interface ResolvedRepository {
   /** The repository's top level, symlinks resolved; for a URL, this machine's mirror of it. */
@@ -24,32 +24,38 @@ export interface RemoteAccess {
   allowFileUrls: boolean;
 }
 
+/** The submitting key's own repository roots (null: none beyond the service's). */
+export interface KeyRoots {
+  name: string;
+  roots: readonly string[] | null;
+}
+
 /**
  * Checks a repository named in a request before anything touches it: absolute, existing, a git
- * work tree, inside KAGE_REPO_ROOTS when set; and resolves the base ref to a commit.
+ * work tree, inside KAGE_REPO_ROOTS and the key's own roots (one check, repository-roots.ts);
+ * and resolves the base ref to a commit.
  */
 export class RepositoryValidator {
-  private readonly roots: string[];
+  private readonly roots: RootSet;
   private readonly remotes: RemoteAccess | undefined;
 
   constructor(roots: readonly string[], remotes?: RemoteAccess) {
     this.remotes = remotes;
-    this.roots = roots.map((root) => {
-      try {
-        return realpathSync(root);
-      } catch {
-        return root;
+    this.roots = rootSet(roots, 'the allowed roots (KAGE_REPO_ROOTS)');
+  }
+
+  async resolve(repository: { path?: string | undefined; url?: string | undefined; baseRef: string; credential?: string | undefined }, key?: KeyRoots) {
+    if (repository.url !== undefined) {
+      // Before the URL is parsed, its credential read or the remote asked: a root-limited key learns nothing of other hosts.
+      if (key?.roots) {
+        throw new Refusal('forbidden', 'repository_not_allowed', `repository.url: this API key (${key.name}) may use only local repositories under ${key.roots.join(', ')}`, {
+          field: 'repository.url',
+        });
       }
-    });
-  }
-
-  private isAllowed(path: string): boolean {
-    return this.roots.length === 0 || this.roots.some((root) => isInside(path, root));
-  }
-
-  async resolve(repository: { path?: string | undefined; url?: string | undefined; baseRef: string; credential?: string | undefined }) {
-    if (repository.url !== undefined) return this.resolveRemote(repository.url, repository.baseRef, repository.credential);
-    return this.resolveLocal(repository.path!, repository.baseRef);
+      return this.resolveRemote(repository.url, repository.baseRef, repository.credential);
+    }
+    const sets = key?.roots ? [this.roots, rootSet(key.roots, `the roots this API key (${key.name}) may use (${key.roots.join(', ')})`)] : [this.roots];
+    return this.resolveLocal(repository.path!, repository.baseRef, sets);
   }
 
   /**
@@ -90,7 +96,7 @@ export class RepositoryValidator {
     };
   }
 
-  private async resolveLocal(requestedPath: string, baseRef: string): Promise<ResolvedRepository> {
+  private async resolveLocal(requestedPath: string, baseRef: string, sets: readonly RootSet[]): Promise<ResolvedRepository> {
     const invalid = (message: string) => new Refusal('invalid', 'invalid_repository', message, { field: 'repository.path' });
     if (!isAbsolute(requestedPath)) throw invalid(`repository.path must be an absolute path, got "${requestedPath}"`);
     let real: string;
@@ -100,21 +106,16 @@ export class RepositoryValidator {
     } catch {
       throw invalid(`repository.path ${requestedPath} does not exist or is not a directory`);
     }
-    const outsideRoots = (what: string) =>
-      new Refusal('forbidden', 'repository_not_allowed', `repository.path ${requestedPath}: ${what} is outside the allowed roots (KAGE_REPO_ROOTS)`, {
-        field: 'repository.path',
-      });
-    if (!this.isAllowed(real)) throw outsideRoots('the folder');
+    const roots = new RepositoryRoots(sets, requestedPath);
+    roots.checkBeforeGit(real);
     const found = await git(real, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']).catch(() => undefined);
     if (!found) throw invalid(`repository.path ${requestedPath} is not a git repository`);
     const [shownTopLevel, gitDir, commonDir] = found.split('\n') as [string, string, string];
     const topLevel = realpathSync(shownTopLevel);
     // What git will work on, not what was asked for: a `.git` file or core.worktree may point
     // elsewhere, and a plain folder inside a repository belongs to that repository.
-    if (!this.isAllowed(topLevel)) throw outsideRoots(`its repository's work tree ${topLevel}`);
-    for (const dir of [gitDir, resolve(real, commonDir)]) {
-      if (!this.isAllowed(realpathSync(dir))) throw outsideRoots(`its git folder ${dir}`);
-    }
+    roots.check(topLevel, `its repository's work tree ${topLevel}`);
+    for (const dir of [gitDir, resolve(real, commonDir)]) roots.check(realpathSync(dir), `its git folder ${dir}`);
     if (topLevel !== real) {
       throw invalid(`repository.path ${requestedPath} is a folder inside the repository ${topLevel}; give the repository's top folder`);
     }

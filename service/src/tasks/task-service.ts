@@ -11,7 +11,7 @@ import type { TaskSubmission } from './task-submission.ts';
 import { attemptBranch } from '../git/attempt-branch.ts';
 import { Refusal } from '../refusal.ts';
 import { assignLabels } from './attempt-labels.ts';
-import { checkSubmitterAgents, checkSubmitterRepository, type Submitter } from './submitter-limits.ts';
+import { checkRepositoryCommands, checkSubmitterAgents, checkSubmitterCommands, type Submitter } from './submitter-limits.ts';
 import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
 
 export interface TaskWithRuns {
@@ -78,8 +78,10 @@ export class TaskService {
       throw new Refusal('invalid', 'copy_needs_local_repository', 'setup.copy takes files from a local checkout: it needs a repository given by path', { field: 'setup.copy' });
     }
     if (!this.sandboxed) refuseNetworkNone(body);
-    const repository = await this.repositories.resolve(body.repository);
-    checkSubmitterRepository(submitter, repository);
+    // Every limit of the key that the request alone decides comes before any file, git or network access.
+    const commands = checkSubmitterCommands(submitter, { ...body, repositoryUrl: body.repository.url });
+    const repository = await this.repositories.resolve(body.repository, { name: submitter.name, roots: submitter.repositoryRoots });
+    if (commands) await checkRepositoryCommands(submitter, commands, repository);
     const id = randomUUID();
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
     const config: TaskConfig = {
