@@ -4,6 +4,8 @@ import type { EventStore } from './event-store.ts';
 import { terminalEventTypes } from './event-types.ts';
 
 export const HEARTBEAT_MS = 15_000;
+/** How often an open stream asks whether its caller's key or session still holds. */
+export const ACCESS_RECHECK_MS = 2_000;
 // Rows read per query while catching up; a long replay takes several reads.
 const PAGE = 500;
 
@@ -12,7 +14,46 @@ export interface ProgressStreamDeps {
   events: Pick<EventStore, 'listAfter' | 'terminalSeq'>;
   feed: EventFeed;
   heartbeatMs?: number;
+  access?: StreamAccess | undefined;
 }
+
+/** Whether the stream's reader may still read: its key not revoked or expired, its session not ended. */
+export interface StreamAccess {
+  stillValid: () => Promise<boolean>;
+  recheckMs?: number | undefined;
+}
+
+/**
+ * Asks `stillValid` every few seconds (one indexed read) and calls `lost` once it says no, so a
+ * stream opened with a key ends soon after the key is revoked or expires, or its session ends.
+ * Returns the stop function. A failed check (database hiccup) keeps the stream: the next decides.
+ */
+export function watchAccess(access: StreamAccess | undefined, lost: () => void): () => void {
+  if (!access) return () => {};
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    access
+      .stillValid()
+      .then((valid) => {
+        if (valid) return;
+        clearInterval(timer);
+        lost();
+      })
+      .catch(() => {})
+      .finally(() => {
+        checking = false;
+      });
+  }, access.recheckMs ?? ACCESS_RECHECK_MS);
+  return () => clearInterval(timer);
+}
+
+/** The last message of a stream whose reader lost access; EventSource then reconnects and gets 401. */
+export const accessEnded = {
+  event: 'unauthorized',
+  data: JSON.stringify({ message: 'The API key of this stream was revoked or has expired, or its session ended: the stream is closed' }),
+};
 
 /**
  * Writes a task's progress as SSE: `connected`, every stored event after `afterSeq`, then each
@@ -35,8 +76,13 @@ export async function streamProgress(sse: SSEStreamingApi, deps: ProgressStreamD
   });
   sse.onAbort(signal);
   subscription.closed.addEventListener('abort', signal);
+  let revoked = false;
+  const stopWatching = watchAccess(deps.access, () => {
+    revoked = true;
+    signal();
+  });
   const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n'), deps.heartbeatMs ?? HEARTBEAT_MS);
-  const finished = () => sse.aborted || sse.closed || subscription.closed.aborted;
+  const finished = () => revoked || sse.aborted || sse.closed || subscription.closed.aborted;
   try {
     await sse.writeSSE({ event: 'connected', data: JSON.stringify({ taskId, after: afterSeq }) });
     const terminal = await deps.events.terminalSeq(taskId);
@@ -54,13 +100,15 @@ export async function streamProgress(sse: SSEStreamingApi, deps: ProgressStreamD
       const batch = await deps.events.listAfter(taskId, lastSent, PAGE);
       if (batch.length === PAGE) dirty = true;
       for (const event of batch) {
-        if (finished()) return;
+        if (finished()) break;
         await sse.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
         lastSent = event.seq;
         if (terminalEventTypes.has(event.type)) return;
       }
     }
+    if (revoked && !sse.aborted && !sse.closed) await sse.writeSSE(accessEnded);
   } finally {
+    stopWatching();
     clearInterval(heartbeat);
     subscription.unsubscribe();
   }

@@ -1,6 +1,6 @@
 import type { SSEStreamingApi } from 'hono/streaming';
 import type { EventFeed } from './event-feed.ts';
-import { HEARTBEAT_MS } from './progress-stream.ts';
+import { accessEnded, HEARTBEAT_MS, type StreamAccess, watchAccess } from './progress-stream.ts';
 
 /** How long changes are gathered before they are sent: a busy task stores many events a second. */
 export const CHANGES_BATCH_MS = 300;
@@ -13,7 +13,7 @@ export const CHANGES_BATCH_MS = 300;
  */
 export async function streamTaskChanges(
   sse: SSEStreamingApi,
-  deps: { feed: EventFeed; heartbeatMs?: number },
+  deps: { feed: EventFeed; heartbeatMs?: number; access?: StreamAccess | undefined },
   /** Which of the changed tasks the reader may see (all when absent). */
   visible?: (taskIds: string[]) => Promise<string[]>,
 ): Promise<void> {
@@ -28,8 +28,13 @@ export async function streamTaskChanges(
   const stop = () => wakeUp?.();
   sse.onAbort(stop);
   subscription.closed.addEventListener('abort', stop);
+  let revoked = false;
+  const stopWatching = watchAccess(deps.access, () => {
+    revoked = true;
+    stop();
+  });
   const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n'), deps.heartbeatMs ?? HEARTBEAT_MS);
-  const finished = () => sse.aborted || sse.closed || subscription.closed.aborted;
+  const finished = () => revoked || sse.aborted || sse.closed || subscription.closed.aborted;
   try {
     await sse.writeSSE({ event: 'connected', data: '{}' });
     while (!finished()) {
@@ -41,7 +46,7 @@ export async function streamTaskChanges(
         continue;
       }
       await new Promise((gathered) => setTimeout(gathered, CHANGES_BATCH_MS));
-      if (finished()) return;
+      if (finished()) break;
       if (resync) {
         resync = false;
         changed.clear();
@@ -53,7 +58,9 @@ export async function streamTaskChanges(
         if (taskIds.length > 0) await sse.writeSSE({ event: 'changed', data: JSON.stringify({ taskIds }) });
       }
     }
+    if (revoked && !sse.aborted && !sse.closed) await sse.writeSSE(accessEnded);
   } finally {
+    stopWatching();
     clearInterval(heartbeat);
     subscription.unsubscribe();
   }

@@ -6,7 +6,12 @@ import { HttpError } from '../http-error.ts';
 import type { KeyRing } from '../key-ring.ts';
 import { requireSameOrigin } from './same-origin.ts';
 
-export type AuthVariables = { apiKeyId: string; principal: Principal };
+export type AuthVariables = {
+  apiKeyId: string;
+  principal: Principal;
+  /** Whether the key (or session) of this request is still live: long streams ask again (revocation, expiry, logout). */
+  stillValid: () => Promise<boolean>;
+};
 
 /** The cookie the review pages' session lives in (HttpOnly: page scripts never see it). */
 export const SESSION_COOKIE = 'kage_session';
@@ -26,18 +31,24 @@ export function apiKeyAuth(options: AuthOptions): MiddlewareHandler<{ Variables:
   return async (c, next) => {
     const presented = presentedSecret(c);
     let principal: Principal | undefined;
+    let stillValid: () => Promise<boolean>;
     if (presented !== undefined) {
       principal = await options.keys.bySecret(presented);
       if (!principal) throw unauthorized('Invalid API key');
+      const keyId = principal.keyId;
+      stillValid = async () => (await options.keys.byId(keyId)) !== undefined;
     } else if (options.sessions && getCookie(c, SESSION_COOKIE)) {
-      principal = await sessionPrincipal(c, options.sessions, options.keys);
+      const sessions = options.sessions;
+      principal = await sessionPrincipal(c, sessions, options.keys);
       if (!principal) throw unauthorized('Your session has ended: log in again at /ui/login');
       requireSameOrigin(c, options.publicUrl);
+      stillValid = async () => (await sessionPrincipal(c, sessions, options.keys)) !== undefined;
     } else {
       throw unauthorized('Missing API key: send it as X-API-Key or Authorization: Bearer');
     }
     c.set('apiKeyId', principal.keyId);
     c.set('principal', principal);
+    c.set('stillValid', stillValid);
     await next();
   };
 }

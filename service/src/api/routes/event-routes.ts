@@ -111,11 +111,12 @@ export function eventRoutes(deps: EventRouteDeps) {
       await requireTask(deps.tasks, id);
       const lastEventId = c.req.valid('header')['last-event-id'];
       const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
+      const stillValid = c.get('stillValid');
       c.header('X-Accel-Buffering', 'no');
       return withStreamSlot(c.get('apiKeyId'), (release) =>
         streamSSE(c, async (sse) => {
           try {
-            await streamProgress(sse, { ...deps, events: reads }, id, after);
+            await streamProgress(sse, { ...deps, events: reads, access: { stillValid } }, id, after);
           } finally {
             release();
           }
@@ -125,11 +126,12 @@ export function eventRoutes(deps: EventRouteDeps) {
 
     app.openapi(taskChanges, (c) => {
       const principal = c.get('principal');
+      const stillValid = c.get('stillValid');
       c.header('X-Accel-Buffering', 'no');
       return withStreamSlot(c.get('apiKeyId'), (release) =>
         streamSSE(c, async (sse) => {
           try {
-            await streamTaskChanges(sse, deps, readsAllTasks(principal) ? undefined : (ids) => deps.tasks.ownedBy(principal.keyId, ids));
+            await streamTaskChanges(sse, { ...deps, access: { stillValid } }, readsAllTasks(principal) ? undefined : (ids) => deps.tasks.ownedBy(principal.keyId, ids));
           } finally {
             release();
           }
