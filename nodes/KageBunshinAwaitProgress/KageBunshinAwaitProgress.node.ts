@@ -10,7 +10,8 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { readTaskId } from '../shared/fields';
-import { runPerItem } from '../shared/per-item';
+import { asNodeError } from '../shared/errors';
+import { failedItem, runPerItem } from '../shared/per-item';
 import { searchTasks } from '../shared/task-search';
 import { finishedTaskStatuses, type Task } from '../shared/task-types';
 import { kageBunshinRequest } from '../shared/transport';
@@ -54,12 +55,26 @@ export class KageBunshinAwaitProgress implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;
-		if (operation === 'wait') return await startWait(this);
+		if (operation === 'wait') return await waitOrFailedItems(this);
 		return [await getStatuses(this)];
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		return await handleCallback(this);
+	}
+}
+
+/**
+ * A wait that fails before waiting, as a failed item when the node continues on fail: n8n
+ * would pass the input through unchanged for an error thrown, so neither "Continue" output would
+ * say why and "Continue (using error output)" would take the success output.
+ */
+async function waitOrFailedItems(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	try {
+		return await startWait(context);
+	} catch (error) {
+		if (!context.continueOnFail()) throw asNodeError(context.getNode(), error, 0);
+		return [context.getInputData().map((_item, i) => ({ json: failedItem(error), pairedItem: { item: i } }))];
 	}
 }
 

@@ -17,25 +17,30 @@ export async function runPerItem(
 			const results = await operation(i);
 			for (const json of Array.isArray(results) ? results : [results]) returnData.push({ json, pairedItem: { item: i } });
 		} catch (error) {
-			const nodeError = asNodeError(context.getNode(), error, i);
-			if (!context.continueOnFail()) throw nodeError;
-			// n8n sends an item down the error output ("Continue (using error output)") when the item
-			// carries `error`, or when its json has only error/message/details: ours has more fields.
-			returnData.push({ json: failedItem(error), error: nodeError, pairedItem: { item: i } });
+			if (!context.continueOnFail()) throw asNodeError(context.getNode(), error, i);
+			returnData.push({ json: failedItem(error), pairedItem: { item: i } });
 		}
 	}
 	return returnData;
 }
 
-/** What a failed item outputs with "continue on fail": the message, and the service's code and details. */
+/**
+ * What a failed item outputs with "continue on fail": the message in `error`, the service's code
+ * and details under `details`. n8n 2.x sends an item down the error output ("Continue (using
+ * error output)") only when its json holds nothing but error, message and details (or the item
+ * carries an `error` object, whose json n8n then replaces with the bare message), so no other
+ * top-level field may be added here.
+ */
 export function failedItem(error: unknown): IDataObject {
 	const nodeError = error as Partial<NodeApiError>;
 	const serviceError = (nodeError.context?.serviceError ?? {}) as IDataObject;
 	return {
 		error: (error as Error).message,
-		...(nodeError.description ? { description: nodeError.description } : {}),
-		...(nodeError.httpCode ? { httpCode: nodeError.httpCode } : {}),
-		code: serviceError.code ?? null,
-		details: serviceError.details ?? null,
+		details: {
+			code: serviceError.code ?? null,
+			...(nodeError.httpCode ? { httpCode: nodeError.httpCode } : {}),
+			...(nodeError.description ? { description: nodeError.description } : {}),
+			details: serviceError.details ?? null,
+		},
 	};
 }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../fixtures/model-server/model-server.ts';
 import { packCommunityPackage } from '../support/community-package.ts';
+import { afterNode, type ErrorMode, type FailingNode, outputsOf, publishErrorModeWorkflow } from '../support/error-mode-workflows.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../support/git-repo.ts';
 import { N8nClient } from '../support/n8n-api.ts';
 import { N8nServer } from '../support/n8n-server.ts';
@@ -198,5 +199,59 @@ describe('the nodes in real n8n workflows', () => {
     const awaited = JSON.stringify(execution.data?.resultData?.runData?.['Await Result']);
     expect(awaited).toContain('"timedOut":false');
     expect(awaited).toContain('"status":"completed"');
+  });
+
+  it("every node's three On Error settings: stop the workflow, continue with the error item, or send it down the error output", async () => {
+    const credentials = { kageBunshinApi: { id: kage, name: 'Kage Bunshin account' } };
+    const unknownTask = { __rl: true, mode: 'id', value: '0b0b0b0b-0000-4000-8000-000000000000' };
+    const failing: FailingNode[] = [
+      {
+        name: 'Submit Task',
+        type: 'n8n-nodes-kage-bunshin.kageBunshinSubmitTask',
+        parameters: {
+          resource: 'task',
+          operation: 'submit',
+          description: 'A repository that is not there',
+          repositoryPath: join(repo.path, 'no-such-repository'),
+          agents: { agent: [{ agent: 'command', command: '["node","-e","1"]' }] },
+        },
+        code: 'invalid_repository',
+      },
+      { name: 'Await Progress', type: 'n8n-nodes-kage-bunshin.kageBunshinAwaitProgress', parameters: { operation: 'wait', taskId: unknownTask, waitFor: 'taskFinished' }, code: 'not_found' },
+      { name: 'Merge', type: 'n8n-nodes-kage-bunshin.kageBunshinMerge', parameters: { operation: 'merge', taskId: unknownTask, strategy: 'auto' }, code: 'not_found' },
+    ];
+    const run = async (path: string, cases: { node: FailingNode; mode: ErrorMode }[], status: string) => {
+      const workflowId = await publishErrorModeWorkflow(api, path, cases, credentials);
+      const response = await api.callWebhook(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(response.status, await response.text()).toBe(200);
+      return await api.waitForExecution({ workflowId }, (e) => e.status !== 'running' && e.status !== 'new', 30_000).then((execution) => {
+        expect(execution.status, JSON.stringify(execution.data?.resultData?.error)).toBe(status);
+        return execution;
+      });
+    };
+
+    // Both continue modes in one workflow (one execution), each node fed the same request.
+    const modes: ErrorMode[] = ['continueRegularOutput', 'continueErrorOutput'];
+    const continued = await run('kage-error-modes', failing.flatMap((node) => modes.map((mode) => ({ node, mode }))), 'success');
+    for (const node of failing) {
+      const regular = `${node.name} (continueRegularOutput)`;
+      const [next] = outputsOf(continued, afterNode(regular, 'next')) ?? [[]];
+      expect(next, regular).toEqual([expect.objectContaining({ error: expect.any(String) })]);
+      const routed = `${node.name} (continueErrorOutput)`;
+      expect(outputsOf(continued, afterNode(routed, 'success')), `${routed}: nothing goes down the success output`).toBeUndefined();
+      const [errorItems] = outputsOf(continued, afterNode(routed, 'error')) ?? [[]];
+      expect(errorItems, routed).toEqual([expect.objectContaining({ error: expect.any(String) })]);
+      expect(errorItems![0]).toMatchObject({ details: { code: node.code, httpCode: expect.any(String) } });
+      expect(next![0]).toMatchObject({ details: { code: node.code } });
+    }
+
+    // Stop Workflow: the execution fails at the node with the service's words, and nothing after it runs.
+    for (const node of failing) {
+      const path = `kage-error-stop-${node.name.toLowerCase().replace(/\W+/g, '-')}`;
+      const stopped = await run(path, [{ node, mode: 'stopWorkflow' }], 'error');
+      expect(stopped.data?.resultData?.lastNodeExecuted).toBe(`${node.name} (stopWorkflow)`);
+      expect(JSON.stringify(stopped.data?.resultData?.error)).toMatch(node.code === 'not_found' ? /0b0b0b0b-0000-4000-8000-000000000000 does not exist/ : /no-such-repository does not exist/);
+      expect(outputsOf(stopped, afterNode(`${node.name} (stopWorkflow)`, 'next'))).toBeUndefined();
+    }
   });
 });

@@ -231,4 +231,18 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
     // Let the task end before the repository is removed.
     expect(await untilFinished(task.id)).toBe('completed');
   });
+
+  it('a wait that fails before waiting outputs why with Continue On Fail, or stops the node', async () => {
+    const parameters = { operation: 'wait', waitFor: 'taskFinished', taskId: '0b0b0b0b-0000-4000-8000-000000000000' };
+    const failing = (continueOnFail: boolean) => {
+      const node = new KageBunshinAwaitProgress();
+      const { context } = createExecuteContext({ node, credentialType, credentials: credentials(), parameters, items: [{ json: {} }], continueOnFail });
+      return node.execute!.call(context);
+    };
+    const thrown = (await failing(false).catch((error: unknown) => error)) as { httpCode: string; message: string };
+    expect(thrown.httpCode).toBe('404');
+    // Not the input passed through (what n8n does with a thrown error): an item n8n can route to the error output.
+    const [[item]] = (await failing(true)) as [[INodeExecutionData]];
+    expect(item).toEqual({ json: { error: thrown.message, details: expect.objectContaining({ code: 'not_found', httpCode: '404' }) }, pairedItem: { item: 0 } });
+  });
 });

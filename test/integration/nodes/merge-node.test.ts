@@ -81,7 +81,7 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
     expect(discarded.json).toMatchObject({ taskId: task.id, deletedBranches: [expect.any(String)] });
   });
 
-  it('refuses an attempt that did not pass verify unless Allow Unverified is on; with continue on fail the item carries the error', async () => {
+  it('refuses an attempt that did not pass verify unless Allow Unverified is on; with continue on fail the item says why', async () => {
     const task = await finishedTask('untested\n', { command: ['node', '-e', 'process.exit(4)'] });
     expect(task).toMatchObject({ status: 'completed', winnerPassedVerify: false });
     const items = [{ json: task }];
@@ -92,12 +92,10 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
     expect(failure.message).toContain('send Allow Unverified: true');
     expect(failure.description).toContain('Allow Unverified');
 
-    // The item n8n routes to the error output ("Continue (using error output)") must carry `error`.
     const [refused] = await run({ operation: 'openPullRequest' }, items, true);
-    expect(refused!.json).toMatchObject({ code: 'not_verified', httpCode: '409', details: { label: 'command-1', passedBy: [] } });
-    expect(refused!.error).toBeInstanceOf(Error);
+    expect(refused!.json).toMatchObject({ details: { code: 'not_verified', httpCode: '409', details: { label: 'command-1', passedBy: [] } } });
     const [notRemote] = await run({ operation: 'openPullRequest', allowUnverified: true }, items, true);
-    expect(notRemote!.json.code).toBe('not_a_remote_repository');
+    expect(notRemote!.json).toMatchObject({ details: { code: 'not_a_remote_repository' } });
 
     const [merged] = await run({ operation: 'merge', strategy: 'auto', allowUnverified: true }, items);
     expect(merged!.json).toMatchObject({ status: 'merged', agent: 'command-1' });

@@ -124,7 +124,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
   it('follows up on an attempt: the request reaches the service, which says a pending task has nothing to continue yet', async () => {
     const submitted = await submit([{ json: { description: 'To follow up' } }]);
     const [refused] = await run({ resource: 'task', operation: 'followUp', attempt: 'command-1', followUpPrompt: 'and more' }, submitted, { continueOnFail: true });
-    expect(refused.json).toMatchObject({ code: 'task_not_finished', httpCode: '409' });
+    expect(refused.json).toMatchObject({ details: { code: 'task_not_finished', httpCode: '409' } });
     expect(String(refused.json.error)).toMatch(/is pending: a follow-up continues an attempt of a finished task/);
   });
 
@@ -148,9 +148,11 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     const output = await run(parameters, [{ json: {} }, { json: {} }], { continueOnFail: true });
     expect(output).toHaveLength(2);
     expect(output[1]).toMatchObject({
-      json: { error: error.message, code: 'invalid_repository', details: { field: 'repository.path' }, httpCode: '400' },
+      json: { error: error.message, details: { code: 'invalid_repository', details: { field: 'repository.path' }, httpCode: '400' } },
       pairedItem: { item: 1 },
     });
+    // Nothing but error, message and details: n8n routes only such items to the error output.
+    expect(Object.keys(output[1]!.json)).toEqual(['error', 'details']);
   });
 
   it('reports a wrong API key as the service words it', async () => {
