@@ -2,8 +2,11 @@
  * Which remote repository URLs a task may name. `https://` and SSH (`ssh://…` or scp-like
  * `git@host:org/repo.git`) anywhere; `http://` only to a loopback host, where a token never
  * leaves the machine; `file://` only when KAGE_ALLOW_FILE_URLS is set (tests, local mirrors).
- * A URL never carries a password or token: those belong in a git credential.
+ * A URL never carries a password or token: those belong in a git credential. Its host is never a
+ * link-local, cloud metadata or reserved address (net-address.ts, as for webhooks); loopback and
+ * private addresses are fine (a git server on this host or network).
  */
+import { literalHostClass } from '../net-address.ts';
 import { Refusal } from '../refusal.ts';
 
 export type RemoteProtocol = 'https' | 'http' | 'ssh' | 'file';
@@ -25,8 +28,13 @@ export function parseRemoteUrl(raw: string, options: { allowFileUrls: boolean },
   const invalid = (reason: string) => new Refusal('invalid', 'invalid_repository_url', `${field}: ${reason}`, { field });
   // Nothing git could read as an option, and no whitespace or control characters.
   if (raw.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(raw)) throw invalid('must be a URL without spaces or control characters');
+  const refuseAddress = (host: string) => {
+    const reason = refusedRemoteHost(host);
+    if (reason) throw new Refusal('invalid', 'repository_url_not_allowed', `${field}: ${reason}; a repository URL may not point there`, { field });
+  };
   const scp = scpLike.exec(raw);
   if (scp && !raw.includes('://')) {
+    refuseAddress(scp.groups!.host!);
     return { url: raw, protocol: 'ssh', host: scp.groups!.host!.toLowerCase(), repoPath: trimRepoPath(scp.groups!.path!) };
   }
   let url: URL;
@@ -56,8 +64,27 @@ export function parseRemoteUrl(raw: string, options: { allowFileUrls: boolean },
       throw invalid(`${url.protocol.replace(':', '')} URLs are not supported; use https://, ssh:// or git@host:org/repo`);
   }
   if (!host) throw invalid('must name a host');
+  refuseAddress(host);
   if (!repoPath) throw invalid('must name a repository on the host');
   return { url: url.href, protocol: url.protocol.replace(':', '') as RemoteProtocol, host, repoPath };
+}
+
+/**
+ * Why git may not be sent to `host`: a metadata name, or an address that is link-local, metadata
+ * or reserved. Numbers git's resolver reads as IPv4 (`2852039166`, `0xa9fea9fe`) count as that
+ * address: ssh:// and scp-like hosts reach here as written, so the URL parser's IPv4 reading is applied.
+ */
+function refusedRemoteHost(host: string): string | undefined {
+  let asAddress = host;
+  if (!host.startsWith('[')) {
+    try {
+      asAddress = new URL(`http://${host}/`).hostname;
+    } catch {
+      // Not a host the URL parser reads: judged as written.
+    }
+  }
+  const found = literalHostClass(asAddress);
+  return found?.kind === 'never' ? found.reason : undefined;
 }
 
 function trimRepoPath(path: string): string {
