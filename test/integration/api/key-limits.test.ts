@@ -4,7 +4,7 @@
  * changing them; a key without `command` sets no programs of its own; and a repository URL is
  * not contacted before the key's limits refuse it.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
     await repo?.cleanup();
   });
 
-  it("holds a key's roots against a .git file and core.worktree, before git touches the other repository", async () => {
+  it("holds a key's roots against a .git file, a commondir and core.worktree, before git touches the other repository", async () => {
     const base = await makeTempDir('kage-key-roots-');
     const rootA = join(base, 'a');
     const repoB = await createTestRepo({ 'secret.txt': 'B\n' });
@@ -44,6 +44,14 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
     try {
       await mkdir(join(rootA, 'evil'), { recursive: true });
       await writeFile(join(rootA, 'evil', '.git'), `gitdir: ${join(repoB.path, '.git')}\n`);
+      // A linked worktree whose own git folder lies inside A, but whose commondir is B's.
+      const linkedGitDir = join(rootA, 'gitdirs', 'wt');
+      await mkdir(linkedGitDir, { recursive: true });
+      await mkdir(join(rootA, 'linked'));
+      await writeFile(join(linkedGitDir, 'HEAD'), 'ref: refs/heads/main\n');
+      await writeFile(join(linkedGitDir, 'commondir'), `${join(repoB.path, '.git')}\n`);
+      await writeFile(join(linkedGitDir, 'gitdir'), `${join(rootA, 'linked', '.git')}\n`);
+      await writeFile(join(rootA, 'linked', '.git'), `gitdir: ${linkedGitDir}\n`);
       const moved = join(rootA, 'moved');
       await runGitIn(base, ['init', '--quiet', moved]);
       await runGitIn(moved, ['config', 'core.worktree', repoB.path]);
@@ -51,7 +59,12 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
       const worktreesBefore = await repoB.git('worktree', 'list', '--porcelain');
       const keyResponse = await running.request('/api/v1/keys', { method: 'POST', json: { name: 'root a', scopes: ['tasks:read', 'tasks:write'], repositoryRoots: [rootA] } });
       const key = (await keyResponse.json()) as { secret: string };
-      for (const path of [join(rootA, 'evil'), moved]) {
+      // While these are refused, B's config is one git cannot read: had the service run git on B's
+      // git folder, it would have answered 400 (not a git repository), not 403.
+      const configB = join(repoB.path, '.git', 'config');
+      const goodConfig = await readFile(configB, 'utf8');
+      await writeFile(configB, `${goodConfig}[broken\n`);
+      for (const path of [join(rootA, 'evil'), join(rootA, 'linked'), moved]) {
         const response = await running.request('/api/v1/tasks', {
           method: 'POST',
           headers: { 'x-api-key': key.secret },
@@ -63,6 +76,7 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
         expect(body.error?.code).toBe('repository_not_allowed');
         expect(body.error?.message).toContain(`the roots this API key (root a) may use`);
       }
+      await writeFile(configB, goodConfig);
       expect(await repoB.git('for-each-ref', '--format=%(refname) %(objectname)')).toBe(refsBefore);
       expect(await repoB.git('worktree', 'list', '--porcelain')).toBe(worktreesBefore);
     } finally {
