@@ -42,6 +42,7 @@ describe('the example workflows in a real n8n', () => {
     expect(status, `${JSON.stringify(body)}\n${n8n.logTail()}`).toBe(200);
     expect(body.status).toBe('completed');
     expect(body.winner).toMatch(/codex/);
+    expect(body).toMatchObject({ outcome: 'merged', winnerPassedVerify: true });
     expect(body.merge).toMatchObject({ status: 'merged', targetBranch: 'main' });
     expect(await repo.git('show', 'main:notes.txt')).toBe('notes by codex');
     expect(await repo.head('main')).toBe(body.merge?.commit);
@@ -50,6 +51,26 @@ describe('the example workflows in a real n8n', () => {
     expect(Object.keys(execution.data?.resultData?.runData ?? {})).toEqual(
       expect.arrayContaining(['Coding Request', 'Submit Task', 'Await Result', 'Merge Winner', 'Answer']),
     );
+  });
+
+  it('best of three: when no attempt passes verify, merges nothing and answers with the review link and each verify result', async () => {
+    const { repo, n8n, api, workflowIds } = stack;
+    const mainBefore = await repo.head('main');
+    const { status, body } = await post('kage-best-of-three', {
+      description: 'write untested.txt containing "untested by {agent}"',
+      repositoryPath: repo.path,
+      verifyCommand: ['grep', '-q', 'nobody', 'untested.txt'],
+    });
+    expect(status, `${JSON.stringify(body)}\n${n8n.logTail()}`).toBe(200);
+    expect(body).toMatchObject({ outcome: 'not merged', status: 'completed', winnerPassedVerify: false, merge: null });
+    expect(body.review).toBe(`${stack.service.url}/ui/tasks/${body.taskId}`);
+    expect(body.message).toMatch(/^No attempt passed verify, so the winner \S+ was not merged: it is untested/);
+    expect(body.attempts).toHaveLength(3);
+    for (const attempt of body.attempts as { verifyPassed: boolean; verifyExitCode: number }[]) expect(attempt).toMatchObject({ verifyPassed: false, verifyExitCode: 1 });
+    expect(await repo.head('main')).toBe(mainBefore);
+
+    const execution = await api.waitForExecution({ workflowId: workflowIds.get('best-of-three.json') }, (e) => e.status === 'success' && Boolean(e.data?.resultData?.runData?.['Answer Not Merged']));
+    expect(Object.keys(execution.data?.resultData?.runData ?? {})).not.toContain('Merge Winner');
   });
 
   it('fire and forget: answers at once with the task id and its progress stream', async () => {
@@ -96,6 +117,7 @@ describe('the example workflows in a real n8n', () => {
       repositoryPath: repo.path,
       baseRef: base,
       targetBranch: 'main',
+      verifyCommand: ['grep', '-q', 'rewritten', 'README.md'],
     });
     expect(status, `${JSON.stringify(body)}\n${n8n.logTail()}`).toBe(200);
     expect(body.outcome).toBe('review');
@@ -152,6 +174,6 @@ describe('the example workflows in a real n8n', () => {
     expect(workflow.nodes.map((node) => node.type)).toEqual(
       expect.arrayContaining(['n8n-nodes-base.githubTrigger', 'n8n-nodes-kage-bunshin.kageBunshinSubmitTask', 'n8n-nodes-kage-bunshin.kageBunshinMerge', 'n8n-nodes-base.github']),
     );
-    expect(Object.keys(workflow.connections).sort()).toEqual(['Await Result', 'Issue Labelled', 'Labelled kage?', 'Open Pull Request', 'Submit Task']);
+    expect(Object.keys(workflow.connections).sort()).toEqual(['Await Result', 'Issue Labelled', 'Labelled kage?', 'Open Pull Request', 'Submit Task', 'Verified or No Verify?']);
   });
 });

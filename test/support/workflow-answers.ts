@@ -3,9 +3,13 @@ export interface WorkflowAnswer {
   taskId?: string;
   status?: string;
   winner?: string;
-  merge?: { status: string; targetBranch: string; commit: string };
+  merge?: { status: string; targetBranch: string; commit: string } | null;
+  winnerPassedVerify?: boolean | null;
+  review?: string | null;
+  message?: string;
+  attempts?: { label: string; status: string; verifyPassed: boolean | null; verifyExitCode: number | null }[];
   progressUrl?: string;
-  outcome?: 'merged' | 'review';
+  outcome?: 'merged' | 'review' | 'not merged';
   commit?: string;
   targetBranch?: string;
   reviewBranch?: string;
