@@ -107,7 +107,7 @@ export class TaskJudge {
     return Promise.all(
       chosen.map(async (run) => ({
         label: run.label,
-        diff: run.headCommit ? await git(task.repositoryPath, ['diff', '--no-ext-diff', '--no-color', task.baseCommit, run.headCommit], { maxOutput: DIFF_BYTES }) : '',
+        diff: run.headCommit ? await git(task.repositoryPath, ['diff', '--no-ext-diff', '--no-textconv', '--no-color', task.baseCommit, run.headCommit], { maxOutput: DIFF_BYTES }) : '',
         verify: (run.verify as { passed: boolean; outputTail: string } | null) ?? null,
         finalMessage: run.finalMessage,
       })),

@@ -1,9 +1,11 @@
 /**
  * The one way the service runs git: an argv array through execa (never a shell string), with a
- * fixed locale so messages parse the same everywhere, no terminal prompts, and no signing or hooks
- * from the user's configuration getting in the way of commits the service makes itself.
+ * fixed locale so messages parse the same everywhere, no terminal prompts, no signing or hooks
+ * from the user's configuration getting in the way of commits the service makes itself, and no
+ * command named by a repository's config (config-guard.ts).
  */
 import { execa } from 'execa';
+import { fixedGitConfig, repositoryConfigOverrides } from './config-guard.ts';
 
 export interface GitIdentity {
   name: string;
@@ -54,13 +56,11 @@ export class GitCommandError extends Error {
   }
 }
 
-// -c options apply to this invocation only: service commits must not wait for a GPG agent, and a
-// stray `core.hooksPath` must not run anything.
-const fixedConfig = ['-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', '-c', 'core.hooksPath=/dev/null'];
-
 export async function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
   const identity = options.identity ?? serviceIdentity;
-  const result = await execa('git', [...fixedConfig, ...args], {
+  // -c options apply to this invocation only (config-guard.ts says which and why).
+  const guard = [...fixedGitConfig, ...(await repositoryConfigOverrides(cwd, args))];
+  const result = await execa('git', [...guard, ...args], {
     cwd,
     reject: false,
     stripFinalNewline: !options.raw,
