@@ -200,6 +200,35 @@ describe('the review pages in a real browser', () => {
     await expect.poll(() => page.locator('#form-outcome').textContent()).toMatch(/repository.path must be an absolute path.*\(400 \w+\)/);
   });
 
+  it('warns plainly when no attempt passed verify, and merges the untested winner only with Allow unverified ticked', async () => {
+    const response = await service.request('/api/v1/tasks', {
+      method: 'POST',
+      json: {
+        description: 'write untested.txt containing "untested by {agent}"',
+        repository: { path: repo.path },
+        agents: [{ agent: 'claude' }],
+        verify: { command: ['grep', '-q', 'nobody', 'untested.txt'] },
+      },
+    });
+    const { id } = (await response.json()) as { id: string };
+    await page.goto(`${service.url}/ui/tasks/${id}`);
+    await expect.poll(() => headStatus().textContent(), { timeout: 30_000 }).toBe('completed');
+    const warning = page.getByRole('alert');
+    expect(await warning.textContent()).toBe(
+      'No attempt passed verify. The winner claude-1 is untested: grep -q nobody untested.txt failed on it. Merging it or opening a pull request needs "Allow unverified" ticked.',
+    );
+    expect(await page.locator('.badge.winner').textContent()).toBe('winner · untested');
+    const before = await repo.head('main');
+    await page.getByRole('button', { name: 'Merge', exact: true }).click();
+    await expect.poll(() => page.locator('#outcome').textContent()).toContain('Attempt claude-1 of task');
+    expect(await page.locator('#outcome').textContent()).toMatch(/did not pass verify .*no attempt passed verify/);
+    expect(await repo.head('main')).toBe(before);
+    await page.getByLabel('Allow unverified').check();
+    await page.getByRole('button', { name: 'Merge', exact: true }).click();
+    await expect.poll(() => page.locator('#outcome').textContent()).toMatch(/Merged claude-1 into main/);
+    expect(await repo.git('show', 'main:untested.txt')).toBe('untested by claude');
+  });
+
   it('logs out: the cookie no longer opens the pages', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(`${service.url}/ui/login`);

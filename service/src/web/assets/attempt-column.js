@@ -64,7 +64,7 @@ export class AttemptColumn {
     const verify = run.verify;
     this.root.dataset.status = run.status;
     fill(this.summary,
-      el('h2', {}, run.label, winner ? el('span', { class: 'badge winner' }, 'winner') : undefined),
+      el('h2', {}, run.label, winner ? winnerBadge(task) : undefined),
       el('p', { class: 'muted' }, `${run.agent}${run.model ? ` · ${run.model}` : ''}`),
       el('p', {}, statusBadge(run.status), rank ? el('span', { class: 'rank' }, ` rank ${rank}`) : undefined),
       el('dl', { class: 'facts' },
@@ -115,4 +115,10 @@ export class AttemptColumn {
 
 function fact(name, value) {
   return [el('dt', {}, name), el('dd', {}, value)];
+}
+
+// A green badge alone would read as "tested": an untested winner says so in the badge itself.
+function winnerBadge(task) {
+  if (task.verify && task.winnerPassedVerify === false) return el('span', { class: 'badge winner untested', title: 'did not pass verify' }, 'winner · untested');
+  return el('span', { class: 'badge winner' }, 'winner');
 }

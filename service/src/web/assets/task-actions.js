@@ -32,21 +32,24 @@ export function drawActions(container, outcome, task, changed) {
   }
 
   const attempt = el('select', { id: 'merge-attempt', name: 'agent' },
-    task.agents.map((agent) => el('option', { value: agent.label, selected: agent.label === task.winner }, `${agent.label}${agent.label === task.winner ? ' (winner)' : ''} · ${agent.status}`)));
+    task.agents.map((agent) => el('option', { value: agent.label, selected: agent.label === task.winner }, `${agent.label}${agent.label === task.winner ? ' (winner)' : ''} · ${agent.status}${verifyNote(task, agent)}`)));
   const strategy = el('select', { id: 'merge-strategy', name: 'strategy' },
     el('option', { value: 'auto' }, 'auto: merge when clean, else refuse'),
     el('option', { value: 'theirs' }, 'theirs: settle conflicts for the attempt'),
     el('option', { value: 'manual' }, 'manual: put the merge on a review branch'));
   const target = el('input', { id: 'merge-target', name: 'targetBranch', placeholder: 'the branch the task started from' });
   const squash = el('input', { id: 'merge-squash', type: 'checkbox', name: 'squash' });
+  // The service refuses an attempt that did not pass verify (409 not_verified) unless this is ticked.
+  const allowUnverified = el('input', { id: 'allow-unverified', type: 'checkbox', name: 'allowUnverified' });
   const mergeButton = el('button', { type: 'submit', id: 'merge' }, 'Merge');
   const form = el('form', { class: 'merge-form', 'aria-label': 'Merge an attempt' },
     labelled('Attempt', attempt), labelled('Strategy', strategy), labelled('Target branch', target),
-    el('label', { class: 'inline' }, squash, ' Squash'), mergeButton);
+    el('label', { class: 'inline' }, squash, ' Squash'),
+    task.verify ? el('label', { class: 'inline' }, allowUnverified, ' Allow unverified') : undefined, mergeButton);
   form.addEventListener('submit', (submit) => {
     submit.preventDefault();
     void run(mergeButton, async () => {
-      const body = { agent: attempt.value, strategy: strategy.value, squash: squash.checked };
+      const body = { agent: attempt.value, strategy: strategy.value, squash: squash.checked, allowUnverified: allowUnverified.checked };
       if (target.value.trim()) body.targetBranch = target.value.trim();
       const merge = await api('POST', `${taskPath}/merge`, body);
       return describeMerge(merge);
@@ -69,13 +72,18 @@ export function drawActions(container, outcome, task, changed) {
     const open = el('button', { type: 'button', class: 'secondary', id: 'open-pull-request' }, 'Open pull request');
     open.addEventListener('click', () =>
       run(open, async () => {
-        const pull = await api('POST', `${taskPath}/pull-request`, { agent: attempt.value });
+        const pull = await api('POST', `${taskPath}/pull-request`, { agent: attempt.value, allowUnverified: allowUnverified.checked });
         return [el('p', {}, `Pull request #${pull.number} is open: `, el('a', { href: pull.url, rel: 'noreferrer' }, pull.url))];
       }),
     );
     extra.push(open);
   }
   container.replaceChildren(form, el('div', { class: 'buttons' }, ...extra, discard));
+}
+
+function verifyNote(task, agent) {
+  if (!task.verify) return '';
+  return agent.verify?.passed ? ' · verified' : ' · untested';
 }
 
 function labelled(text, control) {

@@ -71,8 +71,19 @@ function drawHead() {
       el('span', {}, `duration ${format.duration(taskDuration(task))}`), ' · ',
       el('span', { title: task.createdAt }, `created ${format.age(task.createdAt)}`)),
     task.judgement ? el('p', { class: 'muted' }, `Judge ${task.judgement.agent}: ${task.judgement.order.length > 0 ? task.judgement.order.join(' > ') : `no verdict${task.judgement.error ? ` (${task.judgement.error})` : ''}`}`) : undefined,
+    untestedWarning(task),
     task.error ? el('p', { class: 'problem' }, task.error) : undefined,
   );
+}
+
+// A winner that did not pass the task's verify command must not pass for tested work.
+function untestedWarning(task) {
+  if (!task.verify || !task.winner || task.winnerPassedVerify !== false) return undefined;
+  const passed = task.agents.filter((run) => run.verify?.passed).map((run) => run.label);
+  return el('p', { class: 'notice problem untested', role: 'alert' },
+    el('strong', {}, passed.length === 0 ? 'No attempt passed verify. ' : `The winner did not pass verify (${passed.join(', ')} did). `),
+    `The winner ${task.winner} is untested: `, el('code', {}, task.verify.command.join(' ')),
+    ' failed on it. Merging it or opening a pull request needs "Allow unverified" ticked.');
 }
 
 async function drawMerges() {
