@@ -10,6 +10,7 @@ import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createExecuteContext, serveNodeWebhook, type ServedWebhook } from '../../support/n8n-context.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 import { makeGateDir } from '../../support/service-process.ts';
+import { until } from '../../support/until.ts';
 
 const webhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwRmPqT7x1kE0=';
 
@@ -169,7 +170,12 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
       const refused = endpoint.calls.filter((call) => call.response.statusCode === 410);
       expect(refused.length).toBeGreaterThanOrEqual(1);
       for (const call of refused) expect(JSON.parse(call.request.rawBody.toString()).data.callback.name).toBe('Await First');
-      const callbacks = await callbacksOf(task.id);
+      // The first callback's 410 and the second's delivery go out concurrently (one queue per
+      // callback): its end is recorded right after its answer, not necessarily before the resume.
+      const callbacks = await until('both callbacks to end', async () => {
+        const found = await callbacksOf(task.id);
+        return found.every((callback) => callback.status === 'disabled') ? found : undefined;
+      }, 10_000).catch(() => callbacksOf(task.id));
       expect(callbacks.map((callback) => [callback.name, callback.status])).toEqual([
         ['Await First', 'disabled'],
         ['Await Second', 'disabled'],
