@@ -84,10 +84,11 @@ async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: Agen
  * passed it, unless the caller allows it (a person who read the failure, say).
  */
 export function requireVerified(task: TaskRecord, runs: readonly AgentRunRecord[], run: AgentRunRecord, allowUnverified: boolean): void {
-  const command = task.config.verify?.command;
-  if (!command || allowUnverified || verifyOf(run)?.passed === true) return;
+  // A verify result on any attempt counts as a verify command too, wherever it was configured.
+  const verified = task.config.verify !== undefined || runs.some((candidate) => verifyOf(candidate) !== null);
+  if (!verified || allowUnverified || verifyOf(run)?.passed === true) return;
   const passedBy = runs.filter((candidate) => verifyOf(candidate)?.passed === true).map((candidate) => candidate.label);
-  throw new NotVerifiedError(task.id, run.label, command, verifyOf(run), passedBy);
+  throw new NotVerifiedError(task.id, run.label, task.config.verify?.command ?? ['(its verify command)'], verifyOf(run), passedBy);
 }
 
 function verifyOf(run: AgentRunRecord): VerifySummary | null {
