@@ -41,12 +41,14 @@ export interface ServiceProcess {
   memory(): Promise<{ rss: number; peakRss: number }>;
 }
 
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/** `user`: run the service as this user and group (the tests run as root: a service run by a normal user). */
+export async function startServiceProcess(env: Record<string, string>, user?: { uid: number; gid: number }): Promise<ServiceProcess> {
   const port = await freePort();
   const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', KAGE_SANDBOX_READ_PATHS: testReadPaths, ...env };
   const child = spawn(process.execPath, [mainPath], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
   });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));

@@ -5,8 +5,8 @@
  * attempt starts stays in it, so the group also tells which limit was hit and finds every
  * process to stop.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const cgroupRoot = '/sys/fs/cgroup';
@@ -34,6 +34,8 @@ export class CgroupTree {
       const base = join(cgroupRoot, controller, 'kage-bunshin');
       try {
         await mkdir(base, { recursive: true });
+        // It may exist already, made by another user (root): then it is not ours to use.
+        await access(base, constants.W_OK);
         bases[controller] = base;
       } catch {
         // This controller is not mounted or not ours to use.
@@ -72,6 +74,7 @@ async function openUnified(): Promise<CgroupTree | undefined> {
     await writeFile(join(cgroupRoot, 'cgroup.subtree_control'), enable);
     const base = join(cgroupRoot, 'kage-bunshin');
     await mkdir(base, { recursive: true });
+    await access(base, constants.W_OK);
     await writeFile(join(base, 'cgroup.subtree_control'), enable);
     return new CgroupTree(Object.fromEntries(controllers.map((controller) => [controller, base])), true);
   } catch {
