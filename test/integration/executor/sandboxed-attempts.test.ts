@@ -41,7 +41,9 @@ describe('sandboxed attempts', () => {
     await writeFile(join(home, '.git-credentials'), 'https://kage:planted-token@example.com\n', { mode: 0o600 });
     // Files a service keeps in its data folder (the API key's file is written when API_KEYS is unset).
     await writeFile(join(dataDir, 'api-key'), 'kb_planted\n', { mode: 0o600 });
-    service = await startServiceProcess({ KAGE_DATA_DIR: dataDir, HOME: home, KAGE_WORKER_CONCURRENCY: '2' });
+    // Secrets under names of their own, as a service's environment holds them: none may reach an agent.
+    const namedLikeSecrets = { PGPASSWORD: 'planted-pg', GITHUB_TOKEN: 'planted-gh', AWS_SECRET_ACCESS_KEY: 'planted-aws', ADMIN_KEY: 'planted-admin' };
+    service = await startServiceProcess({ KAGE_DATA_DIR: dataDir, HOME: home, KAGE_WORKER_CONCURRENCY: '2', ...namedLikeSecrets });
   });
   afterAll(async () => {
     await service?.kill('SIGTERM');
@@ -79,13 +81,14 @@ describe('sandboxed attempts', () => {
     // The service's own environment holds API_KEYS; the sandbox has its own process namespace,
     // whose pid 1 is its own init, with the agent's environment.
     secrets.push(`/proc/${service.process.pid}/environ`);
-    const task = await run({ agents: [probe('read', ...secrets, '/proc/1/environ'), wellBehaved] });
+    const task = await run({ agents: [probe('read', ...secrets, '/proc/1/environ', '/proc/self/environ'), wellBehaved] });
     const [hostile, fine] = task.agents as [Attempt, Attempt];
     expect(hostile.status).toBe('succeeded');
     const outcomes = await report(hostile);
     for (const file of secrets) expect(outcomes[file], file).toMatchObject({ ok: false });
     expect(JSON.stringify(outcomes)).not.toMatch(/planted|whsec_|kb_|test-key-0123456789|API_KEYS/);
     expect(outcomes['/proc/1/environ']?.ok).toBe(true);
+    expect(outcomes['/proc/self/environ']?.ok).toBe(true);
     expect(fine).toMatchObject({ status: 'succeeded', filesChanged: ['fine.txt'] });
   });
 
