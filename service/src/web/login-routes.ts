@@ -30,14 +30,14 @@ export function registerLoginRoutes<E extends Env>(app: Hono<E>, keys: KeyRing, 
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     // Wrong keys here count with wrong keys sent to the API (rate-limit.ts); a locked-out address is not even checked.
     const address = clientAddress(c);
-    const retryAfter = failures.lockedFor(address);
+    const retryAfter = address === undefined ? undefined : failures.lockedFor(address);
     if (retryAfter !== undefined) {
       const problem = `Too many failed logins from your address. Try again in ${retryAfter} seconds.`;
       return c.html(loginPage(next, problem), 429, { ...pageSecurityHeaders, 'Retry-After': String(retryAfter) });
     }
     const key = typeof form.key === 'string' ? form.key.trim() : '';
     const id = key ? (await keys.bySecret(key))?.keyId : undefined;
-    if (key && !id) failures.failed(address);
+    if (key && !id && address !== undefined) failures.failed(address);
     if (!id) return c.html(loginPage(next, key ? 'That is not an API key this service accepts.' : 'Enter an API key.'), 401, pageSecurityHeaders);
     const session = await deps.sessions.open(id);
     setCookie(c, SESSION_COOKIE, session.token, {

@@ -95,11 +95,13 @@ export function authFailuresOf(keys: KeyRing): AuthFailures {
 
 /**
  * The client's address as the socket has it (no X-Forwarded-For: nothing here says which proxy
- * to trust). Requests without a socket (app.request in tests) share one address.
+ * to trust); a socket that no longer knows it counts as one address of its own. Undefined for a
+ * request that came through no socket at all (`app.request`, in-process): no network client, no limit.
  */
-export function clientAddress(c: Context): string {
+export function clientAddress(c: Context): string | undefined {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
+  if (!incoming) return undefined;
+  return incoming.socket?.remoteAddress ?? 'unknown';
 }
 
 /** An IPv6 client counts by its /64 (one host usually holds a whole /64); an IPv4-mapped one by its IPv4 address. */
@@ -119,6 +121,7 @@ export function authFailureLimit(keys: KeyRing): MiddlewareHandler {
   const failures = authFailuresOf(keys);
   return async (c, next) => {
     const address = clientAddress(c);
+    if (address === undefined) return next();
     failures.check(address);
     await next();
     if (c.res.status === 401 && presentedSecret(c) !== undefined) failures.failed(address);
