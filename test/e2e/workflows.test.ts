@@ -68,6 +68,8 @@ describe('the example workflows in a real n8n', () => {
     expect(body.attempts).toHaveLength(3);
     for (const attempt of body.attempts as { verifyPassed: boolean; verifyExitCode: number }[]) expect(attempt).toMatchObject({ verifyPassed: false, verifyExitCode: 1 });
     expect(await repo.head('main')).toBe(mainBefore);
+    // The monitor workflow's chat message says so too.
+    expect(await chat.waitFor((text) => text.includes(String(body.taskId)))).toMatch(/completed: winner \S+ \(UNTESTED: it did not pass verify\)/);
 
     const execution = await api.waitForExecution({ workflowId: workflowIds.get('best-of-three.json') }, (e) => e.status === 'success' && Boolean(e.data?.resultData?.runData?.['Answer Not Merged']));
     expect(Object.keys(execution.data?.resultData?.runData ?? {})).not.toContain('Merge Winner');
