@@ -154,7 +154,9 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const cancelled = result.isCanceled || (options.signal?.aborted ?? false);
   const notStarted = result.failed && exitCode === null && !result.isTerminated;
   if (stderrTail === '' && notStarted) stderrTail = result.shortMessage ?? '';
-  const startError = (await confinementError) ?? (notStarted ? describeStartFailure(invocation.file, (result.cause as { code?: unknown } | undefined)?.code) : undefined);
+  // An agent started through a shim the sandbox hides exits 127 before doing anything: say what was hidden.
+  const hidden = exitCode === null ? undefined : options.confinement?.explainNotRunnable(invocation.file, exitCode, stderrTail);
+  const startError = (await confinementError) ?? (notStarted ? describeStartFailure(invocation.file, (result.cause as { code?: unknown } | undefined)?.code) : hidden);
   return {
     exitCode,
     signal: result.signal ?? null,

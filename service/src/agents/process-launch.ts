@@ -28,6 +28,8 @@ export interface ProcessLaunch {
  */
 export interface Confinement {
   wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch;
+  /** Why a program exited 126 or 127 inside, in words (what the confinement hid), if it can tell. */
+  explainNotRunnable(program: string, exitCode: number, output: string): string | undefined;
 }
 
 export interface ConfinedLaunch extends ProcessLaunch {

@@ -12,6 +12,7 @@ import { findExecutable } from '../agents/binary-lookup.ts';
 import { isInside } from '../path-inside.ts';
 import { bwrapArguments, type SandboxLayout, type SystemEntry } from './bwrap-arguments.ts';
 import { diskUsage } from './disk-usage.ts';
+import { hiddenProgramHint } from './hidden-program.ts';
 import type { AttemptCgroup, CgroupBreach } from './attempt-cgroups.ts';
 import type { AttemptLimits, HomeBind } from './sandbox-settings.ts';
 
@@ -153,6 +154,18 @@ export class AttemptSandbox implements Confinement {
       extraPipes: group ? 2 : 0,
       release: group ? (pid, pipes) => placeInGroup(group, pid, pipes) : async () => {},
     };
+  }
+
+  explainNotRunnable(program: string, exitCode: number, output: string): string | undefined {
+    return hiddenProgramHint({ program, exitCode, output, home: this.host.home, shows: (path) => this.shows(path) });
+  }
+
+  /** Whether a host path is visible inside (by the same path): the system, the read-only folders, the home binds, the worktree. */
+  private shows(path: string): boolean {
+    if (isInside(path, this.host.dataDir)) return false;
+    if ([...this.host.readOnly, ...this.homeBinds.map((bind) => bind.path), this.worktree].some((folder) => isInside(path, folder))) return true;
+    if (isInside(path, this.host.home) || isInside(path, '/tmp')) return false;
+    return this.host.system.some((entry) => isInside(path, entry.path));
   }
 
   /**

@@ -13,6 +13,7 @@ import { isInside } from '../path-inside.ts';
 import { AttemptSandbox, type SandboxHost } from './attempt-sandbox.ts';
 import type { SystemEntry } from './bwrap-arguments.ts';
 import { CgroupTree } from './attempt-cgroups.ts';
+import { homeToolchainFolders } from './home-toolchains.ts';
 import type { AttemptLimits, SandboxSettings } from './sandbox-settings.ts';
 
 /** What /health and /agents say about the sandbox. */
@@ -28,6 +29,8 @@ export interface SandboxStatus {
   limits: AttemptLimits;
   /** Why `auto` fell back to off. */
   reason?: string;
+  /** Folders of the service user's HOME every attempt sees read-only (home-toolchains.ts). */
+  shownFromHome: string[];
 }
 
 export class SandboxUnavailable extends Error {}
@@ -54,7 +57,8 @@ export class Sandbox {
    * one line saying what to install), `auto` uses it when it works, `off` never.
    */
   static async start(settings: SandboxSettings, dataDir: string): Promise<Sandbox> {
-    const off = (reason?: string) => new Sandbox(settings, { mode: 'off', configured: settings.mode, processLimit: 'none', memoryLimit: 'none', limits: settings.limits, ...(reason ? { reason } : {}) });
+    const off = (reason?: string) =>
+      new Sandbox(settings, { mode: 'off', configured: settings.mode, processLimit: 'none', memoryLimit: 'none', limits: settings.limits, shownFromHome: [], ...(reason ? { reason } : {}) });
     if (settings.mode === 'off') return off();
     const problem = await bwrapProblem();
     if (problem) {
@@ -66,6 +70,7 @@ export class Sandbox {
     const processLimit = cgroups?.has('pids') ? 'cgroup' : prlimit && process.getuid?.() !== 0 ? 'rlimit' : 'none';
     const home = resolve(process.env.HOME || homedir());
     const nodeInstallation = dirname(dirname(realpathSync(process.execPath)));
+    const shownFromHome = homeToolchainFolders(process.env, home, resolve(dataDir));
     const host: SandboxHost = {
       bwrap: findExecutable('bwrap')!,
       prlimit,
@@ -79,10 +84,11 @@ export class Sandbox {
         // Node's installation, unless it is the system's or would show the service's HOME or data.
         ...(nodeInstallation === '/usr' || nodeInstallation.startsWith('/usr/') || [home, resolve(dataDir)].some((path) => isInside(path, nodeInstallation)) ? [] : [nodeInstallation]),
         ...settings.readPaths.map((path) => resolve(path)),
+        ...shownFromHome,
       ],
     };
     const memoryLimit = cgroups?.has('memory') ? 'cgroup' : 'none';
-    return new Sandbox(settings, { mode: 'bwrap', configured: settings.mode, processLimit, memoryLimit, limits: settings.limits }, host, cgroups);
+    return new Sandbox(settings, { mode: 'bwrap', configured: settings.mode, processLimit, memoryLimit, limits: settings.limits, shownFromHome }, host, cgroups);
   }
 
   /** Deletes the HOMEs kept for a task's attempts (named `<prefix><label>`), e.g. once it is discarded. */

@@ -20,5 +20,8 @@ export const SandboxInfo = z
     memoryLimit: z.enum(['cgroup', 'none']).openapi({ description: 'How the memory limit is enforced' }),
     limits: z.object({ processes: z.number().int(), fileSizeMb: z.number().int(), memoryMb: z.number().int(), worktreeMb: z.number().int() }),
     reason: z.string().optional().openapi({ description: 'Why auto fell back to off' }),
+    shownFromHome: z
+      .array(z.string())
+      .openapi({ description: "Folders of the service user's HOME every attempt sees read-only: toolchains and version managers (pyenv, nvm, rustup, …) and PATH folders under HOME" }),
   })
   .openapi('SandboxInfo');
