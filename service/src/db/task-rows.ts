@@ -40,6 +40,8 @@ export interface TaskConfig {
         network?: NetworkAccess | undefined;
         /** Verify-and-fix rounds: a failing attempt's agent gets the failure and tries again, up to this many runs in all. */
         maxRounds?: number | undefined;
+        /** Globs of files an attempt may not change for verify (executor/protected-files.ts). */
+        protect?: string[] | undefined;
       }
     | undefined;
   setup?: TaskSetup | undefined;

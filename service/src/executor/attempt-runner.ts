@@ -11,6 +11,7 @@ import type { ChangeRecorder } from '../git/change-recorder.ts';
 import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
 import { prepareWorktree } from './attempt-setup.ts';
 import { runProjectCommand } from './project-command.ts';
+import { protectedChanges, protectedGlobs, withProtectedFilesRestored } from './protected-files.ts';
 import { fixPrompt, followUpPrompt, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
@@ -214,7 +215,7 @@ export class AttemptRunner {
         const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
         await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
       }
-      const verify = task.config.verify && verdict.status !== 'cancelled' ? await this.verify(task, spec, worktree, sandbox, signal, round) : undefined;
+      const verify = task.config.verify && verdict.status !== 'cancelled' ? await this.verify(task, spec, worktree, changes.headCommit, sandbox, signal, round) : undefined;
       const fixable = verify && !verify.passed && verdict.status === 'succeeded' && !signal.aborted;
       if (fixable && round < maxRounds && Date.now() < deadline && !(await this.deps.budget.isSpent(task))) {
         await this.record(task.id, spec.label, { costUsd: spent.costUsd }, [
@@ -230,17 +231,26 @@ export class AttemptRunner {
     }
   }
 
-  /** Runs the task's verify command in the attempt's worktree, as round `round` of it. */
-  private async verify(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, sandbox: AttemptSandbox | undefined, signal: AbortSignal, round: number) {
+  /**
+   * Runs the task's verify command in the attempt's worktree, as round `round` of it, with its
+   * protected files as the base commit has them (protected-files.ts).
+   */
+  private async verify(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, headCommit: string, sandbox: AttemptSandbox | undefined, signal: AbortSignal, round: number) {
     const verify = task.config.verify!;
-    const outcome = await runProjectCommand(verify.command, worktree.path, {
-      timeoutSeconds: verify.timeoutSeconds,
-      signal,
-      processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
-      confinement: sandbox,
-      network: verify.network !== 'none',
-    });
-    return { ...outcome, round };
+    const globs = await protectedGlobs(task.repositoryPath, task.baseCommit, verify.protect);
+    const protectedChanged = await protectedChanges(worktree.path, task.baseCommit, headCommit, globs);
+    const outcome = await withProtectedFilesRestored(worktree.path, task.baseCommit, protectedChanged, () =>
+      runProjectCommand(verify.command, worktree.path, {
+        timeoutSeconds: verify.timeoutSeconds,
+        signal,
+        processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
+        confinement: sandbox,
+        network: verify.network !== 'none',
+      }),
+    );
+    if (protectedChanged.length === 0) return { ...outcome, round };
+    const note = `protected files the attempt changed were run as the base commit has them: ${protectedChanged.join(', ')}`;
+    return { ...outcome, outputTail: `${outcome.outputTail.trimEnd()}\n${note}\n`, round, protectedChanged };
   }
 
   /** Copies local files in and runs the setup command (attempt-setup.ts), told as `attempt.setup`. */

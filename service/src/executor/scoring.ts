@@ -1,6 +1,7 @@
 /**
  * Picks the winner among a task's attempts with a deterministic ranking. Each attempt gets a
  * key compared left to right (smaller is better):
+ *   0. protected files (verify.protect): left alone (0), changed (1): a cheat never wins on its verify
  *   1. verify: passed (0), not configured (1), failed or not run (2)
  *   2. the judge's order among the attempts it judged (tests first, judge second; 0 when not judged)
  *   3. agent: succeeded (0), otherwise (1)
@@ -19,6 +20,8 @@ export interface AttemptFacts {
   /** undefined: no verify command configured. */
   verifyPassed: boolean | undefined;
   verifyConfigured: boolean;
+  /** Protected files the attempt changed (verify ran with the base commit's). */
+  protectedChanged: readonly string[];
   filesChanged: number;
   insertions: number;
   deletions: number;
@@ -57,6 +60,7 @@ export function rankAttempts(attempts: readonly AttemptFacts[]): Ranking {
 function rankingKey(attempt: AttemptFacts): number[] {
   const verify = !attempt.verifyConfigured ? 1 : attempt.verifyPassed ? 0 : 2;
   return [
+    attempt.protectedChanged.length > 0 ? 1 : 0,
     verify,
     attempt.judged?.place ?? 0,
     attempt.succeeded ? 0 : 1,
@@ -80,6 +84,9 @@ function compareKeys(a: readonly number[], b: readonly number[]): number {
 function reasonsFor(attempt: AttemptFacts, won: boolean): string[] {
   const reasons: string[] = [];
   const inRound = attempt.rounds > 1 ? ` in round ${attempt.rounds}` : '';
+  if (attempt.protectedChanged.length > 0) {
+    reasons.push(`changed protected files (${attempt.protectedChanged.join(', ')}): verify ran them as the base commit has them, and it ranks below every attempt that left them alone`);
+  }
   if (attempt.verifyConfigured) reasons.push(attempt.verifyPassed ? `verify passed${inRound}` : `verify failed or did not run${inRound}`);
   if (attempt.judged) {
     const confidence = attempt.judged.confidence === undefined ? '' : ` (confidence ${attempt.judged.confidence.toFixed(2)})`;

@@ -62,6 +62,7 @@ export class TaskFinisher {
         succeeded: run.status === 'succeeded',
         verifyConfigured: task.config.verify !== undefined,
         verifyPassed: (run.verify as { passed?: boolean } | null)?.passed,
+        protectedChanged: (run.verify as { protectedChanged?: string[] } | null)?.protectedChanged ?? [],
         rounds: (run.verify as { round?: number } | null)?.round ?? 1,
         filesChanged: run.filesChanged.length,
         insertions: run.insertions ?? 0,

@@ -7,6 +7,7 @@ const attempt = (label: string, overrides: Partial<AttemptFacts> = {}): AttemptF
   succeeded: true,
   verifyConfigured: true,
   verifyPassed: true,
+  protectedChanged: [],
   filesChanged: 1,
   insertions: 10,
   deletions: 0,
@@ -17,6 +18,17 @@ const attempt = (label: string, overrides: Partial<AttemptFacts> = {}): AttemptF
 });
 
 describe('rankAttempts', () => {
+  it('ranks an attempt that changed protected files below every other, whatever its verify, and says why', () => {
+    const ranking = rankAttempts([
+      attempt('deleted-the-test', { protectedChanged: ['test_calc.py'], insertions: 0, deletions: 9, costUsd: 0 }),
+      attempt('wrong-fix', { verifyPassed: false, position: 1 }),
+      attempt('right-fix', { position: 2, insertions: 40 }),
+    ]);
+    expect(ranking.winner).toBe('right-fix');
+    expect(ranking.scores.get('deleted-the-test')!.rank).toBe(3);
+    expect(ranking.scores.get('deleted-the-test')!.reasons[0]).toMatch(/changed protected files \(test_calc.py\).*ranks below every attempt/);
+  });
+
   it('puts a passing verify above everything else', () => {
     const ranking = rankAttempts([
       attempt('cheap-but-failing', { verifyPassed: false, costUsd: 0, insertions: 1, position: 0 }),

@@ -34,6 +34,14 @@ export const AgentSpec = z
   })
   .openapi('AgentSpec');
 
+// Relative to the repository's top folder, with no '..' segment: a glob never reaches outside it
+// (nor, starting with ':', reads as git pathspec magic).
+const RepositoryGlob = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((glob) => !glob.startsWith('/') && !glob.startsWith(':') && !glob.split('/').includes('..'), 'must be a glob relative to the repository, without ..');
+
 export const VerifySpec = z
   .strictObject({
     command: Argv.openapi({ example: ['npm', 'test'] }),
@@ -42,6 +50,15 @@ export const VerifySpec = z
     maxRounds: z.number().int().min(1).max(5).optional().openapi({
       description: "Verify-and-fix rounds: when verify fails, the attempt's agent gets the failure (in its own session where the CLI can resume one) and tries again, up to this many runs in all. Default 1",
     }),
+    protect: z
+      .array(RepositoryGlob)
+      .max(50)
+      .optional()
+      .openapi({
+        description:
+          "Globs (relative to the repository) of files an attempt may not change for verify, e.g. its tests: verify runs with them as the base commit has them, and an attempt that changed one is marked (verify.protectedChanged) and ranks below every attempt that did not. Default: .kage.json's verify.protect",
+        example: ['tests/**', 'test_*.py'],
+      }),
   })
   .openapi('VerifySpec');
 
@@ -56,22 +73,15 @@ export const LimitsSpec = z
   })
   .openapi('LimitsSpec');
 
-// Relative to the repository's top folder, with no '..' segment: a glob never reaches outside it.
-const CopyGlob = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((glob) => !glob.startsWith('/') && !glob.split('/').includes('..'), 'must be a glob relative to the repository, without ..');
-
 export const SetupSpec = z
   .strictObject({
     command: Argv.optional().openapi({ description: "Run in each attempt's worktree before its agent starts", example: ['npm', 'ci'] }),
-    copy: z.array(CopyGlob).max(50).optional().openapi({
+    copy: z.array(RepositoryGlob).max(50).optional().openapi({
       description: 'Untracked or ignored files to copy from your checkout into each worktree (local repositories); never committed',
       example: ['.env', 'config/local.yml'],
     }),
     timeoutSeconds: z.number().int().min(1).max(7200).optional().openapi({ description: 'Default 600' }),
-    keep: z.array(CopyGlob).max(20).optional().openapi({
+    keep: z.array(RepositoryGlob).max(20).optional().openapi({
       description: "Untracked cache folders (gitignore patterns) a finished attempt's worktree keeps when it is pooled for the next task on this repository",
       example: ['node_modules', '.venv', 'target'],
     }),
@@ -175,6 +185,10 @@ export const VerifyResult = z
     durationMs: z.number().int(),
     outputTail: z.string(),
     timedOut: z.boolean(),
+    protectedChanged: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Protected files (verify.protect) the attempt changed: verify ran with them as the base commit has them, and the attempt ranks below every attempt that left them alone' }),
   })
   .openapi('VerifyResult');
 
