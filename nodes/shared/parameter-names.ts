@@ -26,6 +26,7 @@ const rules: [RegExp, (match: RegExpExecArray) => string][] = [
 	[/^verify\.timeoutSeconds$/, () => 'Verify Timeout (Seconds)'],
 	[/^verify\.network$/, () => 'Verify Without Network'],
 	[/^verify\.maxRounds$/, () => 'Verify Rounds'],
+	[/^verify\.protect(\.\d+)?$/, () => 'Verify Protected Files'],
 	[/^judge(\.\w+)?$/, () => 'Judge'],
 	[/^limits\.processes$/, () => 'Max Processes'],
 	[/^limits\.memoryMb$/, () => 'Max Memory (MB)'],

@@ -319,6 +319,16 @@ const submitFields: INodeProperties[] = [
 					"The project's tests, one argument per line (or a JSON array). Run in every finished attempt; passing attempts rank first.",
 			},
 			{
+				displayName: 'Verify Protected Files',
+				name: 'verifyProtect',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. tests/**\ntest_*.py',
+				description:
+					"Files an attempt may not change to pass verify, one glob per line (e.g. its tests). Verify runs them as the base commit has them; an attempt that changed one ranks below every attempt that did not. Empty uses the repository's Kage settings file.",
+			},
+			{
 				displayName: 'Verify Rounds',
 				name: 'verifyRounds',
 				type: 'number',

@@ -28,6 +28,7 @@ interface SubmitOptions {
 	verifyTimeoutSeconds?: number;
 	verifyWithoutNetwork?: boolean;
 	verifyRounds?: number;
+	verifyProtect?: string | string[];
 	judge?: string;
 	judgeAlways?: boolean;
 	maxProcesses?: number;
@@ -60,9 +61,11 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 	};
 	if (options.push && body.repository && (body.repository as IDataObject).url) body.push = options.push;
 	const verifyCommand = argv(context, options.verifyCommand, 'Verify Command', i);
+	const protect = argv(context, options.verifyProtect, 'Verify Protected Files', i);
 	if (verifyCommand.length > 0) {
 		body.verify = {
 			command: verifyCommand,
+			...(protect.length > 0 ? { protect } : {}),
 			...(options.verifyTimeoutSeconds ? { timeoutSeconds: options.verifyTimeoutSeconds } : {}),
 			...(options.verifyWithoutNetwork ? { network: 'none' } : {}),
 			...(options.verifyRounds && options.verifyRounds > 1 ? { maxRounds: options.verifyRounds } : {}),

@@ -25,7 +25,7 @@ describe('buildSubmitRequest', () => {
             { agent: 'command', command: '["node","agent.js","{prompt}"]' },
           ],
         },
-        options: { baseRef: 'main', verifyCommand: 'npm\ntest', verifyTimeoutSeconds: 120, budgetUsd: 2.5, idempotencyKey: 'run-42' },
+        options: { baseRef: 'main', verifyCommand: 'npm\ntest', verifyProtect: 'test/**\n*.test.ts', verifyTimeoutSeconds: 120, budgetUsd: 2.5, idempotencyKey: 'run-42' },
       }),
       0,
     );
@@ -37,7 +37,7 @@ describe('buildSubmitRequest', () => {
           { agent: 'claude', model: 'claude-sonnet-4-5', timeoutSeconds: 600, args: ['--max-turns', '20'] },
           { agent: 'command', command: ['node', 'agent.js', '{prompt}'] },
         ],
-        verify: { command: ['npm', 'test'], timeoutSeconds: 120 },
+        verify: { command: ['npm', 'test'], protect: ['test/**', '*.test.ts'], timeoutSeconds: 120 },
         budgetUsd: 2.5,
       },
       headers: { 'Idempotency-Key': 'run-42' },
