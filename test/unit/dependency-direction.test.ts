@@ -24,6 +24,8 @@ const layers: readonly (readonly string[])[] = [
   ['config.ts'],
   ['services.ts'],
   ['main.ts'],
+  // The published package's command: main.ts's serve and migrate, plus keys and version.
+  ['cli.ts'],
 ];
 
 const serviceSrc = resolve(import.meta.dirname, '../../service/src');

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db.ts';
 
-export const migrationsDir = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+// The repository's top migrations/ in a checkout; the published package carries a copy in dist/.
+export const migrationsDir = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../migrations/' : '../../../migrations/', import.meta.url));
 
 // Arbitrary constant: the advisory lock that serialises migration runs across processes.
 const MIGRATION_LOCK_KEY = 724_5001;

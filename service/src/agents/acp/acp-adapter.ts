@@ -5,7 +5,8 @@ import { as, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { CommandMissingError } from '../adapters/command-adapter.ts';
 import { CANCEL_LINE } from './bridge-lines.ts';
 
-const bridge = fileURLToPath(new URL('./acp-bridge.ts', import.meta.url));
+// Run by its own node process: the .ts beside this file in a checkout, the .js in the published package.
+const bridge = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './acp-bridge.js' : './acp-bridge.ts', import.meta.url));
 // The bridge's protocol library: its installation must be readable in the sandbox too.
 const protocolLibrary = fileURLToPath(import.meta.resolve('@agentclientprotocol/sdk'));
 
