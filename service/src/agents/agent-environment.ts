@@ -85,11 +85,17 @@ export function parseAgentEnv(text: string | undefined): string[] {
  * The environment for one program: the allowed part of the service's (the common list, the
  * program's own variables from its adapter, and `KAGE_AGENT_ENV`), plus what the launch sets.
  */
-export function agentEnvironment(serviceEnv: NodeJS.ProcessEnv, launch: { env: Record<string, string>; passEnv?: readonly string[] | undefined }): Record<string, string> {
+export function agentEnvironment(
+  serviceEnv: NodeJS.ProcessEnv,
+  launch: { env: Record<string, string>; passEnv?: readonly string[] | undefined; projectCode?: boolean | undefined },
+): Record<string, string> {
   const allowed = [...everyProgram, ...(launch.passEnv ?? []), ...parseAgentEnv(serviceEnv.KAGE_AGENT_ENV)];
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(serviceEnv)) {
     if (value !== undefined && !serviceOnly.test(name) && allowed.some((pattern) => matches(pattern, name))) env[name] = value;
   }
+  // The repository's own commands find the user's tools first, not the Node brought for the service (scripts/with-node24).
+  const bundled = serviceEnv.KAGE_BUNDLED_NODE_BIN;
+  if (launch.projectCode && bundled && env.PATH) env.PATH = env.PATH.split(':').filter((folder) => folder !== bundled).join(':');
   return { ...env, ...launch.env };
 }

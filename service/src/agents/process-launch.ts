@@ -11,6 +11,8 @@ export interface ProcessLaunch {
   env: Record<string, string>;
   /** Variables of the service's environment it needs beyond the common ones (its API keys and endpoints): names or prefixes ending in `*`. */
   passEnv?: readonly string[];
+  /** The repository's own code (setup, verify): it runs with the user's PATH, without the service's bundled Node. */
+  projectCode?: boolean;
   /** Other programs it runs (the ACP bridge's script and agent): the sandbox shows their installations read-only too. */
   programs?: string[];
   /**
@@ -62,7 +64,7 @@ export function startProcess(launch: ProcessLaunch, options: StartOptions) {
   const subprocess = execa(started.file, started.args, {
     ...options.execa,
     cwd: options.cwd,
-    env: agentEnvironment(process.env, { env: started.env, passEnv: launch.passEnv }),
+    env: agentEnvironment(process.env, { env: started.env, passEnv: launch.passEnv, projectCode: launch.projectCode }),
     extendEnv: false,
     stdio: [launch.cancelInput === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...pipes],
     buffer: false,

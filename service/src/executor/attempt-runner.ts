@@ -137,8 +137,9 @@ export class AttemptRunner {
         name: `${taskShortId(task.id)}-${spec.label}`,
         agent: spec.agent,
         worktree: worktree.path,
-        // Its own path and HOME on every run of the attempt, pooled worktree or not: a follow-up resumes its CLI's session there.
-        insidePath: this.deps.worktrees.worktreePath(task.id, spec.label),
+        // Shown where it was first made (kept venvs name that path); a later run of the attempt
+        // (a follow-up) keeps its first run's path, where its CLI's session is keyed.
+        insidePath: worktree.insidePath,
         keepHome: true,
         limits: task.config.limits,
       });

@@ -34,7 +34,7 @@ export async function runProjectCommand(command: readonly string[], worktree: st
   const started = performance.now();
   const tag = options.processTag;
   const { subprocess, confinementError } = startProcess(
-    { file: file!, args, env: { CI: 'true', ...tagEnvironment(tag) } },
+    { file: file!, args, env: { CI: 'true', ...tagEnvironment(tag) }, projectCode: true },
     {
       cwd: worktree,
       confinement: options.confinement,

@@ -30,6 +30,12 @@ export interface Worktree {
   baseCommit: string;
   /** True for a pooled worktree moved to the base commit (a warm start). */
   reused: boolean;
+  /**
+   * Where an attempt's sandbox shows it: the path it was first made at, pooled or not. What its
+   * setup kept (a venv's `#!…/.venv/bin/python3`, build caches) names that path, so a kept folder
+   * works only there.
+   */
+  insidePath: string;
 }
 
 export class WorktreeManager {
@@ -70,7 +76,7 @@ export class WorktreeManager {
       await git(input.repoPath, ['-c', 'checkout.workers=0', 'worktree', 'add', '--no-track', '-B', branch, path, baseCommit]);
     });
     const gitAdminDir = await git(path, ['rev-parse', '--absolute-git-dir']);
-    return { repoPath: input.repoPath, path, gitAdminDir, branch, baseCommit, reused: false };
+    return { repoPath: input.repoPath, path, gitAdminDir, branch, baseCommit, reused: false, insidePath: path };
   }
 
   /** An idle worktree of the repository, moved to the base commit; undefined when there is none (or it would not move). */
@@ -79,7 +85,7 @@ export class WorktreeManager {
       const taken = idle;
       try {
         await this.lock.withRepoLock(repoPath, () => moveWorktreeTo(taken, branch, baseCommit));
-        return { repoPath, path: taken.path, gitAdminDir: taken.gitAdminDir, branch, baseCommit, reused: true };
+        return { repoPath, path: taken.path, gitAdminDir: taken.gitAdminDir, branch, baseCommit, reused: true, insidePath: taken.insidePath };
       } catch {
         await this.remove(repoPath, taken.path).catch(() => {});
       }

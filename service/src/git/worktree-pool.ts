@@ -21,6 +21,8 @@ export interface PoolSettings {
 
 export interface IdleWorktree extends WorktreeDirs {
   repoPath: string;
+  /** The path it was first made at, where attempts' sandboxes show it (worktree-manager.ts). */
+  insidePath: string;
   bytes: number;
   releasedAt: number;
 }
@@ -80,9 +82,9 @@ export class WorktreePool {
    * Moves a prepared worktree into the pool; the caller holds the repository's lock. Returns
    * the idle worktrees that no longer fit, for the caller to remove.
    */
-  async admit(repoPath: string, worktree: WorktreeDirs, bytes: number): Promise<IdleWorktree[]> {
+  async admit(repoPath: string, worktree: WorktreeDirs & { insidePath: string }, bytes: number): Promise<IdleWorktree[]> {
     const path = this.owns(worktree.path) ? worktree.path : await this.moveIn(repoPath, worktree.path);
-    this.idle.push({ path, gitAdminDir: worktree.gitAdminDir, repoPath, bytes, releasedAt: Date.now() });
+    this.idle.push({ path, gitAdminDir: worktree.gitAdminDir, repoPath, bytes, releasedAt: Date.now(), insidePath: worktree.insidePath });
     return this.evict(repoPath);
   }
 

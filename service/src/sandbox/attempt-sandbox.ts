@@ -4,7 +4,7 @@
  * the system read-only, their own worktree writable, and nothing else of the service's.
  */
 import { existsSync, realpathSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ConfinedLaunch, Confinement, ProcessLaunch } from '../agents/process-launch.ts';
@@ -34,6 +34,8 @@ export interface SandboxHost {
   ownerOnly: ReadonlyArray<{ path: string; folder: boolean }>;
   /** Who the attempt's processes are inside. */
   ids: { uid: number; gid: number };
+  /** The user's registry settings without credentials (registry-settings.ts): HOME-relative path → text. */
+  registrySettings: ReadonlyMap<string, string>;
 }
 
 export interface AttemptSandboxInput {
@@ -41,8 +43,8 @@ export interface AttemptSandboxInput {
   name: string;
   worktree: string;
   /**
-   * Where the worktree appears inside (default: its own path). An attempt's stays the same
-   * whichever folder holds it (a pooled one, a follow-up's), as the CLIs key sessions by it.
+   * Where the worktree appears inside (default: its own path): where it was first made. A later
+   * run of the same attempt (kept HOME) shows it where the first run did, as CLIs key sessions by it.
    */
   insidePath?: string | undefined;
   /** Keep the private HOME when the attempt ends, for a follow-up to resume its CLI's session in. */
@@ -102,6 +104,10 @@ export class AttemptSandbox implements Confinement {
     await mkdir(join(folder, 'tmp', 'git-objects'), { recursive: true, mode: 0o700 });
     // A worktree's git folders; none for a plain folder (the judge's).
     const git = existsSync(join(input.worktree, '.git')) ? await worktreeGitDirs(input.worktree) : undefined;
+    for (const [file, text] of host.registrySettings) {
+      await mkdir(dirname(join(folder, 'home', file)), { recursive: true });
+      await writeFile(join(folder, 'home', file), text, { mode: 0o600 });
+    }
     const homeBinds: Array<{ path: string; writable: boolean }> = [];
     for (const bind of input.homeBinds) {
       const source = isAbsolute(bind.path) ? bind.path : join(host.home, bind.path);
@@ -116,7 +122,11 @@ export class AttemptSandbox implements Confinement {
         homeBinds.push({ path: source, writable: bind.mode === 'rw' });
       }
     }
-    return new AttemptSandbox(host, input, { folder, group, git, homeBinds, keptHome });
+    // A later run of the attempt shows its worktree where the first run did: the CLI keys its sessions by that path.
+    const insidePathFile = join(folder, 'inside-path');
+    const insidePath = (keptHome ? await readFile(insidePathFile, 'utf8').catch(() => undefined) : undefined) ?? input.insidePath ?? input.worktree;
+    await writeFile(insidePathFile, insidePath);
+    return new AttemptSandbox(host, { ...input, insidePath }, { folder, group, git, homeBinds, keptHome });
   }
 
   wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch {

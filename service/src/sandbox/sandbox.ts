@@ -14,6 +14,7 @@ import { AttemptSandbox, type SandboxHost } from './attempt-sandbox.ts';
 import type { SystemEntry } from './bwrap-arguments.ts';
 import { CgroupTree } from './attempt-cgroups.ts';
 import { homeToolchainFolders } from './home-toolchains.ts';
+import { registrySettings } from './registry-settings.ts';
 import type { AttemptLimits, SandboxSettings } from './sandbox-settings.ts';
 
 /** What /health and /agents say about the sandbox. */
@@ -31,6 +32,8 @@ export interface SandboxStatus {
   reason?: string;
   /** Folders of the service user's HOME every attempt sees read-only (home-toolchains.ts). */
   shownFromHome: string[];
+  /** Registry settings of the service user's HOME copied into every attempt's, credentials removed (registry-settings.ts). */
+  registrySettings: string[];
 }
 
 export class SandboxUnavailable extends Error {}
@@ -58,7 +61,7 @@ export class Sandbox {
    */
   static async start(settings: SandboxSettings, dataDir: string): Promise<Sandbox> {
     const off = (reason?: string) =>
-      new Sandbox(settings, { mode: 'off', configured: settings.mode, processLimit: 'none', memoryLimit: 'none', limits: settings.limits, shownFromHome: [], ...(reason ? { reason } : {}) });
+      new Sandbox(settings, { mode: 'off', configured: settings.mode, processLimit: 'none', memoryLimit: 'none', limits: settings.limits, shownFromHome: [], registrySettings: [], ...(reason ? { reason } : {}) });
     if (settings.mode === 'off') return off();
     const problem = await bwrapProblem();
     if (problem) {
@@ -71,12 +74,14 @@ export class Sandbox {
     const home = resolve(process.env.HOME || homedir());
     const nodeInstallation = dirname(dirname(realpathSync(process.execPath)));
     const shownFromHome = homeToolchainFolders(process.env, home, resolve(dataDir));
+    const settingsFiles = registrySettings(home);
     const host: SandboxHost = {
       bwrap: findExecutable('bwrap')!,
       prlimit,
       nprocRlimit: processLimit === 'rlimit',
       system: systemEntries(),
       ownerOnly: await ownerOnlyEntries('/etc'),
+      registrySettings: settingsFiles,
       ids: insideIds(),
       home,
       dataDir: resolve(dataDir),
@@ -88,7 +93,7 @@ export class Sandbox {
       ],
     };
     const memoryLimit = cgroups?.has('memory') ? 'cgroup' : 'none';
-    return new Sandbox(settings, { mode: 'bwrap', configured: settings.mode, processLimit, memoryLimit, limits: settings.limits, shownFromHome }, host, cgroups);
+    return new Sandbox(settings, { mode: 'bwrap', configured: settings.mode, processLimit, memoryLimit, limits: settings.limits, shownFromHome, registrySettings: [...settingsFiles.keys()].map((file) => join(home, file)) }, host, cgroups);
   }
 
   /** Deletes the HOMEs kept for a task's attempts (named `<prefix><label>`), e.g. once it is discarded. */

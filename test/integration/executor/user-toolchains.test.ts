@@ -6,6 +6,7 @@
  * message that says what it hid and which folder to add.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +26,12 @@ async function fakePyenv(root: string): Promise<void> {
   execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', join(root, 'versions', '3.11')]);
 }
 
+/** A local package index of this machine (the only one it reaches); the pip tests need it. */
+const localIndex = '/opt/pypi/simple';
+const hasLocalIndex = existsSync(join(localIndex, 'pytest'));
+
 const calc = 'def add(a, b):\n    return a + b\n';
-const testCalc = 'import unittest\nfrom calc import add\n\nclass TestAdd(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n\nunittest.main()\n';
+const testCalc = 'import unittest\nfrom calc import add\n\nclass TestAdd(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n\nif __name__ == "__main__":\n    unittest.main()\n';
 
 describe("the user's toolchains in the sandbox", () => {
   let home: string;
@@ -41,6 +46,12 @@ describe("the user's toolchains in the sandbox", () => {
     outside = await makeTempDir('kage-outside-tools-');
     dataDir = await makeTempDir('kage-toolchain-data-');
     await fakePyenv(join(home, '.pyenv'));
+    // The user's pip mirror (this machine's packages), with a credential an agent must not see.
+    await mkdir(join(home, '.config', 'pip'), { recursive: true });
+    await writeFile(
+      join(home, '.config', 'pip', 'pip.conf'),
+      `[global]\nindex-url = file://${localIndex}\n# fallback: https://kage:planted-secret@127.0.0.1:9/simple\nclient-password = planted-secret\n`,
+    );
     // nvm's layout, its node the one this test runs on.
     const nvmBin = join(home, '.nvm', 'versions', 'node', 'v24.0.0', 'bin');
     await mkdir(nvmBin, { recursive: true });
@@ -49,7 +60,7 @@ describe("the user's toolchains in the sandbox", () => {
     // A toolchain outside HOME and the system folders, which the sandbox does not show unless told.
     await fakePyenv(join(outside, 'pyenv'));
     python = await createTestRepo();
-    await python.commit({ 'calc.py': calc, 'test_calc.py': testCalc });
+    await python.commit({ 'calc.py': calc, 'test_calc.py': testCalc, '.gitignore': '.venv/\n__pycache__/\n.pytest_cache/\n' });
     node = await createTestRepo();
     await node.commit({
       'package.json': JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies: { 'is-number': '7.0.0' } }),
@@ -106,4 +117,25 @@ describe("the user's toolchains in the sandbox", () => {
     const events = (await (await service.request(`/api/v1/tasks/${task.id}/events?limit=200`)).json()) as { items: Array<{ type: string; data: { outputTail?: string } }> };
     expect(events.items.find((event) => event.type === 'verify.completed')?.data.outputTail).toContain('KAGE_SANDBOX_READ_PATHS');
   });
+
+  it.skipIf(!hasLocalIndex)("installs from the user's own pip mirror, whose credentials no agent sees", async () => {
+    const task = await submit(python, {
+      agents: [{ agent: 'command', command: ['bash', '-c', 'cat ~/.config/pip/pip.conf > seen-pip.conf'] }],
+      setup: { command: ['bash', '-c', 'python3 -m venv .venv && .venv/bin/pip install -q pytest'], keep: ['.venv'] },
+      verify: { command: ['.venv/bin/pytest', '-q', 'test_calc.py'] },
+    });
+    expect(task.agents[0].verify, JSON.stringify(task.agents[0].verify)).toMatchObject({ passed: true });
+    const seen = await python.git('show', `${task.agents[0].branch}:seen-pip.conf`);
+    expect(seen).toContain(`index-url = file://${localIndex}`);
+    expect(seen).toContain('https://127.0.0.1:9/simple');
+    expect(seen).not.toContain('planted-secret');
+  }, 240_000);
+
+  it.skipIf(!hasLocalIndex)('a venv kept in the pool works in the next tasks: its scripts name the path it was made at', async () => {
+    const setup = { command: ['bash', '-c', 'test -x .venv/bin/pip || python3 -m venv .venv; .venv/bin/pip install -q pytest'], keep: ['.venv'] };
+    for (let run = 1; run <= 3; run += 1) {
+      const task = await submit(python, { setup, verify: { command: ['.venv/bin/pytest', '-q', 'test_calc.py'] } });
+      expect(task.agents[0].verify, `task ${run}: ${JSON.stringify(task.agents[0].verify ?? task.agents[0].error)}`).toMatchObject({ passed: true });
+    }
+  }, 400_000);
 });

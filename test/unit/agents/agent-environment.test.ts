@@ -43,4 +43,10 @@ describe("an agent's environment", () => {
     expect(() => parseAgentEnv('FOO BAR')).toThrow(/variable name/);
     expect(parseAgentEnv(' A_B ,C*,')).toEqual(['A_B', 'C*']);
   });
+
+  it("leaves the service's bundled Node off the PATH of the repository's own commands, not of agents", () => {
+    const env = { ...serviceEnv, PATH: '/srv/kage/.tools/node-24/bin:/home/u/.nvm/versions/node/v20/bin:/usr/bin', KAGE_BUNDLED_NODE_BIN: '/srv/kage/.tools/node-24/bin' };
+    expect(agentEnvironment(env, { env: {}, projectCode: true }).PATH).toBe('/home/u/.nvm/versions/node/v20/bin:/usr/bin');
+    expect(agentEnvironment(env, { env: {} }).PATH).toBe(env.PATH);
+  });
 });

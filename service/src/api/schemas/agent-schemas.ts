@@ -23,5 +23,8 @@ export const SandboxInfo = z
     shownFromHome: z
       .array(z.string())
       .openapi({ description: "Folders of the service user's HOME every attempt sees read-only: toolchains and version managers (pyenv, nvm, rustup, …) and PATH folders under HOME" }),
+    registrySettings: z
+      .array(z.string())
+      .openapi({ description: "Package registry settings of the service user's HOME (pip, npm, Yarn, uv, cargo, go) copied into every attempt's HOME, with their credentials removed" }),
   })
   .openapi('SandboxInfo');
