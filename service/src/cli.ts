@@ -26,6 +26,7 @@ const usage = `Usage: kage-bunshin [command]
                       make a key; its secret is printed once
   keys delete ID      revoke a key
   version             print the version
+  help                this text
 `;
 
 /** A mistake in the command line: the usage is printed with it. */
