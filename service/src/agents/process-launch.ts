@@ -29,7 +29,7 @@ export interface ProcessLaunch {
  * pid and its extra pipes (fd 3 on) and lets the confined program start.
  */
 export interface Confinement {
-  wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch;
+  wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean; packageCaches?: boolean | undefined }): ConfinedLaunch;
   /** Why a program exited 126 or 127 inside, in words (what the confinement hid), if it can tell. */
   explainNotRunnable(program: string, exitCode: number, output: string): string | undefined;
 }
@@ -44,6 +44,8 @@ export interface StartOptions {
   confinement?: Confinement | undefined;
   /** False: no network at all (only with a confinement). */
   network?: boolean | undefined;
+  /** The repository's shared package download caches, writable (its setup command only). */
+  packageCaches?: boolean | undefined;
   /** execa's own options: timeout, cancelSignal, stdout/stderr handling. */
   execa: Pick<Options, 'timeout' | 'cancelSignal' | 'forceKillAfterDelay' | 'all'>;
 }
@@ -58,7 +60,7 @@ export function startProcess(launch: ProcessLaunch, options: StartOptions) {
   // A program that does not exist is not wrapped: starting it fails at once, with its own name in
   // the error, as it does unconfined; nothing runs either way.
   const exists = findExecutable(isAbsolute(launch.file) || !launch.file.includes('/') ? launch.file : resolve(options.cwd, launch.file)) !== undefined;
-  const confined = exists ? options.confinement?.wrap(launch, options.cwd, { network: options.network ?? true }) : undefined;
+  const confined = exists ? options.confinement?.wrap(launch, options.cwd, { network: options.network ?? true, packageCaches: options.packageCaches }) : undefined;
   const started = confined ?? launch;
   const pipes = confined ? Array.from({ length: confined.extraPipes }, () => 'pipe' as const) : [];
   const subprocess = execa(started.file, started.args, {

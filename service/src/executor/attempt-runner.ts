@@ -141,6 +141,7 @@ export class AttemptRunner {
         // (a follow-up) keeps its first run's path, where its CLI's session is keyed.
         insidePath: worktree.insidePath,
         keepHome: true,
+        cacheKey: task.repositoryPath,
         limits: task.config.limits,
       });
       // A broken sandbox limit stops the attempt like a cancel, with its own reason.

@@ -93,6 +93,7 @@ async function runSetup(
         signal: options.signal,
         processTag: options.processTag,
         confinement: options.confinement,
+        packageCaches: true,
       })
     : undefined;
   return { copied, command };

@@ -21,6 +21,8 @@ export interface ProjectCommandOptions {
   confinement?: Confinement | undefined;
   /** False: no network at all (a verify command's `network: "none"`). */
   network?: boolean | undefined;
+  /** The repository's shared package download caches, writable: the setup command, which fills them. */
+  packageCaches?: boolean | undefined;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function runProjectCommand(command: readonly string[], worktree: st
       cwd: worktree,
       confinement: options.confinement,
       network: options.network,
+      packageCaches: options.packageCaches,
       execa: { all: true, timeout: options.timeoutSeconds * 1000, cancelSignal: options.signal, forceKillAfterDelay: 2000 },
     },
   );

@@ -13,6 +13,7 @@ import { isInside } from '../path-inside.ts';
 import { bwrapArguments, type SandboxLayout, type SystemEntry } from './bwrap-arguments.ts';
 import { diskUsage } from './disk-usage.ts';
 import { hiddenProgramHint } from './hidden-program.ts';
+import { copyInsteadOfLinking, packageCacheFolders } from './package-caches.ts';
 import type { AttemptCgroup, CgroupBreach } from './attempt-cgroups.ts';
 import type { AttemptLimits, HomeBind } from './sandbox-settings.ts';
 
@@ -51,6 +52,8 @@ export interface AttemptSandboxInput {
   keepHome?: boolean | undefined;
   limits: AttemptLimits;
   homeBinds: readonly HomeBind[];
+  /** The repository's package download caches (package-caches.ts), for its setup. */
+  caches?: string | undefined;
 }
 
 const MB = 1024 * 1024;
@@ -72,6 +75,7 @@ export class AttemptSandbox implements Confinement {
   private readonly folder: string;
   private readonly group: AttemptCgroup | undefined;
   private readonly homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
+  private readonly caches: string | undefined;
 
   private constructor(host: SandboxHost, input: AttemptSandboxInput, parts: {
       folder: string;
@@ -91,6 +95,7 @@ export class AttemptSandbox implements Confinement {
     this.group = parts.group;
     this.git = parts.git;
     this.homeBinds = parts.homeBinds;
+    this.caches = input.caches;
   }
 
   /** Makes the private HOME (with the agent's copied files) and /tmp, and the cgroup. */
@@ -129,7 +134,8 @@ export class AttemptSandbox implements Confinement {
     return new AttemptSandbox(host, { ...input, insidePath }, { folder, group, git, homeBinds, keptHome });
   }
 
-  wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean }): ConfinedLaunch {
+  wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean; packageCaches?: boolean | undefined }): ConfinedLaunch {
+    const caches = options.packageCaches ? this.caches : undefined;
     const layout: SandboxLayout = {
       system: this.host.system,
       home: this.host.home,
@@ -138,6 +144,7 @@ export class AttemptSandbox implements Confinement {
       worktree: { source: this.worktree, target: this.insidePath },
       git: this.git,
       homeBinds: this.homeBinds,
+      caches: caches ? packageCacheFolders.map((folder) => ({ source: join(caches, folder), target: join(this.host.home, folder) })) : undefined,
       // A configured folder that does not exist (yet) is left out: bubblewrap refuses to bind it.
       readOnly: [...new Set([...this.host.readOnly, ...[launch.file, ...(launch.programs ?? [])].flatMap((program) => this.installationOf(program, cwd))])].filter((path) =>
         existsSync(path),
@@ -158,6 +165,7 @@ export class AttemptSandbox implements Confinement {
       env: {
         ...launch.env,
         TMPDIR: '/tmp',
+        ...(caches ? copyInsteadOfLinking : {}),
         // `git add` writes objects; the repository's own store is read-only, so they go here.
         ...(this.git ? { GIT_OBJECT_DIRECTORY: '/tmp/git-objects', GIT_ALTERNATE_OBJECT_DIRECTORIES: join(this.git.commonDir, 'objects') } : {}),
       },

@@ -23,6 +23,8 @@ export interface SandboxLayout {
    * repository's git dir (read-only, its other worktrees' folders hidden); none for a plain folder.
    */
   git?: { adminDir: string; commonDir: string } | undefined;
+  /** The repository's package download caches, writable at their places in HOME (setup only; package-caches.ts). */
+  caches?: ReadonlyArray<{ source: string; target: string }> | undefined;
   /** Files of the service user's HOME the agent's CLI may use, at their own paths. */
   homeBinds: ReadonlyArray<{ path: string; writable: boolean }>;
   /** Read-only folders beyond the system: Node, the agent's installation, configured tools. */
@@ -68,6 +70,7 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
   mounts.push({ dest: layout.home, args: ['--bind', layout.privateHome, layout.home] });
   for (const bind of layout.homeBinds) mounts.push({ dest: bind.path, args: [bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path] });
   for (const path of layout.readOnly) mounts.push({ dest: path, args: ['--ro-bind', path, path] });
+  for (const cache of layout.caches ?? []) mounts.push({ dest: cache.target, args: ['--bind', cache.source, cache.target] });
   const { git } = layout;
   if (git) {
     mounts.push(

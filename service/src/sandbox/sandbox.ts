@@ -15,6 +15,7 @@ import type { SystemEntry } from './bwrap-arguments.ts';
 import { CgroupTree } from './attempt-cgroups.ts';
 import { homeToolchainFolders } from './home-toolchains.ts';
 import { registrySettings } from './registry-settings.ts';
+import { repositoryCaches } from './package-caches.ts';
 import type { AttemptLimits, SandboxSettings } from './sandbox-settings.ts';
 
 /** What /health and /agents say about the sandbox. */
@@ -112,6 +113,8 @@ export class Sandbox {
     worktree: string;
     insidePath?: string;
     keepHome?: boolean;
+    /** Whose package download caches its setup shares (the repository's path or URL). */
+    cacheKey?: string;
     limits: Partial<AttemptLimits> | undefined;
   }): Promise<AttemptSandbox | undefined> {
     if (!this.host) return undefined;
@@ -119,7 +122,15 @@ export class Sandbox {
     const group = await this.cgroups?.create(input.name, { processes: limits.processes, memoryBytes: limits.memoryMb * 1024 * 1024 });
     return AttemptSandbox.prepare(
       this.host,
-      { name: input.name, worktree: input.worktree, insidePath: input.insidePath, keepHome: input.keepHome, limits, homeBinds: this.settings.homeBinds[input.agent] },
+      {
+        name: input.name,
+        worktree: input.worktree,
+        insidePath: input.insidePath,
+        keepHome: input.keepHome,
+        limits,
+        homeBinds: this.settings.homeBinds[input.agent],
+        caches: input.cacheKey === undefined ? undefined : await repositoryCaches(this.host.dataDir, input.cacheKey),
+      },
       group,
     );
   }

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
@@ -138,4 +138,20 @@ describe("the user's toolchains in the sandbox", () => {
       expect(task.agents[0].verify, `task ${run}: ${JSON.stringify(task.agents[0].verify ?? task.agents[0].error)}`).toMatchObject({ passed: true });
     }
   }, 400_000);
+
+  it("downloads a repository's packages once: its setups share a cache that its agents never see", async () => {
+    const caches = join(dataDir, 'caches');
+    await rm(caches, { recursive: true, force: true });
+    const peek = { agent: 'command', command: ['bash', '-c', 'ls -A ~/.npm/_cacache 2>/dev/null | wc -l > seen-cache.txt'] };
+    const first = await submit(node, { agents: [peek, peek], setup: { command: ['npm', 'ci', '--no-audit', '--no-fund'] }, verify: { command: ['node', 'test.js'] } });
+    for (const attempt of first.agents) {
+      expect(attempt.verify, JSON.stringify(attempt.verify ?? attempt.error)).toMatchObject({ passed: true });
+      expect((await node.git('show', `${attempt.branch}:seen-cache.txt`)).trim()).toBe('0');
+    }
+    const [repositoryCache] = await readdir(caches);
+    expect((await readdir(join(caches, repositoryCache!, '.npm', '_cacache'))).length).toBeGreaterThan(0);
+    // Offline: only what the first task's setup downloaded.
+    const second = await submit(node, { setup: { command: ['npm', 'ci', '--offline', '--no-audit', '--no-fund'] }, verify: { command: ['node', 'test.js'] } });
+    expect(second.agents[0].verify, JSON.stringify(second.agents[0].verify ?? second.agents[0].error)).toMatchObject({ passed: true });
+  }, 240_000);
 });
