@@ -22,6 +22,7 @@ export class EventFeed {
   private readonly listeners = new Map<string, Set<StoredListener>>();
   private readonly anyTaskListeners = new Set<AnyTaskListener>();
   private readonly closing = new AbortController();
+  private shut = false;
   private unlisten: Promise<() => Promise<void>> | undefined;
 
   constructor(db: Db) {
@@ -30,6 +31,7 @@ export class EventFeed {
 
   /** Resolves once the LISTEN is active, so nothing stored afterwards can be missed. */
   async subscribe(taskId: string, listener: StoredListener): Promise<FeedSubscription> {
+    if (this.draining) return this.ended();
     await this.listening();
     let set = this.listeners.get(taskId);
     if (!set) {
@@ -49,6 +51,7 @@ export class EventFeed {
 
   /** Every task's events (the review pages' task list); resolves once the LISTEN is active. */
   async subscribeToAll(listener: AnyTaskListener): Promise<FeedSubscription> {
+    if (this.draining) return this.ended();
     await this.listening();
     this.anyTaskListeners.add(listener);
     return { closed: this.closing.signal, unsubscribe: () => this.anyTaskListeners.delete(listener) };
@@ -61,8 +64,25 @@ export class EventFeed {
     return count + this.anyTaskListeners.size;
   }
 
+  /**
+   * The instance is draining: every stream ends now, and one opened from now on ends at once,
+   * so readers reconnect (to another instance, once the load balancer has taken this one out).
+   */
+  drain(): void {
+    this.closing.abort('draining');
+  }
+
+  get draining(): boolean {
+    return this.closing.signal.aborted && !this.shut;
+  }
+
+  private ended(): FeedSubscription {
+    return { closed: this.closing.signal, unsubscribe: () => {} };
+  }
+
   /** Ends every subscription (their streams close) and stops listening. */
   async close(): Promise<void> {
+    this.shut = true;
     this.closing.abort();
     this.listeners.clear();
     this.anyTaskListeners.clear();
@@ -72,7 +92,7 @@ export class EventFeed {
   }
 
   private async listening(): Promise<void> {
-    if (this.closing.signal.aborted) throw new Error('The event feed is closed (service shutting down)');
+    if (this.shut) throw new Error('The event feed is closed (service shutting down)');
     this.unlisten ??= this.db.listen(EVENTS_CHANNEL, (payload) => this.dispatch(payload), () => this.catchUp()).catch((error: unknown) => {
       this.unlisten = undefined;
       throw error;

@@ -55,6 +55,16 @@ export const accessEnded = {
   data: JSON.stringify({ message: 'The API key of this stream was revoked or has expired, or its session ended: the stream is closed' }),
 };
 
+/** How soon a reader should reconnect when this instance ends its stream to shut down (SSE `retry`, ms). */
+export const RECONNECT_MS = 1_000;
+
+/** The last message of a stream this instance ends because it drains or stops; `retry` has EventSource come back soon, to another instance. */
+export const instanceLeaving = {
+  event: 'reconnect',
+  data: JSON.stringify({ message: 'This instance is shutting down: reconnect (with Last-Event-ID) and another instance carries on' }),
+  retry: RECONNECT_MS,
+};
+
 /**
  * Writes a task's progress as SSE: `connected`, every stored event after `afterSeq`, then each
  * new event as NOTIFY announces it (the rows are read again, so nothing is lost or repeated:
@@ -107,6 +117,7 @@ export async function streamProgress(sse: SSEStreamingApi, deps: ProgressStreamD
       }
     }
     if (revoked && !sse.aborted && !sse.closed) await sse.writeSSE(accessEnded);
+    else if (subscription.closed.aborted && !sse.aborted && !sse.closed) await sse.writeSSE(instanceLeaving);
   } finally {
     stopWatching();
     clearInterval(heartbeat);

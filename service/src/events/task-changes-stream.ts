@@ -1,6 +1,6 @@
 import type { SSEStreamingApi } from 'hono/streaming';
 import type { EventFeed } from './event-feed.ts';
-import { accessEnded, HEARTBEAT_MS, type StreamAccess, watchAccess } from './progress-stream.ts';
+import { accessEnded, HEARTBEAT_MS, instanceLeaving, type StreamAccess, watchAccess } from './progress-stream.ts';
 
 /** How long changes are gathered before they are sent: a busy task stores many events a second. */
 export const CHANGES_BATCH_MS = 300;
@@ -59,6 +59,7 @@ export async function streamTaskChanges(
       }
     }
     if (revoked && !sse.aborted && !sse.closed) await sse.writeSSE(accessEnded);
+    else if (subscription.closed.aborted && !sse.aborted && !sse.closed) await sse.writeSSE(instanceLeaving);
   } finally {
     stopWatching();
     clearInterval(heartbeat);

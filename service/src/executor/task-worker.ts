@@ -7,9 +7,16 @@ import type { StopReason } from './attempt-verdict.ts';
 import type { TaskStarter } from './task-starter.ts';
 
 interface RunningAttempt {
+  label: string;
+  startedAt: number;
   controller: AbortController;
   done: Promise<void>;
 }
+
+/** A drain's default wait is the running attempts' remaining time limits, but never more than this. */
+export const MAX_DEFAULT_DRAIN_SECONDS = 30 * 60;
+// Beyond the limits: committing, recording and settling the job after the last process ends.
+const DRAIN_SETTLE_SECONDS = 15;
 
 /**
  * This instance's workers: start tasks and run attempts from the queues, keep an abort handle
@@ -59,6 +66,59 @@ export class TaskWorker {
     }
   }
 
+  /** Attempts running in this process now (for the instances list). */
+  get attemptsRunning(): number {
+    let count = 0;
+    for (const set of this.running.values()) count += set.size;
+    return count;
+  }
+
+  /**
+   * Takes no more tasks or attempts and waits until the running ones (their verify and judge
+   * included) have ended and their jobs are settled, or `seconds` have passed (default: the
+   * longest one's remaining time limits, at most MAX_DEFAULT_DRAIN_SECONDS). Resolves true when
+   * everything ended; what is still running is then stop()'s to hand back.
+   */
+  async drain(seconds?: number): Promise<boolean> {
+    const taking = this.queue.stopTaking().then(
+      () => true,
+      (error: unknown) => {
+        this.logger.warn({ err: error }, 'draining: the queue did not stop cleanly');
+        return false;
+      },
+    );
+    const limit = seconds ?? Math.min(MAX_DEFAULT_DRAIN_SECONDS, await this.remainingSeconds());
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), limit * 1000);
+    });
+    try {
+      return await Promise.race([taking, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The most any running attempt may still take: setup, agent (all rounds), verify rounds and judge, from its start. */
+  private async remainingSeconds(): Promise<number> {
+    let longest = 0;
+    for (const [taskId, attempts] of this.running) {
+      const task = await this.tasks.get(taskId).catch(() => undefined);
+      if (!task) continue;
+      const { config } = task;
+      for (const attempt of attempts) {
+        const spec = config.agents.find((agent) => agent.label === attempt.label);
+        const limits =
+          (config.setup?.command ? (config.setup.timeoutSeconds ?? 600) : 0) +
+          (spec?.timeoutSeconds ?? 0) +
+          (config.verify ? config.verify.timeoutSeconds * (config.verify.maxRounds ?? 1) : 0) +
+          (config.judge?.timeoutSeconds ?? 0);
+        longest = Math.max(longest, limits - (Date.now() - attempt.startedAt) / 1000);
+      }
+    }
+    return Math.ceil(longest) + DRAIN_SETTLE_SECONDS;
+  }
+
   /** Stops every running attempt's agents and waits until they have let go of git and the database. */
   async stop(): Promise<void> {
     const attempts = [...this.running.values()].flatMap((set) => [...set]);
@@ -69,7 +129,7 @@ export class TaskWorker {
 
   private async runAttempt(job: AttemptJob, jobSignal: AbortSignal): Promise<void> {
     const controller = new AbortController();
-    const attempt: RunningAttempt = { controller, done: this.attempts.handle(job, controller) };
+    const attempt: RunningAttempt = { label: job.label, startedAt: Date.now(), controller, done: this.attempts.handle(job, controller) };
     const ofTask = this.running.get(job.taskId) ?? new Set();
     ofTask.add(attempt);
     this.running.set(job.taskId, ofTask);

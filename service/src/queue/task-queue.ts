@@ -56,6 +56,8 @@ export class TaskQueue {
   private readonly db: Db;
   private readonly logger: Logger;
   private started = false;
+  /** Queues this process works, so a drain can stop taking from each. */
+  private readonly worked = new Set<string>();
 
   constructor(db: Db, logger: Logger) {
     this.db = db;
@@ -100,6 +102,7 @@ export class TaskQueue {
   /** Starts `concurrency` task workers in this process; each starts one task at a time. */
   async work(concurrency: number, handler: TaskHandler): Promise<void> {
     if (concurrency === 0) return;
+    this.worked.add(TASK_QUEUE);
     await this.boss.work<TaskJob>(
       TASK_QUEUE,
       // NOTIFY wakes an idle worker when a task is submitted, but a worker that just finished
@@ -116,6 +119,7 @@ export class TaskQueue {
   async workAttempts(queues: readonly string[], concurrency: number, handler: AttemptHandler): Promise<void> {
     if (concurrency === 0) return;
     for (const queue of queues) {
+      this.worked.add(queue);
       await this.boss.work<AttemptJob>(
         queue,
         { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 1 },
@@ -134,6 +138,15 @@ export class TaskQueue {
     );
     const ages = new Map(oldest.map((row) => [row.name, row.seconds]));
     return queues.map((queue) => ({ queue: queue.name, queued: queue.queuedCount, active: queue.activeCount, oldestQueuedSeconds: ages.get(queue.name) ?? (queue.queuedCount === 0 ? 0 : null) }));
+  }
+
+  /**
+   * Draining: this process takes no more jobs. Resolves once the jobs it holds have ended and
+   * been settled (completed, or failed for another instance to retry); until then their
+   * heartbeats go on, so no other instance takes them meanwhile.
+   */
+  async stopTaking(): Promise<void> {
+    await Promise.all([...this.worked].map((name) => this.boss.offWork(name, { wait: true })));
   }
 
   async stop(): Promise<void> {

@@ -75,6 +75,7 @@ export interface SseMessage {
   event?: string;
   id?: string;
   data?: string;
+  retry?: string;
   comment?: string;
 }
 
@@ -119,8 +120,8 @@ function parseBlock(block: string): SseMessage {
   const message: SseMessage = {};
   for (const line of block.split('\n')) {
     if (line.startsWith(':')) message.comment = line.slice(1).trim();
-    const match = /^(event|id|data): ?(.*)$/.exec(line);
-    if (match) message[match[1] as 'event' | 'id' | 'data'] = match[2];
+    const match = /^(event|id|data|retry): ?(.*)$/.exec(line);
+    if (match) message[match[1] as 'event' | 'id' | 'data' | 'retry'] = match[2];
   }
   return message;
 }

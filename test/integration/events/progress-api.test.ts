@@ -112,7 +112,25 @@ describe.each(driverKinds)('events API and SSE progress (%s)', (kind) => {
     const sse = new SseReader(await progress(app, taskId));
     expect(await sse.nextEvent()).toMatchObject({ event: 'connected' });
     await app.feed.close();
+    expect(await sse.nextEvent()).toMatchObject({ event: 'reconnect', retry: '1000' });
     expect(await sse.nextEvent()).toBeUndefined();
+  });
+
+  it('ends open streams with a retry hint when the instance drains, and new ones at once', async () => {
+    const taskId = await insertTask(db);
+    const open = [new SseReader(await progress(app, taskId)), new SseReader(await app.request('/api/v1/task-changes', { headers: { accept: 'text/event-stream' } }))];
+    for (const sse of open) expect(await sse.nextEvent()).toMatchObject({ event: 'connected' });
+    app.feed.drain();
+    for (const sse of open) {
+      expect(await sse.nextEvent()).toMatchObject({ event: 'reconnect', retry: '1000' });
+      expect(await sse.nextEvent()).toBeUndefined();
+    }
+    // Opened while draining (the load balancer has not noticed yet): sent elsewhere at once.
+    await events.append(taskId, { type: 'task.started' });
+    const late = new SseReader(await progress(app, taskId));
+    expect(await late.nextEvent()).toMatchObject({ event: 'connected' });
+    expect(await late.nextEvent()).toMatchObject({ event: 'reconnect', retry: '1000' });
+    expect(await late.nextEvent()).toBeUndefined();
   });
 
   it('reads the store once for all caught-up streams of a task, and caps streams per key with a 429', async () => {
