@@ -54,7 +54,23 @@ const envSchema = z.object({
   KAGE_SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(256).default(defaultAttemptLimits.memoryMb),
   KAGE_SANDBOX_MAX_WORKTREE_MB: z.coerce.number().int().min(1).default(defaultAttemptLimits.worktreeMb),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAGE_DRAIN_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
+  KAGE_CORS_ORIGINS: list(',').pipe(z.array(z.string().refine(isExactOrigin, 'each must be an exact origin such as https://app.example.com (scheme, host and port only; no *)'))).optional(),
+  KAGE_TLS_CERT: z.string().min(1).optional(),
+  KAGE_TLS_KEY: z.string().min(1).optional(),
+  KAGE_TRUST_PROXY: booleanFlag.default(false),
+  KAGE_ALLOW_PLAIN_HTTP: booleanFlag.default(false),
 });
+
+/** `https://host[:port]` as a browser sends it in Origin: no path, no wildcard. */
+function isExactOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value && !value.includes('*');
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   port: number;
@@ -103,6 +119,16 @@ export interface Config {
   sandbox: SandboxSettings;
   /** Idle worktrees kept per repository for warm starts, and the disk they may take together. */
   worktreePool: { size: number; maxBytes: number };
+  /** KAGE_DRAIN_SECONDS: how long a SIGTERM lets running attempts finish; unset: the longest one's remaining time limits, at most 30 minutes. */
+  drainSeconds: number | undefined;
+  /** KAGE_CORS_ORIGINS: exact origins whose pages may call the API (none by default). */
+  corsOrigins: string[];
+  /** KAGE_TLS_CERT / KAGE_TLS_KEY: PEM files; with them the service serves HTTPS itself. */
+  tls: { certPath: string; keyPath: string } | undefined;
+  /** KAGE_TRUST_PROXY: believe X-Forwarded-Proto (a proxy in front terminates TLS). */
+  trustProxy: boolean;
+  /** KAGE_ALLOW_PLAIN_HTTP: listen on a non-loopback address without TLS anyway. */
+  allowPlainHttp: boolean;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     problems.push(`KAGE_AGENT_ENV: ${(error as Error).message}`);
   }
+  if ((values.KAGE_TLS_CERT === undefined) !== (values.KAGE_TLS_KEY === undefined)) {
+    problems.push('KAGE_TLS_CERT and KAGE_TLS_KEY: set both (the certificate chain and its private key, PEM) or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: values.PORT,
@@ -169,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deleteMergedBranches: values.KAGE_DELETE_MERGED_BRANCHES,
     keepWorktrees: values.KAGE_KEEP_WORKTREES,
     allowFileUrls: values.KAGE_ALLOW_FILE_URLS,
-    publicUrl: values.KAGE_PUBLIC_URL ?? `http://${values.HOST}:${values.PORT}`,
+    publicUrl: values.KAGE_PUBLIC_URL ?? `${values.KAGE_TLS_CERT ? 'https' : 'http'}://${values.HOST}:${values.PORT}`,
     secretKey: values.KAGE_SECRET_KEY,
     gitTimeoutSeconds: values.KAGE_GIT_TIMEOUT_SECONDS,
     rateLimitPerMinute: values.KAGE_RATE_LIMIT_PER_MINUTE,
@@ -177,6 +206,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL,
     agentBinaries,
     worktreePool: { size: values.KAGE_WORKTREE_POOL_SIZE, maxBytes: values.KAGE_WORKTREE_POOL_MAX_MB * 1024 * 1024 },
+    drainSeconds: values.KAGE_DRAIN_SECONDS,
+    corsOrigins: values.KAGE_CORS_ORIGINS ?? [],
+    tls: values.KAGE_TLS_CERT && values.KAGE_TLS_KEY ? { certPath: values.KAGE_TLS_CERT, keyPath: values.KAGE_TLS_KEY } : undefined,
+    trustProxy: values.KAGE_TRUST_PROXY,
+    allowPlainHttp: values.KAGE_ALLOW_PLAIN_HTTP,
     sandbox: {
       mode: values.KAGE_SANDBOX,
       readPaths: values.KAGE_SANDBOX_READ_PATHS ?? [],

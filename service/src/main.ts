@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
+import { plainHttpRefusal, readTlsFiles, TlsError } from './api/listen-security.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { runMigrations } from './db/migrations.ts';
@@ -27,6 +29,9 @@ async function main(command: string | undefined): Promise<void> {
   if (command !== undefined && command !== 'serve') throw new ConfigError([`unknown command "${command}"; use serve or migrate`]);
 
   // Before anything is opened or generated: a second instance must not print a new key and die.
+  const refusal = plainHttpRefusal(config);
+  if (refusal) throw new StartupError(refusal);
+  const tls = config.tls ? readTlsFiles(config.tls) : undefined;
   await assertPortFree(config.host, config.port);
   const services = await createServices(config, logger);
   if (services.generatedApiKey) {
@@ -34,27 +39,47 @@ async function main(command: string | undefined): Promise<void> {
     process.stdout.write(`\nGenerated an API key (stored in ${config.dataDir}/api-key):\n\n  ${services.generatedApiKey}\n\n`);
   }
   await services.start();
-  const server = serve({ fetch: services.app.fetch, port: config.port, hostname: config.host }, (info) =>
-    logger.info({ url: `http://${config.host}:${info.port}`, database: services.db.kind, dataDir: config.dataDir }, 'Kage Bunshin listening'),
-  );
+  const listening = (info: { port: number }) =>
+    logger.info({ url: `${tls ? 'https' : 'http'}://${config.host}:${info.port}`, database: services.db.kind, dataDir: config.dataDir }, 'Kage Bunshin listening');
+  const base = { fetch: services.app.fetch, port: config.port, hostname: config.host };
+  const server = tls ? serve({ ...base, createServer: createHttpsServer, serverOptions: tls }, listening) : serve(base, listening);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const stopNow = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ why }, 'shutting down');
     // Open SSE streams would keep close() waiting forever.
     server.close();
     (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    // What still runs is handed back to the queue (another instance, or this one's successor, takes it).
     await services.stop();
     logger.info('stopped');
     process.exit(0);
   };
+  // The first SIGTERM drains (the HTTP server keeps answering meanwhile); a second stops at once.
+  const onSignal = (signal: string) => {
+    if (services.draining) return void stopNow(`${signal} while draining`);
+    logger.info({ signal }, `draining; send ${signal} again to stop at once`);
+    void services.drain(signal);
+  };
+  // However the drain was asked for (a signal, POST /api/v1/admin/drain), the process ends after it.
+  void services.drained.then(() => stopNow('drained'));
   // A promise rejected with nobody waiting (a bug, or a fault in a library) must not take the
   // service and every running agent down: log it and go on.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  // Renewed certificates are picked up without a restart; connections already open keep theirs.
+  process.on('SIGHUP', () => {
+    if (!config.tls) return logger.info('SIGHUP: nothing to reload (no KAGE_TLS_CERT)');
+    try {
+      (server as HttpsServer).setSecureContext(readTlsFiles(config.tls));
+      logger.info({ cert: config.tls.certPath }, 'SIGHUP: TLS certificate reloaded');
+    } catch (error) {
+      logger.error({ err: error }, 'SIGHUP: could not reload the TLS certificate; serving the previous one');
+    }
+  });
 }
 
 /** Fails with one clear line when another program already listens on the port. */
@@ -73,7 +98,7 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 class StartupError extends Error {}
 
 main(process.argv[2]).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError || error instanceof DataDirLockedError || error instanceof SandboxUnavailable) {
+  if (error instanceof ConfigError || error instanceof StartupError || error instanceof TlsError || error instanceof DataDirLockedError || error instanceof SandboxUnavailable) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`kage-bunshin failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

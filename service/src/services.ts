@@ -52,6 +52,8 @@ import { ServiceMetrics } from './metrics/service-metrics.ts';
 import { BrowserSessions } from './access/browser-sessions.ts';
 import { registerKeyRoutes } from './api/routes/key-routes.ts';
 import { registerReviewPages } from './web/review-pages.ts';
+import { registerAdminRoutes } from './api/routes/admin-routes.ts';
+import { InstanceRegistry } from './queue/instance-registry.ts';
 
 /**
  * The composition root: builds every part of one service instance from the configuration.
@@ -76,6 +78,17 @@ export interface Services {
   app: ReturnType<typeof createApp>;
   /** Starts the queue and the workers; the HTTP server is main's. */
   start(): Promise<void>;
+  /**
+   * Drains (SIGTERM, POST /api/v1/admin/drain): readiness answers 503 at once, streams end with a
+   * retry hint, no new tasks or attempts are taken, and running ones may finish for up to
+   * KAGE_DRAIN_SECONDS. Resolves when that is over (what still runs is stop()'s to hand back).
+   * A second call returns the same promise.
+   */
+  drain(reason: string): Promise<void>;
+  /** Whether drain() has been called. */
+  readonly draining: boolean;
+  /** Resolves when a drain, from wherever it was asked, has finished: main then stops and exits. */
+  readonly drained: Promise<void>;
   /** Stops workers and queue, then closes the database. */
   stop(): Promise<void>;
 }
@@ -139,9 +152,10 @@ export async function createServices(config: Config, logger: Logger, options: { 
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
   const finisher = new TaskFinisher({ tasks: taskRepository, remotes });
+  const workerName = config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`;
   const attempts = new AttemptRunner({
     instanceTag,
-    workerName: config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`,
+    workerName,
     tasks: taskRepository,
     events,
     agents,
@@ -169,6 +183,23 @@ export async function createServices(config: Config, logger: Logger, options: { 
     }),
     logger,
   });
+  const registry = new InstanceRegistry({ db, logger, name: workerName, attemptsRunning: () => worker.attemptsRunning });
+  let draining: Promise<void> | undefined;
+  let drainedNow: () => void = () => {};
+  const drained = new Promise<void>((resolve) => {
+    drainedNow = resolve;
+  });
+  const drain = (reason: string): Promise<void> => {
+    draining ??= (async () => {
+      const seconds = config.drainSeconds;
+      logger.info({ reason, drainSeconds: seconds ?? 'the running attempts’ remaining time limits (at most 30 min)' }, 'draining: taking no new work, letting running attempts finish');
+      feed.drain();
+      await registry.markDraining();
+      const finished = seconds === 0 ? false : await worker.drain(seconds);
+      logger.info({ finished, attemptsRunning: worker.attemptsRunning }, finished ? 'drained: every running attempt has ended' : 'drain time is over: what still runs goes back to the queue');
+    })().finally(drainedNow);
+    return draining;
+  };
   // Local-path tasks accepted here run on this host; URL tasks anywhere.
   const localAttemptQueue = hostAttemptQueue(hostname());
   const attemptQueues = [SHARED_ATTEMPT_QUEUE, localAttemptQueue];
@@ -195,7 +226,10 @@ export async function createServices(config: Config, logger: Logger, options: { 
     metrics,
     metricsToken: config.metricsToken,
     publicUrl: config.publicUrl,
-    pages: (root, keys) => registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl }),
+    pages: (root, keys) => registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl, trustProxy: config.trustProxy }),
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    draining: () => draining !== undefined,
     rateLimitPerMinute: config.rateLimitPerMinute,
     tasks,
     sandbox: sandbox.status,
@@ -209,6 +243,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       (api) => registerKeyRoutes(api, keyStore),
       (api) => registerPullRequestRoutes(api, pullRequests),
       (api) => registerFollowUpRoutes(api, new FollowUps({ tasks: taskRepository, events, queue }), tasks, config.publicUrl),
+      (api) => registerAdminRoutes(api, { name: workerName, drain: (reason) => void drain(reason), list: () => registry.list() }),
     ],
   });
 
@@ -227,6 +262,11 @@ export async function createServices(config: Config, logger: Logger, options: { 
     agents,
     retention,
     app,
+    drain,
+    get draining() {
+      return draining !== undefined;
+    },
+    drained,
     async start() {
       logger.info(
         { webhookPrivateTargets: config.webhookPrivateTargets, webhookAllowedHosts: config.webhookAllowedHosts },
@@ -249,12 +289,14 @@ export async function createServices(config: Config, logger: Logger, options: { 
       await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
       await deliveries.start();
       retention?.start();
+      await registry.start();
     },
     async stop() {
       // Open SSE streams end first, so the HTTP server can close.
       await feed.close();
       await retention?.stop();
       await worker.stop();
+      await registry.stop();
       await deliveries.stop();
       await queue.stop();
       await db.close();

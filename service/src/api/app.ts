@@ -23,6 +23,9 @@ import { registerTaskRoutes } from './routes/task-routes.ts';
 import type { SandboxStatus } from '../sandbox/sandbox.ts';
 import type { PoolStatus } from '../git/worktree-pool.ts';
 import { validationError } from './validation-error.ts';
+import { corsForOrigins } from './middleware/cors.ts';
+import { strictTransport } from './middleware/strict-transport.ts';
+import { registerReadinessRoute } from './routes/readiness-route.ts';
 
 export const API_VERSION = '0.1.0';
 const API_PREFIX = '/api/v1';
@@ -50,6 +53,12 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   /** Pages outside the API (the review pages under /ui), registered on the root app. */
   pages?: (app: OpenAPIHono<ApiEnv>, keys: KeyRing) => void;
+  /** KAGE_CORS_ORIGINS: origins whose pages may call /api/v1 with a key. */
+  corsOrigins?: readonly string[] | undefined;
+  /** KAGE_TRUST_PROXY: X-Forwarded-Proto counts (HSTS, Secure cookies). */
+  trustProxy?: boolean | undefined;
+  /** Whether this instance is draining: GET /health/ready then answers 503. */
+  draining?: (() => boolean) | undefined;
 }
 
 /** The whole HTTP surface: `/`, `/health`, `/openapi.json`, `/docs`, and the authenticated `/api/v1`. */
@@ -57,6 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
   app.use(requestId());
   app.use(requestLog(deps.logger));
+  app.use(strictTransport(deps.trustProxy ?? false));
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.get('/', (c) =>
@@ -76,7 +86,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       return c.json({ status: 'unavailable', database: deps.db.kind, sandbox: deps.sandbox, error: 'database unreachable' }, 503);
     }
   });
+  registerReadinessRoute(app, { db: deps.db, logger: deps.logger, draining: deps.draining ?? (() => false) });
 
+  // Before authentication: browsers send preflights without the key.
+  if (deps.corsOrigins?.length) app.use(`${API_PREFIX}/*`, corsForOrigins(deps.corsOrigins));
   const keys = new KeyRing(deps.apiKeys, deps.keyStore);
   const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
   api.use(authFailureLimit(keys));

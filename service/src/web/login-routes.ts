@@ -5,6 +5,7 @@ import { html } from 'hono/html';
 import { SESSION_COOKIE } from '../api/middleware/api-key-auth.ts';
 import { authFailuresOf, clientAddress } from '../api/middleware/rate-limit.ts';
 import { requireSameOrigin } from '../api/middleware/same-origin.ts';
+import { servedOverHttps as requestOverHttps } from '../api/request-protocol.ts';
 import type { KeyRing } from '../api/key-ring.ts';
 import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { pageSecurityHeaders, pageShell } from './page-shell.ts';
@@ -12,6 +13,7 @@ import { pageSecurityHeaders, pageShell } from './page-shell.ts';
 interface LoginDeps {
   sessions: BrowserSessions;
   publicUrl: string;
+  trustProxy?: boolean | undefined;
   signedIn(c: Context): Promise<boolean>;
 }
 
@@ -43,7 +45,7 @@ export function registerLoginRoutes<E extends Env>(app: Hono<E>, keys: KeyRing, 
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'Strict',
-      secure: servedOverHttps(c, deps.publicUrl),
+      secure: servedOverHttps(c, deps.publicUrl, deps.trustProxy ?? false),
       path: '/',
       expires: session.expiresAt,
     });
@@ -54,7 +56,7 @@ export function registerLoginRoutes<E extends Env>(app: Hono<E>, keys: KeyRing, 
     requireSameOrigin(c, deps.publicUrl);
     const token = getCookie(c, SESSION_COOKIE);
     if (token) await deps.sessions.close(token);
-    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: servedOverHttps(c, deps.publicUrl) });
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: servedOverHttps(c, deps.publicUrl, deps.trustProxy ?? false) });
     return c.redirect('/ui/login', 303);
   });
 }
@@ -64,8 +66,8 @@ function safeNext(next: string | undefined): string {
   return next && /^\/ui(\/[\w-]+)*$/.test(next) ? next : '/ui';
 }
 
-function servedOverHttps(c: Context, publicUrl: string): boolean {
-  return publicUrl.startsWith('https:') || c.req.header('x-forwarded-proto') === 'https' || c.req.url.startsWith('https:');
+function servedOverHttps(c: Context, publicUrl: string, trustProxy: boolean): boolean {
+  return publicUrl.startsWith('https:') || requestOverHttps(c, trustProxy);
 }
 
 function loginPage(next: string, problem?: string) {

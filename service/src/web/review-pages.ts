@@ -15,6 +15,8 @@ import { pageSecurityHeaders, pageShell, type PageParts } from './page-shell.ts'
 export interface ReviewPageDeps {
   sessions: BrowserSessions;
   publicUrl: string;
+  /** KAGE_TRUST_PROXY: whether X-Forwarded-Proto says the page was served over HTTPS (Secure cookie). */
+  trustProxy?: boolean | undefined;
 }
 
 const taskIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

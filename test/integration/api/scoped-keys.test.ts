@@ -44,6 +44,8 @@ const expectedScopes: Record<string, Scope> = {
   'GET /subscriptions': 'webhooks',
   'GET /subscriptions/{id}': 'webhooks',
   'DELETE /subscriptions/{id}': 'webhooks',
+  'POST /admin/drain': 'admin',
+  'GET /instances': 'admin',
 };
 
 const grants = (held: Scope, needed: Scope) => held === needed || held === 'admin' || (held === 'tasks:read-all' && needed === 'tasks:read');
