@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { apiLoad } from './scenarios/api-load.ts';
+import { attemptOverhead } from './scenarios/attempt-overhead.ts';
 import { eventLatency } from './scenarios/event-latency.ts';
 import { eventThroughput } from './scenarios/event-throughput.ts';
 import { fanOut } from './scenarios/fan-out.ts';
@@ -30,6 +31,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   sandbox: sandboxCost,
   'warm-start': warmStart,
   'review-page': reviewPage,
+  'attempt-overhead': attemptOverhead,
 };
 
 const args = process.argv.slice(2);

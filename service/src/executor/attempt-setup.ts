@@ -73,13 +73,30 @@ export async function prepareWorktree(
   const event: NewEvent = {
     type: 'attempt.setup',
     agentLabel: label,
-    data: { passed, copied: outcome.copied, exitCode: command?.exitCode ?? null, durationMs: command?.durationMs ?? 0, outputTail: command?.outputTail ?? '' },
+    data: {
+      passed,
+      copied: outcome.copied,
+      exitCode: command?.exitCode ?? null,
+      durationMs: command?.durationMs ?? 0,
+      outputTail: command?.outputTail ?? '',
+      errorLines: command?.errorLines ?? [],
+    },
   };
   const keep = setup.keep ?? [];
   if (passed || !command) return { copied: outcome.copied, keep, event };
-  const tail = command.outputTail.trim().split('\n').slice(-3).join(' | ');
-  const failure = command.timedOut ? `timed out after ${setup.timeoutSeconds ?? 600} s` : `failed with exit code ${command.exitCode ?? 'none'}`;
-  return { copied: outcome.copied, keep, event, error: `setup ${failure}${tail ? `: ${tail}` : ''}` };
+  return { copied: outcome.copied, keep, event, error: setupFailure(command, setup.timeoutSeconds ?? 600) };
+}
+
+/**
+ * Why setup failed, in one message: how it ended and after how long, the first lines that look
+ * like its error (the cause is often far above the end), then its last lines (where the
+ * sandbox's own explanation of an exit 126/127 is).
+ */
+function setupFailure(command: ProjectCommandResult, timeoutSeconds: number): string {
+  const ended = command.timedOut ? `timed out after ${timeoutSeconds} s` : `failed with exit code ${command.exitCode ?? 'none'} after ${(command.durationMs / 1000).toFixed(1)} s`;
+  const last = command.outputTail.trim().split('\n').slice(-3);
+  const first = command.errorLines.filter((line) => !last.some((tailLine) => tailLine.trim() === line));
+  return [`setup ${ended}`, ...(first.length > 0 ? [`first errors: ${first.join(' | ')}`] : []), ...(last.length > 0 && last[0] !== '' ? [`last lines: ${last.join(' | ')}`] : [])].join('; ');
 }
 
 async function runSetup(

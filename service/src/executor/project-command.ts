@@ -1,6 +1,7 @@
 import { wellFormed } from '../agents/bounded-lines.ts';
 import { type Confinement, startProcess } from '../agents/process-launch.ts';
 import { killTagged, tagEnvironment } from '../agents/process-tag.ts';
+import { ErrorLines } from './error-lines.ts';
 
 /** How a project command (verify, setup) went; only the tail of its output is kept. */
 export interface ProjectCommandResult {
@@ -9,6 +10,8 @@ export interface ProjectCommandResult {
   durationMs: number;
   outputTail: string;
   timedOut: boolean;
+  /** The first lines that look like an error, wherever they were (error-lines.ts). */
+  errorLines: string[];
 }
 
 const OUTPUT_TAIL_BYTES = 4000;
@@ -46,9 +49,11 @@ export async function runProjectCommand(command: readonly string[], worktree: st
     },
   );
   let tail = '';
+  const errors = new ErrorLines();
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-OUTPUT_TAIL_BYTES);
+    errors.push(chunk);
   });
   const result = await subprocess;
   if (tag) await killTagged((candidate) => candidate === tag);
@@ -63,5 +68,6 @@ export async function runProjectCommand(command: readonly string[], worktree: st
     durationMs: Math.round(performance.now() - started),
     outputTail: wellFormed(output.slice(-OUTPUT_TAIL_BYTES)),
     timedOut: result.timedOut,
+    errorLines: errors.end().map(wellFormed),
   };
 }

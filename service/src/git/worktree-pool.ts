@@ -74,7 +74,7 @@ export class WorktreePool {
     await cleanWorktree(worktree, keep);
     // Detached, so the finished attempt's branch is checked out nowhere and can be deleted.
     await git(worktree.path, ['checkout', '--quiet', '--detach']);
-    const bytes = (await diskUsage([worktree.path], this.settings.maxBytes)).bytes;
+    const bytes = (await diskUsage([worktree.path])).bytes;
     return bytes > this.settings.maxBytes ? undefined : bytes;
   }
 

@@ -224,10 +224,10 @@ export class AttemptSandbox implements Confinement {
     const cgroup = await this.group?.breach();
     if (cgroup) return cgroup;
     const cap = this.limits.worktreeMb * MB;
-    const usage = await diskUsage([this.worktree, this.folder], cap);
+    const usage = await diskUsage([this.worktree, this.folder], this.limits.fileSizeMb * MB);
     if (usage.bytes > cap) return 'disk_limit';
     // Writes past the limit fail (EFBIG, or SIGXFSZ); a file that reached it shows one was cut.
-    return usage.largestFile >= this.limits.fileSizeMb * MB ? 'file_size_limit' : undefined;
+    return usage.fileAtLimit ? 'file_size_limit' : undefined;
   }
 
   /**

@@ -185,6 +185,7 @@ export const VerifyResult = z
     durationMs: z.number().int(),
     outputTail: z.string(),
     timedOut: z.boolean(),
+    errorLines: z.array(z.string()).optional().openapi({ description: 'The first lines of its output that look like an error (at most 5), wherever they were' }),
     protectedChanged: z
       .array(z.string())
       .optional()
