@@ -31,6 +31,15 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
     return c.html(pageShell({ ...shell, signedIn: true }), status ?? 200, pageSecurityHeaders);
   };
 
+  // No page ends in a slash: `/ui/` or `/ui/tasks/<id>/`, typed or pasted, goes to its page, not a JSON 404.
+  // The Location is a path (not built from Host), so it cannot point anywhere but here.
+  app.on(['GET', 'HEAD'], '/ui/*', async (c, next) => {
+    const path = c.req.path;
+    if (!path.endsWith('/')) return next();
+    const query = new URL(c.req.url).search;
+    return c.redirect(`${path.replace(/\/+$/, '')}${query}`, 301);
+  });
+
   registerLoginRoutes(app, keys, { ...deps, signedIn });
 
   app.get(
