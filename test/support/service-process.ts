@@ -42,9 +42,12 @@ export interface ServiceProcess {
 }
 
 /** `user`: run the service as this user and group (the tests run as root: a service run by a normal user). */
-export async function startServiceProcess(env: Record<string, string>, user?: { uid: number; gid: number }): Promise<ServiceProcess> {
+/** `env`: a variable given as undefined is removed (e.g. KAGE_DRAIN_SECONDS, for the default drain). */
+export async function startServiceProcess(env: Record<string, string | undefined>, user?: { uid: number; gid: number }): Promise<ServiceProcess> {
   const port = await freePort();
-  const fullEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', KAGE_SANDBOX_READ_PATHS: testReadPaths, ...env };
+  // KAGE_DRAIN_SECONDS=0: a test's SIGTERM means "stop now" (as before draining existed), unless it tests draining.
+  const fullEnv: Record<string, string | undefined> = { ...process.env, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY, LOG_LEVEL: 'warn', KAGE_SANDBOX_READ_PATHS: testReadPaths, KAGE_DRAIN_SECONDS: '0', ...env };
+  for (const [name, value] of Object.entries(fullEnv)) if (value === undefined) delete fullEnv[name];
   const child = spawn(process.execPath, [mainPath], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,7 +69,7 @@ export async function startServiceProcess(env: Record<string, string>, user?: { 
   return {
     url,
     process: child,
-    request: keyedRequest(url, fullEnv.API_KEYS.split(',')[0]!),
+    request: keyedRequest(url, fullEnv.API_KEYS!.split(',')[0]!),
     output: () => output,
     kill(signal) {
       return new Promise((resolve) => {

@@ -40,7 +40,7 @@ const exited = (instance: ServiceProcess) =>
 
 describe('draining an instance (two service processes on one PostgreSQL)', () => {
   let repo: TestRepo;
-  let shared: Record<string, string>;
+  let shared: Record<string, string | undefined>;
   const instances: ServiceProcess[] = [];
   const folders: string[] = [];
   const start = async (name: string, env: Record<string, string> = {}) => {
@@ -72,8 +72,9 @@ describe('draining an instance (two service processes on one PostgreSQL)', () =>
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    // One attempt at a time per instance: two run at once, the other two wait in the queue.
-    shared = { DATABASE_URL: await createPostgresDatabase(), KAGE_ATTEMPT_CONCURRENCY: '1', KAGE_WORKER_CONCURRENCY: '1' };
+    // One attempt at a time per instance: two run at once, the other two wait in the queue. The
+    // drain's default length (the running attempts' remaining limits), not the tests' 0.
+    shared = { DATABASE_URL: await createPostgresDatabase(), KAGE_ATTEMPT_CONCURRENCY: '1', KAGE_WORKER_CONCURRENCY: '1', KAGE_DRAIN_SECONDS: undefined };
   });
   afterAll(async () => {
     for (const instance of instances) await instance.kill('SIGKILL');
