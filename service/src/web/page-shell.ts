@@ -49,7 +49,7 @@ ${(parts.extraStyles ?? []).map((href) => html`<link rel="stylesheet" href="${hr
 <header class="top">
   <a class="brand" href="/ui">Kage Bunshin</a>
   ${parts.signedIn
-    ? html`<nav aria-label="Main"><a href="/ui">Tasks</a><a href="/ui/tasks/new">New task</a><a href="/docs">API</a></nav>
+    ? html`<nav aria-label="Main"><a href="/ui">Tasks</a><a href="/ui/tasks/new">New task</a><a href="/ui/instances">Instances</a><a href="/docs">API</a></nav>
   <form method="post" action="/ui/logout" class="logout"><button type="submit" class="quiet">Log out</button></form>`
     : ''}
 </header>

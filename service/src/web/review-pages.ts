@@ -62,6 +62,19 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
   );
 
   app.get(
+    '/ui/instances',
+    page(() => ({
+      title: 'Instances',
+      script: 'instances-page.js',
+      body: html`<h1>Instances</h1>
+<p class="hint">The service instances sharing this database. A draining instance takes no new work and finishes what it runs (a deploy); a silent one stopped writing its heartbeat.</p>
+<p id="instances-note" class="outcome" role="status" hidden></p>
+<table class="tasks"><thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col" class="number">Attempts running</th><th scope="col">Started</th><th scope="col">Last heartbeat</th></tr></thead>
+<tbody id="instance-rows"></tbody></table>`,
+    })),
+  );
+
+  app.get(
     '/ui/tasks/new',
     page(() => ({ title: 'New task', script: 'new-task-page.js', body: newTaskForm() })),
   );
