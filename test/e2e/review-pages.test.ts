@@ -137,6 +137,10 @@ describe('the review pages in a real browser', () => {
     expect(after).not.toBe(before);
     expect(await repo.git('show', 'main:first.txt')).toBe('first.txt by the agent');
     await expect.poll(() => page.locator('.merge-history li').textContent()).toContain(`command-1 → main, auto, merged ${after.slice(0, 8)}`);
+    // Merged: the page says what happened and no longer offers the merge form.
+    await expect.poll(() => page.locator('#merged').textContent()).toContain(`Merged: command-1 into main (auto) at ${after.slice(0, 8)}`);
+    expect(await page.locator('#actions form, #merge-attempt').count()).toBe(0);
+    expect(await page.locator('#discard').count()).toBe(1);
     await page.locator('article[data-label="command-2"]').getByRole('button', { name: 'Check conflicts' }).click();
     await expect.poll(() => page.locator('#outcome').textContent()).toContain('command-2 merges cleanly into main');
   });

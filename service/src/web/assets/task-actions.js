@@ -4,8 +4,11 @@ import { api, describeError, el, showOutcome } from './page-kit.js';
 
 const finished = new Set(['completed', 'failed', 'cancelled']);
 
-/** Draws the actions that fit the task's state into `container`; `changed` reloads the page's data. */
-export function drawActions(container, outcome, task, changed) {
+/**
+ * Draws the actions that fit the task's state into `container`; `changed` reloads the page's data.
+ * `merged`: the task's merges that moved a target (GET /tasks/{id}/merges, status merged).
+ */
+export function drawActions(container, outcome, task, changed, merged = []) {
   const taskPath = `/tasks/${task.id}`;
   const run = async (button, work) => {
     button.disabled = true;
@@ -28,6 +31,18 @@ export function drawActions(container, outcome, task, changed) {
       }),
     );
     container.replaceChildren(cancel);
+    return;
+  }
+
+  const discard = discardButton(task, run);
+  // Merged: what happened instead of a form that would offer it again (follow-ups are refused too).
+  if (merged.length > 0) {
+    const pullLink = task.pullRequest ? [pullRequestLink(task.pullRequest)] : [];
+    container.replaceChildren(
+      el('div', { class: 'merged', id: 'merged' }, merged.map((merge) =>
+        el('p', {}, el('strong', {}, 'Merged: '), `${merge.agent} into ${merge.targetBranch} (${merge.strategy}) at `, el('code', {}, merge.commit ? merge.commit.slice(0, 8) : '?'),
+          ` on ${new Date(merge.createdAt).toLocaleString()}.`))),
+      el('div', { class: 'buttons' }, ...pullLink, discard));
     return;
   }
 
@@ -56,18 +71,9 @@ export function drawActions(container, outcome, task, changed) {
     });
   });
 
-  const discard = el('button', { type: 'button', class: 'danger', id: 'discard' }, 'Discard');
-  discard.addEventListener('click', () => {
-    if (!confirm("Remove this task's worktrees and branches? Merged commits stay.")) return;
-    void run(discard, async () => {
-      const result = await api('POST', `${taskPath}/discard`);
-      return [el('p', {}, `Discarded: removed ${result.removedWorktrees.length} worktrees and ${result.deletedBranches.length} branches.`)];
-    });
-  });
-
   const extra = [];
   if (task.pullRequest) {
-    extra.push(el('a', { class: 'button secondary', href: task.pullRequest.url, rel: 'noreferrer' }, `Pull request #${task.pullRequest.number}`));
+    extra.push(pullRequestLink(task.pullRequest));
   } else if (task.repository.url) {
     const open = el('button', { type: 'button', class: 'secondary', id: 'open-pull-request' }, 'Open pull request');
     open.addEventListener('click', () =>
@@ -79,6 +85,22 @@ export function drawActions(container, outcome, task, changed) {
     extra.push(open);
   }
   container.replaceChildren(form, el('div', { class: 'buttons' }, ...extra, discard));
+}
+
+function discardButton(task, run) {
+  const discard = el('button', { type: 'button', class: 'danger', id: 'discard' }, 'Discard');
+  discard.addEventListener('click', () => {
+    if (!confirm("Remove this task's worktrees and branches? Merged commits stay.")) return;
+    void run(discard, async () => {
+      const result = await api('POST', `/tasks/${task.id}/discard`);
+      return [el('p', {}, `Discarded: removed ${result.removedWorktrees.length} worktrees and ${result.deletedBranches.length} branches.`)];
+    });
+  });
+  return discard;
+}
+
+function pullRequestLink(pullRequest) {
+  return el('a', { class: 'button secondary', href: pullRequest.url, rel: 'noreferrer' }, `Pull request #${pullRequest.number}`);
 }
 
 function verifyNote(task, agent) {

@@ -50,11 +50,13 @@ async function load() {
     }
     column.update(run, task);
   }
+  const { items: mergeItems } = await api('GET', `/tasks/${taskId}/merges`);
+  const merged = mergeItems.filter((merge) => merge.status === 'merged');
   // Redrawn only when they would change: a refresh must not reset a choice being made in the form.
-  const actionsKey = `${task.status}|${task.pullRequest?.url ?? ''}`;
-  if (actionsKey !== drawnActions) drawActions(actions, outcome, task, refresh);
+  const actionsKey = `${task.status}|${task.pullRequest?.url ?? ''}|${merged.length}`;
+  if (actionsKey !== drawnActions) drawActions(actions, outcome, task, refresh, merged);
   drawnActions = actionsKey;
-  await drawMerges();
+  drawMerges(mergeItems);
 }
 
 function drawHead() {
@@ -86,8 +88,7 @@ function untestedWarning(task) {
     ' failed on it. Merging it or opening a pull request needs "Allow unverified" ticked.');
 }
 
-async function drawMerges() {
-  const { items } = await api('GET', `/tasks/${taskId}/merges`);
+function drawMerges(items) {
   if (items.length === 0) return fill(merges, el('p', { class: 'empty' }, 'No merges yet.'));
   fill(merges, el('ol', { class: 'merge-history' }, items.map((merge) =>
     el('li', { 'data-status': merge.status },
