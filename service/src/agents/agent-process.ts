@@ -147,7 +147,9 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const result = await subprocess;
   clearTimeout(orphanTimer);
   clearTimeout(cancelTimer);
-  if (tag) await killTagged((candidate) => candidate === tag);
+  // Confined, nothing outlives the sandbox's own init (its process namespace ends with it), so
+  // the walk of every process on the machine is only for unconfined runs.
+  if (tag && !options.confinement) await killTagged((candidate) => candidate === tag);
   if (callbackError) throw callbackError.error;
 
   const exitCode = result.exitCode ?? null;

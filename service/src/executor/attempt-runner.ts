@@ -201,8 +201,11 @@ export class AttemptRunner {
       );
       if (signal.aborted && signal.reason === 'shutdown') return { ending: undefined, keep };
       addSpending(spent, result, spec, adapter);
-      // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal of ours.
-      const brokenLimit = !signal.aborted && sandbox ? ((await sandbox.breach()) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
+      // A limit the kernel kept (processes, memory, file size) shows after the run, not as a signal
+      // of ours. Measured while the worktree is taken back and committed: neither waits for the other.
+      const limitCheck = !signal.aborted && sandbox ? sandbox.breach() : undefined;
+      // Awaited below; until then a failure must not count as unhandled.
+      limitCheck?.catch(() => {});
       if (sandbox) {
         await reclaimWorktree({ worktree: worktree.path, gitAdminDir: worktree.gitAdminDir, branch: worktree.branch, rebuildIndex: await sandbox.wroteGitObjects() });
       }
@@ -212,6 +215,7 @@ export class AttemptRunner {
         exclude: setup.copied,
         message: `${spec.label}: ${firstLine(task.description)}${round > 1 ? ` (round ${round})` : ''}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
       });
+      const brokenLimit = limitCheck ? ((await limitCheck) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
       const verdict = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
       if (task.pushMode === 'attempts' && changes.headCommit) {
         const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);

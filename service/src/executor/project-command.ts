@@ -56,7 +56,8 @@ export async function runProjectCommand(command: readonly string[], worktree: st
     errors.push(chunk);
   });
   const result = await subprocess;
-  if (tag) await killTagged((candidate) => candidate === tag);
+  // Confined, nothing outlives the sandbox's process namespace; unconfined, leftovers are found by their tag.
+  if (tag && !options.confinement) await killTagged((candidate) => candidate === tag);
   const sandboxError = await confinementError;
   // A command that could not start has no output; its error message says why.
   // A program the sandbox hides exits 126/127 with words about something else: say what it hid.
