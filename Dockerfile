@@ -26,8 +26,11 @@ RUN useradd --system --create-home --home-dir /var/lib/kage-bunshin --shell /usr
 USER kage-bunshin
 WORKDIR /var/lib/kage-bunshin
 
-# HOST: reachable from outside the container; webhooks to private addresses (n8n beside it) then
-# need KAGE_WEBHOOK_PRIVATE_TARGETS=allow.
+# HOST: reachable from outside the container. Plain HTTP beyond loopback is refused unless
+# KAGE_ALLOW_PLAIN_HTTP=1 (publish the port on the host's loopback, as compose.yaml does) or TLS
+# (KAGE_TLS_CERT/KEY, or a proxy with KAGE_TRUST_PROXY). Webhooks to private addresses (n8n beside
+# it) need KAGE_WEBHOOK_PRIVATE_TARGETS=allow. SIGTERM drains for KAGE_DRAIN_SECONDS: give
+# `docker stop --time` (compose: stop_grace_period) longer than that.
 ENV HOST=0.0.0.0 \
     PORT=8000 \
     KAGE_DATA_DIR=/var/lib/kage-bunshin \
