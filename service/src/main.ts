@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { plainHttpRefusal, readTlsFiles, TlsError } from './api/listen-security.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -10,6 +11,7 @@ import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
 import { SandboxUnavailable } from './sandbox/sandbox.ts';
 import { createServices } from './services.ts';
+import { whereToGo } from './web/where-to-go.ts';
 
 /** `kage-bunshin` (serve, the default) or `kage-bunshin migrate`. */
 async function main(command: string | undefined): Promise<void> {
@@ -39,8 +41,12 @@ async function main(command: string | undefined): Promise<void> {
     process.stdout.write(`\nGenerated an API key (stored in ${config.dataDir}/api-key):\n\n  ${services.generatedApiKey}\n\n`);
   }
   await services.start();
-  const listening = (info: { port: number }) =>
-    logger.info({ url: `${tls ? 'https' : 'http'}://${config.host}:${info.port}`, database: services.db.kind, dataDir: config.dataDir }, 'Kage Bunshin listening');
+  const listening = (info: { port: number }) => {
+    // Where the pages, the docs and the generated key are: in the log, and readable at a terminal.
+    const where = whereToGo(tls ? 'https' : 'http', config.host, info.port, config.apiKeys.length === 0 ? join(config.dataDir, 'api-key') : undefined);
+    logger.info({ ...where.fields, database: services.db.kind, dataDir: config.dataDir }, 'Kage Bunshin listening');
+    if (process.stdout.isTTY) process.stdout.write(where.text);
+  };
   const base = { fetch: services.app.fetch, port: config.port, hostname: config.host };
   const server = tls ? serve({ ...base, createServer: createHttpsServer, serverOptions: tls }, listening) : serve(base, listening);
 
