@@ -151,7 +151,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
-  const finisher = new TaskFinisher({ tasks: taskRepository, remotes });
+  const finisher = new TaskFinisher({ tasks: taskRepository });
   const workerName = config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`;
   const attempts = new AttemptRunner({
     instanceTag,

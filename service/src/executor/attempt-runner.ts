@@ -8,10 +8,11 @@ import type { Logger } from '../logger.ts';
 import type { TaskBudget } from './task-budget.ts';
 import type { TaskFinisher } from './task-finisher.ts';
 import type { ChangeRecorder } from '../git/change-recorder.ts';
-import type { PushOutcome, TaskRemotes } from '../credentials/task-remotes.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import { prepareWorktree } from './attempt-setup.ts';
 import { runProjectCommand } from './project-command.ts';
 import { protectedChanges, protectedGlobs, withProtectedFilesRestored } from './protected-files.ts';
+import { pushEvent, pushWinner } from './winner-push.ts';
 import { fixPrompt, followUpPrompt, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
@@ -68,23 +69,23 @@ export class AttemptRunner {
   /**
    * Stores a change of the attempt's row together with its events, in one transaction: a crash
    * leaves neither a state without its event nor the reverse. The attempt's end also decides, in
-   * that transaction, whether the task ends with it (task-finisher.ts). Retried while the
-   * database is unavailable (the agent runs on meanwhile).
+   * that transaction, whether the task ends with it (task-finisher.ts); its winner is pushed after
+   * the commit. Retried while the database is unavailable (the agent runs on meanwhile).
    */
-  private record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = [], options: { ends?: TaskRecord } = {}): Promise<void> {
+  private async record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = [], options: { ends?: boolean } = {}): Promise<void> {
     const ending = options.ends;
-    return retryWhileUnavailable(
-      async () => {
-        const remote = ending?.pushMode === 'winner' ? await this.deps.remotes.remoteOf(ending) : undefined;
-        await this.deps.events.transaction(taskId, async (tx, recordEvents) => {
+    const winner = await retryWhileUnavailable(
+      () =>
+        this.deps.events.transaction(taskId, async (tx, recordEvents) => {
           if (ending) await this.deps.tasks.lock(tx, taskId);
           await this.deps.tasks.updateAgentRun(taskId, label, fields, tx);
           await recordEvents(events);
-          if (ending) await this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId, remote);
-        });
-      },
+          return ending ? this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId) : undefined;
+        }),
       { onWait: (error) => this.deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt') },
     );
+    // After the commit: a remote that hangs delays this step only, never the task's row or the database.
+    if (winner) await pushWinner(this.deps, winner);
   }
 
   /**
@@ -159,7 +160,7 @@ export class AttemptRunner {
     const removed = !this.deps.keepWorktrees && (await this.releaseWorktree(task, spec, worktree, keep));
     const cleared: AgentRunChange = removed ? { worktreePath: null } : {};
     // Without an ending (the service is stopping) the attempt runs again from its job: no end here.
-    if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: task });
+    if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: true });
     else if (removed) await this.record(task.id, spec.label, cleared);
   }
 
@@ -297,7 +298,7 @@ export class AttemptRunner {
 
   private async fail(task: TaskRecord, spec: AttemptSpec, error: string): Promise<void> {
     await this.record(task.id, spec.label, { status: 'failed', error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }], {
-      ends: task,
+      ends: true,
     });
   }
 
@@ -306,16 +307,12 @@ export class AttemptRunner {
     const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
     await this.record(task.id, spec.label, { status, error, stopReason: reason, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error, stopReason: reason } }], {
-      ends: task,
+      ends: true,
     });
   }
 }
 
 /** How a push of an attempt's branch went, told in the attempt's progress. */
-export function pushEvent(label: string, push: PushOutcome): NewEvent {
-  return { type: 'agent.progress', agentLabel: label, data: { kind: push.pushed ? 'notice' : 'error', message: push.message } };
-}
-
 function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 72 ? `${line.slice(0, 69)}...` : line;

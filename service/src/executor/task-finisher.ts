@@ -2,50 +2,53 @@
  * The end of a task, decided by its last attempt: inside the transaction that records an
  * attempt's end, with the task's row locked, the attempt that finds no other attempt still
  * pending or running ranks them all and stores the task's end and its event. Attempts ending at
- * once on different instances queue on the lock, so exactly one of them ends the task.
+ * once on different instances queue on the lock, so exactly one of them ends the task. Nothing
+ * here waits on the network: a winner to push is handed back, pushed after the commit
+ * (winner-push.ts).
  */
 import type { Queryable } from '../db/db.ts';
 import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder } from '../events/event-store.ts';
-import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { Remote } from '../git/remote-mirrors.ts';
-import { pushEvent } from './attempt-runner.ts';
+import type { WinnerToPush } from './winner-push.ts';
 import { type AttemptFacts, rankAttempts } from './scoring.ts';
 import { judgeCandidates, type Judgement } from './judge-verdict.ts';
 
 export class TaskFinisher {
   private readonly tasks: TaskRepository;
-  private readonly remotes: TaskRemotes;
 
-  constructor(deps: { tasks: TaskRepository; remotes: TaskRemotes }) {
+  constructor(deps: { tasks: TaskRepository }) {
     this.tasks = deps.tasks;
-    this.remotes = deps.remotes;
   }
 
   /**
-   * Called with the task's row locked, after an attempt's end was written in `tx`. `remote` is
-   * the task's remote with its token, looked up before the transaction (push: winner): on PGlite
-   * a query outside the open transaction would wait for it to end.
+   * Called with the task's row locked, after an attempt's end was written in `tx`. Returns the
+   * winner to push once the transaction has committed, when the task ended with one to push.
    */
-  async afterAttemptEnded(tx: Queryable, record: EventRecorder, taskId: string, remote: Remote | undefined): Promise<void> {
+  async afterAttemptEnded(tx: Queryable, record: EventRecorder, taskId: string): Promise<WinnerToPush | undefined> {
     const task = await this.tasks.get(taskId, tx);
     if (task?.status !== 'running') return;
     const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
     if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
-    if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
+    if (task.cancelRequested) {
+      await this.endCancelled(tx, record, taskId);
+      return undefined;
+    }
     // Attempts the judge must order first: the task ends once it has (task-judge.ts).
     if (judgeCandidates(task, runs).length > 0) return;
-    await this.endRanked(tx, record, task, runs, remote);
+    return this.endRanked(tx, record, task, runs);
   }
 
-  /** The end of a task whose judge has answered (or failed), called with its row locked. */
-  async afterJudged(tx: Queryable, record: EventRecorder, taskId: string, remote: Remote | undefined, judgement: Judgement): Promise<void> {
+  /** The end of a task whose judge has answered (or failed), called with its row locked; the winner to push, as above. */
+  async afterJudged(tx: Queryable, record: EventRecorder, taskId: string, judgement: Judgement): Promise<WinnerToPush | undefined> {
     const task = await this.tasks.get(taskId, tx);
     if (task?.status !== 'running') return;
     const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
     if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
-    if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
-    await this.endRanked(tx, record, task, runs, remote, judgement);
+    if (task.cancelRequested) {
+      await this.endCancelled(tx, record, taskId);
+      return undefined;
+    }
+    return this.endRanked(tx, record, task, runs, judgement);
   }
 
   private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {
@@ -53,7 +56,7 @@ export class TaskFinisher {
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
   }
 
-  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[], remote: Remote | undefined, judgement?: Judgement): Promise<void> {
+  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[], judgement?: Judgement): Promise<WinnerToPush | undefined> {
     const ranking = rankAttempts(
       runs.map((run) => ({
         ...judgedFacts(run.label, judgement),
@@ -73,7 +76,6 @@ export class TaskFinisher {
     );
     for (const [label, score] of ranking.scores) await this.tasks.updateAgentRun(task.id, label, { score: { ...score } }, tx);
     const winner = ranking.winner ? runs.find((run) => run.label === ranking.winner) : undefined;
-    if (task.pushMode === 'winner' && winner && remote) await record([pushEvent(winner.label, await this.remotes.pushAttemptBranch(task, winner.branch, remote))]);
     const completed = ranking.winner !== null;
     const ordered = [...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank);
     const spent = runs.reduce((sum, run) => sum + (run.costUsd ?? 0), 0);
@@ -91,13 +93,14 @@ export class TaskFinisher {
       error,
       extraCostUsd: judgement?.costUsd ?? 0,
     });
-    if (!finished) return;
+    if (!finished) return undefined;
     await record([
       {
         type: completed ? 'task.completed' : 'task.failed',
         data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error, ...verifyOutcome(task, runs, ranking.winner) },
       },
     ]);
+    return task.pushMode === 'winner' && winner ? { task, label: winner.label, branch: winner.branch } : undefined;
   }
 }
 

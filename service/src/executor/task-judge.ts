@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { type Candidate, judgeCandidates, type Judgement, judgePrompt, readVerdict } from './judge-verdict.ts';
 import type { TaskFinisher } from './task-finisher.ts';
+import { pushWinner } from './winner-push.ts';
 
 export interface TaskJudgeDeps {
   tasks: TaskRepository;
@@ -55,11 +56,11 @@ export class TaskJudge {
     const judgement = await this.judge(task, runs, candidates, signal);
     // Stopped by a shutdown: the task is judged again after the restart (its attempt job comes back).
     if (signal.aborted && signal.reason === 'shutdown') return tasks.releaseJudging(taskId);
-    const remote = task.pushMode === 'winner' ? await this.deps.remotes.remoteOf(task) : undefined;
-    await this.deps.events.transaction(taskId, async (tx, record) => {
+    const winner = await this.deps.events.transaction(taskId, async (tx, record) => {
       await tasks.lock(tx, taskId);
-      await this.deps.finisher.afterJudged(tx, record, taskId, remote, judgement);
+      return this.deps.finisher.afterJudged(tx, record, taskId, judgement);
     });
+    if (winner) await pushWinner(this.deps, winner);
   }
 
   private async judge(task: TaskRecord, runs: readonly AgentRunRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {

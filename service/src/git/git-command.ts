@@ -65,7 +65,9 @@ export async function runGit(cwd: string, args: readonly string[], options: GitR
     reject: false,
     stripFinalNewline: !options.raw,
     maxBuffer: options.maxOutput ?? 256 * 1024 * 1024,
-    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    // A remote that never answers leaves git's transport helper (git-remote-http) waiting: on a
+    // timeout every process of the command goes, or the pipes it holds would keep us waiting too.
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killDescendants: true, forceKillAfterDelay: 2_000 } : {}),
     env: {
       ...options.env,
       LC_ALL: 'C',
