@@ -52,6 +52,7 @@ import { ServiceMetrics } from './metrics/service-metrics.ts';
 import { BrowserSessions } from './access/browser-sessions.ts';
 import { registerKeyRoutes } from './api/routes/key-routes.ts';
 import { registerReviewPages } from './web/review-pages.ts';
+import { registerMcpRoute } from './mcp/mcp-route.ts';
 import { registerAdminRoutes } from './api/routes/admin-routes.ts';
 import { InstanceRegistry } from './queue/instance-registry.ts';
 
@@ -151,7 +152,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
-  const finisher = new TaskFinisher({ tasks: taskRepository });
+  const finisher = new TaskFinisher({ tasks: taskRepository, queue });
   const workerName = config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`;
   const attempts = new AttemptRunner({
     instanceTag,
@@ -226,7 +227,10 @@ export async function createServices(config: Config, logger: Logger, options: { 
     metrics,
     metricsToken: config.metricsToken,
     publicUrl: config.publicUrl,
-    pages: (root, keys) => registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl, trustProxy: config.trustProxy }),
+    pages: (root, keys) => {
+      registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
+      registerMcpRoute(root, keys, { rateLimitPerMinute: config.rateLimitPerMinute });
+    },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     draining: () => draining !== undefined,

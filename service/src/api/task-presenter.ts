@@ -33,6 +33,8 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], p
     setup: task.config.setup ?? null,
     limits: task.config.limits ?? null,
     judge: task.config.judge ?? null,
+    strategy: task.config.strategy ?? 'all',
+    strategyResult: strategyResult(task),
     judgement: (task.result?.judge as Task['judgement'] | undefined) ?? null,
     budgetUsd: task.config.budgetUsd ?? null,
     winner: task.winnerLabel,
@@ -47,6 +49,13 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], p
     completedAt: task.completedAt?.toISOString() ?? null,
     links: { self: base, events: `${base}/events`, progress: `${base}/progress`, review: reviewUrl(publicUrl, task.id) },
   };
+}
+
+/** How a race or a cascade went (kept in the task's result while it runs and at its end). */
+function strategyResult(task: TaskRecord): Task['strategyResult'] {
+  const race = task.result?.race as NonNullable<Task['strategyResult']>['race'];
+  const cascade = task.result?.cascade as NonNullable<Task['strategyResult']>['cascade'];
+  return race || cascade ? { ...(race ? { race } : {}), ...(cascade ? { cascade } : {}) } : null;
 }
 
 function winnerPassedVerify(task: TaskRecord, runs: readonly AgentRunRecord[]): boolean | null {

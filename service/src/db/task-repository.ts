@@ -15,8 +15,8 @@ import {
   toTask,
 } from './task-rows.ts';
 
-export { attemptStopReasons } from './task-rows.ts';
-export type { AgentRunRecord, AgentRunStatus, AttemptStopReason, NetworkAccess, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus } from './task-rows.ts';
+export { attemptStopReasons, taskStrategies } from './task-rows.ts';
+export type { AgentRunRecord, AgentRunStatus, AttemptStopReason, NetworkAccess, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus, TaskStrategy } from './task-rows.ts';
 
 export interface NewTask {
   id: string;
@@ -200,7 +200,9 @@ export class TaskRepository {
    */
   async reopenForFollowUp(tx: Queryable, id: string, label: string, prompt: string): Promise<void> {
     await tx.query(
-      `UPDATE tasks SET status = 'running', winner_label = NULL, result = NULL, error = NULL, completed_at = NULL, updated_at = now()
+      // A race's or cascade's course stays: it was decided before the follow-up (executor/strategies.ts).
+      `UPDATE tasks SET status = 'running', winner_label = NULL, error = NULL, completed_at = NULL, updated_at = now(),
+              result = NULLIF(jsonb_strip_nulls(jsonb_build_object('race', result->'race', 'cascade', result->'cascade')), '{}'::jsonb)
         WHERE id = $1`,
       [id],
     );
@@ -258,6 +260,11 @@ export class TaskRepository {
       `UPDATE agent_runs SET ${sets.join(', ')} WHERE task_id = $1 AND label = $2`,
       [taskId, label, ...entries.map(([, value]) => toSqlValue(value))],
     );
+  }
+
+  /** A running task's result so far: where its strategy stands (executor/strategies.ts); the end replaces it. */
+  async setResult(tx: Queryable, id: string, result: Record<string, unknown>): Promise<void> {
+    await tx.query('UPDATE tasks SET result = $2, updated_at = now() WHERE id = $1', [id, JSON.stringify(result)]);
   }
 
   /** Attempts that never started end as cancelled with their task (cancelled while pending). */

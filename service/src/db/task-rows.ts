@@ -32,7 +32,11 @@ export interface TaskConfig {
     command?: string[] | undefined;
     /** 'none': the agent runs with no network at all (sandboxed only). */
     network?: NetworkAccess | undefined;
+    /** A cascade's tier (1 first); absent for the other strategies. */
+    tier?: number | undefined;
   }>;
+  /** How the attempts run: all to the end (default), a race to the first verified one, or tiers one after another (executor/strategies.ts). */
+  strategy?: TaskStrategy | undefined;
   verify?:
     | {
         command: string[];
@@ -53,6 +57,9 @@ export interface TaskConfig {
   /** sha256 of the submitted body, to tell a retried submission from a different one under the same Idempotency-Key. */
   requestHash: string;
 }
+
+export const taskStrategies = ['all', 'race', 'cascade'] as const;
+export type TaskStrategy = (typeof taskStrategies)[number];
 
 export type PushMode = 'none' | 'winner' | 'attempts';
 
@@ -97,9 +104,9 @@ export interface TaskRecord {
 
 /**
  * Why an attempt was stopped before its agent finished: its time limit, a cancel, the task's
- * budget, or one of the sandbox's limits (worktree size, processes, memory, file size).
+ * budget, another attempt winning the task's race, or one of the sandbox's limits (worktree size, processes, memory, file size).
  */
-export const attemptStopReasons = ['timeout', 'cancelled', 'budget', 'disk_limit', 'process_limit', 'memory_limit', 'file_size_limit'] as const;
+export const attemptStopReasons = ['timeout', 'cancelled', 'budget', 'race_won', 'disk_limit', 'process_limit', 'memory_limit', 'file_size_limit'] as const;
 export type AttemptStopReason = (typeof attemptStopReasons)[number];
 
 export interface AgentRunRecord {

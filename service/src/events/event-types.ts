@@ -2,6 +2,7 @@
 export const eventTypes = [
   'task.queued',
   'task.started',
+  'tier.started',
   'agent.started',
   'attempt.setup',
   'agent.progress',
@@ -10,6 +11,9 @@ export const eventTypes = [
   'verify.completed',
   'attempt.round',
   'attempt.follow_up',
+  'attempt.cancelled',
+  'tier.failed',
+  'tier.skipped',
   'task.completed',
   'task.failed',
   'task.cancelled',

@@ -13,6 +13,7 @@ import type { AttemptJob } from '../queue/task-queue.ts';
 import type { AttemptRunner, Continuation } from './attempt-runner.ts';
 import type { TaskJudge } from './task-judge.ts';
 import type { StopReason } from './attempt-verdict.ts';
+import { cascadePrompt } from './cascade-context.ts';
 
 export class AttemptJobHandler {
   private readonly tasks: TaskRepository;
@@ -50,7 +51,9 @@ export class AttemptJobHandler {
     }
     if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);
     try {
-      await this.attempts.run(task, spec, stop.signal, await this.continuationOf(task, run));
+      // A cascade's later tier is told the failure of the tier before (cascade-context.ts).
+      const told = (spec.tier ?? 1) > 1 && run.followUp === null ? { ...spec, prompt: await cascadePrompt(task, spec, (await this.tasks.agentRuns([job.taskId])).get(job.taskId) ?? []) } : spec;
+      await this.attempts.run(task, told, stop.signal, await this.continuationOf(task, run));
       // The last attempt to end runs the task's judge, when it has one.
       if (stored.config.judge) await this.judge?.finishIfWaiting(job.taskId, stop.signal);
     } finally {

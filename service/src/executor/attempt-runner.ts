@@ -217,12 +217,14 @@ export class AttemptRunner {
         message: `${spec.label}: ${firstLine(task.description)}${round > 1 ? ` (round ${round})` : ''}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
       });
       const brokenLimit = limitCheck ? ((await limitCheck) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
-      const verdict = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
+      let verdict = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
       if (task.pushMode === 'attempts' && changes.headCommit) {
         const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
         await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
       }
       const verify = task.config.verify && verdict.status !== 'cancelled' ? await this.verify(task, spec, worktree, changes.headCommit, sandbox, signal, round) : undefined;
+      // Another attempt won the race while this one's verify ran: stopped, like one stopped earlier.
+      if (signal.aborted && signal.reason === 'race_won') verdict = { status: 'cancelled', stopReason: 'race_won', error: describeStop('race_won') };
       const fixable = verify && !verify.passed && verdict.status === 'succeeded' && !signal.aborted;
       if (fixable && round < maxRounds && Date.now() < deadline && !(await this.deps.budget.isSpent(task))) {
         await this.record(task.id, spec.label, { costUsd: spent.costUsd }, [
@@ -304,7 +306,7 @@ export class AttemptRunner {
 
   private async stopped(task: TaskRecord, spec: AttemptSpec, reason: StopReason): Promise<void> {
     if (reason === 'shutdown') return;
-    const status: AgentRunStatus = reason === 'cancelled' ? 'cancelled' : 'failed';
+    const status: AgentRunStatus = reason === 'cancelled' || reason === 'race_won' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
     await this.record(task.id, spec.label, { status, error, stopReason: reason, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error, stopReason: reason } }], {
       ends: true,

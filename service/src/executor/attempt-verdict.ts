@@ -8,7 +8,7 @@ import type { LimitBreach } from '../sandbox/attempt-sandbox.ts';
 import type { AttemptLimits } from '../sandbox/sandbox-settings.ts';
 
 /** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
-export type StopReason = 'cancelled' | 'budget' | 'shutdown' | LimitBreach;
+export type StopReason = 'cancelled' | 'budget' | 'race_won' | 'shutdown' | LimitBreach;
 
 export interface AttemptVerdict {
   status: AgentRunStatus;
@@ -40,7 +40,7 @@ export function judgeAttempt(input: VerdictInput): AttemptVerdict {
 }
 
 function statusOf(result: AgentProcessResult, signal: AbortSignal): AgentRunStatus {
-  if (result.cancelled || signal.aborted) return signal.reason === 'cancelled' ? 'cancelled' : 'failed';
+  if (result.cancelled || signal.aborted) return signal.reason === 'cancelled' || signal.reason === 'race_won' ? 'cancelled' : 'failed';
   if (result.timedOut) return 'timed_out';
   return result.exitCode === 0 && result.outcome.succeeded ? 'succeeded' : 'failed';
 }
@@ -51,6 +51,8 @@ export function describeStop(reason: StopReason, limits?: AttemptLimits): string
       return 'cancelled by request';
     case 'budget':
       return 'stopped: the task budget is spent';
+    case 'race_won':
+      return "stopped: another attempt passed verify first and won the task's race";
     case 'disk_limit':
       return `stopped: the worktree grew past its ${limits?.worktreeMb} MB limit (limits.worktreeMb)`;
     case 'process_limit':

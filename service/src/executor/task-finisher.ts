@@ -12,12 +12,26 @@ import type { EventRecorder } from '../events/event-store.ts';
 import type { WinnerToPush } from './winner-push.ts';
 import { type AttemptFacts, rankAttempts } from './scoring.ts';
 import { judgeCandidates, type Judgement } from './judge-verdict.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
+import { notStarted, raceState, StrategySteps, strategyResult } from './strategies.ts';
 
 export class TaskFinisher {
   private readonly tasks: TaskRepository;
+  private readonly strategies: StrategySteps;
 
-  constructor(deps: { tasks: TaskRepository }) {
+  /** `queue`: where a cascade's next tier is enqueued (strategies.ts). */
+  constructor(deps: { tasks: TaskRepository; queue?: TaskQueue | undefined }) {
     this.tasks = deps.tasks;
+    this.strategies = new StrategySteps(deps);
+  }
+
+  /** The task and its attempts, and whether any still holds the task open (a cascade's tiers not yet started do not). */
+  private async read(tx: Queryable, taskId: string) {
+    const task = await this.tasks.get(taskId, tx);
+    const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
+    const waiting = task ? notStarted(task, runs) : new Set<string>();
+    const open = runs.some((run) => (run.status === 'pending' || run.status === 'running') && !waiting.has(run.label));
+    return { task, runs, open };
   }
 
   /**
@@ -25,10 +39,12 @@ export class TaskFinisher {
    * winner to push once the transaction has committed, when the task ended with one to push.
    */
   async afterAttemptEnded(tx: Queryable, record: EventRecorder, taskId: string): Promise<WinnerToPush | undefined> {
-    const task = await this.tasks.get(taskId, tx);
-    if (task?.status !== 'running') return;
-    const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
-    if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
+    const before = await this.tasks.get(taskId, tx);
+    if (before?.status !== 'running') return;
+    // A race won, or a cascade's tier over: the strategy's step (strategies.ts), before the end is decided.
+    if (!before.cancelRequested) await this.strategies.step(tx, record, before, (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? []);
+    const { task, runs, open } = await this.read(tx, taskId);
+    if (!task || open) return;
     if (task.cancelRequested) {
       await this.endCancelled(tx, record, taskId);
       return undefined;
@@ -40,10 +56,8 @@ export class TaskFinisher {
 
   /** The end of a task whose judge has answered (or failed), called with its row locked; the winner to push, as above. */
   async afterJudged(tx: Queryable, record: EventRecorder, taskId: string, judgement: Judgement): Promise<WinnerToPush | undefined> {
-    const task = await this.tasks.get(taskId, tx);
-    if (task?.status !== 'running') return;
-    const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
-    if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
+    const { task, runs, open } = await this.read(tx, taskId);
+    if (task?.status !== 'running' || open) return;
     if (task.cancelRequested) {
       await this.endCancelled(tx, record, taskId);
       return undefined;
@@ -52,6 +66,8 @@ export class TaskFinisher {
   }
 
   private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<void> {
+    // A cascade's tiers that never started end with it.
+    await this.tasks.cancelPendingRuns(tx, taskId);
     const finished = await this.tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
   }
@@ -75,12 +91,15 @@ export class TaskFinisher {
       })),
     );
     for (const [label, score] of ranking.scores) await this.tasks.updateAgentRun(task.id, label, { score: { ...score } }, tx);
-    const winner = ranking.winner ? runs.find((run) => run.label === ranking.winner) : undefined;
-    const completed = ranking.winner !== null;
+    // A race's winner is the first verified attempt, whatever the ranking (kept for the record) says.
+    const winnerLabel = raceState(task)?.winner ?? ranking.winner;
+    const winner = winnerLabel ? runs.find((run) => run.label === winnerLabel) : undefined;
+    const completed = winnerLabel !== null;
     const ordered = [...ranking.scores.entries()].sort((a, b) => a[1].rank - b[1].rank);
     const spent = runs.reduce((sum, run) => sum + (run.costUsd ?? 0), 0);
     const result = {
-      winner: ranking.winner,
+      ...strategyResult(task, runs),
+      winner: winnerLabel,
       ranking: ordered.map(([label, score]) => ({ label, ...score })),
       budgetExhausted: task.config.budgetUsd !== undefined && spent >= task.config.budgetUsd,
       ...(judgement ? { judge: judgement } : {}),
@@ -88,7 +107,7 @@ export class TaskFinisher {
     const error = completed ? null : `No attempt succeeded (${runs.map((run) => `${run.label}: ${run.status}`).join(', ')})`;
     const finished = await this.tasks.finish(tx, task.id, {
       status: completed ? 'completed' : 'failed',
-      winnerLabel: ranking.winner,
+      winnerLabel,
       result,
       error,
       extraCostUsd: judgement?.costUsd ?? 0,
@@ -97,7 +116,7 @@ export class TaskFinisher {
     await record([
       {
         type: completed ? 'task.completed' : 'task.failed',
-        data: { status: finished.status, winner: ranking.winner, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error, ...verifyOutcome(task, runs, ranking.winner) },
+        data: { status: finished.status, winner: winnerLabel, totalCostUsd: finished.totalCostUsd, ranking: result.ranking, error, ...verifyOutcome(task, runs, winnerLabel) },
       },
     ]);
     return task.pushMode === 'winner' && winner ? { task, label: winner.label, branch: winner.branch } : undefined;

@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { Logger } from '../logger.ts';
-import { type AttemptJob, BUDGET_CHANNEL, CANCEL_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
+import { type AttemptJob, BUDGET_CHANNEL, CANCEL_CHANNEL, RACE_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
 import type { AttemptJobHandler } from './attempt-job.ts';
 import type { StopReason } from './attempt-verdict.ts';
 import type { TaskStarter } from './task-starter.ts';
@@ -47,6 +47,7 @@ export class TaskWorker {
     this.unlisten.push(
       await this.db.listen(CANCEL_CHANNEL, (taskId) => this.stopTask(taskId, 'cancelled'), () => void this.catchUpCancellations()),
       await this.db.listen(BUDGET_CHANNEL, (taskId) => this.stopTask(taskId, 'budget')),
+      await this.db.listen(RACE_CHANNEL, (taskId) => this.stopTask(taskId, 'race_won')),
     );
     if (options.concurrency === 0) return;
     await this.queue.work(options.concurrency, (taskId) => this.starter.start(taskId));

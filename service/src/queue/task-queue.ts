@@ -18,6 +18,9 @@ export function hostAttemptQueue(host: string): string {
 /** NOTIFY channel carrying a task id whose cancellation was requested; the workers running its attempts stop them. */
 export const CANCEL_CHANNEL = 'kage_cancel';
 
+/** NOTIFY channel carrying a task id whose race was won: the workers running its other attempts stop them. */
+export const RACE_CHANNEL = 'kage_race_won';
+
 /** NOTIFY channel carrying a task id whose budget is spent; the workers running its attempts stop them. */
 export const BUDGET_CHANNEL = 'kage_budget';
 

@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type AgentName, agentNames } from '../agents/agent-adapter.ts';
 import { checkAgentRequests } from '../agents/agent-policy.ts';
 import type { Db } from '../db/db.ts';
-import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository, TaskStrategy } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { CANCEL_CHANNEL, SHARED_ATTEMPT_QUEUE, type TaskQueue } from '../queue/task-queue.ts';
 import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
 import type { RepositoryValidator } from './repository-validator.ts';
-import type { TaskSubmission } from './task-submission.ts';
+import type { AgentRequest, TaskSubmission } from './task-submission.ts';
 import { attemptBranch } from '../git/attempt-branch.ts';
 import { Refusal } from '../refusal.ts';
 import { assignLabels } from './attempt-labels.ts';
@@ -59,9 +59,11 @@ export class TaskService {
   }
 
   /** Returns the task and whether it was created now (false: an earlier submission with the same Idempotency-Key). */
-  async submit(body: TaskSubmission, submitter: Submitter, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
+  async submit(submission: TaskSubmission, submitter: Submitter, idempotencyKey: string | undefined): Promise<TaskWithRuns & { created: boolean }> {
     const apiKeyId = submitter.keyId;
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const requestHash = createHash('sha256').update(JSON.stringify(submission)).digest('hex');
+    // A cascade's tiers are its attempts, one after another: every check below sees them all.
+    const { strategy, tierOf, body } = withTiersFlattened(submission);
     if (idempotencyKey) {
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey);
       if (existing) return { ...(await this.replay(existing, requestHash)), created: false };
@@ -94,7 +96,9 @@ export class TaskService {
         args: agent.args,
         command: agent.command,
         network: agent.network,
+        ...(strategy === 'cascade' ? { tier: tierOf[index] } : {}),
       })),
+      ...(strategy === 'all' ? {} : { strategy }),
       verify: body.verify,
       setup: body.setup,
       limits: body.limits,
@@ -186,8 +190,21 @@ export class TaskService {
   }
 }
 
+/** The submission with `agents` always set (a cascade's tiers in order), and each attempt's tier. */
+function withTiersFlattened(submission: TaskSubmission): { strategy: TaskStrategy; tierOf: number[]; body: TaskSubmission & { agents: AgentRequest[] } } {
+  const strategy = submission.strategy ?? 'all';
+  const tiers = strategy === 'cascade' ? (submission.tiers ?? []) : [submission.agents ?? []];
+  if (strategy !== 'all' && !submission.verify) {
+    throw new Refusal('invalid', 'strategy_needs_verify', `strategy ${strategy} needs verify: it stops at the first attempt that passes the verify command, and without one there is no gate to stop at`, { field: 'verify' });
+  }
+  const agents = tiers.flat();
+  if (agents.length === 0) throw new Refusal('invalid', 'no_agents', strategy === 'cascade' ? 'a cascade needs tiers of agents' : 'agents is required', { field: strategy === 'cascade' ? 'tiers' : 'agents' });
+  const tierOf = tiers.flatMap((tier, index) => tier.map(() => index + 1));
+  return { strategy, tierOf, body: { ...submission, agents } };
+}
+
 /** `network: "none"` is kept by the sandbox's network namespace; without it, the task is refused rather than run with network. */
-function refuseNetworkNone(body: TaskSubmission): void {
+function refuseNetworkNone(body: TaskSubmission & { agents: AgentRequest[] }): void {
   const field = body.verify?.network === 'none' ? 'verify.network' : body.agents.findIndex((agent) => agent.network === 'none');
   if (field === -1) return;
   const name = typeof field === 'string' ? field : `agents.${field}.network`;

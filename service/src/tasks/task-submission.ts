@@ -1,5 +1,5 @@
 import type { AgentName } from '../agents/agent-adapter.ts';
-import type { NetworkAccess, PushMode, TaskConfig, TaskSetup } from '../db/task-repository.ts';
+import type { NetworkAccess, PushMode, TaskConfig, TaskSetup, TaskStrategy } from '../db/task-repository.ts';
 import type { CallbackSpec } from '../webhooks/webhook-targets.ts';
 
 /** One agent a submission asks for (defaults already applied at the API's edge). */
@@ -21,7 +21,12 @@ export interface TaskSubmission {
   repository: { path?: string | undefined; url?: string | undefined; baseRef: string; credential?: string | undefined };
   /** Which attempt branches go to the remote (URL repositories only; default `attempts`). */
   push?: PushMode | undefined;
-  agents: AgentRequest[];
+  /** The attempts; a cascade gives `tiers` instead. */
+  agents?: AgentRequest[] | undefined;
+  /** Default `all` (executor/strategies.ts). */
+  strategy?: TaskStrategy | undefined;
+  /** A cascade's agents, tier by tier. */
+  tiers?: AgentRequest[][] | undefined;
   verify?: TaskConfig['verify'];
   setup?: TaskSetup | undefined;
   limits?: TaskConfig['limits'];

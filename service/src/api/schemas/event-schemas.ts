@@ -35,6 +35,26 @@ const eventData: Record<EventType, z.ZodType> = {
     "An attempt's verify failed in this round: its agent goes round `next` with the failure",
   ),
   'attempt.follow_up': open('AttemptFollowUpData', { prompt: z.string() }, 'A finished attempt is continued with a follow-up prompt: the task runs again for it'),
+  'attempt.cancelled': open(
+    'AttemptCancelledData',
+    { reason: z.enum(['race_won']), winner: z.string(), running: z.boolean().openapi({ description: 'false: it had not started, and never will' }) },
+    "The task's race was won by another attempt (`winner`, the first to pass verify): this one is stopped at once, its cost frozen at what it spent so far",
+  ),
+  'tier.started': open(
+    'TierStartedData',
+    { tier: z.number().int(), agents: z.array(z.string()), after: z.string().nullable().optional().openapi({ description: 'The best failing attempt of the tier before, whose verify output and diff its agents are told' }) },
+    "A cascade's tier started: its attempts run (tier 1 at once; a later one when the tier before had no attempt that passed verify)",
+  ),
+  'tier.failed': open(
+    'TierFailedData',
+    { tier: z.number().int(), attempts: z.array(z.string()), best: z.string().nullable(), next: z.number().int().nullable() },
+    "No attempt of a cascade's tier passed verify; `best` is the attempt the next tier is told about, `next` the tier that starts (null: none is left)",
+  ),
+  'tier.skipped': open(
+    'TierSkippedData',
+    { tier: z.number().int(), agents: z.array(z.string()), reason: z.literal('budget'), spentUsd: z.number(), budgetUsd: z.number() },
+    "A cascade's tier did not start: the task's budget (budgetUsd, over all tiers) was spent",
+  ),
   'task.completed': open(
     'TaskCompletedData',
     {

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { agentNames } from '../../agents/agent-adapter.ts';
-import { attemptStopReasons } from '../../db/task-repository.ts';
+import { attemptStopReasons, taskStrategies } from '../../db/task-repository.ts';
 import { eventTypes } from '../../events/event-types.ts';
 import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
 
@@ -156,7 +156,17 @@ export const SubmitTaskBody = z
   .strictObject({
     description: z.string().trim().min(1).max(100_000).openapi({ example: 'Add input validation to the signup form' }),
     repository: Repository,
-    agents: z.array(AgentSpec).min(1).max(8),
+    agents: z.array(AgentSpec).min(1).max(8).optional().openapi({ description: 'The attempts to run (every strategy but cascade, which takes tiers)' }),
+    strategy: z.enum(taskStrategies).default('all').openapi({
+      description:
+        'all: every attempt runs to its end (default). race: they run at once and the first to pass verify (protected files untouched) wins; the others are cancelled at once. cascade: the tiers run one after another until one has an attempt that passes verify; a later tier is told the failure of the one before. race and cascade need verify',
+    }),
+    tiers: z
+      .array(z.array(AgentSpec).min(1).max(8))
+      .min(1)
+      .max(8)
+      .optional()
+      .openapi({ description: 'For strategy cascade: the agents of each tier, cheapest first (at most 8 attempts in all)', example: [[{ agent: 'claude', model: 'claude-haiku-4-5' }], [{ agent: 'claude', model: 'claude-opus-4-1' }]] }),
     verify: VerifySpec.optional(),
     setup: SetupSpec.optional().openapi({ description: "Defaults from the repository's .kage.json (`setup`); these fields win" }),
     limits: LimitsSpec.optional().openapi({ description: "Each attempt's sandbox limits; the service's defaults for what is left out" }),
@@ -170,6 +180,21 @@ export const SubmitTaskBody = z
   .refine((body) => body.push === undefined || body.repository.url !== undefined, {
     message: 'push applies to a repository given by url',
     path: ['push'],
+  })
+  .superRefine((body, context) => {
+    const issue = (message: string, path: string) => context.addIssue({ code: 'custom', message, path: [path] });
+    if (body.strategy !== 'all' && body.verify === undefined) {
+      issue(`strategy ${body.strategy} needs verify: it stops at the first attempt that passes the verify command, and without one there is no gate to stop at`, 'verify');
+    }
+    if (body.strategy === 'cascade') {
+      if (body.tiers === undefined) issue('strategy cascade takes tiers (lists of agents, cheapest first), not agents', 'tiers');
+      if (body.agents !== undefined) issue('strategy cascade takes its agents in tiers; leave agents out', 'agents');
+      if ((body.tiers ?? []).flat().length > 8) issue('at most 8 attempts in all tiers together', 'tiers');
+    } else {
+      if (body.tiers !== undefined) issue('tiers go with strategy cascade', 'tiers');
+      if (body.agents === undefined) issue('agents is required', 'agents');
+    }
+    if (body.strategy === 'race' && body.judge !== undefined) issue('a race ends at the first attempt that passes verify: there is nothing for a judge to order', 'judge');
   })
   .openapi('SubmitTask');
 export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
@@ -255,6 +280,27 @@ export const Task = z
     setup: SetupSpec.nullable().openapi({ description: "The task's own setup (a repository's .kage.json applies in each attempt)" }),
     limits: LimitsSpec.nullable().openapi({ description: "The task's own attempt limits (the service's defaults apply to the rest)" }),
     judge: JudgeSpec.nullable(),
+    strategy: z.enum(taskStrategies),
+    strategyResult: z
+      .object({
+        race: z
+          .object({
+            winner: z.string(),
+            verifiedAfterMs: z.number().int().openapi({ description: 'From the task\'s start to the first verified attempt' }),
+            cancelled: z.array(z.object({ label: z.string(), costUsd: z.number().nullable() })).optional().openapi({ description: 'The attempts the race stopped, with what each had spent' }),
+            cancelledCostUsd: z.number().optional(),
+          })
+          .optional(),
+        cascade: z
+          .object({
+            tier: z.number().int().openapi({ description: 'The last tier that started' }),
+            passedTier: z.number().int().nullable().optional().openapi({ description: 'The tier whose attempt passed verify; null: none did' }),
+            tiers: z.array(z.object({ tier: z.number().int(), agents: z.array(z.string()), outcome: z.enum(['pending', 'running', 'passed', 'failed', 'skipped', 'not_needed']) })),
+          })
+          .optional(),
+      })
+      .nullable()
+      .openapi({ description: "How a race or a cascade went (null for strategy all)" }),
     judgement: Judgement.nullable().openapi({ description: "The judge's verdict once the task is ranked; its cost is in totalCostUsd" }),
     budgetUsd: z.number().nullable(),
     winner: z.string().nullable().openapi({ description: 'Label of the best attempt, once ranked' }),

@@ -24,6 +24,14 @@ export function logLine(event) {
       return `finished: ${data.status ?? 'completed'}${typeof data.costUsd === 'number' ? `, ${format.cost(data.costUsd)}` : ''}`;
     case 'agent.failed':
       return `failed: ${data.error ?? data.status ?? ''}`;
+    case 'attempt.cancelled':
+      return `cancelled: ${data.winner} passed verify first and won the race`;
+    case 'tier.started':
+      return `tier ${data.tier} started${data.after ? `, told how ${data.after} failed` : ''}`;
+    case 'tier.failed':
+      return `tier ${data.tier}: no attempt passed verify${data.next ? `; tier ${data.next} starts` : ''}`;
+    case 'tier.skipped':
+      return `tier ${data.tier} skipped: the budget is spent (${format.cost(data.spentUsd)} of ${format.cost(data.budgetUsd)})`;
     default:
       return undefined;
   }

@@ -21,7 +21,7 @@ let refreshTimer;
 // Whether the last event so far ended the task's run (a follow-up starts it again).
 let ended = false;
 const HISTORY_PAGE = 1000;
-const eventTypes = ['task.queued', 'task.started', 'agent.started', 'attempt.setup', 'agent.progress', 'agent.completed', 'agent.failed', 'verify.completed', 'attempt.round', 'attempt.follow_up', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened'];
+const eventTypes = ['task.queued', 'task.started', 'agent.started', 'attempt.setup', 'agent.progress', 'agent.completed', 'agent.failed', 'verify.completed', 'attempt.round', 'attempt.follow_up', 'attempt.cancelled', 'tier.started', 'tier.failed', 'tier.skipped', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened'];
 
 const attemptActions = {
   showDiff: (label) => void showDiff(label),
@@ -159,7 +159,9 @@ function refreshSoon() {
 function show(event) {
   lastSeq = Math.max(lastSeq, event.seq);
   const line = logLine(event);
-  if (line !== undefined && event.agentLabel) columns.get(event.agentLabel)?.append(line);
+  // A cascade's tier events belong to the attempts of the tier they name.
+  const labels = event.agentLabel ? [event.agentLabel] : (event.data?.agents ?? event.data?.attempts ?? []);
+  if (line !== undefined) for (const label of labels) columns.get(label)?.append(line);
   if (event.type === 'attempt.follow_up') ended = false;
   if (terminal.has(event.type)) ended = true;
   return terminal.has(event.type);
