@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `kage-bunshin` command (the published package's bin): `serve` (the default) and `migrate`
- * are main.ts's, which reads its command from argv itself; `keys` and `version` are here.
+ * are main.ts's, which reads its command from argv itself; `keys`, `mcp` and `version` are here.
  * `keys` works on the database directly, so a server's first admin key can be made on the server
  * without one (and narrower keys without exposing an admin key to a shell).
  */
@@ -25,6 +25,8 @@ const usage = `Usage: kage-bunshin [command]
               [--agent AGENT ...] [--expires-at ISO-8601]
                       make a key; its secret is printed once
   keys delete ID      revoke a key
+  mcp                 serve MCP on stdin and stdout for a coding agent, calling the running
+                      service at KAGE_URL (default http://127.0.0.1:8000) with KAGE_API_KEY
   version             print the version
   help                this text
 `;
@@ -114,6 +116,12 @@ async function cli(command: string | undefined, args: string[]): Promise<void> {
       return;
     case 'keys':
       return keys(args);
+    case 'mcp': {
+      if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`);
+      // Imported here: the other commands need no MCP SDK.
+      const { serveStdio, stdioSettings } = await import('./mcp/stdio.ts');
+      return serveStdio(stdioSettings(process.env));
+    }
     case 'version':
     case '--version':
       process.stdout.write(`${version()}\n`);
@@ -133,7 +141,7 @@ cli(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n\n${usage}`);
     process.exit(2);
   }
-  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof NotFoundError) {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof NotFoundError || (error instanceof Error && error.name === 'McpSettingsError')) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`kage-bunshin: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -19,7 +19,7 @@ const layers: readonly (readonly string[])[] = [
   ['merge'],
   ['pull-requests'],
   ['api'],
-  ['web'],
+  ['web', 'mcp'],
   // The configuration, the composition root that wires the rooms together, and the entry point.
   ['config.ts'],
   ['services.ts'],

@@ -8,11 +8,11 @@ import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { Task, TaskIdParam } from '../schemas/task-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
 
-const FollowUpParams = TaskIdParam.extend({
+export const FollowUpParams = TaskIdParam.extend({
   label: z.string().regex(ATTEMPT_LABEL_PATTERN, 'must be an attempt label such as claude-1').openapi({ param: { name: 'label', in: 'path' }, example: 'claude-1' }),
 });
 
-const FollowUpBody = z
+export const FollowUpBody = z
   .strictObject({
     prompt: z.string().trim().min(1).max(100_000).openapi({ example: 'Also handle an empty email address' }),
   })
