@@ -86,13 +86,31 @@ const submitFields: INodeProperties[] = [
 		displayOptions: { show: { resource: ['task'], operation: ['submit'], repositorySource: ['url'] } },
 	},
 	{
+		displayName: 'Strategy',
+		name: 'strategy',
+		type: 'options',
+		default: 'all',
+		description: 'How the attempts run. Race and Cascade stop at the first attempt that passes the Verify Command (Options), which they need.',
+		options: [
+			{ name: 'All', value: 'all', description: 'Every attempt runs to its end; the best wins' },
+			{
+				name: 'Cascade',
+				value: 'cascade',
+				description:
+					"Tiers one after another, cheapest first: the next tier starts only when no attempt of the tier before passed verify, and is told that tier's failure",
+			},
+			{ name: 'Race', value: 'race', description: 'The first attempt to pass verify wins; the others are stopped at once' },
+		],
+		displayOptions: show(['submit']),
+	},
+	{
 		displayName: 'Agents',
 		name: 'agents',
 		type: 'fixedCollection',
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Agent',
 		default: { agent: [{ agent: 'claude' }] },
-		description: 'The agents that each make an attempt, in their own git worktree (1 to 8)',
+		description: 'The agents that each make an attempt, in their own git worktree (1 to 8; for a cascade, each with its tier)',
 		displayOptions: show(['submit']),
 		options: [
 			{
@@ -145,6 +163,15 @@ const submitFields: INodeProperties[] = [
 						typeOptions: { rows: 3 },
 						default: '',
 						description: "This agent's own prompt; empty uses the task description",
+					},
+					{
+						displayName: 'Tier',
+						name: 'tier',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 8 },
+						default: 1,
+						description: 'The cascade tier this agent runs in: tier 1 first, the next only when no attempt of the one before passed verify',
+						displayOptions: { show: { '/strategy': ['cascade'] } },
 					},
 					{
 						displayName: 'Timeout (Seconds)',

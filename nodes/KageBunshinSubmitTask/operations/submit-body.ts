@@ -11,6 +11,8 @@ interface AgentParameter {
 	timeoutSeconds?: number;
 	args?: string | string[];
 	command?: string | string[];
+	/** Strategy cascade: the tier it runs in (1 first). */
+	tier?: number;
 }
 
 interface SubmitOptions {
@@ -46,10 +48,12 @@ export interface SubmitRequest {
 export async function buildSubmitRequest(context: IExecuteFunctions, i: number): Promise<SubmitRequest> {
 	const agentsParameter = context.getNodeParameter('agents', i, {}) as { agent?: AgentParameter[] };
 	const options = context.getNodeParameter('options', i, {}) as SubmitOptions;
-	const agents = (agentsParameter.agent ?? []).map((agent, index) => agentSpec(context, agent, i, index));
+	const agentParameters = agentsParameter.agent ?? [];
+	const agents = agentParameters.map((agent, index) => agentSpec(context, agent, i, index));
 	if (agents.length === 0) {
 		throw new NodeOperationError(context.getNode(), 'Add at least one agent', { itemIndex: i });
 	}
+	const strategy = context.getNodeParameter('strategy', i, 'all') as string;
 
 	const body: IDataObject = {
 		description: context.getNodeParameter('description', i) as string,
@@ -57,7 +61,8 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 			...repositorySource(context, i),
 			...(options.baseRef ? { baseRef: options.baseRef } : {}),
 		},
-		agents,
+		...(strategy === 'cascade' ? { strategy, tiers: tiersOf(agentParameters, agents) } : { agents }),
+		...(strategy === 'race' ? { strategy } : {}),
 	};
 	if (options.push && body.repository && (body.repository as IDataObject).url) body.push = options.push;
 	const verifyCommand = argv(context, options.verifyCommand, 'Verify Command', i);
@@ -70,6 +75,12 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 			...(options.verifyWithoutNetwork ? { network: 'none' } : {}),
 			...(options.verifyRounds && options.verifyRounds > 1 ? { maxRounds: options.verifyRounds } : {}),
 		};
+	}
+	if (strategy !== 'all' && !body.verify) {
+		throw new NodeOperationError(context.getNode(), `Strategy ${strategy === 'race' ? 'Race' : 'Cascade'} needs a Verify Command`, {
+			itemIndex: i,
+			description: 'It stops at the first attempt that passes the verify command: add Verify Command under Options, or choose Strategy All',
+		});
 	}
 	if (options.judge && options.judge !== 'none') body.judge = { agent: options.judge, when: options.judgeAlways ? 'always' : 'ties' };
 	const limits = attemptLimits(options);
@@ -101,6 +112,16 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 		? { 'Idempotency-Key': options.idempotencyKey }
 		: {};
 	return { body, headers };
+}
+
+/** A cascade's tiers: the agents grouped by their Tier, lowest first (gaps closed: tiers 1 and 3 become the first and second). */
+function tiersOf(parameters: AgentParameter[], specs: IDataObject[]): IDataObject[][] {
+	const byTier = new Map<number, IDataObject[]>();
+	parameters.forEach((parameter, index) => {
+		const tier = Math.max(1, Math.floor(Number(parameter.tier ?? 1)) || 1);
+		byTier.set(tier, [...(byTier.get(tier) ?? []), specs[index]!]);
+	});
+	return [...byTier.entries()].sort(([a], [b]) => a - b).map(([, tier]) => tier);
 }
 
 /** The sandbox limits the node's options set; the service's defaults for the rest. */

@@ -13,6 +13,8 @@ import { MergeBody } from '../../../service/src/api/schemas/merge-schemas.ts';
 import { PullRequestBody } from '../../../service/src/api/schemas/pull-request-schemas.ts';
 import { AgentRun, agentRunStatuses, AgentSpec, SubmitTaskBody, Task, taskStatuses as serviceTaskStatuses } from '../../../service/src/api/schemas/task-schemas.ts';
 import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
+import { taskStrategies } from '../../../service/src/db/task-repository.ts';
+import { taskFields } from '../../../nodes/KageBunshinSubmitTask/descriptions/task-description.ts';
 
 const keys = (schema: { shape: object }) => Object.keys(schema.shape);
 
@@ -21,6 +23,13 @@ describe('what the nodes restate from the service', () => {
     expect(eventTypeOptions.map((option) => option.value).sort()).toEqual([...eventTypes].sort());
     expect([...taskFinishedEventTypes].sort()).toEqual([...terminalEventTypes].sort());
     for (const type of agentFinishedEventTypes) expect(eventTypes).toContain(type);
+  });
+
+  it("Submit Task's strategies are the service's", () => {
+    const strategy = taskFields.find((property) => property.name === 'strategy');
+    expect(strategy?.options?.map((option) => (option as { value: string }).value).sort()).toEqual([...taskStrategies].sort());
+    expect(keys(SubmitTaskBody)).toContain('tiers');
+    expect(parameterName('tiers.1.0.model')).toBe('Tier 2, agent 1: Model');
   });
 
   it('task and attempt statuses', () => {
@@ -38,7 +47,7 @@ describe('what the nodes restate from the service', () => {
 
   it('API fields the error messages translate exist in the request bodies, and every field the nodes send has a parameter name', () => {
     const submitFields = keys(SubmitTaskBody);
-    for (const field of ['description', 'repository', 'agents', 'verify', 'budgetUsd', 'callbacks']) {
+    for (const field of ['description', 'repository', 'agents', 'strategy', 'tiers', 'verify', 'budgetUsd', 'callbacks']) {
       expect(submitFields).toContain(field);
       expect(parameterName(field === 'verify' ? 'verify.command' : field === 'callbacks' ? 'callbacks.0.url' : field)).toBeDefined();
     }

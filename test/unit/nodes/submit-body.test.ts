@@ -44,6 +44,43 @@ describe('buildSubmitRequest', () => {
     });
   });
 
+  it('sends a race with its agents, and a cascade with the agents grouped into tiers by their Tier, lowest first', async () => {
+    const verifyCommand = 'npm\ntest';
+    const race = await buildSubmitRequest(context({ strategy: 'race', agents: { agent: [{ agent: 'claude' }, { agent: 'codex' }] }, options: { verifyCommand } }), 0);
+    expect(race.body).toMatchObject({ strategy: 'race', agents: [{ agent: 'claude' }, { agent: 'codex' }], verify: { command: ['npm', 'test'] } });
+    expect(race.body.tiers).toBeUndefined();
+    const cascade = await buildSubmitRequest(
+      context({
+        strategy: 'cascade',
+        agents: {
+          agent: [
+            { agent: 'claude', model: 'claude-opus-4-1', tier: 3 },
+            { agent: 'claude', model: 'claude-haiku-4-5', tier: 1 },
+            { agent: 'gemini', tier: 1 },
+          ],
+        },
+        options: { verifyCommand, budgetUsd: 3 },
+      }),
+      0,
+    );
+    expect(cascade.body).toEqual({
+      description: 'Fix the bug',
+      repository: { path: '/repo' },
+      strategy: 'cascade',
+      tiers: [[{ agent: 'claude', model: 'claude-haiku-4-5' }, { agent: 'gemini' }], [{ agent: 'claude', model: 'claude-opus-4-1' }]],
+      verify: { command: ['npm', 'test'] },
+      budgetUsd: 3,
+    });
+    // All (the default) sends neither strategy nor tiers, whatever Tier the agents kept.
+    const all = await buildSubmitRequest(context({ agents: { agent: [{ agent: 'claude', tier: 2 }] } }), 0);
+    expect(all.body).toEqual({ description: 'Fix the bug', repository: { path: '/repo' }, agents: [{ agent: 'claude' }] });
+  });
+
+  it('refuses a race or a cascade without a verify command, saying why', async () => {
+    await expect(buildSubmitRequest(context({ strategy: 'race' }), 0)).rejects.toThrow('Strategy Race needs a Verify Command');
+    await expect(buildSubmitRequest(context({ strategy: 'cascade' }), 0)).rejects.toThrow('Strategy Cascade needs a Verify Command');
+  });
+
   it("uses the node's default agent when the user added none explicitly", async () => {
     const { body } = await buildSubmitRequest(context({}), 0);
     expect(body.agents).toEqual([{ agent: 'claude' }]);
