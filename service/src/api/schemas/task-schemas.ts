@@ -181,6 +181,12 @@ export const SubmitTaskBody = z
     message: 'push applies to a repository given by url',
     path: ['push'],
   })
+  // Said beside any other field's problem (a refinement alone would wait until the rest is valid).
+  .refine((body) => body.strategy === 'cascade' || body.agents !== undefined, {
+    message: 'agents is required (a cascade gives tiers instead)',
+    path: ['agents'],
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  })
   .superRefine((body, context) => {
     const issue = (message: string, path: string) => context.addIssue({ code: 'custom', message, path: [path] });
     if (body.strategy !== 'all' && body.verify === undefined) {
@@ -192,7 +198,6 @@ export const SubmitTaskBody = z
       if ((body.tiers ?? []).flat().length > 8) issue('at most 8 attempts in all tiers together', 'tiers');
     } else {
       if (body.tiers !== undefined) issue('tiers go with strategy cascade', 'tiers');
-      if (body.agents === undefined) issue('agents is required', 'agents');
     }
     if (body.strategy === 'race' && body.judge !== undefined) issue('a race ends at the first attempt that passes verify: there is nothing for a judge to order', 'judge');
   })
