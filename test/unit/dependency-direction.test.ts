@@ -57,6 +57,29 @@ export function violations(edges: readonly ImportEdge[]): string[] {
   });
 }
 
+/** Import circles between files (type-only imports too: a circle is a knot to read either way), each as "a → b → a". */
+export function circles(edges: readonly ImportEdge[]): string[] {
+  const next = new Map<string, string[]>();
+  for (const { file, imported } of edges) next.set(file, [...(next.get(file) ?? []), imported]);
+  const found = new Set<string>();
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]): void => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') {
+      const circle = path.slice(path.indexOf(file));
+      // One way of writing each circle: from its alphabetically first file.
+      const start = circle.indexOf([...circle].sort()[0]!);
+      found.add([...circle.slice(start), ...circle.slice(0, start), circle[start]].join(' → '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const imported of next.get(file) ?? []) visit(imported, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of next.keys()) visit(file, []);
+  return [...found].sort();
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -87,6 +110,16 @@ describe('dependency direction in service/src', () => {
 
   it('has no import from a lower room into a higher one, nor between rooms on one line', () => {
     expect(violations(serviceImports())).toEqual([]);
+  });
+
+  it('has no import circle between files', () => {
+    expect(circles(serviceImports())).toEqual([]);
+  });
+
+  it('finds a circle, however long', () => {
+    const edge = (file: string, imported: string) => ({ file, imported });
+    expect(circles([edge('b.ts', 'c.ts'), edge('c.ts', 'a.ts'), edge('a.ts', 'b.ts'), edge('a.ts', 'd.ts')])).toEqual(['a.ts → b.ts → c.ts → a.ts']);
+    expect(circles([edge('a.ts', 'b.ts'), edge('b.ts', 'c.ts')])).toEqual([]);
   });
 
   it('refuses upward and sideways imports and rooms it does not know', () => {

@@ -1,4 +1,4 @@
-import { type ForgeAccess, type ForgeClient, forgeRefused, type NewPullRequest, type OpenedPullRequest, ownerAndName } from './forge-client.ts';
+import { type ForgeAccess, type ForgeClient, forgeRefused, type NewPullRequest, type OpenedPullRequest, ownerAndName } from './forge-contract.ts';
 
 interface GiteaPullRequest {
   number: number;

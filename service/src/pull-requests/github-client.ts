@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import { type ForgeAccess, type ForgeClient, forgeRefused, type NewPullRequest, type OpenedPullRequest, ownerAndName } from './forge-client.ts';
+import { type ForgeAccess, type ForgeClient, forgeRefused, type NewPullRequest, type OpenedPullRequest, ownerAndName } from './forge-contract.ts';
 
 /** GitHub (and GitHub Enterprise through `apiUrl`) via Octokit. */
 export class GitHubClient implements ForgeClient {

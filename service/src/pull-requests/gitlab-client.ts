@@ -1,5 +1,5 @@
 import { Gitlab } from '@gitbeaker/rest';
-import { type ForgeAccess, type ForgeClient, forgeRefused, type NewPullRequest, type OpenedPullRequest } from './forge-client.ts';
+import { type ForgeAccess, type ForgeClient, forgeRefused, type NewPullRequest, type OpenedPullRequest } from './forge-contract.ts';
 
 /** GitLab merge requests via gitbeaker; `apiUrl` is the instance's `…/api/v4`. */
 export class GitLabClient implements ForgeClient {

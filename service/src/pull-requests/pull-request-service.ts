@@ -12,7 +12,8 @@ import type { EventStore } from '../events/event-store.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
 import { requireVerified, selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
 import { Refusal } from '../refusal.ts';
-import { type ForgeClient, forgeClient } from './forge-client.ts';
+import { forgeClient } from './forge-client.ts';
+import type { ForgeClient } from './forge-contract.ts';
 import { pullRequestBody, pullRequestTitle } from './pull-request-body.ts';
 
 export interface PullRequestRequest {
