@@ -119,3 +119,14 @@ export function priceTokens(
   const { input, output } = priceFor(agent, model, table);
   return ((inputTokens ?? 0) * input + (outputTokens ?? 0) * output) / 1_000_000;
 }
+
+/**
+ * What one run cost: the dollars its CLI reported, else its tokens priced here; unknown (null)
+ * for a CLI that reports dollars but reported none this time. The one place a run is priced.
+ */
+export function runCost(
+  run: { agent: AgentName; model: string | undefined; reportsCost: boolean },
+  outcome: { costUsd?: number | undefined; inputTokens?: number | undefined; outputTokens?: number | undefined },
+): number | null {
+  return outcome.costUsd ?? (run.reportsCost ? null : priceTokens(run.agent, run.model, outcome.inputTokens, outcome.outputTokens));
+}

@@ -4,7 +4,7 @@
  */
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import type { AgentProcessResult } from '../agents/agent-process.ts';
-import { priceTokens } from '../agents/price-table.ts';
+import { runCost } from '../agents/price-table.ts';
 import type { AgentRunChange, TaskConfig } from '../db/task-repository.ts';
 import type { NewEvent } from '../events/event-store.ts';
 import type { RecordedChanges } from '../git/change-recorder.ts';
@@ -28,7 +28,7 @@ export interface Spending {
 /** Adds one round's cost and tokens to the attempt's (unknown stays unknown until a round reports it). */
 export function addSpending(spent: Spending, result: AgentProcessResult, spec: AttemptSpec, adapter: AgentAdapter): void {
   const { outcome } = result;
-  const cost = outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(spec.agent, spec.model, outcome.inputTokens, outcome.outputTokens));
+  const cost = runCost({ agent: spec.agent, model: spec.model, reportsCost: adapter.reportsCost }, outcome);
   const add = (total: number | null, value: number | null | undefined) => (value === null || value === undefined ? total : (total ?? 0) + value);
   spent.costUsd = add(spent.costUsd, cost);
   spent.inputTokens = add(spent.inputTokens, outcome.inputTokens);

@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runAgentProcess } from '../agents/agent-process.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
-import { priceTokens } from '../agents/price-table.ts';
+import { runCost } from '../agents/price-table.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
@@ -85,7 +85,7 @@ export class TaskJudge {
         confinement: sandbox,
       });
       const { outcome } = result;
-      const costUsd = outcome.costUsd ?? (adapter.reportsCost ? null : priceTokens(settings.agent, settings.model, outcome.inputTokens, outcome.outputTokens));
+      const costUsd = runCost({ agent: settings.agent, model: settings.model, reportsCost: adapter.reportsCost }, outcome);
       if (result.timedOut) return failed(`the judge timed out after ${settings.timeoutSeconds} s`, costUsd);
       if (result.exitCode !== 0 || !outcome.succeeded) return failed(`the judge failed: ${outcome.error ?? result.startError ?? `exit code ${result.exitCode ?? result.signal}`}`, costUsd);
       try {
