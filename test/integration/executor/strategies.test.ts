@@ -1,13 +1,15 @@
 /**
- * Strategies through the service (real database, queue, workers and bubblewrap sandbox): a race
+ * Strategies through the service's own process (on PostgreSQL and PGlite, bubblewrap sandbox): a race
  * stops its other attempts as soon as one passes verify; a cascade runs its tiers one after
  * another, each told the failure of the tier before, within one budget over all tiers.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
+import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
+import { type ServiceProcess, startServiceProcess } from '../../support/service-process.ts';
 import { taggedProcesses } from '../../support/tagged-processes.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
@@ -29,8 +31,9 @@ interface Event {
 }
 
 describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
-  let service: TestService;
+  let service: ServiceProcess;
   let repo: TestRepo;
+  let dataDir: string;
   const submit = async (body: Record<string, unknown>) => {
     const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'Make answer.txt say 42', repository: { path: repo.path }, verify, ...body } });
     expect(response.status, await response.clone().text()).toBe(202);
@@ -40,11 +43,15 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 2, env: { KAGE_SANDBOX: 'bwrap', KAGE_OPENCODE_BIN: join(fakeAgents, 'spending-opencode.mjs') } });
-  });
+    dataDir = await makeTempDir('kage-strategies-');
+    const env: Record<string, string> = { KAGE_DATA_DIR: dataDir, KAGE_SANDBOX: 'bwrap', KAGE_WORKER_CONCURRENCY: '2', KAGE_OPENCODE_BIN: join(fakeAgents, 'spending-opencode.mjs') };
+    if (kind === 'postgres') env.DATABASE_URL = await createPostgresDatabase();
+    service = await startServiceProcess(env);
+  }, 90_000);
   afterAll(async () => {
-    await service?.stop();
+    await service?.kill('SIGTERM');
     await repo?.cleanup();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('refuses a race or a cascade without verify (no gate to stop at), and tiers that do not fit the strategy', async () => {
