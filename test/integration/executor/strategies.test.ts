@@ -174,4 +174,19 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
     expect(skipped?.data).toMatchObject({ tier: 3, agents: ['command-1'], reason: 'budget', budgetUsd: 0.8 });
     expect(task.strategyResult.cascade.tiers.map((tier: { outcome: string }) => tier.outcome)).toEqual(['failed', 'failed', 'skipped']);
   });
+
+  it('cascade: a cancel while tier 1 runs ends the task; the tiers not started end with it, never run', async () => {
+    const id = await submit({ strategy: 'cascade', tiers: [[{ agent: 'command', command: [process.execPath, join(fakeAgents, 'sleepy-agent.mjs')] }], [answer('42')]] });
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      if ((await events(id)).some((event) => event.type === 'agent.progress' && event.data.message === 'started')) break;
+    }
+    expect((await service.request(`/api/v1/tasks/${id}`, { method: 'DELETE' })).status).toBe(202);
+    const task = await waitForTaskEnd(service, id, 30_000);
+    expect(task.status).toBe('cancelled');
+    expect(task.agents.map((run: { status: string; startedAt: string | null }) => [run.status, run.startedAt === null])).toEqual([
+      ['cancelled', false],
+      ['cancelled', true],
+    ]);
+    expect((await events(id)).some((event) => event.type === 'tier.started' && event.data.tier === 2)).toBe(false);
+  });
 });
