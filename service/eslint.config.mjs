@@ -1,3 +1,4 @@
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -9,5 +10,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'error',
     },
+  },
+  // The review pages' browser scripts: browser globals only, and an unknown name is an error.
+  {
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
+    rules: { 'no-undef': 'error' },
   },
 );

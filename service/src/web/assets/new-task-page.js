@@ -1,7 +1,7 @@
 // The new-task form: the agents come from GET /agents (unavailable ones with their install hint).
 import { api, describeError, el, fill, showOutcome } from './page-kit.js';
 
-const form = document.getElementById('new-task');
+const form = /** @type {HTMLFormElement} */ (document.getElementById('new-task'));
 const agentsBox = document.getElementById('agents');
 const outcome = document.getElementById('form-outcome');
 
@@ -35,8 +35,9 @@ export function parseCommand(text) {
 
 form.addEventListener('submit', async (submit) => {
   submit.preventDefault();
-  const value = (name) => form.elements.namedItem(name).value.trim();
-  const chosen = [...form.querySelectorAll('input[name="agent"]:checked')].map((box) => ({ agent: box.value }));
+  const value = (name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name)).value.trim();
+  /** @type {Array<{agent: string, timeoutSeconds?: number}>} */
+  const chosen = [...form.querySelectorAll('input[name="agent"]:checked')].map((box) => ({ agent: /** @type {HTMLInputElement} */ (box).value }));
   if (chosen.length === 0) return showOutcome(outcome, false, el('p', {}, 'Choose at least one agent.'));
   const repository = value('repository');
   const body = {
@@ -56,7 +57,7 @@ form.addEventListener('submit', async (submit) => {
   }
   if (value('budget')) body.budgetUsd = Number(value('budget'));
   if (value('timeout')) for (const agent of body.agents) agent.timeoutSeconds = Math.round(Number(value('timeout')) * 60);
-  const button = form.querySelector('button[type="submit"]');
+  const button = /** @type {HTMLButtonElement} */ (form.querySelector('button[type="submit"]'));
   button.disabled = true;
   try {
     const task = await api('POST', '/tasks', body);

@@ -109,10 +109,11 @@ async function showDiff(label) {
     return;
   }
   const target = el('div', { class: 'diff', 'data-agent': label });
-  const layout = el('select', { 'aria-label': 'Diff layout' }, el('option', { value: 'line-by-line' }, 'Unified'), el('option', { value: 'side-by-side' }, 'Side by side'));
+  const layout = /** @type {HTMLSelectElement} */ (el('select', { 'aria-label': 'Diff layout' }, el('option', { value: 'line-by-line' }, 'Unified'), el('option', { value: 'side-by-side' }, 'Side by side')));
   const draw = () => {
     // diff2html escapes every file name and line it draws; highlight.js works on that text.
-    const ui = new window.Diff2HtmlUI(target, diff.patch, {
+    // diff2html's bundle (a classic script the page loads first) sets this global.
+    const ui = new /** @type {any} */ (window).Diff2HtmlUI(target, diff.patch, {
       outputFormat: layout.value,
       drawFileList: true,
       fileListToggle: true,

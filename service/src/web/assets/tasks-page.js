@@ -4,7 +4,7 @@ import { api, el, format, statusBadge, taskDuration } from './page-kit.js';
 const PAGE_SIZE = 50;
 const rows = document.getElementById('task-rows');
 const empty = document.getElementById('tasks-empty');
-const filter = document.getElementById('status-filter');
+const filter = /** @type {HTMLSelectElement} */ (document.getElementById('status-filter'));
 const more = document.getElementById('more');
 const live = document.getElementById('live');
 const shown = new Map();
