@@ -10,6 +10,7 @@ import { createPostgresDatabase, driverKinds } from '../../support/databases.ts'
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { waitForTaskEnd } from '../../support/service-harness.ts';
 import { type ServiceProcess, startServiceProcess } from '../../support/service-process.ts';
+import { Receiver, waitFor } from '../webhooks/webhook-fixtures.ts';
 import { taggedProcesses } from '../../support/tagged-processes.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
@@ -116,7 +117,12 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
   });
 
   it("cascade: tier 2 starts only when tier 1 fails, is told tier 1's verify output and diff, and fixes it; tier 3 is not needed", async () => {
-    const id = await submit({ strategy: 'cascade', tiers: [[promptReader('41')], [promptReader('7')], [answer('42')]] });
+    const receiver = await Receiver.start();
+    const id = await submit({
+      strategy: 'cascade',
+      tiers: [[promptReader('41')], [promptReader('7')], [answer('42')]],
+      callbacks: [{ url: receiver.url(), events: ['tier.started', 'tier.failed', 'task.completed'] }],
+    });
     const task = await waitForTaskEnd(service, id);
     expect(task).toMatchObject({ status: 'completed', strategy: 'cascade', winner: 'command-2', winnerPassedVerify: true });
     const [first, second, third] = task.agents;
@@ -152,6 +158,17 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
       ['task.completed', null],
     ]);
     expect(steps.find((event) => event.type === 'tier.failed')?.data).toMatchObject({ tier: 1, attempts: ['command-1'], best: 'command-1', next: 2 });
+    // The same steps in the progress stream (SSE) and as webhooks.
+    const sse = await (await service.request(`/api/v1/tasks/${id}/progress`)).text();
+    expect(sse.match(/^event: tier\.\w+$/gm)).toEqual(['event: tier.started', 'event: tier.failed', 'event: tier.started']);
+    await waitFor('the webhooks', () => receiver.received.length >= 4);
+    expect(receiver.received.map((request) => [request.json.type, request.json.data.tier ?? null])).toEqual([
+      ['tier.started', 1],
+      ['tier.failed', 1],
+      ['tier.started', 2],
+      ['task.completed', null],
+    ]);
+    await receiver.close();
     expect(steps.find((event) => event.type === 'tier.started' && event.data.tier === 2)?.data).toMatchObject({ agents: ['command-2'], after: 'command-1' });
   });
 
