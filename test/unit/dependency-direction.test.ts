@@ -25,7 +25,7 @@ const layers: readonly (readonly string[])[] = [
   ['services.ts'],
   ['main.ts'],
   // The published package's command: main.ts's serve and migrate, plus keys and version.
-  ['cli.ts'],
+  ['cli.ts', 'kage'],
 ];
 
 const serviceSrc = resolve(import.meta.dirname, '../../service/src');
