@@ -39,6 +39,12 @@ export async function cascadePrompt(task: TaskRecord, spec: TaskConfig['agents']
 }
 
 async function patch(repositoryPath: string, from: string, to: string): Promise<string> {
-  const result = await runGit(repositoryPath, ['diff', '--no-color', '--no-ext-diff', '--no-textconv', from, to, '--'], { okExitCodes: [0, 128], maxOutput: MAX_DIFF_CHARS + 1 });
-  return result.exitCode === 0 ? result.stdout : '(the diff could not be read on this machine)';
+  // Another machine's attempt (a URL task) may have a commit this one lacks: the prompt says so rather than fail.
+  const unreadable = '(the diff could not be read on this machine)';
+  try {
+    const result = await runGit(repositoryPath, ['diff', '--no-color', '--no-ext-diff', '--no-textconv', from, to, '--'], { okExitCodes: [0, 128], maxOutput: MAX_DIFF_CHARS + 1 });
+    return result.exitCode === 0 ? result.stdout : unreadable;
+  } catch {
+    return unreadable;
+  }
 }
