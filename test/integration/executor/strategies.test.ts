@@ -40,7 +40,7 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
     expect(response.status, await response.clone().text()).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
-  const events = async (id: string): Promise<Event[]> => (await (await service.request(`/api/v1/tasks/${id}/events?limit=1000`)).json()).items;
+  const events = async (id: string): Promise<Event[]> => ((await (await service.request(`/api/v1/tasks/${id}/events?limit=1000`)).json()) as { items: Event[] }).items;
 
   beforeAll(async () => {
     repo = await createTestRepo();
@@ -111,8 +111,8 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
     ]);
     // Frozen: a second later nothing has spent more.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const later = await (await service.request(`/api/v1/tasks/${id}`)).json();
-    expect(later.agents.map((run: { costUsd: number }) => run.costUsd)).toEqual(task.agents.map((run: { costUsd: number }) => run.costUsd));
+    const later = (await (await service.request(`/api/v1/tasks/${id}`)).json()) as { agents: Array<{ costUsd: number }>; totalCostUsd: number };
+    expect(later.agents.map((run) => run.costUsd)).toEqual(task.agents.map((run: { costUsd: number }) => run.costUsd));
     expect(later.totalCostUsd).toBe(task.totalCostUsd);
   });
 
