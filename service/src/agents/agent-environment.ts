@@ -87,7 +87,7 @@ export function parseAgentEnv(text: string | undefined): string[] {
  */
 export function agentEnvironment(
   serviceEnv: NodeJS.ProcessEnv,
-  launch: { env: Record<string, string>; passEnv?: readonly string[] | undefined; projectCode?: boolean | undefined },
+  launch: { env: Record<string, string>; passEnv?: readonly string[] | undefined; projectCode?: boolean | undefined; pathFirst?: string | undefined },
 ): Record<string, string> {
   const allowed = [...everyProgram, ...(launch.passEnv ?? []), ...parseAgentEnv(serviceEnv.KAGE_AGENT_ENV)];
   const env: Record<string, string> = {};
@@ -97,5 +97,6 @@ export function agentEnvironment(
   // The repository's own commands find the user's tools first, not the Node brought for the service (scripts/with-node24).
   const bundled = serviceEnv.KAGE_BUNDLED_NODE_BIN;
   if (launch.projectCode && bundled && env.PATH) env.PATH = env.PATH.split(':').filter((folder) => folder !== bundled).join(':');
+  if (launch.pathFirst) env.PATH = env.PATH ? `${launch.pathFirst}:${env.PATH}` : launch.pathFirst;
   return { ...env, ...launch.env };
 }

@@ -13,6 +13,8 @@ export interface ProcessLaunch {
   passEnv?: readonly string[];
   /** The repository's own code (setup, verify): it runs with the user's PATH, without the service's bundled Node. */
   projectCode?: boolean;
+  /** A folder first on its PATH (the Node version the repository pins). */
+  pathFirst?: string | undefined;
   /** Other programs it runs (the ACP bridge's script and agent): the sandbox shows their installations read-only too. */
   programs?: string[];
   /**
@@ -66,7 +68,7 @@ export function startProcess(launch: ProcessLaunch, options: StartOptions) {
   const subprocess = execa(started.file, started.args, {
     ...options.execa,
     cwd: options.cwd,
-    env: agentEnvironment(process.env, { env: started.env, passEnv: launch.passEnv, projectCode: launch.projectCode }),
+    env: agentEnvironment(process.env, { env: started.env, passEnv: launch.passEnv, projectCode: launch.projectCode, pathFirst: launch.pathFirst }),
     extendEnv: false,
     stdio: [launch.cancelInput === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...pipes],
     buffer: false,

@@ -1,7 +1,9 @@
+import { homedir } from 'node:os';
 import { wellFormed } from '../agents/bounded-lines.ts';
 import { type Confinement, startProcess } from '../agents/process-launch.ts';
 import { killTagged, tagEnvironment } from '../agents/process-tag.ts';
 import { ErrorLines } from './error-lines.ts';
+import { pinnedNodeBin } from './pinned-node.ts';
 
 /** How a project command (verify, setup) went; only the tail of its output is kept. */
 export interface ProjectCommandResult {
@@ -39,7 +41,7 @@ export async function runProjectCommand(command: readonly string[], worktree: st
   const started = performance.now();
   const tag = options.processTag;
   const { subprocess, confinementError } = startProcess(
-    { file: file!, args, env: { CI: 'true', ...tagEnvironment(tag) }, projectCode: true },
+    { file: file!, args, env: { CI: 'true', ...tagEnvironment(tag) }, projectCode: true, pathFirst: await pinnedNodeBin(worktree, process.env, process.env.HOME || homedir()) },
     {
       cwd: worktree,
       confinement: options.confinement,

@@ -60,7 +60,7 @@ describe('attempt setup: local files copied in, the setup command run first (pgl
   });
 
   it("names the setup's first errors when its end does not (pip's cause is lines above its last three)", async () => {
-    const noisy = "console.log('Collecting foo'); console.error('ERROR: No matching distribution found for foo==9'); for (let i = 1; i <= 40; i += 1) console.log('noise ' + i); process.exit(1)";
+    const noisy = "console.log('Collecting foo'); console.log('ERROR: No matching distribution found for foo==9'); for (let i = 1; i <= 40; i += 1) console.log('noise ' + i); process.exit(1)";
     const { body } = await submit({ setup: { command: [process.execPath, '-e', noisy] } });
     const task = await waitForTaskEnd(service, body.id);
     expect(task.agents[0].error).toMatch(/^setup failed with exit code 1 after \d+\.\d s; first errors: ERROR: No matching distribution found for foo==9; last lines: noise 38 \| noise 39 \| noise 40$/);

@@ -68,7 +68,10 @@ describe('several instances and many tasks', () => {
         });
         ids.push((await response.json()).id);
       }
-      for (const id of ids) expect((await waitForTaskEnd(service, id, 120_000)).status).toBe('completed');
+      for (const id of ids) {
+        const task = await waitForTaskEnd(service, id, 120_000);
+        expect(task.status, JSON.stringify(task.agents?.[0]?.error ?? task.error)).toBe('completed');
+      }
     };
     const worktreeRoot = join(service.dataDir, 'worktrees');
     const leftovers = () => (existsSync(worktreeRoot) ? readdirSync(worktreeRoot) : []);

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 import { waitForTaskEnd } from '../../support/service-harness.ts';
@@ -33,7 +34,7 @@ const hasLocalIndex = existsSync(join(localIndex, 'pytest'));
 const calc = 'def add(a, b):\n    return a + b\n';
 const testCalc = 'import unittest\nfrom calc import add\n\nclass TestAdd(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n\nif __name__ == "__main__":\n    unittest.main()\n';
 
-describe("the user's toolchains in the sandbox", () => {
+describe.each(driverKinds)("the user's toolchains in the sandbox (%s)", (kind) => {
   let home: string;
   let outside: string;
   let dataDir: string;
@@ -57,6 +58,10 @@ describe("the user's toolchains in the sandbox", () => {
     await mkdir(nvmBin, { recursive: true });
     await symlink(process.execPath, join(nvmBin, 'node'));
     await symlink(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), join(nvmBin, 'npm'));
+    // A second version, which a repository may pin with .nvmrc: a node that prints its own version.
+    const pinnedBin = join(home, '.nvm', 'versions', 'node', 'v20.99.0', 'bin');
+    await mkdir(pinnedBin, { recursive: true });
+    await writeFile(join(pinnedBin, 'node'), '#!/bin/sh\necho "pinned node v20.99.0"\n', { mode: 0o755 });
     // A toolchain outside HOME and the system folders, which the sandbox does not show unless told.
     await fakePyenv(join(outside, 'pyenv'));
     python = await createTestRepo();
@@ -74,6 +79,7 @@ describe("the user's toolchains in the sandbox", () => {
       HOME: home,
       KAGE_SANDBOX: 'bwrap',
       PATH: [join(home, '.pyenv', 'shims'), nvmBin, '/usr/bin', '/bin'].join(':'),
+      ...(kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),
     });
   }, 120_000);
   afterAll(async () => {
@@ -154,4 +160,18 @@ describe("the user's toolchains in the sandbox", () => {
     const second = await submit(node, { setup: { command: ['npm', 'ci', '--offline', '--no-audit', '--no-fund'] }, verify: { command: ['node', 'test.js'] } });
     expect(second.agents[0].verify, JSON.stringify(second.agents[0].verify ?? second.agents[0].error)).toMatchObject({ passed: true });
   }, 240_000);
+
+  it("runs setup and verify with the Node version the repository pins in .nvmrc, from the user's nvm", async () => {
+    const pinned = await createTestRepo();
+    try {
+      await pinned.commit({ '.nvmrc': '20\n' });
+      const task = await submit(pinned, { verify: { command: ['node', '--version'] } });
+      expect(task.agents[0].verify, JSON.stringify(task.agents[0].verify)).toMatchObject({ passed: true });
+      expect(task.agents[0].verify.outputTail).toContain('pinned node v20.99.0');
+      const unpinned = await submit(python, { verify: { command: ['node', '--version'] } });
+      expect(unpinned.agents[0].verify.outputTail).toContain('v24');
+    } finally {
+      await pinned.cleanup();
+    }
+  }, 120_000);
 });

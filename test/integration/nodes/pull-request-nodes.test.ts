@@ -7,6 +7,7 @@ import { type ForgeFixture, startForgeFixture } from '../../support/forge-fixtur
 import { runGitIn } from '../../support/git-repo.ts';
 import { createExecuteContext } from '../../support/n8n-context.ts';
 import { TEST_API_KEY, waitForTaskEnd } from '../../support/service-harness.ts';
+import { until } from '../../support/until.ts';
 
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
 
@@ -45,8 +46,9 @@ describe('n8n nodes on a remote repository (git http-backend + GitHub stand-in)'
     expect(submitted).toMatchObject({ push: 'winner', repository: { url: fixture.url, credential: 'github-bot' } });
     const task = await waitForTaskEnd(fixture.service, submitted.id as string);
     expect(task.status).toBe('completed');
-    // push: winner pushed the winner's branch when the task was ranked.
-    expect(await runGitIn(fixture.bare, ['rev-parse', `refs/heads/${task.agents[0].branch}`])).toBe(task.agents[0].headCommit);
+    // push: winner pushes the winner's branch as its own step, once the task's end is stored.
+    const pushed = await until('the winner to be pushed', () => runGitIn(fixture.bare, ['rev-parse', `refs/heads/${task.agents[0].branch}`]).catch(() => undefined), 30_000);
+    expect(pushed).toBe(task.agents[0].headCommit);
 
     const opened = await runNode(new KageBunshinMerge(), { operation: 'openPullRequest', taskId: task.id, agent: 'best', pullRequestOptions: { title: 'Licence' } });
     expect(opened).toMatchObject({ created: true, branch: task.agents[0].branch, targetBranch: 'main', forge: 'github' });
