@@ -1,10 +1,11 @@
 /**
- * wait_for_task: follows the task's progress stream (GET /tasks/{id}/progress, which ends after
- * the task's last event), turning each event into an MCP progress notification, then reads the task.
+ * wait_for_task: follows the task's events (task-events.ts), turning each into an MCP progress
+ * notification, then reads the task.
  */
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { KageApi, SseMessage } from './kage-api.ts';
+import type { KageApi } from './kage-api.ts';
+import { type TaskEvent, taskEvents } from './task-events.ts';
 
 const finished = new Set(['completed', 'failed', 'cancelled']);
 
@@ -23,11 +24,10 @@ export async function waitForTask(
   const token = extra._meta?.progressToken;
   const signal = AbortSignal.any([extra.signal, AbortSignal.timeout(timeoutSeconds * 1000)]);
   let seen = 0;
-  for await (const message of api.events(`/tasks/${encodeURIComponent(id)}/progress`, signal)) {
-    if (message.event === 'connected') continue;
+  for await (const event of taskEvents(api, id, signal)) {
     seen += 1;
     if (token !== undefined) {
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: seen, message: describe(message) } });
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: seen, message: describe(event) } });
     }
   }
   if (extra.signal.aborted) throw extra.signal.reason;
@@ -36,16 +36,10 @@ export async function waitForTask(
 }
 
 /** One line for people: "claude-1 agent.completed: succeeded", "verify.completed: passed". */
-function describe(message: SseMessage): string {
-  let event: { agentLabel?: string | null; data?: Record<string, unknown> } = {};
-  try {
-    event = JSON.parse(message.data) as typeof event;
-  } catch {
-    // A message that is not JSON still counts as progress.
-  }
-  const data = event.data ?? {};
+function describe(event: TaskEvent): string {
+  const data = event.data;
   const detail = [data.status, data.passed === true ? 'passed' : data.passed === false ? 'failed' : undefined, data.winner ? `winner ${String(data.winner)}` : undefined]
     .filter((part) => typeof part === 'string')
     .join(', ');
-  return `${event.agentLabel ? `${event.agentLabel} ` : ''}${message.event}${detail ? `: ${detail}` : ''}`;
+  return `${event.agentLabel ? `${event.agentLabel} ` : ''}${event.type}${detail ? `: ${detail}` : ''}`;
 }

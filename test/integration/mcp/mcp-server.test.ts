@@ -109,6 +109,25 @@ describe.each(driverKinds)('MCP server on %s', (kind) => {
     }
   });
 
+  it('follows up on an attempt and waits for the new round (the progress stream ends at the first round)', async () => {
+    const repo = await createTestRepo({ 'greeting.txt': 'Hello, wrold\n' });
+    try {
+      const client = await connect('http');
+      const id = (await call(client, 'submit_task', typoTask(repo))).structuredContent.id as string;
+      expect((await call(client, 'wait_for_task', { id, timeoutSeconds: 90 })).structuredContent.done).toBe(true);
+      const followed = await call(client, 'follow_up', { id, label: 'command-1', prompt: 'Say world, not word' });
+      expect(followed.isError, JSON.stringify(followed.content)).toBeFalsy();
+      const progress: string[] = [];
+      const waited = await call(client, 'wait_for_task', { id, timeoutSeconds: 90 }, (message) => progress.push(message));
+      expect(waited.structuredContent.done, JSON.stringify(progress)).toBe(true);
+      expect(waited.structuredContent.task.status).toBe('completed');
+      expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/^command-1 attempt\.follow_up/)]));
+      expect(progress.filter((message) => message.startsWith('task.completed'))).toHaveLength(2);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
   it.each(['http', 'stdio'] as const)("holds a scoped key's limits over %s", async (via) => {
     const repo = await createTestRepo({ 'greeting.txt': 'Hello, wrold\n' });
     const elsewhere = await makeTempDir('kage-mcp-other-root-');
