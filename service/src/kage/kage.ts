@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiRefusal, KageApi } from '../mcp/kage-api.ts';
-import { plainLine, renderTable, WatchState, type WatchEvent } from './watch-view.ts';
+import { taskEvents } from '../mcp/task-events.ts';
+import { plainLine, renderTable, WatchState } from './watch-view.ts';
 
 const exitCodes = { ok: 0, error: 1, usage: 2, verifyFailed: 3, conflicts: 4, taskFailed: 5 } as const;
 
@@ -74,7 +75,17 @@ function agentSpec(value: string): unknown {
   return value.trimStart().startsWith('{') ? JSON.parse(value) : { agent: value };
 }
 
-async function watch(id: string, json: boolean): Promise<number> {
+/** The task's last event so far: a follow-up's watch shows what comes after it. */
+async function lastSeq(client: KageApi, id: string): Promise<number> {
+  let after = 0;
+  for (;;) {
+    const page = (await client.call('GET', `/tasks/${encodeURIComponent(id)}/events?after=${after}&limit=1000`)) as { nextAfter: number };
+    if (page.nextAfter === after) return after;
+    after = page.nextAfter;
+  }
+}
+
+async function watch(id: string, json: boolean, after = 0): Promise<number> {
   const client = api();
   const tty = process.stdout.isTTY === true && !json;
   const state = new WatchState();
@@ -87,9 +98,7 @@ async function watch(id: string, json: boolean): Promise<number> {
   };
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  for await (const message of client.events(`/tasks/${encodeURIComponent(id)}/progress`, controller.signal)) {
-    if (message.event === 'connected') continue;
-    const event = JSON.parse(message.data) as WatchEvent;
+  for await (const event of taskEvents(client, id, controller.signal, after)) {
     state.apply(event);
     if (json) out(JSON.stringify(event));
     else if (tty) draw();
@@ -189,6 +198,48 @@ export function program(): Command {
       const merged = (await api().call('POST', `/tasks/${encodeURIComponent(id)}/merge`, body)) as { status: string; agent: string; targetBranch: string; commit: string | null };
       if (json()) printJson(merged);
       else out(`${merged.status}: ${merged.agent} into ${merged.targetBranch}${merged.commit ? ` at ${merged.commit.slice(0, 12)}` : ''}`);
+    });
+
+  cli
+    .command('pr')
+    .description('push an attempt (default: the winner) and open its pull request')
+    .argument('<id>')
+    .option('-a, --agent <attempt>', 'the attempt to propose', 'best')
+    .option('--target <branch>', 'the branch to propose it for')
+    .option('--title <title>', 'the title (default: the first line of the description)')
+    .option('--draft', 'open it as a draft')
+    .option('--allow-unverified', 'propose an attempt that did not pass verify')
+    .action(async (id: string, options: { agent: string; target?: string; title?: string; draft?: boolean; allowUnverified?: boolean }) => {
+      const body = { agent: options.agent, targetBranch: options.target, title: options.title, draft: options.draft, allowUnverified: options.allowUnverified };
+      const opened = (await api().call('POST', `/tasks/${encodeURIComponent(id)}/pull-request`, body)) as { url: string; created: boolean };
+      if (json()) printJson(opened);
+      else out(`${opened.created ? 'opened' : 'already open'}: ${opened.url}`);
+    });
+
+  cli
+    .command('follow-up')
+    .description('continue a finished attempt with another prompt (the task runs again for it)')
+    .argument('<id>')
+    .argument('<attempt>', 'an attempt label such as claude-1')
+    .argument('<prompt>')
+    .option('-w, --watch', 'then watch it until it ends')
+    .action(async (id: string, attempt: string, prompt: string, options: { watch?: boolean }) => {
+      const client = api();
+      const before = options.watch ? await lastSeq(client, id) : 0;
+      const task = (await client.call('POST', `/tasks/${encodeURIComponent(id)}/attempts/${encodeURIComponent(attempt)}/follow-up`, { prompt })) as TaskBody;
+      if (json() && !options.watch) printJson(task);
+      else if (!json()) out(`${task.id}: ${task.status}`);
+      if (options.watch) process.exitCode = await watch(task.id, json(), before);
+    });
+
+  cli
+    .command('cancel')
+    .description("cancel a task: stops every agent process")
+    .argument('<id>')
+    .action(async (id: string) => {
+      const task = (await api().call('DELETE', `/tasks/${encodeURIComponent(id)}`)) as TaskBody;
+      if (json()) printJson(task);
+      else out(`${task.id}: cancel requested (${task.status})`);
     });
   return cli;
 }

@@ -79,4 +79,30 @@ describe.each(driverKinds)('kage command on %s', (kind) => {
       await repo.cleanup();
     }
   });
+
+  it('follows up on an attempt and watches the new round; cancels a running task', async () => {
+    repo = await createTestRepo({ 'greeting.txt': 'Hello, wrold\n' });
+    try {
+      const done = await kage(['submit', 'Fix the typo', '--watch', '--agent', sed('word'), '--agent', sed('world'), '--', 'grep', '-qx', 'Hello, world', 'greeting.txt']);
+      expect(done.exitCode, done.stderr).toBe(0);
+      const id = done.stdout.split('\n')[0]!;
+      const followed = await kage(['follow-up', id, 'command-1', 'Say world, not word', '--watch']);
+      expect(followed.exitCode, followed.stdout + followed.stderr).toBe(0);
+      // Only the new round's events: the stream did not stop at the first round's end.
+      expect(followed.stdout).toMatch(/^command-1 attempt\.follow_up/m);
+      expect(followed.stdout.match(/^task\.completed /gm)).toHaveLength(1);
+      expect(followed.stdout).not.toContain('task.queued');
+
+      const slow = await kage(['submit', 'Take your time', '--agent', JSON.stringify({ agent: 'command', command: ['sleep', '60'] })]);
+      const slowId = slow.stdout.split('\n')[0]!;
+      const cancelled = await kage(['cancel', slowId]);
+      expect(cancelled.exitCode, cancelled.stderr).toBe(0);
+      expect(cancelled.stdout).toContain(`${slowId}: cancel requested`);
+      const watched = await kage(['watch', slowId]);
+      expect(watched.exitCode).toBe(5);
+      expect(watched.stdout).toContain(`task ${slowId}: cancelled`);
+    } finally {
+      await repo.cleanup();
+    }
+  });
 });
