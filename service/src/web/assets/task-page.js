@@ -72,10 +72,25 @@ function drawHead() {
       el('span', {}, `cost ${format.cost(task.totalCostUsd)}`), ' · ',
       el('span', {}, `duration ${format.duration(taskDuration(task))}`), ' · ',
       el('span', { title: task.createdAt }, `created ${format.age(task.createdAt)}`)),
+    strategyLine(task),
     task.judgement ? el('p', { class: 'muted' }, `Judge ${task.judgement.agent}: ${task.judgement.order.length > 0 ? task.judgement.order.join(' > ') : `no verdict${task.judgement.error ? ` (${task.judgement.error})` : ''}`}`) : undefined,
     untestedWarning(task),
     task.error ? el('p', { class: 'problem' }, task.error) : undefined,
   );
+}
+
+/** How a race or a cascade went, in one line (nothing for strategy all). */
+function strategyLine(task) {
+  const { race, cascade } = task.strategyResult ?? {};
+  if (race) {
+    const stopped = race.cancelled?.length ? `; stopped ${race.cancelled.map((run) => run.label).join(', ')}, which had spent ${format.cost(race.cancelledCostUsd ?? 0)}` : '';
+    return el('p', { class: 'muted strategy' }, `Race: ${race.winner} passed verify first, after ${format.duration(race.verifiedAfterMs)}${stopped}`);
+  }
+  if (cascade) {
+    const tiers = cascade.tiers.map((tier) => `tier ${tier.tier} (${tier.agents.join(', ')}) ${tier.outcome.replace('_', ' ')}`);
+    return el('p', { class: 'muted strategy' }, `Cascade: ${tiers.join(' → ')}`);
+  }
+  return undefined;
 }
 
 // A winner that did not pass the task's verify command must not pass for tested work.
