@@ -1,42 +1,48 @@
 /**
- * A real MCP host: Claude Code from npm (`claude mcp add --transport http`), its model the
- * scripted model server (offline, no key), told to call submit_task, then wait_for_task, then
- * merge_task on the service's /mcp. The task must run, finish with the verified attempt as the
+ * A real MCP host: Claude Code from npm (`claude mcp add`, over HTTP to /mcp and over stdio to
+ * `kage-bunshin mcp`), its model the scripted model server (offline, no key), told to call
+ * submit_task, then wait_for_task, then merge_task. The task must run, finish with the verified attempt as the
  * winner, and be merged, with Claude Code having read each tool's answer.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { createTestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
 const claude = join(import.meta.dirname, '../../../node_modules/.bin/claude');
+const cliPath = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
 
 describe('Claude Code as the MCP host', () => {
   let models: ModelServer;
   let sandbox: CliSandbox;
   let service: TestService;
-  let repo: TestRepo;
 
   beforeAll(async () => {
     models = await startModelServer();
     sandbox = await createCliSandbox(models.url);
     service = await startTestService({ kind: 'pglite', listen: true, workers: 2, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
-    repo = await createTestRepo({ 'greeting.txt': 'Hello, wrold\n' });
   });
   afterAll(async () => {
     await service?.stop();
     await models?.close();
     await sandbox?.cleanup();
-    await repo?.cleanup();
   });
 
-  it('submits a task, waits for it and merges it through /mcp', async () => {
+  it.each(['http', 'stdio'] as const)('submits a task, waits for it and merges it over %s', async (via) => {
+    const repo = await createTestRepo({ 'greeting.txt': 'Hello, wrold\n' });
+    onTestFinished(() => repo.cleanup());
     const env = { ...sandbox.env('claude'), PATH: process.env.PATH ?? '' };
-    await execa(claude, ['mcp', 'add', '--scope', 'user', '--transport', 'http', 'kage', `${service.url}/mcp`, '--header', `Authorization: Bearer ${TEST_API_KEY}`], { env, extendEnv: false, cwd: repo.path });
+    await execa(claude, ['mcp', 'remove', '--scope', 'user', 'kage'], { env, extendEnv: false, cwd: repo.path, reject: false });
+    const server =
+      via === 'http'
+        ? ['--transport', 'http', 'kage', `${service.url}/mcp`, '--header', `Authorization: Bearer ${TEST_API_KEY}`]
+        : ['kage', '-e', `KAGE_URL=${service.url}`, '-e', `KAGE_API_KEY=${TEST_API_KEY}`, '--', process.execPath, cliPath, 'mcp'];
+    await execa(claude, ['mcp', 'add', '--scope', 'user', ...server], { env, extendEnv: false, cwd: repo.path });
 
     const task = {
       description: 'Fix the typo in greeting.txt',
