@@ -3,7 +3,8 @@
  * with agents and a verify command, watch as plain lines (not a terminal), show, ls, diff, and
  * merge, with its exit codes (3 verify failed, 2 a usage mistake) and --json for scripts.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,15 @@ describe.each(driverKinds)('kage command on %s', (kind) => {
       const failing = await kage(['submit', 'Fix it', '--watch', '--agent', sed('word'), '--', 'grep', '-qx', 'Hello, world', 'greeting.txt']);
       expect(failing.exitCode, failing.stdout + failing.stderr).toBe(3);
       expect(failing.stdout).toContain('verify failed');
+
+      // The whole task from a file, watched as JSON lines (one event each) for a script.
+      const file = join(repo.path, '..', `task-${repo.path.split('/').at(-1)}.json`);
+      await writeFile(file, JSON.stringify({ description: 'From a file', agents: [JSON.parse(sed('world'))], verify: { command: ['grep', '-qx', 'Hello, world', 'greeting.txt'] } }));
+      const fromFile = await kage(['--json', 'submit', '--file', file, '--watch']);
+      expect(fromFile.exitCode, fromFile.stderr).toBe(0);
+      const events = fromFile.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+      expect(events.at(-1)).toMatchObject({ type: 'task.completed', data: { winner: 'command-1' } });
+      await rm(file);
 
       expect((await kage(['show'])).exitCode).toBe(2);
       expect((await kage(['frobnicate'])).exitCode).toBe(2);
