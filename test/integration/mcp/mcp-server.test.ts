@@ -13,6 +13,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { AUTH_FAILURES_PER_MINUTE } from '../../../service/src/api/middleware/rate-limit.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
 const cliPath = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
@@ -210,5 +211,23 @@ describe('MCP over HTTP: keys and schemas', () => {
     } finally {
       await client.close();
     }
+  });
+
+  // Last in this service: the address stays locked out for the rest of the minute.
+  it('counts wrong keys at /mcp as failed authentications: the address is locked out, the API too', async () => {
+    const post = (key: string) =>
+      fetch(`${service.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < AUTH_FAILURES_PER_MINUTE + 2; i += 1) statuses.push((await post(`wrong-key-${i}`)).status);
+    // The test before presented one wrong key too.
+    const locked = statuses.indexOf(429);
+    expect(locked).toBeGreaterThanOrEqual(AUTH_FAILURES_PER_MINUTE - 1);
+    expect(statuses.slice(0, locked).every((status) => status === 401) && statuses.slice(locked).every((status) => status === 429)).toBe(true);
+    expect((await post(TEST_API_KEY)).status).toBe(429);
+    expect((await fetch(`${service.url}/api/v1/tasks`, { headers: { 'x-api-key': TEST_API_KEY } })).status).toBe(429);
   });
 });
