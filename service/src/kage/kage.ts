@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
- * `kage`: the service from a terminal, over its REST API (KAGE_URL, KAGE_API_KEY). `--json`
- * prints the API's answers as they are, for scripts. Exit codes: 0 done; 1 an error or refusal;
- * 2 a mistake in the command line; 3 verify failed (no verified winner, or a merge refused as
- * not verified); 4 merge conflicts; 5 the task failed or was cancelled.
+ * `kage`: the service from a terminal, over its REST API (KAGE_URL and KAGE_API_KEY, or a config
+ * file: kage-settings.ts). `--json` prints the API's answers as they are, for scripts. Exit
+ * codes: 0 done; 1 an error or refusal; 2 a mistake in the command line; 3 verify failed (no
+ * verified winner, or a merge refused as not verified); 4 merge conflicts; 5 the task failed or
+ * was cancelled.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiRefusal, KageApi } from '../mcp/kage-api.ts';
 import { taskEvents } from '../mcp/task-events.ts';
+import { kageSettings, SettingsError } from './kage-settings.ts';
 import { plainLine, renderTable, WatchState } from './watch-view.ts';
 
 const exitCodes = { ok: 0, error: 1, usage: 2, verifyFailed: 3, conflicts: 4, taskFailed: 5 } as const;
@@ -40,13 +42,17 @@ interface TaskBody {
 }
 
 function api(): KageApi {
-  const key = process.env.KAGE_API_KEY;
-  if (!key) throw new ExitWith(exitCodes.usage, 'kage needs KAGE_API_KEY (and KAGE_URL, default http://127.0.0.1:8000)');
-  const base = (process.env.KAGE_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
+  let settings: { url: string; apiKey: string };
+  try {
+    settings = kageSettings(process.env);
+  } catch (error) {
+    if (error instanceof SettingsError) throw new ExitWith(exitCodes.usage, error.message);
+    throw error;
+  }
   return new KageApi((path, init) => {
     const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${key}`);
-    return fetch(`${base}/api/v1${path}`, { ...init, headers });
+    headers.set('authorization', `Bearer ${settings.apiKey}`);
+    return fetch(`${settings.url}/api/v1${path}`, { ...init, headers });
   });
 }
 

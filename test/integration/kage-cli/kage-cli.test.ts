@@ -3,13 +3,13 @@
  * with agents and a verify command, watch as plain lines (not a terminal), show, ls, diff, and
  * merge, with its exit codes (3 verify failed, 2 a usage mistake) and --json for scripts.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
 const kagePath = fileURLToPath(new URL('../../../service/src/kage/kage.ts', import.meta.url));
@@ -79,9 +79,21 @@ describe.each(driverKinds)('kage command on %s', (kind) => {
 
       expect((await kage(['show'])).exitCode).toBe(2);
       expect((await kage(['frobnicate'])).exitCode).toBe(2);
-      const noKey = await kage(['ls'], { KAGE_API_KEY: '' });
+      const config = await makeTempDir('kage-config-');
+      const noKey = await kage(['ls'], { KAGE_API_KEY: '', XDG_CONFIG_HOME: config });
       expect(noKey.exitCode).toBe(2);
       expect(noKey.stderr).toContain('KAGE_API_KEY');
+      // Or the config file, when the environment does not say.
+      await mkdir(join(config, 'kage'));
+      await writeFile(join(config, 'kage', 'config.json'), JSON.stringify({ url: service.url, apiKey: TEST_API_KEY }));
+      const fromConfig = await kage(['--json', 'ls'], { KAGE_URL: '', KAGE_API_KEY: '', XDG_CONFIG_HOME: config });
+      expect(fromConfig.exitCode, fromConfig.stderr).toBe(0);
+      expect(JSON.parse(fromConfig.stdout)).toMatchObject({ total: expect.any(Number) });
+      await writeFile(join(config, 'kage', 'config.json'), JSON.stringify({ url: 'ftp://127.0.0.1', apiKey: TEST_API_KEY }));
+      const badConfig = await kage(['ls'], { KAGE_URL: '', XDG_CONFIG_HOME: config });
+      expect(badConfig.exitCode).toBe(2);
+      expect(badConfig.stderr).toContain('config.json');
+      await rm(config, { recursive: true });
       const wrongKey = await kage(['ls'], { KAGE_API_KEY: 'wrong-key-0123456789' });
       expect(wrongKey.exitCode).toBe(1);
       expect(wrongKey.stderr).toContain('unauthorized (401)');
