@@ -15,6 +15,7 @@ import { fanOut } from './scenarios/fan-out.ts';
 import { remoteFanOut } from './scenarios/remote-fan-out.ts';
 import { reviewPage } from './scenarios/review-page.ts';
 import { sandboxCost } from './scenarios/sandbox-cost.ts';
+import { setupCache } from './scenarios/setup-cache.ts';
 import { scale } from './scenarios/scale.ts';
 import { warmStart } from './scenarios/warm-start.ts';
 import type { BenchContext, BenchRow, ScenarioResult } from './support/context.ts';
@@ -32,6 +33,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   'warm-start': warmStart,
   'review-page': reviewPage,
   'attempt-overhead': attemptOverhead,
+  'setup-cache': setupCache,
 };
 
 const args = process.argv.slice(2);

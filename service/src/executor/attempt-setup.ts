@@ -104,15 +104,17 @@ async function runSetup(
   options: { worktree: string; sourceCheckout: string | undefined; signal: AbortSignal; processTag: string; confinement?: Confinement | undefined },
 ): Promise<SetupOutcome> {
   const copied = setup.copy?.length && options.sourceCheckout ? await copyLocalFiles(options.sourceCheckout, options.worktree, setup.copy) : [];
-  const command = setup.command
-    ? await runProjectCommand(setup.command, options.worktree, {
-        timeoutSeconds: setup.timeoutSeconds ?? 600,
-        signal: options.signal,
-        processTag: options.processTag,
-        confinement: options.confinement,
-        packageCaches: true,
-      })
-    : undefined;
+  const setupCommand = setup.command;
+  if (!setupCommand) return { copied, command: undefined };
+  const run = () =>
+    runProjectCommand(setupCommand, options.worktree, {
+      timeoutSeconds: setup.timeoutSeconds ?? 600,
+      signal: options.signal,
+      processTag: options.processTag,
+      confinement: options.confinement,
+      packageCaches: true,
+    });
+  const command = await (options.confinement ? options.confinement.withPackageCaches(run) : run());
   return { copied, command };
 }
 

@@ -13,7 +13,7 @@ import { isInside } from '../path-inside.ts';
 import { bwrapArguments, type SandboxLayout, type SystemEntry } from './bwrap-arguments.ts';
 import { diskUsage } from './disk-usage.ts';
 import { hiddenProgramHint } from './hidden-program.ts';
-import { copyInsteadOfLinking, packageCacheFolders } from './package-caches.ts';
+import { copyInsteadOfLinking, packageCacheFolders, withPackageCaches } from './package-caches.ts';
 import type { AttemptCgroup, CgroupBreach } from './attempt-cgroups.ts';
 import type { AttemptLimits, HomeBind } from './sandbox-settings.ts';
 
@@ -172,6 +172,10 @@ export class AttemptSandbox implements Confinement {
       extraPipes: group ? 2 : 0,
       release: group ? (pid, pipes) => placeInGroup(group, pid, pipes) : async () => {},
     };
+  }
+
+  withPackageCaches<T extends { passed: boolean }>(setup: () => Promise<T>): Promise<T> {
+    return this.caches ? withPackageCaches(this.caches, setup) : setup();
   }
 
   explainNotRunnable(program: string, exitCode: number, output: string): string | undefined {

@@ -8,7 +8,8 @@
  * store), so setups of attempts running at once share them safely.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Download caches, relative to HOME. Build caches (go's GOCACHE, a project's target/) are not downloads and stay private. */
@@ -40,4 +41,31 @@ export async function repositoryCaches(dataDir: string, repositoryKey: string): 
   const root = join(dataDir, 'caches', createHash('sha256').update(repositoryKey).digest('hex').slice(0, 16));
   for (const folder of packageCacheFolders) await mkdir(join(root, folder), { recursive: true });
   return root;
+}
+
+const filling = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs a setup with the repository's caches: while they are still empty, one setup at a time,
+ * so the first downloads each package and the others find it there (four setups starting at
+ * once on an empty cache would each download everything). Once one has passed, all run at once.
+ */
+export async function withPackageCaches<T extends { passed: boolean }>(root: string, setup: () => Promise<T>): Promise<T> {
+  const filled = join(root, '.filled');
+  for (;;) {
+    if (existsSync(filled)) return setup();
+    const running = filling.get(root);
+    if (!running) break;
+    await running.catch(() => {});
+  }
+  const run = setup().then(async (result) => {
+    if (result.passed) await writeFile(filled, '');
+    return result;
+  });
+  filling.set(root, run);
+  try {
+    return await run;
+  } finally {
+    filling.delete(root);
+  }
 }
