@@ -52,7 +52,11 @@ function api(): KageApi {
   return new KageApi((path, init) => {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${settings.apiKey}`);
-    return fetch(`${settings.url}/api/v1${path}`, { ...init, headers });
+    return fetch(`${settings.url}/api/v1${path}`, { ...init, headers }).catch((error: unknown) => {
+      if (init.signal?.aborted) throw error;
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new ExitWith(exitCodes.error, `cannot reach the service at ${settings.url} (KAGE_URL): ${cause}`);
+    });
   });
 }
 

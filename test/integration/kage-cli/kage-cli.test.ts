@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
+import { freePort } from '../../support/free-port.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
@@ -94,6 +95,9 @@ describe.each(driverKinds)('kage command on %s', (kind) => {
       expect(badConfig.exitCode).toBe(2);
       expect(badConfig.stderr).toContain('config.json');
       await rm(config, { recursive: true });
+      const nobody = await kage(['ls'], { KAGE_URL: `http://127.0.0.1:${await freePort()}` });
+      expect(nobody.exitCode).toBe(1);
+      expect(nobody.stderr).toMatch(/^kage: cannot reach the service at http:\/\/127\.0\.0\.1:\d+ \(KAGE_URL\): connect ECONNREFUSED/);
       const wrongKey = await kage(['ls'], { KAGE_API_KEY: 'wrong-key-0123456789' });
       expect(wrongKey.exitCode).toBe(1);
       expect(wrongKey.stderr).toContain('unauthorized (401)');
