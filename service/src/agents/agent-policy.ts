@@ -2,23 +2,32 @@ import { type AgentName, agentNames } from './agent-adapter.ts';
 import { adapters } from './agent-registry.ts';
 import { Refusal } from '../refusal.ts';
 
-/** An agent this service does not run (KAGE_ALLOWED_AGENTS). */
+/**
+ * An agent that may not run here: one answer, with one message, whoever limits it (the service's
+ * KAGE_ALLOWED_AGENTS or an API key's allowedAgents) and wherever it is asked for (an attempt, the judge).
+ */
 export class AgentNotAllowedError extends Refusal {
   readonly field: string;
   readonly agent: string;
   readonly allowed: readonly string[];
 
-  constructor(index: number, agent: string, allowed: readonly string[]) {
-    const field = `agents.${index}.agent`;
-    super('forbidden', 'agent_not_allowed', `${field}: "${agent}" is not allowed on this service (KAGE_ALLOWED_AGENTS: ${allowed.join(', ') || 'none'})`, {
-      field,
-      agent,
-      allowed,
-    });
+  constructor(field: string, agent: string, allowed: readonly string[], limitedBy: string) {
+    super('forbidden', 'agent_not_allowed', `${field}: ${limitedBy} may not run ${agent}; it may run ${allowed.join(', ') || 'no agent'}`, { field, agent, allowed });
     this.field = field;
     this.agent = agent;
     this.allowed = allowed;
   }
+}
+
+/** The service's limit, as AgentNotAllowedError names it. */
+export const serviceLimit = 'this service (KAGE_ALLOWED_AGENTS)';
+
+/**
+ * May this agent run? Throws AgentNotAllowedError when `allowed` (none: no limit) leaves it
+ * out. `limitedBy` says whose limit it is, for the message.
+ */
+export function checkAgentAllowed(field: string, agent: string, allowed: readonly string[] | null | undefined, limitedBy: string): void {
+  if (allowed && !allowed.includes(agent)) throw new AgentNotAllowedError(field, agent, allowed, limitedBy);
 }
 
 /** Extra arguments that would override a flag the service sets for safety. */
@@ -48,7 +57,7 @@ export function checkAgentRequests(
   allowed: readonly AgentName[] = agentNames,
 ): void {
   agents.forEach((spec, index) => {
-    if (!allowed.includes(spec.agent)) throw new AgentNotAllowedError(index, spec.agent, allowed);
+    checkAgentAllowed(`agents.${index}.agent`, spec.agent, allowed, serviceLimit);
     const { protectedFlags, protectedConfig } = adapters[spec.agent];
     spec.args.forEach((arg, position) => {
       const flag = protectedFlags.find((candidate) => arg === candidate || arg.startsWith(`${candidate}=`));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Principal } from '../access/scopes.ts';
 import { git } from '../git/git-command.ts';
+import { checkAgentAllowed } from '../agents/agent-policy.ts';
 import { Refusal } from '../refusal.ts';
 
 /** Who submits a task, and what their key limits it to. */
@@ -8,16 +9,9 @@ export type Submitter = Pick<Principal, 'keyId' | 'name' | 'scopes' | 'repositor
 
 /** 403 when the key may not run one of the agents (a key made without `command`, say). */
 export function checkSubmitterAgents(submitter: Submitter, agents: readonly string[], judge: string | undefined): void {
-  const allowed = submitter.allowedAgents;
-  if (!allowed) return;
-  const refused = [...agents.map((agent, index) => ({ agent, field: `agents.${index}.agent` })), ...(judge ? [{ agent: judge, field: 'judge.agent' }] : [])].find(
-    ({ agent }) => !allowed.includes(agent),
-  );
-  if (refused) {
-    throw new Refusal('forbidden', 'agent_not_allowed', `${refused.field}: this API key (${submitter.name}) may not run ${refused.agent}; it may run ${allowed.join(', ')}`, {
-      field: refused.field,
-    });
-  }
+  const limitedBy = `this API key (${submitter.name})`;
+  agents.forEach((agent, index) => checkAgentAllowed(`agents.${index}.agent`, agent, submitter.allowedAgents, limitedBy));
+  if (judge) checkAgentAllowed('judge.agent', judge, submitter.allowedAgents, limitedBy);
 }
 
 /**

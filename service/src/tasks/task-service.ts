@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type AgentName, agentNames } from '../agents/agent-adapter.ts';
-import { checkAgentRequests } from '../agents/agent-policy.ts';
+import { checkAgentAllowed, checkAgentRequests, serviceLimit } from '../agents/agent-policy.ts';
 import type { Db } from '../db/db.ts';
 import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository, TaskStrategy } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -70,11 +70,7 @@ export class TaskService {
     }
     checkAgentRequests(body.agents, this.allowedAgents);
     checkSubmitterAgents(submitter, body.agents.map((agent) => agent.agent), body.judge?.agent);
-    if (body.judge && !this.allowedAgents.includes(body.judge.agent)) {
-      throw new Refusal('forbidden', 'agent_not_allowed', `judge.agent ${body.judge.agent} is not allowed on this service (KAGE_ALLOWED_AGENTS: ${this.allowedAgents.join(', ')})`, {
-        field: 'judge.agent',
-      });
-    }
+    if (body.judge) checkAgentAllowed('judge.agent', body.judge.agent, this.allowedAgents, serviceLimit);
     for (const callback of body.callbacks) this.webhookTargets.validate(callback);
     if (body.setup?.copy?.length && body.repository.url !== undefined) {
       throw new Refusal('invalid', 'copy_needs_local_repository', 'setup.copy takes files from a local checkout: it needs a repository given by path', { field: 'setup.copy' });
