@@ -5,9 +5,10 @@
 import { join } from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { createPostgresDatabase, type DriverKind } from './databases.ts';
 import { freePort } from './free-port.ts';
 import { type KeyedRequest, keyedRequest } from './keyed-request.ts';
 import { TEST_API_KEY } from './service-harness.ts';
@@ -111,4 +112,22 @@ function listensOn(pid: number, port: number): boolean {
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
     .some((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A' && sockets.has(fields[9] ?? ''));
+}
+
+/**
+ * A service process on `kind` (a fresh PostgreSQL database, or PGlite in its data folder), in a
+ * data folder of its own; `stop` ends it with SIGTERM and removes the folder.
+ */
+export async function startServiceOn(kind: DriverKind, env: Record<string, string> = {}): Promise<ServiceProcess & { dataDir: string; stop(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), `kage-${kind}-service-`));
+  const database = kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {};
+  const service = await startServiceProcess({ KAGE_DATA_DIR: dataDir, ...database, ...env });
+  return {
+    ...service,
+    dataDir,
+    async stop() {
+      await service.kill('SIGTERM');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,13 +3,12 @@
  * stops its other attempts as soon as one passes verify; a cascade runs its tiers one after
  * another, each told the failure of the tier before, within one budget over all tiers.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
-import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
+import { driverKinds } from '../../support/databases.ts';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { waitForTaskEnd } from '../../support/service-harness.ts';
-import { type ServiceProcess, startServiceProcess } from '../../support/service-process.ts';
+import { startServiceOn } from '../../support/service-process.ts';
 import { Receiver, waitFor } from '../webhooks/webhook-fixtures.ts';
 import { taggedProcesses } from '../../support/tagged-processes.ts';
 
@@ -32,9 +31,8 @@ interface Event {
 }
 
 describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
-  let service: ServiceProcess;
+  let service: Awaited<ReturnType<typeof startServiceOn>>;
   let repo: TestRepo;
-  let dataDir: string;
   const submit = async (body: Record<string, unknown>) => {
     const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'Make answer.txt say 42', repository: { path: repo.path }, verify, ...body } });
     expect(response.status, await response.clone().text()).toBe(202);
@@ -44,15 +42,11 @@ describe.each(driverKinds)('strategies on %s, sandboxed', (kind) => {
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    dataDir = await makeTempDir('kage-strategies-');
-    const env: Record<string, string> = { KAGE_DATA_DIR: dataDir, KAGE_SANDBOX: 'bwrap', KAGE_WORKER_CONCURRENCY: '2', KAGE_OPENCODE_BIN: join(fakeAgents, 'spending-opencode.mjs') };
-    if (kind === 'postgres') env.DATABASE_URL = await createPostgresDatabase();
-    service = await startServiceProcess(env);
+    service = await startServiceOn(kind, { KAGE_SANDBOX: 'bwrap', KAGE_WORKER_CONCURRENCY: '2', KAGE_OPENCODE_BIN: join(fakeAgents, 'spending-opencode.mjs') });
   }, 90_000);
   afterAll(async () => {
-    await service?.kill('SIGTERM');
+    await service?.stop();
     await repo?.cleanup();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('refuses a race or a cascade without verify (no gate to stop at), and tiers that do not fit the strategy', async () => {

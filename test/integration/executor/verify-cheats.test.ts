@@ -4,12 +4,11 @@
  * failing test, one that edits its assertion). The tests are protected (`verify.protect`): the
  * correct fix wins, the cheats never do, and their reasons say why in words.
  */
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protectedChanges, protectedGlobs } from '../../../service/src/executor/protected-files.ts';
-import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
-import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
+import { driverKinds } from '../../support/databases.ts';
+import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { startServiceOn } from '../../support/service-process.ts';
 import { waitForTaskEnd } from '../../support/service-harness.ts';
 
 const buggy = 'def add(a, b):\n    return a - b\n';
@@ -33,21 +32,16 @@ interface Attempt {
 
 describe.each(driverKinds)('cheats on %s', (kind) => {
   let repo: TestRepo;
-  let dataDir: string;
-  let service: ServiceProcess;
+  let service: Awaited<ReturnType<typeof startServiceOn>>;
 
   beforeAll(async () => {
     repo = await createTestRepo();
     await repo.commit({ 'calc.py': buggy, 'test_calc.py': tests });
-    dataDir = await makeTempDir('kage-cheats-');
-    const env: Record<string, string> = { KAGE_DATA_DIR: dataDir, KAGE_SANDBOX: 'bwrap' };
-    if (kind === 'postgres') env.DATABASE_URL = await createPostgresDatabase();
-    service = await startServiceProcess(env);
+    service = await startServiceOn(kind, { KAGE_SANDBOX: 'bwrap' });
   }, 90_000);
   afterAll(async () => {
-    await service?.kill('SIGTERM');
+    await service?.stop();
     await repo?.cleanup();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('the correct fix wins; deleting the test or weakening its assertion never does', async () => {
