@@ -101,3 +101,24 @@ export function fixPrompt(task: { prompt: string; verify: string[] }, failure: {
 export function followUpPrompt(original: string, followUp: string): string {
   return `${original}\n\nYour earlier change to this task is in the worktree. Follow-up: ${followUp}`;
 }
+
+/** A finished attempt continued with a follow-up prompt: where it left off. */
+export interface Continuation {
+  prompt: string;
+  /** The branch's head: the new worktree starts there. */
+  headCommit: string;
+  sessionId: string | null;
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+/**
+ * A follow-up continues the attempt's session where the CLI resumes one and the sandbox kept the
+ * HOME it lives in (sessions are keyed by the worktree's inside path, the same on every run);
+ * otherwise it is a new session told the task and the follow-up.
+ */
+export function followUpTurn(spec: { prompt: string }, adapter: AgentAdapter, continuation: Continuation, sandbox: AttemptSandbox | undefined): { prompt: string; resume: string | undefined } {
+  const resume = adapter.resumesSessions && sandbox?.keptHome ? (continuation.sessionId ?? undefined) : undefined;
+  return { prompt: resume ? continuation.prompt : followUpPrompt(spec.prompt, continuation.prompt), resume };
+}

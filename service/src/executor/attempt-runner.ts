@@ -10,10 +10,9 @@ import type { TaskFinisher } from './task-finisher.ts';
 import type { ChangeRecorder } from '../git/change-recorder.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import { prepareWorktree } from './attempt-setup.ts';
-import { runProjectCommand } from './project-command.ts';
-import { protectedChanges, protectedGlobs, withProtectedFilesRestored } from './protected-files.ts';
+import { verifyAttempt } from './attempt-verify.ts';
 import { pushEvent, pushWinner } from './winner-push.ts';
-import { fixPrompt, followUpPrompt, runAgentTurn } from './agent-turn.ts';
+import { type Continuation, fixPrompt, followUpTurn, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
@@ -23,17 +22,6 @@ import { describeStop, judgeAttempt, type StopReason } from './attempt-verdict.t
 import { addSpending, type AttemptEnding, attemptEnding, type Spending } from './attempt-ending.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
-
-/** A finished attempt continued with a follow-up prompt: where it left off. */
-export interface Continuation {
-  prompt: string;
-  /** The branch's head: the new worktree starts there. */
-  headCommit: string;
-  sessionId: string | null;
-  costUsd: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-}
 
 export interface AttemptRunnerDeps {
   tasks: TaskRepository;
@@ -222,7 +210,10 @@ export class AttemptRunner {
         const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
         await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
       }
-      const verify = task.config.verify && verdict.status !== 'cancelled' ? await this.verify(task, spec, worktree, changes.headCommit, sandbox, signal, round) : undefined;
+      const verify =
+        task.config.verify && verdict.status !== 'cancelled'
+          ? await verifyAttempt(task, { label: spec.label, worktree: worktree.path, headCommit: changes.headCommit, round }, { sandbox, signal, instanceTag: this.deps.instanceTag })
+          : undefined;
       // Another attempt won the race while this one's verify ran: stopped, like one stopped earlier.
       if (signal.aborted && signal.reason === 'race_won') verdict = { status: 'cancelled', stopReason: 'race_won', error: describeStop('race_won') };
       const fixable = verify && !verify.passed && verdict.status === 'succeeded' && !signal.aborted;
@@ -238,28 +229,6 @@ export class AttemptRunner {
       }
       return { ending: attemptEnding(spec, { result, verdict, changes, verify, spent }), keep };
     }
-  }
-
-  /**
-   * Runs the task's verify command in the attempt's worktree, as round `round` of it, with its
-   * protected files as the base commit has them (protected-files.ts).
-   */
-  private async verify(task: TaskRecord, spec: AttemptSpec, worktree: Worktree, headCommit: string, sandbox: AttemptSandbox | undefined, signal: AbortSignal, round: number) {
-    const verify = task.config.verify!;
-    const globs = await protectedGlobs(task.repositoryPath, task.baseCommit, verify.protect);
-    const protectedChanged = await protectedChanges(worktree.path, task.baseCommit, headCommit, globs);
-    const outcome = await withProtectedFilesRestored(worktree.path, task.baseCommit, protectedChanged, () =>
-      runProjectCommand(verify.command, worktree.path, {
-        timeoutSeconds: verify.timeoutSeconds,
-        signal,
-        processTag: attemptTag(task.id, spec.label, this.deps.instanceTag),
-        confinement: sandbox,
-        network: verify.network !== 'none',
-      }),
-    );
-    if (protectedChanged.length === 0) return { ...outcome, round };
-    const note = `protected files the attempt changed were run as the base commit has them: ${protectedChanged.join(', ')}`;
-    return { ...outcome, outputTail: `${outcome.outputTail.trimEnd()}\n${note}\n`, round, protectedChanged };
   }
 
   /** Copies local files in and runs the setup command (attempt-setup.ts), told as `attempt.setup`. */
@@ -314,18 +283,8 @@ export class AttemptRunner {
   }
 }
 
-/** How a push of an attempt's branch went, told in the attempt's progress. */
+/** The task description's first line, short enough for a commit's subject. */
 function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 72 ? `${line.slice(0, 69)}...` : line;
-}
-
-/**
- * A follow-up continues the attempt's session where the CLI resumes one and the sandbox kept the
- * HOME it lives in (sessions are keyed by the worktree's inside path, the same on every run);
- * otherwise it is a new session told the task and the follow-up.
- */
-function followUpTurn(spec: AttemptSpec, adapter: AgentAdapter, continuation: Continuation, sandbox: AttemptSandbox | undefined): { prompt: string; resume: string | undefined } {
-  const resume = adapter.resumesSessions && sandbox?.keptHome ? (continuation.sessionId ?? undefined) : undefined;
-  return { prompt: resume ? continuation.prompt : followUpPrompt(spec.prompt, continuation.prompt), resume };
 }
