@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * (api → domain → stores → db) as the house grows. A new folder must be given its line here.
  */
 const layers: readonly (readonly string[])[] = [
-  ['refusal.ts', 'logger.ts', 'data-dir-secret.ts', 'path-inside.ts', 'net-address.ts', 'metrics'],
+  ['refusal.ts', 'logger.ts', 'data-dir-secret.ts', 'path-inside.ts', 'net-address.ts', 'statuses.ts', 'metrics'],
   ['agents'],
   ['sandbox'],
   ['db'],

@@ -4,9 +4,11 @@
  */
 import type { AgentName } from '../agents/agent-adapter.ts';
 import type { AttemptLimits } from '../sandbox/sandbox-settings.ts';
+import type { AttemptStatus, TaskStatus } from '../statuses.ts';
 
-export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type AgentRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+export type { TaskStatus } from '../statuses.ts';
+/** An attempt's status (the table keeps its old name, agent_runs). */
+export type AgentRunStatus = AttemptStatus;
 
 /** Making each attempt's worktree ready: files copied from the user's checkout, then a command. */
 export interface TaskSetup {

@@ -13,6 +13,7 @@ import { ApiRefusal, KageApi } from '../mcp/kage-api.ts';
 import { taskEvents } from '../mcp/task-events.ts';
 import { kageSettings, SettingsError } from './kage-settings.ts';
 import { plainLine, renderTable, WatchState } from './watch-view.ts';
+import { taskStatuses } from '../statuses.ts';
 
 const exitCodes = { ok: 0, error: 1, usage: 2, verifyFailed: 3, conflicts: 4, taskFailed: 5 } as const;
 
@@ -164,7 +165,7 @@ export function program(): Command {
   cli
     .command('ls')
     .description('tasks, newest first')
-    .addOption(new Option('--status <status>').choices(['pending', 'running', 'completed', 'failed', 'cancelled']))
+    .addOption(new Option('--status <status>').choices([...taskStatuses]))
     .option('--page <n>', 'page', '1')
     .action(async (options: { status?: string; page: string }) => {
       const query = new URLSearchParams({ page: options.page, ...(options.status ? { status: options.status } : {}) });

@@ -4,6 +4,7 @@
  * first round's end), the event pages polled until the next end.
  */
 import type { KageApi } from './kage-api.ts';
+import { isFinishedTask } from '../statuses.ts';
 
 export interface TaskEvent {
   seq: number;
@@ -13,7 +14,6 @@ export interface TaskEvent {
 }
 
 const endings = new Set(['task.completed', 'task.failed', 'task.cancelled']);
-const finishedStatuses = new Set(['completed', 'failed', 'cancelled']);
 const pollMs = 500;
 
 /** Events after `after` until the task ends or `signal` aborts (then the iteration just stops). */
@@ -28,7 +28,7 @@ export async function* taskEvents(api: KageApi, id: string, signal: AbortSignal,
   }
   if (signal.aborted) return;
   const task = (await api.call('GET', path, undefined, signal)) as { status: string };
-  if (finishedStatuses.has(task.status)) return;
+  if (isFinishedTask(task.status)) return;
   while (!signal.aborted) {
     const page = (await api.call('GET', `${path}/events?after=${last}&limit=1000`, undefined, signal).catch((error: unknown) => {
       if (signal.aborted) return { items: [], nextAfter: last };

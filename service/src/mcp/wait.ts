@@ -6,8 +6,8 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { KageApi } from './kage-api.ts';
 import { type TaskEvent, taskEvents } from './task-events.ts';
+import { isFinishedTask } from '../statuses.ts';
 
-const finished = new Set(['completed', 'failed', 'cancelled']);
 
 export interface WaitResult {
   [key: string]: unknown;
@@ -32,7 +32,7 @@ export async function waitForTask(
   }
   if (extra.signal.aborted) throw extra.signal.reason;
   const task = await api.call('GET', `/tasks/${encodeURIComponent(id)}`);
-  return { done: finished.has((task as { status?: string }).status ?? ''), task };
+  return { done: isFinishedTask((task as { status?: string }).status ?? ''), task };
 }
 
 /** One line for people: "claude-1 agent.completed: succeeded", "verify.completed: passed". */

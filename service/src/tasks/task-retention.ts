@@ -9,6 +9,7 @@ import type { Db } from '../db/db.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';
+import { finishedTaskStatuses } from '../statuses.ts';
 
 /** Events a pruned task keeps: what its stream, its waits and its history need. */
 const keptEventTypes = ['task.queued', 'task.started', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened'];
@@ -62,9 +63,9 @@ export class TaskRetention {
       const due = await this.deps.db.query<{ id: string; repository_path: string }>(
         `SELECT id, repository_path FROM tasks
           WHERE pruned_at IS NULL AND completed_at < now() - make_interval(days => $1)
-            AND status IN ('completed', 'failed', 'cancelled')
+            AND status = ANY($3::text[])
           ORDER BY completed_at LIMIT $2`,
-        [this.deps.days, TASKS_PER_BATCH],
+        [this.deps.days, TASKS_PER_BATCH, [...finishedTaskStatuses]],
       );
       for (const task of due) await this.pruneTask(task.id, task.repository_path, pass);
       if (due.length < TASKS_PER_BATCH) return pass;

@@ -13,6 +13,7 @@ import { Refusal } from '../refusal.ts';
 import { assignLabels } from './attempt-labels.ts';
 import { checkRepositoryCommands, checkSubmitterAgents, checkSubmitterCommands, type Submitter } from './submitter-limits.ts';
 import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
+import { isFinishedTask } from '../statuses.ts';
 
 export interface TaskWithRuns {
   task: TaskRecord;
@@ -163,7 +164,7 @@ export class TaskService {
   async cancel(id: string): Promise<TaskWithRuns> {
     const current = await this.tasks.get(id);
     if (!current) throw new TaskNotFoundError(id);
-    if (['completed', 'failed', 'cancelled'].includes(current.status)) {
+    if (isFinishedTask(current.status)) {
       throw new TaskEndedError(id, current.status);
     }
     const cancelledNow = await this.events.transaction(id, async (tx, record) => {

@@ -11,6 +11,7 @@ import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { readPageAsset } from './page-assets.ts';
 import { pageSecurityHeaders, pageShell, type PageParts } from './page-shell.ts';
+import { taskStatuses } from '../statuses.ts';
 
 export interface ReviewPageDeps {
   sessions: BrowserSessions;
@@ -49,7 +50,7 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
       script: 'tasks-page.js',
       body: html`<div class="heading"><h1>Tasks</h1><a class="button" href="/ui/tasks/new">New task</a></div>
 <div class="toolbar">
-  <label>Status <select id="status-filter"><option value="">all</option>${['pending', 'running', 'completed', 'failed', 'cancelled'].map(
+  <label>Status <select id="status-filter"><option value="">all</option>${taskStatuses.map(
     (status) => html`<option>${status}</option>`,
   )}</select></label>
   <span id="live" class="live" role="status">connecting…</span>

@@ -1,6 +1,6 @@
 /**
  * Every `kage-bunshin …` command line that Dockerfile, compose.yaml, the systemd unit and the
- * README's install section show (serve aside: the tarball test runs it) runs, on PostgreSQL and
+ * README's install section show (serve and mcp aside: the tarball and MCP tests run them) runs, on PostgreSQL and
  * on PGlite, and does what it says.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,7 +18,8 @@ describe.each(driverKinds)('the command lines shown, on %s', (kind) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'kage-shown-commands-'));
     dirs.push(dataDir);
     const env: Record<string, string> = { KAGE_DATA_DIR: dataDir, ...(kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}) };
-    const runnable = shownCommands().filter((args) => args[0] !== 'serve' && !isTemplate(args));
+    // serve and mcp are servers (mcp on stdio, calling a running service): their own tests run them.
+    const runnable = shownCommands().filter((args) => !['serve', 'mcp'].includes(args[0]!) && !isTemplate(args));
     expect(runnable.map((args) => args.slice(0, 2).join(' '))).toEqual(expect.arrayContaining(['migrate', 'keys list', 'keys create', 'version']));
     for (const args of runnable) {
       const run = runCli(args, env);

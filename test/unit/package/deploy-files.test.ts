@@ -48,7 +48,7 @@ describe('the kage-bunshin command the deploy files run', () => {
 
   it('lists its commands and refuses others', () => {
     expect(usage.status).toBe(0);
-    expect([...commands].sort()).toEqual(['help', 'keys', 'migrate', 'serve', 'version']);
+    expect([...commands].sort()).toEqual(['help', 'keys', 'mcp', 'migrate', 'serve', 'version']);
     const unknown = runCli(['launch'], {});
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('unknown command "launch"');

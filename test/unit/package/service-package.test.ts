@@ -44,7 +44,7 @@ describe('the service package kage-bunshin', () => {
     expect(service.private).not.toBe(true);
     expect(service.type).toBe('module');
     expect(service.engines?.node).toBe('>=24');
-    expect(service.bin).toEqual({ 'kage-bunshin': 'dist/cli.js' });
+    expect(service.bin).toEqual({ 'kage-bunshin': 'dist/cli.js', kage: 'dist/kage/kage.js' });
   });
 
   it('ships compiled JavaScript, the assets and migrations it reads, and no source maps or sources', () => {

@@ -3,6 +3,7 @@ import { agentNames } from '../../agents/agent-adapter.ts';
 import { attemptStopReasons, taskStrategies } from '../../db/task-repository.ts';
 import { eventTypes } from '../../events/event-types.ts';
 import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
+import { attemptStatuses, taskStatuses } from '../../statuses.ts';
 
 // A git ref as a user would type it; never starting with '-', so it can't become an option.
 const GitRef = z
@@ -204,9 +205,7 @@ export const SubmitTaskBody = z
   .openapi('SubmitTask');
 export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
 
-export const taskStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export const TaskStatus = z.enum(taskStatuses);
-export const agentRunStatuses = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 
 export const VerifyResult = z
   .object({
@@ -236,7 +235,7 @@ export const AgentRun = z
     label: z.string().openapi({ example: 'claude-1' }),
     agent: z.enum(agentNames),
     model: z.string().nullable(),
-    status: z.enum(agentRunStatuses),
+    status: z.enum(attemptStatuses),
     branch: z.string(),
     worker: z.string().nullable().openapi({ description: "The service instance that runs or ran the attempt (KAGE_WORKER_NAME)" }),
     exitCode: z.number().int().nullable(),
