@@ -5,12 +5,16 @@
  * then the winner.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../support/browser.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
+/** KAGE_SCREENSHOTS=<folder> also saves the README's picture of the screen there. */
+const screenshots = process.env.KAGE_SCREENSHOTS;
 const kagePath = fileURLToPath(new URL('../../../service/src/kage/kage.ts', import.meta.url));
 
 describe('kage watch in tmux', () => {
@@ -78,5 +82,22 @@ describe('kage watch in tmux', () => {
     expect(last).toMatch(/command-1\s+succeeded\s+failed\s+-\s+alpha step 4/);
     expect(last.match(/^attempt\s+status/gm)).toHaveLength(1);
     expect(pane).toBe('1');
+    if (screenshots) {
+      const trimmed = (screen: string) => screen.replace(/\n*Pane is dead.*$/s, '').trimEnd();
+      await saveScreenshot(join(screenshots, 'kage-watch.png'), `$ kage watch ${id}   (while it runs)\n${trimmed(live!)}\n\n$ (at the end)\n${trimmed(last)}`);
+    }
   });
 });
+
+/** The terminal's text as a picture for the README (KAGE_SCREENSHOTS=<folder>): chromium draws it in a monospace pane. */
+async function saveScreenshot(path: string, screen: string): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 200 } });
+    const escaped = screen.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+    await page.setContent(`<body style="margin:0;background:#1e1e1e"><pre style="margin:0;padding:12px;color:#e6e6e6;font:13px/1.35 monospace">${escaped}</pre></body>`);
+    await page.locator('pre').screenshot({ path });
+  } finally {
+    await browser.close();
+  }
+}
