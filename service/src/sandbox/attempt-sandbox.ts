@@ -35,6 +35,8 @@ export interface SandboxHost {
   ownerOnly: ReadonlyArray<{ path: string; folder: boolean }>;
   /** Who the attempt's processes are inside. */
   ids: { uid: number; gid: number };
+  /** /etc/passwd and /etc/group naming that user, when the system's do not (attempt-user.ts). */
+  accountFiles: ReadonlyArray<{ source: string; target: string }>;
   /** The user's registry settings without credentials (registry-settings.ts): HOME-relative path → text. */
   registrySettings: ReadonlyMap<string, string>;
 }
@@ -151,6 +153,7 @@ export class AttemptSandbox implements Confinement {
       ),
       hidden: [this.host.dataDir],
       ownerOnly: this.host.ownerOnly,
+      accountFiles: this.host.accountFiles,
       ids: this.host.ids,
       network: options.network,
       handshake: this.group ? { infoFd: 3, blockFd: 4 } : undefined,

@@ -38,6 +38,8 @@ export interface SandboxLayout {
   ownerOnly: ReadonlyArray<{ path: string; folder: boolean }>;
   /** The user and group the processes run as inside (an unprivileged one when the service is root). */
   ids: { uid: number; gid: number };
+  /** Account files shown over the system's, naming that user (attempt-user.ts). */
+  accountFiles?: ReadonlyArray<{ source: string; target: string }> | undefined;
   network: boolean;
   /** Fds for the start hand-shake (see attempt-sandbox.ts), when the process is placed in a cgroup. */
   handshake?: { infoFd: number; blockFd: number } | undefined;
@@ -66,6 +68,7 @@ export function bwrapArguments(layout: SandboxLayout): string[] {
   mounts.push({ dest: '/proc', args: ['--proc', '/proc'] }, { dest: '/dev', args: ['--dev', '/dev'] });
   mounts.push({ dest: '/tmp', args: ['--bind', layout.privateTmp, '/tmp'] });
   for (const path of layout.hidden) mounts.push({ dest: path, args: ['--tmpfs', path] });
+  for (const file of layout.accountFiles ?? []) mounts.push({ dest: file.target, args: ['--ro-bind', file.source, file.target] });
   for (const { path, folder } of layout.ownerOnly) mounts.push({ dest: path, args: folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path] });
   mounts.push({ dest: layout.home, args: ['--bind', layout.privateHome, layout.home] });
   for (const bind of layout.homeBinds) mounts.push({ dest: bind.path, args: [bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path] });

@@ -13,6 +13,7 @@ import { isInside } from '../path-inside.ts';
 import { AttemptSandbox, type SandboxHost } from './attempt-sandbox.ts';
 import type { SystemEntry } from './bwrap-arguments.ts';
 import { CgroupTree } from './attempt-cgroups.ts';
+import { attemptUser, insideIds } from './attempt-user.ts';
 import { homeToolchainFolders } from './home-toolchains.ts';
 import { registrySettings } from './registry-settings.ts';
 import { repositoryCaches } from './package-caches.ts';
@@ -38,8 +39,6 @@ export interface SandboxStatus {
 }
 
 export class SandboxUnavailable extends Error {}
-
-const unprivilegedId = 1000;
 
 const systemPaths = ['/usr', '/etc', '/opt', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
@@ -75,6 +74,7 @@ export class Sandbox {
     const home = resolve(process.env.HOME || homedir());
     const nodeInstallation = dirname(dirname(realpathSync(process.execPath)));
     const shownFromHome = homeToolchainFolders(process.env, home, resolve(dataDir));
+    const user = await attemptUser(home, join(resolve(dataDir), 'sandbox-accounts'));
     const settingsFiles = registrySettings(home);
     const host: SandboxHost = {
       bwrap: findExecutable('bwrap')!,
@@ -83,7 +83,8 @@ export class Sandbox {
       system: systemEntries(),
       ownerOnly: await ownerOnlyEntries('/etc'),
       registrySettings: settingsFiles,
-      ids: insideIds(),
+      ids: { uid: user.uid, gid: user.gid },
+      accountFiles: user.accountFiles,
       home,
       dataDir: resolve(dataDir),
       readOnly: [
@@ -148,16 +149,6 @@ async function bwrapProblem(): Promise<string | undefined> {
     { reject: false, timeout: 10_000, stdin: 'ignore' },
   );
   return probe.exitCode === 0 ? undefined : `bubblewrap does not work here (${probe.stderr.trim() || `exit ${probe.exitCode}`})`;
-}
-
-/**
- * The user inside: the service's own, or when the service is root an unprivileged one (mapped to
- * root outside, so the files it writes stay the service's, but holding no capability inside).
- */
-function insideIds(): { uid: number; gid: number } {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  return uid === 0 ? { uid: unprivilegedId, gid: unprivilegedId } : { uid, gid };
 }
 
 /**
