@@ -48,6 +48,7 @@ import { Sandbox } from './sandbox/sandbox.ts';
 import { taskShortId } from './git/attempt-branch.ts';
 import { ApiKeyStore } from './access/api-key-store.ts';
 import { ServiceFigures } from './db/service-figures.ts';
+import { AgentHistory } from './db/agent-history.ts';
 import { ServiceMetrics } from './metrics/service-metrics.ts';
 import { BrowserSessions } from './access/browser-sessions.ts';
 import { registerKeyRoutes } from './api/routes/key-routes.ts';
@@ -242,7 +243,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       eventRoutes({ tasks: taskRepository, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
       webhookRoutes({ db, tasks: taskRepository, webhookTargets }),
       (api) => registerMergeRoutes(api, merges),
-      (api) => registerAgentRoutes(api, agents, sandbox.status),
+      (api) => registerAgentRoutes(api, agents, sandbox.status, new AgentHistory(db)),
       (api) => registerCredentialRoutes(api, credentials),
       (api) => registerKeyRoutes(api, keyStore),
       (api) => registerPullRequestRoutes(api, pullRequests),

@@ -6,6 +6,8 @@ import type { Scope } from '../access/scopes.ts';
  */
 const table: ReadonlyArray<readonly [method: string, path: string, scope: Scope]> = [
   ['GET', '/agents', 'tasks:read'],
+  // Figures from the tasks the key may see (its own without tasks:read-all).
+  ['GET', '/agents/stats', 'tasks:read'],
   ['GET', '/tasks/stats', 'tasks:read-all'],
   ['GET', '/tasks', 'tasks:read'],
   ['POST', '/tasks', 'tasks:write'],

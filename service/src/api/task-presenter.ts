@@ -35,6 +35,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], p
     judge: task.config.judge ?? null,
     strategy: task.config.strategy ?? 'all',
     strategyResult: strategyResult(task),
+    selection: (task.config.selection as Task['selection'] | undefined) ?? null,
     judgement: (task.result?.judge as Task['judgement'] | undefined) ?? null,
     budgetUsd: task.config.budgetUsd ?? null,
     winner: task.winnerLabel,

@@ -56,6 +56,8 @@ export interface TaskConfig {
   /** The task's own attempt limits (the service's defaults for the rest). */
   limits?: Partial<AttemptLimits> | undefined;
   budgetUsd?: number | undefined;
+  /** How `pick` chose the agents from this repository's history (tasks/agent-choice.ts); absent when the request named them. */
+  selection?: Record<string, unknown> | undefined;
   /** sha256 of the submitted body, to tell a retried submission from a different one under the same Idempotency-Key. */
   requestHash: string;
 }

@@ -14,6 +14,9 @@ import { assignLabels } from './attempt-labels.ts';
 import { checkRepositoryCommands, checkSubmitterAgents, checkSubmitterCommands, type Submitter } from './submitter-limits.ts';
 import { IdempotencyKeyReusedError, TaskEndedError, TaskNotFoundError } from './task-errors.ts';
 import { isFinishedTask } from '../statuses.ts';
+import { readsAllTasks } from '../access/scopes.ts';
+import { AgentHistory } from '../db/agent-history.ts';
+import { chooseAgents, seedOf, type Selection } from './agent-choice.ts';
 
 export interface TaskWithRuns {
   task: TaskRecord;
@@ -34,6 +37,7 @@ export class TaskService {
   private readonly allowedAgents: readonly AgentName[];
   private readonly localAttemptQueue: string;
   private readonly sandboxed: boolean;
+  private readonly history: AgentHistory;
 
   constructor(deps: {
     db: Db;
@@ -52,6 +56,7 @@ export class TaskService {
     this.localAttemptQueue = deps.localAttemptQueue;
     this.allowedAgents = deps.allowedAgents ?? agentNames;
     this.db = deps.db;
+    this.history = new AgentHistory(deps.db);
     this.tasks = deps.tasks;
     this.events = deps.events;
     this.queue = deps.queue;
@@ -82,6 +87,8 @@ export class TaskService {
     const repository = await this.repositories.resolve(body.repository, { name: submitter.name, roots: submitter.repositoryRoots });
     if (commands) await checkRepositoryCommands(submitter, commands, repository);
     const id = randomUUID();
+    const { agents, selection } = await this.pickAgents(id, submission, body.agents, repository.path, submitter);
+    body.agents = agents;
     const labels = assignLabels(body.agents.map((agent) => agent.agent));
     const config: TaskConfig = {
       agents: body.agents.map((agent, index) => ({
@@ -96,6 +103,7 @@ export class TaskService {
         ...(strategy === 'cascade' ? { tier: tierOf[index] } : {}),
       })),
       ...(strategy === 'all' ? {} : { strategy }),
+      ...(selection ? { selection: selection as unknown as Record<string, unknown> } : {}),
       verify: body.verify,
       setup: body.setup,
       limits: body.limits,
@@ -179,6 +187,19 @@ export class TaskService {
     return this.get(id);
   }
 
+  /**
+   * With `pick`, `count` of the candidates chosen from this repository's history (agent-choice.ts):
+   * every candidate passed the checks above, so whichever are picked may run. A key without
+   * tasks:read-all learns only from its own tasks, as its stats do.
+   */
+  private async pickAgents(id: string, submission: TaskSubmission, agents: AgentRequest[], repositoryPath: string, submitter: Submitter): Promise<{ agents: AgentRequest[]; selection?: Selection }> {
+    const pick = submission.pick;
+    if (!pick) return { agents };
+    const history = await this.history.byAgent({ repository: repositoryPath, createdBy: readsAllTasks(submitter) ? undefined : submitter.keyId });
+    const selection = chooseAgents(pick.candidates, pick.count, history, pick.seed ?? seedOf(id));
+    return { agents: pick.candidates.filter((_, index) => selection.candidates[index]!.picked), selection };
+  }
+
   private async replay(existing: TaskRecord, requestHash: string): Promise<TaskWithRuns> {
     if (existing.config.requestHash !== requestHash) {
       throw new IdempotencyKeyReusedError(existing.id);
@@ -190,7 +211,8 @@ export class TaskService {
 /** The submission with `agents` always set (a cascade's tiers in order), and each attempt's tier. */
 function withTiersFlattened(submission: TaskSubmission): { strategy: TaskStrategy; tierOf: number[]; body: TaskSubmission & { agents: AgentRequest[] } } {
   const strategy = submission.strategy ?? 'all';
-  const tiers = strategy === 'cascade' ? (submission.tiers ?? []) : [submission.agents ?? []];
+  // pick's candidates all go through the checks; the choice among them comes once the repository is known.
+  const tiers = strategy === 'cascade' ? (submission.tiers ?? []) : [submission.agents ?? submission.pick?.candidates ?? []];
   if (strategy !== 'all' && !submission.verify) {
     throw new Refusal('invalid', 'strategy_needs_verify', `strategy ${strategy} needs verify: it stops at the first attempt that passes the verify command, and without one there is no gate to stop at`, { field: 'verify' });
   }

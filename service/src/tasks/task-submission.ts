@@ -23,6 +23,8 @@ export interface TaskSubmission {
   push?: PushMode | undefined;
   /** The attempts; a cascade gives `tiers` instead. */
   agents?: AgentRequest[] | undefined;
+  /** Instead of `agents`: `count` of the candidates, chosen from this repository's history (agent-choice.ts). */
+  pick?: { count: number; candidates: AgentRequest[]; seed?: number | undefined } | undefined;
   /** Default `all` (executor/strategies.ts). */
   strategy?: TaskStrategy | undefined;
   /** A cascade's agents, tier by tier. */

@@ -34,6 +34,7 @@ const expectedScopes: Record<string, Scope> = {
   'POST /tasks': 'tasks:write',
   'GET /tasks': 'tasks:read',
   'GET /tasks/stats': 'tasks:read-all',
+  'GET /agents/stats': 'tasks:read',
   'GET /tasks/{id}': 'tasks:read',
   'DELETE /tasks/{id}': 'tasks:write',
   'POST /tasks/{id}/callbacks': 'webhooks',

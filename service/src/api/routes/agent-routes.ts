@@ -1,9 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AgentRegistry } from '../../agents/agent-registry.ts';
+import { readsAllTasks } from '../../access/scopes.ts';
+import type { AgentHistory, AgentHistoryRow } from '../../db/agent-history.ts';
+import { wilsonInterval } from '../../tasks/agent-choice.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { jsonResponse, security } from '../schemas/route-parts.ts';
 import type { SandboxStatus } from '../../sandbox/sandbox.ts';
-import { AgentInfo, SandboxInfo } from '../schemas/agent-schemas.ts';
+import { AgentFigures, AgentInfo, AgentStats, SandboxInfo } from '../schemas/agent-schemas.ts';
 import { commonErrors } from '../schemas/error-schemas.ts';
 
 const listAgents = createRoute({
@@ -21,6 +24,42 @@ const listAgents = createRoute({
   },
 });
 
-export function registerAgentRoutes(app: OpenAPIHono<ApiEnv>, agents: AgentRegistry, sandbox: SandboxStatus): void {
+const agentStats = createRoute({
+  method: 'get',
+  path: '/agents/stats',
+  tags: ['Agents'],
+  summary: "Each agent and model's past results, on one repository and overall",
+  description: 'A key without tasks:read-all sees figures from its own tasks only.',
+  security,
+  request: { query: z.object({ repository: z.string().min(1).openapi({ description: "A repository's path on this machine or its URL, as tasks gave it" }) }) },
+  responses: { 200: jsonResponse(AgentStats, 'Attempts, verified pass rate with its 95 % interval, median cost and duration, wins'), ...commonErrors },
+});
+
+export function registerAgentRoutes(app: OpenAPIHono<ApiEnv>, agents: AgentRegistry, sandbox: SandboxStatus, history: AgentHistory): void {
   app.openapi(listAgents, async (c) => c.json({ items: await agents.describeAgents(), sandbox }, 200));
+  app.openapi(agentStats, async (c) => {
+    const { repository } = c.req.valid('query');
+    const principal = c.get('principal');
+    const createdBy = readsAllTasks(principal) ? undefined : principal.keyId;
+    const [here, overall] = await Promise.all([history.byAgent({ repository, createdBy }), history.byAgent({ createdBy })]);
+    return c.json({ repository, scope: createdBy ? ('own' as const) : ('all' as const), repositoryFigures: here.map(present), overall: overall.map(present) }, 200);
+  });
+}
+
+function present(row: AgentHistoryRow): z.infer<typeof AgentFigures> {
+  return {
+    agent: row.agent,
+    model: row.model === '' ? null : row.model,
+    attempts: row.attempts,
+    verified: row.verified,
+    passed: row.passed,
+    passRate: row.verified === 0 ? null : row.passed / row.verified,
+    passRateInterval: wilsonInterval(row.passed, row.verified),
+    medianCostUsd: row.medianCostUsd,
+    medianDurationMs: row.medianDurationMs,
+    wins: row.wins,
+    verifiedWins: row.verifiedWins,
+    totalCostUsd: row.totalCostUsd,
+    costPerVerifiedWinUsd: row.verifiedWins === 0 ? null : row.totalCostUsd / row.verifiedWins,
+  };
 }

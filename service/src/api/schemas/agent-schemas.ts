@@ -28,3 +28,53 @@ export const SandboxInfo = z
       .openapi({ description: "Package registry settings of the service user's HOME (pip, npm, Yarn, uv, cargo, go) copied into every attempt's HOME, with their credentials removed" }),
   })
   .openapi('SandboxInfo');
+
+const Interval = z.object({ low: z.number(), high: z.number() });
+
+export const AgentFigures = z
+  .object({
+    agent: z.string(),
+    model: z.string().nullable(),
+    attempts: z.number().int().openapi({ description: 'Attempts that ran to an end' }),
+    verified: z.number().int().openapi({ description: 'Of them, those whose verify command ran' }),
+    passed: z.number().int(),
+    passRate: z.number().nullable().openapi({ description: 'passed / verified; null before any verified attempt' }),
+    passRateInterval: Interval.nullable().openapi({ description: 'The 95 % Wilson score interval of the pass rate' }),
+    medianCostUsd: z.number().nullable(),
+    medianDurationMs: z.number().int().nullable(),
+    wins: z.number().int().openapi({ description: 'Attempts ranked their task\'s winner' }),
+    verifiedWins: z.number().int().openapi({ description: 'Wins that passed verify' }),
+    totalCostUsd: z.number(),
+    costPerVerifiedWinUsd: z.number().nullable().openapi({ description: "All this agent's attempts' cost divided by its verified wins; null without one" }),
+  })
+  .openapi('AgentFigures');
+
+export const AgentStats = z
+  .object({
+    repository: z.string(),
+    scope: z.enum(['all', 'own']).openapi({ description: 'own: only tasks this key submitted (it lacks tasks:read-all)' }),
+    repositoryFigures: z.array(AgentFigures).openapi({ description: 'Attempts on this repository' }),
+    overall: z.array(AgentFigures).openapi({ description: 'Attempts on every repository' }),
+  })
+  .openapi('AgentStats');
+
+export const AgentSelection = z
+  .object({
+    rule: z.string(),
+    count: z.number().int(),
+    seed: z.number().int(),
+    noHistory: z.boolean(),
+    candidates: z.array(
+      z.object({
+        index: z.number().int(),
+        agent: z.string(),
+        model: z.string().nullable(),
+        picked: z.boolean(),
+        history: z.object({ attempts: z.number().int(), verified: z.number().int(), passed: z.number().int(), medianCostUsd: z.number().nullable() }),
+        sample: z.number().nullable(),
+        score: z.number().nullable(),
+        reason: z.string(),
+      }),
+    ),
+  })
+  .openapi('AgentSelection');

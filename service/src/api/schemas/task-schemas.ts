@@ -4,6 +4,7 @@ import { attemptStopReasons, taskStrategies } from '../../db/task-repository.ts'
 import { eventTypes } from '../../events/event-types.ts';
 import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
 import { attemptStatuses, taskStatuses } from '../../statuses.ts';
+import { AgentSelection } from './agent-schemas.ts';
 
 // A git ref as a user would type it; never starting with '-', so it can't become an option.
 const GitRef = z
@@ -157,7 +158,16 @@ export const SubmitTaskBody = z
   .strictObject({
     description: z.string().trim().min(1).max(100_000).openapi({ example: 'Add input validation to the signup form' }),
     repository: Repository,
-    agents: z.array(AgentSpec).min(1).max(8).optional().openapi({ description: 'The attempts to run (every strategy but cascade, which takes tiers)' }),
+    agents: z.array(AgentSpec).min(1).max(8).optional().openapi({ description: 'The attempts to run (every strategy but cascade, which takes tiers, and unless pick chooses them)' }),
+    // A field of its own rather than a union in `agents`: `agents` stays an array for every client and schema reader.
+    pick: z
+      .strictObject({
+        count: z.number().int().min(1).max(8),
+        candidates: z.array(AgentSpec).min(1).max(16),
+        seed: z.number().int().min(0).max(4294967295).optional().openapi({ description: "The draw's seed; default one derived from the task's id" }),
+      })
+      .optional()
+      .openapi({ description: "Instead of agents: the service runs `count` of the candidates, chosen from this repository's past results (Thompson sampling over each one's verified pass rate, weighed by its median cost); the task's `selection` says why" }),
     strategy: z.enum(taskStrategies).default('all').openapi({
       description:
         'all: every attempt runs to its end (default). race: they run at once and the first to pass verify (protected files untouched) wins; the others are cancelled at once. cascade: the tiers run one after another until one has an attempt that passes verify; a later tier is told the failure of the one before. race and cascade need verify',
@@ -183,8 +193,8 @@ export const SubmitTaskBody = z
     path: ['push'],
   })
   // Said beside any other field's problem (a refinement alone would wait until the rest is valid).
-  .refine((body) => body.strategy === 'cascade' || body.agents !== undefined, {
-    message: 'agents is required (a cascade gives tiers instead)',
+  .refine((body) => body.strategy === 'cascade' || body.agents !== undefined || body.pick !== undefined, {
+    message: 'agents is required (a cascade gives tiers instead, or pick chooses them)',
     path: ['agents'],
     when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
@@ -199,6 +209,11 @@ export const SubmitTaskBody = z
       if ((body.tiers ?? []).flat().length > 8) issue('at most 8 attempts in all tiers together', 'tiers');
     } else {
       if (body.tiers !== undefined) issue('tiers go with strategy cascade', 'tiers');
+    }
+    if (body.pick !== undefined) {
+      if (body.agents !== undefined) issue('give agents or pick, not both', 'pick');
+      if (body.strategy === 'cascade') issue('a cascade takes tiers; pick chooses agents for the other strategies', 'pick');
+      if (body.pick.count > body.pick.candidates.length) issue('pick.count is more than the candidates given', 'pick');
     }
     if (body.strategy === 'race' && body.judge !== undefined) issue('a race ends at the first attempt that passes verify: there is nothing for a judge to order', 'judge');
   })
@@ -285,6 +300,7 @@ export const Task = z
     limits: LimitsSpec.nullable().openapi({ description: "The task's own attempt limits (the service's defaults apply to the rest)" }),
     judge: JudgeSpec.nullable(),
     strategy: z.enum(taskStrategies),
+    selection: AgentSelection.nullable().openapi({ description: "How pick chose the agents from this repository's history; null when the request named them" }),
     strategyResult: z
       .object({
         race: z
