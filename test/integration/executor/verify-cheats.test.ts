@@ -76,6 +76,11 @@ describe.each(driverKinds)('cheats on %s', (kind) => {
     // The attempts' own versions stay on their branches.
     await expect(repo.git('cat-file', '-e', `${(task.agents[0] as { branch: string }).branch}:test_calc.py`)).rejects.toThrow();
     expect(await repo.git('show', `${(task.agents[1] as { branch: string }).branch}:test_calc.py`)).toContain('add(2, 3))');
+    // What best-of-three's merge of the winner brings home: the correct fix, with the tests as they were.
+    const merged = await service.request(`/api/v1/tasks/${task.id}/merge`, { method: 'POST', json: { agent: 'best', strategy: 'auto' } });
+    expect(merged.status, await merged.clone().text()).toBe(200);
+    expect(await repo.git('show', 'main:calc.py')).toContain('return a + b');
+    expect(await repo.git('show', 'main:test_calc.py')).toBe(tests.trimEnd());
   }, 200_000);
 });
 
