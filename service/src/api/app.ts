@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Kage Bunshin API', version: API_VERSION, description: 'Shadow clones for coding agents, as a service' },
+    info: { title: 'Kage Bunshin API', version: API_VERSION, description: 'Shadow clones for coding agents, as a service', license: { name: 'MIT', url: 'https://opensource.org/license/mit' } },
     servers: [{ url: '/' }],
   });
   registerDocsRoutes(app);

@@ -1,6 +1,6 @@
 import type { AgentRunRecord, TaskRecord } from '../db/task-repository.ts';
 import { reviewUrl } from '../tasks/review-url.ts';
-import type { Task } from './schemas/task-schemas.ts';
+import type { Task } from './schemas/task-view-schemas.ts';
 
 /**
  * The API's view of a task: the stored record, its attempts, and links. The review link is

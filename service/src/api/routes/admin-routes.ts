@@ -24,6 +24,8 @@ const Instance = z
   .openapi('Instance');
 
 const drain = createRoute({
+
+  operationId: 'drain',
   method: 'post',
   path: '/admin/drain',
   tags: ['Admin'],
@@ -38,6 +40,8 @@ const drain = createRoute({
 });
 
 const listInstances = createRoute({
+
+  operationId: 'listInstances',
   method: 'get',
   path: '/instances',
   tags: ['Admin'],

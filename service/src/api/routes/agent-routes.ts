@@ -10,6 +10,8 @@ import { AgentFigures, AgentInfo, AgentStats, SandboxInfo } from '../schemas/age
 import { commonErrors } from '../schemas/error-schemas.ts';
 
 const listAgents = createRoute({
+
+  operationId: 'listAgents',
   method: 'get',
   path: '/agents',
   tags: ['Agents'],
@@ -25,6 +27,8 @@ const listAgents = createRoute({
 });
 
 const agentStats = createRoute({
+
+  operationId: 'agentStats',
   method: 'get',
   path: '/agents/stats',
   tags: ['Agents'],

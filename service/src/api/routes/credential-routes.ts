@@ -8,6 +8,8 @@ import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 const notFound = { 404: errorResponse('No such credential') } as const;
 
 const createCredential = createRoute({
+
+  operationId: 'createCredential',
   method: 'post',
   path: '/git-credentials',
   tags: ['Git credentials'],
@@ -18,6 +20,8 @@ const createCredential = createRoute({
 });
 
 const listCredentials = createRoute({
+
+  operationId: 'listCredentials',
   method: 'get',
   path: '/git-credentials',
   tags: ['Git credentials'],
@@ -27,6 +31,8 @@ const listCredentials = createRoute({
 });
 
 const getCredential = createRoute({
+
+  operationId: 'getCredential',
   method: 'get',
   path: '/git-credentials/{name}',
   tags: ['Git credentials'],
@@ -37,6 +43,8 @@ const getCredential = createRoute({
 });
 
 const deleteCredential = createRoute({
+
+  operationId: 'deleteCredential',
   method: 'delete',
   path: '/git-credentials/{name}',
   tags: ['Git credentials'],

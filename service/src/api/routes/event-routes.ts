@@ -28,6 +28,8 @@ export interface EventRouteDeps {
 }
 
 const listEvents = createRoute({
+
+  operationId: 'listEvents',
   method: 'get',
   path: '/tasks/{id}/events',
   tags: ['Events'],
@@ -38,6 +40,8 @@ const listEvents = createRoute({
 });
 
 const progress = createRoute({
+
+  operationId: 'streamProgress',
   method: 'get',
   path: '/tasks/{id}/progress',
   tags: ['Events'],
@@ -56,6 +60,8 @@ const progress = createRoute({
 });
 
 const taskChanges = createRoute({
+
+  operationId: 'streamTaskChanges',
   method: 'get',
   path: '/task-changes',
   tags: ['Events'],

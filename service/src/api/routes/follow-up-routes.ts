@@ -5,7 +5,8 @@ import type { TaskService } from '../../tasks/task-service.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { jsonResponse as json, security } from '../schemas/route-parts.ts';
-import { Task, TaskIdParam } from '../schemas/task-schemas.ts';
+import { TaskIdParam } from '../schemas/task-schemas.ts';
+import { Task } from '../schemas/task-view-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
 
 export const FollowUpParams = TaskIdParam.extend({
@@ -19,6 +20,8 @@ export const FollowUpBody = z
   .openapi('FollowUp');
 
 const followUp = createRoute({
+
+  operationId: 'followUp',
   method: 'post',
   path: '/tasks/{id}/attempts/{label}/follow-up',
   tags: ['Tasks'],

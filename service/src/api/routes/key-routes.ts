@@ -6,6 +6,8 @@ import { bodyErrors, commonErrors, notFoundError } from '../schemas/error-schema
 import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 
 const createKey = createRoute({
+
+  operationId: 'createKey',
   method: 'post',
   path: '/keys',
   tags: ['API keys'],
@@ -16,6 +18,8 @@ const createKey = createRoute({
 });
 
 const listKeys = createRoute({
+
+  operationId: 'listKeys',
   method: 'get',
   path: '/keys',
   tags: ['API keys'],
@@ -25,6 +29,8 @@ const listKeys = createRoute({
 });
 
 const deleteKey = createRoute({
+
+  operationId: 'deleteKey',
   method: 'delete',
   path: '/keys/{id}',
   tags: ['API keys'],

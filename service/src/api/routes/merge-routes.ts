@@ -10,6 +10,8 @@ import { TaskIdParam } from '../schemas/task-schemas.ts';
 const errors = { ...commonErrors, ...notFoundError, ...conflictError };
 
 const checkConflicts = createRoute({
+
+  operationId: 'checkConflicts',
   method: 'get',
   path: '/tasks/{id}/conflicts',
   tags: ['Merge'],
@@ -20,6 +22,8 @@ const checkConflicts = createRoute({
 });
 
 const mergeTask = createRoute({
+
+  operationId: 'mergeTask',
   method: 'post',
   path: '/tasks/{id}/merge',
   tags: ['Merge'],
@@ -34,6 +38,8 @@ const mergeTask = createRoute({
 });
 
 const listMerges = createRoute({
+
+  operationId: 'listMerges',
   method: 'get',
   path: '/tasks/{id}/merges',
   tags: ['Merge'],
@@ -44,6 +50,8 @@ const listMerges = createRoute({
 });
 
 const getDiff = createRoute({
+
+  operationId: 'getDiff',
   method: 'get',
   path: '/tasks/{id}/diff',
   tags: ['Merge'],
@@ -54,6 +62,8 @@ const getDiff = createRoute({
 });
 
 const discardTask = createRoute({
+
+  operationId: 'discardTask',
   method: 'post',
   path: '/tasks/{id}/discard',
   tags: ['Merge'],

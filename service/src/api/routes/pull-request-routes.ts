@@ -7,6 +7,8 @@ import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
 
 const openPullRequest = createRoute({
+
+  operationId: 'openPullRequest',
   method: 'post',
   path: '/tasks/{id}/pull-request',
   tags: ['Merge'],

@@ -5,11 +5,15 @@ import { HttpError } from '../http-error.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { jsonResponse as json, security } from '../schemas/route-parts.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
-import { ListTasksQuery, SubmitTaskBody, Task, TaskIdParam, TaskList, TaskStats } from '../schemas/task-schemas.ts';
+import { ListTasksQuery, SubmitTaskBody, TaskIdParam } from '../schemas/task-schemas.ts';
+import { Task, TaskList, TaskStats } from '../schemas/task-view-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
 
 
 const submitTask = createRoute({
+
+
+  operationId: 'submitTask',
   method: 'post',
   path: '/tasks',
   tags: ['Tasks'],
@@ -31,6 +35,8 @@ const submitTask = createRoute({
 });
 
 const listTasks = createRoute({
+
+  operationId: 'listTasks',
   method: 'get',
   path: '/tasks',
   tags: ['Tasks'],
@@ -41,6 +47,8 @@ const listTasks = createRoute({
 });
 
 const taskStats = createRoute({
+
+  operationId: 'getTaskStats',
   method: 'get',
   path: '/tasks/stats',
   tags: ['Tasks'],
@@ -50,6 +58,8 @@ const taskStats = createRoute({
 });
 
 const getTask = createRoute({
+
+  operationId: 'getTask',
   method: 'get',
   path: '/tasks/{id}',
   tags: ['Tasks'],
@@ -60,6 +70,8 @@ const getTask = createRoute({
 });
 
 const cancelTask = createRoute({
+
+  operationId: 'cancelTask',
   method: 'delete',
   path: '/tasks/{id}',
   tags: ['Tasks'],

@@ -32,6 +32,8 @@ export interface WebhookRouteDeps {
 const body = <T>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 const registerCallback = createRoute({
+
+  operationId: 'registerCallback',
   method: 'post',
   path: '/tasks/{id}/callbacks',
   tags: ['Webhooks'],
@@ -43,6 +45,8 @@ const registerCallback = createRoute({
 });
 
 const endCallback = createRoute({
+
+  operationId: 'endCallback',
   method: 'delete',
   path: '/tasks/{id}/callbacks/{callbackId}',
   tags: ['Webhooks'],
@@ -54,6 +58,8 @@ const endCallback = createRoute({
 });
 
 const listCallbacks = createRoute({
+
+  operationId: 'listCallbacks',
   method: 'get',
   path: '/tasks/{id}/callbacks',
   tags: ['Webhooks'],
@@ -64,6 +70,8 @@ const listCallbacks = createRoute({
 });
 
 const listDeliveries = createRoute({
+
+  operationId: 'listDeliveries',
   method: 'get',
   path: '/tasks/{id}/deliveries',
   tags: ['Webhooks'],
@@ -74,6 +82,8 @@ const listDeliveries = createRoute({
 });
 
 const createSubscription = createRoute({
+
+  operationId: 'createSubscription',
   method: 'post',
   path: '/subscriptions',
   tags: ['Webhooks'],
@@ -84,6 +94,8 @@ const createSubscription = createRoute({
 });
 
 const listSubscriptions = createRoute({
+
+  operationId: 'listSubscriptions',
   method: 'get',
   path: '/subscriptions',
   tags: ['Webhooks'],
@@ -93,6 +105,8 @@ const listSubscriptions = createRoute({
 });
 
 const getSubscription = createRoute({
+
+  operationId: 'getSubscription',
   method: 'get',
   path: '/subscriptions/{id}',
   tags: ['Webhooks'],
@@ -103,6 +117,8 @@ const getSubscription = createRoute({
 });
 
 const deleteSubscription = createRoute({
+
+  operationId: 'deleteSubscription',
   method: 'delete',
   path: '/subscriptions/{id}',
   tags: ['Webhooks'],
