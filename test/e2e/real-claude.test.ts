@@ -1,7 +1,8 @@
 /**
  * One shipped workflow with the real `claude` binary (Claude Code from npm) as the agent, talking
  * to the scripted model server instead of Anthropic: no network, no key. The merge-or-review
- * workflow with no conflict takes its "merged" branch: the file claude wrote lands on main.
+ * workflow with no conflict and a passing verify takes its "merged" branch: the file claude wrote
+ * lands on main.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,8 @@ describe('a shipped workflow with the real claude CLI', () => {
       repositoryPath: repo.path,
       agent: 'claude',
       targetBranch: 'main',
+      // The workflow merges only work that passed its verify command.
+      verifyCommand: ['grep', '-q', 'hello from claude', 'kage-claude.txt'],
     });
     expect(status, `${JSON.stringify(body)}\n${n8n.logTail()}`).toBe(200);
     expect(body.outcome).toBe('merged');
