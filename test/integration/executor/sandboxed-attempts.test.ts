@@ -43,7 +43,8 @@ describe('sandboxed attempts', () => {
     await writeFile(join(dataDir, 'api-key'), 'kb_planted\n', { mode: 0o600 });
     // Secrets under names of their own, as a service's environment holds them: none may reach an agent.
     const namedLikeSecrets = { PGPASSWORD: 'planted-pg', GITHUB_TOKEN: 'planted-gh', AWS_SECRET_ACCESS_KEY: 'planted-aws', ADMIN_KEY: 'planted-admin' };
-    service = await startServiceProcess({ KAGE_DATA_DIR: dataDir, HOME: home, KAGE_WORKER_CONCURRENCY: '2', ...namedLikeSecrets });
+    // No pool: each attempt is shown at its own label's path, so "../command-2" is always another attempt's.
+    service = await startServiceProcess({ KAGE_DATA_DIR: dataDir, HOME: home, KAGE_WORKER_CONCURRENCY: '2', KAGE_WORKTREE_POOL_SIZE: '0', ...namedLikeSecrets });
   });
   afterAll(async () => {
     await service?.kill('SIGTERM');
