@@ -45,8 +45,7 @@ function folderToShow(hidden: readonly string[], home: string): string {
 
 /** The folder to show for a hidden file: its top folder in HOME (`~/.pyenv`), or its installation (above `bin`). */
 function installationFolder(path: string, home: string): string {
-  const inHome = relative(home, path);
-  if (inHome && !inHome.startsWith('..') && !isAbsolute(inHome)) return `${home}/${inHome.split('/')[0]}`;
+  if (path !== home && isInside(path, home)) return `${home}/${relative(home, path).split('/')[0]}`;
   const folder = dirname(path);
   return basename(folder) === 'bin' ? dirname(folder) : folder;
 }

@@ -69,6 +69,5 @@ export function homeToolchainFolders(env: NodeJS.ProcessEnv, home: string, dataD
 
 /** A folder as HOME-relative text for messages (`~/.pyenv`), or as it is outside HOME. */
 export function tildePath(path: string, home: string): string {
-  const inside = relative(home, path);
-  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? `~/${inside}` : path;
+  return path !== home && isInside(path, home) ? `~/${relative(home, path)}` : path;
 }
