@@ -65,7 +65,7 @@ describe.each(driverKinds)('cheats on %s', (kind) => {
     const [deleted, weakened, wrong, right] = task.agents as Attempt[];
     expect(task.winner).toBe(right!.label);
     expect(right!.verify).toMatchObject({ passed: true });
-    expect(wrong!.verify).toMatchObject({ passed: false });
+    expect(wrong!.verify, JSON.stringify(wrong)).toMatchObject({ passed: false });
     for (const cheat of [deleted!, weakened!]) {
       // Judged by the tests it was given: the bug is still there, so verify fails.
       expect(cheat.verify).toMatchObject({ passed: false, protectedChanged: ['test_calc.py'] });
