@@ -8,7 +8,7 @@ export const finishedTaskStatuses: readonly TaskStatus[] = ['completed', 'failed
 
 export const finishedAgentStatuses: readonly string[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
-export interface AgentRun {
+export interface Attempt {
 	label: string;
 	agent: string;
 	status: string;
@@ -23,7 +23,7 @@ export interface Task {
 	id: string;
 	description: string;
 	status: TaskStatus;
-	agents: AgentRun[];
+	agents: Attempt[];
 	winner: string | null;
 	winnerPassedVerify: boolean | null;
 	[key: string]: unknown;

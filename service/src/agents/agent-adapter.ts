@@ -8,7 +8,7 @@ import type { ProcessLaunch } from './process-launch.ts';
 export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'qwen', 'acp', 'command'] as const;
 export type AgentName = (typeof agentNames)[number];
 
-export interface AgentRunRequest {
+export interface InvocationRequest {
   prompt: string;
   /** Absolute path of the attempt's worktree: the process's cwd. */
   worktree: string;
@@ -89,7 +89,7 @@ export interface AgentAdapter {
    * otherwise a later round is a new run whose prompt carries the earlier one.
    */
   readonly resumesSessions: boolean;
-  invocation(request: AgentRunRequest, binaryPath: string): AgentInvocation;
+  invocation(request: InvocationRequest, binaryPath: string): AgentInvocation;
   /** A fresh parser per run; the context lets token-only CLIs estimate a running cost. */
   createParser(context?: ParserContext): AgentOutputParser;
 }

@@ -1,4 +1,4 @@
-import type { AgentRunRecord, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
 import { reviewUrl } from '../tasks/review-url.ts';
 import type { Task } from './schemas/task-view-schemas.ts';
 
@@ -6,7 +6,7 @@ import type { Task } from './schemas/task-view-schemas.ts';
  * The API's view of a task: the stored record, its attempts, and links. The review link is
  * absolute (KAGE_PUBLIC_URL): it is meant for people, in a chat message or a pull request.
  */
-export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], publicUrl: string): Task {
+export function presentTask(task: TaskRecord, runs: readonly AttemptRecord[], publicUrl: string): Task {
   const base = `/api/v1/tasks/${task.id}`;
   return {
     id: task.id,
@@ -28,7 +28,7 @@ export function presentTask(task: TaskRecord, runs: readonly AgentRunRecord[], p
       targetBranch: task.pullRequest.targetBranch,
       forge: task.pullRequest.forge,
     },
-    agents: runs.map(presentAgentRun),
+    agents: runs.map(presentAttempt),
     verify: task.config.verify ?? null,
     setup: task.config.setup ?? null,
     limits: task.config.limits ?? null,
@@ -59,12 +59,12 @@ function strategyResult(task: TaskRecord): Task['strategyResult'] {
   return race || cascade ? { ...(race ? { race } : {}), ...(cascade ? { cascade } : {}) } : null;
 }
 
-function winnerPassedVerify(task: TaskRecord, runs: readonly AgentRunRecord[]): boolean | null {
+function winnerPassedVerify(task: TaskRecord, runs: readonly AttemptRecord[]): boolean | null {
   const verify = runs.find((run) => run.label === task.winnerLabel)?.verify as { passed?: boolean } | null | undefined;
   return typeof verify?.passed === 'boolean' ? verify.passed : null;
 }
 
-function presentAgentRun(run: AgentRunRecord): Task['agents'][number] {
+function presentAttempt(run: AttemptRecord): Task['agents'][number] {
   return {
     label: run.label,
     agent: run.agent,

@@ -1,8 +1,8 @@
 import type { Db, Queryable } from './db.ts';
 import {
-  agentRunColumn,
-  type AgentRunRecord,
-  type AgentRunRow,
+  attemptColumn,
+  type AttemptRecord,
+  type AttemptRow,
   taskColumns,
   type PullRequestRecord,
   type PushMode,
@@ -10,13 +10,13 @@ import {
   type TaskRecord,
   type TaskRow,
   type TaskStatus,
-  toAgentRun,
+  toAttempt,
   toSqlValue,
   toTask,
 } from './task-rows.ts';
 
 export { attemptStopReasons, taskStrategies } from './task-rows.ts';
-export type { AgentRunRecord, AgentRunStatus, AttemptStopReason, NetworkAccess, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus, TaskStrategy } from './task-rows.ts';
+export type { AttemptRecord, AttemptStatus, AttemptStopReason, NetworkAccess, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus, TaskStrategy } from './task-rows.ts';
 
 export interface NewTask {
   id: string;
@@ -35,7 +35,7 @@ export interface NewTask {
 }
 
 /** Fields of an attempt's row to change; the rest stay as they are. */
-export type AgentRunChange = Partial<Omit<AgentRunRecord, 'taskId' | 'label'>>;
+export type AttemptChange = Partial<Omit<AttemptRecord, 'taskId' | 'label'>>;
 
 /** How well the ranking picks, over finished tasks that have a verify command. */
 export interface SelectionFigures {
@@ -127,14 +127,14 @@ export class TaskRepository {
     return { tasks: rows.map(toTask), total: count?.total ?? 0 };
   }
 
-  async agentRuns(taskIds: readonly string[], db: Queryable = this.db): Promise<Map<string, AgentRunRecord[]>> {
-    const byTask = new Map<string, AgentRunRecord[]>(taskIds.map((id) => [id, []]));
+  async attemptsOf(taskIds: readonly string[], db: Queryable = this.db): Promise<Map<string, AttemptRecord[]>> {
+    const byTask = new Map<string, AttemptRecord[]>(taskIds.map((id) => [id, []]));
     if (taskIds.length === 0) return byTask;
-    const rows = await db.query<AgentRunRow>(
+    const rows = await db.query<AttemptRow>(
       'SELECT * FROM agent_runs WHERE task_id = ANY($1::uuid[]) ORDER BY task_id, position',
       [taskIds as string[]],
     );
-    for (const row of rows) byTask.get(row.task_id)?.push(toAgentRun(row));
+    for (const row of rows) byTask.get(row.task_id)?.push(toAttempt(row));
     return byTask;
   }
 
@@ -252,10 +252,10 @@ export class TaskRepository {
     return row && toTask(row);
   }
 
-  async updateAgentRun(taskId: string, label: string, fields: AgentRunChange, db: Queryable = this.db): Promise<void> {
+  async updateAttempt(taskId: string, label: string, fields: AttemptChange, db: Queryable = this.db): Promise<void> {
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
-    const sets = entries.map(([key], index) => `${agentRunColumn[key as keyof typeof agentRunColumn]} = $${index + 3}`);
+    const sets = entries.map(([key], index) => `${attemptColumn[key as keyof typeof attemptColumn]} = $${index + 3}`);
     await db.query(
       `UPDATE agent_runs SET ${sets.join(', ')} WHERE task_id = $1 AND label = $2`,
       [taskId, label, ...entries.map(([, value]) => toSqlValue(value))],

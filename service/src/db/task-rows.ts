@@ -1,14 +1,12 @@
 /**
- * Row shapes of `tasks` and `agent_runs` and their mapping to the plain records the rest of the
+ * Row shapes of `tasks` and `agent_runs` (attempts: the table keeps its first name) and their mapping to the plain records the rest of the
  * service uses.
  */
 import type { AgentName } from '../agents/agent-adapter.ts';
 import type { AttemptLimits } from '../sandbox/sandbox-settings.ts';
 import type { AttemptStatus, TaskStatus } from '../statuses.ts';
 
-export type { TaskStatus } from '../statuses.ts';
-/** An attempt's status (the table keeps its old name, agent_runs). */
-export type AgentRunStatus = AttemptStatus;
+export type { AttemptStatus, TaskStatus } from '../statuses.ts';
 
 /** Making each attempt's worktree ready: files copied from the user's checkout, then a command. */
 export interface TaskSetup {
@@ -113,7 +111,7 @@ export interface TaskRecord {
 export const attemptStopReasons = ['timeout', 'cancelled', 'budget', 'race_won', 'disk_limit', 'process_limit', 'memory_limit', 'file_size_limit'] as const;
 export type AttemptStopReason = (typeof attemptStopReasons)[number];
 
-export interface AgentRunRecord {
+export interface AttemptRecord {
   taskId: string;
   label: string;
   position: number;
@@ -123,7 +121,7 @@ export interface AgentRunRecord {
   worktreePath: string | null;
   /** The instance that runs or ran the attempt. */
   worker: string | null;
-  status: AgentRunStatus;
+  status: AttemptStatus;
   exitCode: number | null;
   costUsd: number | null;
   inputTokens: number | null;
@@ -150,13 +148,13 @@ export const taskColumns = `id, description, status, repository_path, repository
   base_ref, base_commit, config, result, error,
   idempotency_key, api_key_id, cancel_requested, winner_label, total_cost_usd, created_at, updated_at, started_at, completed_at`;
 
-export const agentRunColumn = {
+export const attemptColumn = {
   position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', worker: 'worker', status: 'status',
   exitCode: 'exit_code', costUsd: 'cost_usd', inputTokens: 'input_tokens', outputTokens: 'output_tokens',
   sessionId: 'session_id', finalMessage: 'final_message', filesChanged: 'files_changed', insertions: 'insertions',
   deletions: 'deletions', headCommit: 'head_commit', stderrTail: 'stderr_tail', stopReason: 'stop_reason', followUp: 'follow_up', verify: 'verify', score: 'score',
   error: 'error', startedAt: 'started_at', completedAt: 'completed_at',
-} as const satisfies Record<keyof Omit<AgentRunRecord, 'taskId' | 'label'>, string>;
+} as const satisfies Record<keyof Omit<AttemptRecord, 'taskId' | 'label'>, string>;
 
 export function toSqlValue(value: unknown): never {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) return JSON.stringify(value) as never;
@@ -189,7 +187,7 @@ export interface TaskRow {
   completed_at: Date | null;
 }
 
-export type AgentRunRow = {
+export type AttemptRow = {
   task_id: string;
   label: string;
   position: number;
@@ -198,7 +196,7 @@ export type AgentRunRow = {
   branch: string;
   worktree_path: string | null;
   worker: string | null;
-  status: AgentRunStatus;
+  status: AttemptStatus;
   exit_code: number | null;
   cost_usd: number | null;
   input_tokens: number | null;
@@ -247,7 +245,7 @@ export function toTask(row: TaskRow): TaskRecord {
   };
 }
 
-export function toAgentRun(row: AgentRunRow): AgentRunRecord {
+export function toAttempt(row: AttemptRow): AttemptRecord {
   return {
     taskId: row.task_id,
     label: row.label,

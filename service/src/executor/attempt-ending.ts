@@ -5,17 +5,17 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import type { AgentProcessResult } from '../agents/agent-process.ts';
 import { runCost } from '../agents/price-table.ts';
-import type { AgentRunChange, TaskConfig } from '../db/task-repository.ts';
+import type { AttemptChange, TaskConfig } from '../db/task-repository.ts';
 import type { NewEvent } from '../events/event-store.ts';
 import type { RecordedChanges } from '../git/change-recorder.ts';
-import type { AttemptVerdict } from './attempt-verdict.ts';
+import type { ProcessEnding } from './process-ending.ts';
 import type { ProjectCommandResult } from './project-command.ts';
 
 type AttemptSpec = TaskConfig['agents'][number];
 
 /** An attempt's end: what its row becomes and the events that announce it. */
 export interface AttemptEnding {
-  fields: AgentRunChange;
+  fields: AttemptChange;
   events: NewEvent[];
 }
 
@@ -38,11 +38,11 @@ export function addSpending(spent: Spending, result: AgentProcessResult, spec: A
 /** The attempt's end from its last round: the row's fields and the events that announce it. */
 export function attemptEnding(
   spec: AttemptSpec,
-  last: { result: AgentProcessResult; verdict: AttemptVerdict; changes: RecordedChanges; verify: (ProjectCommandResult & { round: number }) | undefined; spent: Spending },
+  last: { result: AgentProcessResult; verdict: ProcessEnding; changes: RecordedChanges; verify: (ProjectCommandResult & { round: number }) | undefined; spent: Spending },
 ): AttemptEnding {
   const { result, verdict, changes, verify, spent } = last;
   const { status, stopReason, error } = verdict;
-  const fields: AgentRunChange = {
+  const fields: AttemptChange = {
     status,
     exitCode: result.exitCode,
     costUsd: spent.costUsd,

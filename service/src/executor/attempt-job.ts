@@ -5,7 +5,7 @@
  */
 import { killTagged, taskTagPrefix } from '../agents/process-tag.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import { branchHead } from '../git/repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';
@@ -13,7 +13,7 @@ import type { AttemptJob } from '../queue/task-queue.ts';
 import type { Continuation } from './agent-turn.ts';
 import type { AttemptRunner } from './attempt-runner.ts';
 import type { TaskJudge } from './task-judge.ts';
-import type { StopReason } from './attempt-verdict.ts';
+import type { StopReason } from './process-ending.ts';
 import { cascadePrompt } from './cascade-context.ts';
 
 export class AttemptJobHandler {
@@ -36,7 +36,7 @@ export class AttemptJobHandler {
   async handle(job: AttemptJob, stop: AbortController): Promise<void> {
     const stored = await this.tasks.get(job.taskId);
     if (stored?.status !== 'running') return;
-    const run = (await this.tasks.agentRuns([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
+    const run = (await this.tasks.attemptsOf([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
     const spec = stored.config.agents.find((agent) => agent.label === job.label);
     if (!run || !spec) return;
     // Ended already (a job run twice, or one whose instance died while judging): the judge may still be due.
@@ -53,7 +53,7 @@ export class AttemptJobHandler {
     if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);
     try {
       // A cascade's later tier is told the failure of the tier before (cascade-context.ts).
-      const told = (spec.tier ?? 1) > 1 && run.followUp === null ? { ...spec, prompt: await cascadePrompt(task, spec, (await this.tasks.agentRuns([job.taskId])).get(job.taskId) ?? []) } : spec;
+      const told = (spec.tier ?? 1) > 1 && run.followUp === null ? { ...spec, prompt: await cascadePrompt(task, spec, (await this.tasks.attemptsOf([job.taskId])).get(job.taskId) ?? []) } : spec;
       await this.attempts.run(task, told, stop.signal, await this.continuationOf(task, run));
       // The last attempt to end runs the task's judge, when it has one.
       if (stored.config.judge) await this.judge?.finishIfWaiting(job.taskId, stop.signal);
@@ -63,7 +63,7 @@ export class AttemptJobHandler {
   }
 
   /** A follow-up of a finished attempt continues from its branch's head; a first run has none. */
-  private async continuationOf(task: TaskRecord, run: AgentRunRecord): Promise<Continuation | undefined> {
+  private async continuationOf(task: TaskRecord, run: AttemptRecord): Promise<Continuation | undefined> {
     if (run.followUp === null) return undefined;
     const headCommit = (await branchHead(task.repositoryPath, run.branch)) ?? task.baseCommit;
     return { prompt: run.followUp, headCommit, sessionId: run.sessionId, costUsd: run.costUsd, inputTokens: run.inputTokens, outputTokens: run.outputTokens };

@@ -1,7 +1,7 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
-import type { AgentRunChange, AgentRunStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptChange, AttemptStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
@@ -18,7 +18,7 @@ import { reclaimWorktree } from '../git/worktree-reclaim.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT } from '../sandbox/attempt-sandbox.ts';
-import { describeStop, judgeAttempt, type StopReason } from './attempt-verdict.ts';
+import { describeStop, classifyProcessEnd, type StopReason } from './process-ending.ts';
 import { addSpending, type AttemptEnding, attemptEnding, type Spending } from './attempt-ending.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
@@ -60,13 +60,13 @@ export class AttemptRunner {
    * that transaction, whether the task ends with it (task-finisher.ts); its winner is pushed after
    * the commit. Retried while the database is unavailable (the agent runs on meanwhile).
    */
-  private async record(taskId: string, label: string, fields: AgentRunChange, events: readonly NewEvent[] = [], options: { ends?: boolean } = {}): Promise<void> {
+  private async record(taskId: string, label: string, fields: AttemptChange, events: readonly NewEvent[] = [], options: { ends?: boolean } = {}): Promise<void> {
     const ending = options.ends;
     const winner = await retryWhileUnavailable(
       () =>
         this.deps.events.transaction(taskId, async (tx, recordEvents) => {
           if (ending) await this.deps.tasks.lock(tx, taskId);
-          await this.deps.tasks.updateAgentRun(taskId, label, fields, tx);
+          await this.deps.tasks.updateAttempt(taskId, label, fields, tx);
           await recordEvents(events);
           return ending ? this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId) : undefined;
         }),
@@ -146,7 +146,7 @@ export class AttemptRunner {
     await sandbox?.dispose();
     // The worktree goes before the end is recorded: once a task has ended, none of its worktrees is left.
     const removed = !this.deps.keepWorktrees && (await this.releaseWorktree(task, spec, worktree, keep));
-    const cleared: AgentRunChange = removed ? { worktreePath: null } : {};
+    const cleared: AttemptChange = removed ? { worktreePath: null } : {};
     // Without an ending (the service is stopping) the attempt runs again from its job: no end here.
     if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: true });
     else if (removed) await this.record(task.id, spec.label, cleared);
@@ -205,7 +205,7 @@ export class AttemptRunner {
         message: `${spec.label}: ${firstLine(task.description)}${round > 1 ? ` (round ${round})` : ''}\n\nKage Bunshin task ${task.id}, attempt ${spec.label} (${spec.agent}${spec.model ? `, ${spec.model}` : ''}).`,
       });
       const brokenLimit = limitCheck ? ((await limitCheck) ?? (result.exitCode === FILE_SIZE_LIMIT_EXIT ? 'file_size_limit' : undefined)) : undefined;
-      let verdict = judgeAttempt({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
+      let verdict = classifyProcessEnd({ result, signal, agent: spec.agent, timeoutSeconds: spec.timeoutSeconds, brokenLimit, limits: sandbox?.limits });
       if (task.pushMode === 'attempts' && changes.headCommit) {
         const push = await this.deps.remotes.pushAttemptBranch(task, worktree.branch);
         await this.record(task.id, spec.label, {}, [pushEvent(spec.label, push)]);
@@ -275,7 +275,7 @@ export class AttemptRunner {
 
   private async stopped(task: TaskRecord, spec: AttemptSpec, reason: StopReason): Promise<void> {
     if (reason === 'shutdown') return;
-    const status: AgentRunStatus = reason === 'cancelled' || reason === 'race_won' ? 'cancelled' : 'failed';
+    const status: AttemptStatus = reason === 'cancelled' || reason === 'race_won' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
     await this.record(task.id, spec.label, { status, error, stopReason: reason, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error, stopReason: reason } }], {
       ends: true,

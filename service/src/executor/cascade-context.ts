@@ -3,14 +3,14 @@
  * before (strategies.ts, bestOfTier) — its verify output and its diff against the base commit.
  * Read when the attempt starts, outside any transaction (git runs here, never under the row lock).
  */
-import type { AgentRunRecord, TaskConfig, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskConfig, TaskRecord } from '../db/task-repository.ts';
 import { runGit } from '../git/git-command.ts';
 import { bestOfTier } from './strategies.ts';
 
 /** The diff shown is cut at this many characters: a tier's context, not a whole rewrite. */
 const MAX_DIFF_CHARS = 20_000;
 
-export async function cascadePrompt(task: TaskRecord, spec: TaskConfig['agents'][number], runs: readonly AgentRunRecord[]): Promise<string> {
+export async function cascadePrompt(task: TaskRecord, spec: TaskConfig['agents'][number], runs: readonly AttemptRecord[]): Promise<string> {
   const tier = spec.tier ?? 1;
   if (tier <= 1) return spec.prompt;
   const best = bestOfTier(task, runs, tier - 1);

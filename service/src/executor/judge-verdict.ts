@@ -5,7 +5,7 @@
  * attempt whose agent succeeded.
  */
 import { z } from 'zod';
-import type { AgentRunRecord, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
 
 /** What the judge answered, or why it could not: the ranking then falls back to the rest of the key. */
 export interface Judgement {
@@ -19,7 +19,7 @@ export interface Judgement {
 }
 
 /** The attempts the judge must order, or none when there is nothing to decide (fewer than two). */
-export function judgeCandidates(task: TaskRecord, runs: readonly AgentRunRecord[]): string[] {
+export function judgeCandidates(task: TaskRecord, runs: readonly AttemptRecord[]): string[] {
   const succeeded = runs.filter((run) => run.status === 'succeeded');
   if (!task.config.judge || succeeded.length < 2) return [];
   if (task.config.judge.when === 'always' || !task.config.verify) return succeeded.map((run) => run.label);

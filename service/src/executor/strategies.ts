@@ -11,7 +11,7 @@
  * carried into the result the task ends with. Nothing here waits on the network or git.
  */
 import type { Queryable } from '../db/db.ts';
-import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder, NewEvent } from '../events/event-store.ts';
 import { RACE_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
 import { rankAttempts } from './scoring.ts';
@@ -32,7 +32,7 @@ export interface CascadeState {
 }
 
 /** Passed verify with its protected files untouched: what stops a race or a cascade. */
-export function isVerified(run: AgentRunRecord): boolean {
+export function isVerified(run: AttemptRecord): boolean {
   const verify = run.verify as { passed?: boolean; protectedChanged?: string[] } | null;
   return verify?.passed === true && (verify.protectedChanged ?? []).length === 0;
 }
@@ -64,7 +64,7 @@ export function firstCascadeState(task: TaskRecord): CascadeState {
  * The attempt of `tier` the next tier is told about: the best of its attempts as the ranking
  * orders them (succeeded before failed, then the smaller diff…), among those that changed something.
  */
-export function bestOfTier(task: TaskRecord, runs: readonly AgentRunRecord[], tier: number): AgentRunRecord | undefined {
+export function bestOfTier(task: TaskRecord, runs: readonly AttemptRecord[], tier: number): AttemptRecord | undefined {
   const inTier = runs.filter((run) => tierOf(task, run.label) === tier && run.headCommit !== null);
   if (inTier.length === 0) return undefined;
   const ranking = rankAttempts(
@@ -87,14 +87,14 @@ export function bestOfTier(task: TaskRecord, runs: readonly AgentRunRecord[], ti
 }
 
 /** Attempts of cascade tiers that have not started (no job yet): they do not hold the task open. */
-export function notStarted(task: TaskRecord, runs: readonly AgentRunRecord[]): Set<string> {
+export function notStarted(task: TaskRecord, runs: readonly AttemptRecord[]): Set<string> {
   if (task.config.strategy !== 'cascade') return new Set();
   const tier = cascadeState(task)?.tier ?? 1;
   return new Set(runs.filter((run) => run.status === 'pending' && tierOf(task, run.label) > tier).map((run) => run.label));
 }
 
 /** What a race or cascade adds to the task's result at its end. */
-export function strategyResult(task: TaskRecord, runs: readonly AgentRunRecord[]): { race?: RaceState; cascade?: CascadeState } {
+export function strategyResult(task: TaskRecord, runs: readonly AttemptRecord[]): { race?: RaceState; cascade?: CascadeState } {
   const race = raceState(task);
   const cascade = cascadeState(task);
   if (!race) return cascade ? { cascade } : {};
@@ -103,7 +103,7 @@ export function strategyResult(task: TaskRecord, runs: readonly AgentRunRecord[]
   return { race: { ...race, cancelled, cancelledCostUsd }, ...(cascade ? { cascade } : {}) };
 }
 
-const inPlay = (run: AgentRunRecord) => run.status === 'pending' || run.status === 'running';
+const inPlay = (run: AttemptRecord) => run.status === 'pending' || run.status === 'running';
 
 export class StrategySteps {
   private readonly tasks: TaskRepository;
@@ -118,13 +118,13 @@ export class StrategySteps {
    * One step after an attempt ended. Returns true when it changed attempts' rows (the caller
    * reads them again). The caller has checked that the task runs and is not being cancelled.
    */
-  async step(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[]): Promise<boolean> {
+  async step(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[]): Promise<boolean> {
     if (task.config.strategy === 'race') return this.race(tx, record, task, runs);
     if (task.config.strategy === 'cascade') return this.cascade(tx, record, task, runs);
     return false;
   }
 
-  private async race(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[]): Promise<boolean> {
+  private async race(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[]): Promise<boolean> {
     if (raceState(task)) return false;
     // Ends are recorded one at a time under the row lock: the first verified one found is the first to end.
     const winner = runs.filter((run) => !inPlay(run) && isVerified(run)).sort((a, b) => (a.completedAt?.getTime() ?? 0) - (b.completedAt?.getTime() ?? 0))[0];
@@ -134,7 +134,7 @@ export class StrategySteps {
     await this.tasks.setResult(tx, task.id, { ...task.result, race: { winner: winner.label, verifiedAfterMs } satisfies RaceState });
     const now = new Date();
     for (const run of losers.filter((run) => run.status === 'pending')) {
-      await this.tasks.updateAgentRun(task.id, run.label, { status: 'cancelled', stopReason: 'race_won', error: `not run: ${winner.label} won the race`, completedAt: now }, tx);
+      await this.tasks.updateAttempt(task.id, run.label, { status: 'cancelled', stopReason: 'race_won', error: `not run: ${winner.label} won the race`, completedAt: now }, tx);
     }
     await record(losers.map((run): NewEvent => ({ type: 'attempt.cancelled', agentLabel: run.label, data: { reason: 'race_won', winner: winner.label, running: run.status === 'running' } })));
     // Delivered at commit, to every instance: each stops its running attempts of this task.
@@ -142,7 +142,7 @@ export class StrategySteps {
     return losers.length > 0;
   }
 
-  private async cascade(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[]): Promise<boolean> {
+  private async cascade(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[]): Promise<boolean> {
     const state = cascadeState(task) ?? firstCascadeState(task);
     if (state.passedTier !== undefined) return false;
     const current = runs.filter((run) => tierOf(task, run.label) === state.tier);
@@ -158,7 +158,7 @@ export class StrategySteps {
       for (const entry of state.tiers.filter((candidate) => candidate.tier > state.tier)) entry.outcome = 'not_needed';
       state.passedTier = state.tier;
       for (const run of later(state.tier)) {
-        await this.tasks.updateAgentRun(task.id, run.label, { status: 'cancelled', error: `not run: tier ${state.tier} had an attempt that passed verify`, completedAt: now }, tx);
+        await this.tasks.updateAttempt(task.id, run.label, { status: 'cancelled', error: `not run: tier ${state.tier} had an attempt that passed verify`, completedAt: now }, tx);
       }
       await this.tasks.setResult(tx, task.id, { ...task.result, cascade: state });
       return later(state.tier).length > 0;
@@ -178,7 +178,7 @@ export class StrategySteps {
         outcome(tier, 'skipped');
         for (const run of runs.filter((candidate) => tierOf(task, candidate.label) === tier && candidate.status === 'pending')) {
           const error = `skipped: the task's budget (${budget} USD over all tiers) was spent before tier ${tier} could start`;
-          await this.tasks.updateAgentRun(task.id, run.label, { status: 'cancelled', stopReason: 'budget', error, completedAt: now }, tx);
+          await this.tasks.updateAttempt(task.id, run.label, { status: 'cancelled', stopReason: 'budget', error, completedAt: now }, tx);
         }
         continue;
       }

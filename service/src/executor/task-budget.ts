@@ -18,7 +18,7 @@ export class TaskBudget {
 
   /** Records an attempt's running total (Claude Code reports cumulative cost). */
   async record(task: TaskRecord, label: string, totalUsd: number): Promise<void> {
-    await this.tasks.updateAgentRun(task.id, label, { costUsd: totalUsd });
+    await this.tasks.updateAttempt(task.id, label, { costUsd: totalUsd });
     if (await this.isSpent(task)) await this.db.notify(BUDGET_CHANNEL, task.id);
   }
 

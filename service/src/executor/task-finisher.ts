@@ -7,7 +7,7 @@
  * (winner-push.ts).
  */
 import type { Queryable } from '../db/db.ts';
-import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder } from '../events/event-store.ts';
 import type { WinnerToPush } from './winner-push.ts';
 import { type AttemptFacts, rankAttempts } from './scoring.ts';
@@ -28,7 +28,7 @@ export class TaskFinisher {
   /** The task and its attempts, and whether any still holds the task open (a cascade's tiers not yet started do not). */
   private async read(tx: Queryable, taskId: string) {
     const task = await this.tasks.get(taskId, tx);
-    const runs = (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? [];
+    const runs = (await this.tasks.attemptsOf([taskId], tx)).get(taskId) ?? [];
     const waiting = task ? notStarted(task, runs) : new Set<string>();
     const open = runs.some((run) => (run.status === 'pending' || run.status === 'running') && !waiting.has(run.label));
     return { task, runs, open };
@@ -42,7 +42,7 @@ export class TaskFinisher {
     const before = await this.tasks.get(taskId, tx);
     if (before?.status !== 'running') return;
     // A race won, or a cascade's tier over: the strategy's step (strategies.ts), before the end is decided.
-    if (!before.cancelRequested) await this.strategies.step(tx, record, before, (await this.tasks.agentRuns([taskId], tx)).get(taskId) ?? []);
+    if (!before.cancelRequested) await this.strategies.step(tx, record, before, (await this.tasks.attemptsOf([taskId], tx)).get(taskId) ?? []);
     const { task, runs, open } = await this.read(tx, taskId);
     if (!task || open) return;
     if (task.cancelRequested) {
@@ -72,7 +72,7 @@ export class TaskFinisher {
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
   }
 
-  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AgentRunRecord[], judgement?: Judgement): Promise<WinnerToPush | undefined> {
+  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[], judgement?: Judgement): Promise<WinnerToPush | undefined> {
     const ranking = rankAttempts(
       runs.map((run) => ({
         ...judgedFacts(run.label, judgement),
@@ -90,7 +90,7 @@ export class TaskFinisher {
         durationMs: run.startedAt && run.completedAt ? run.completedAt.getTime() - run.startedAt.getTime() : 0,
       })),
     );
-    for (const [label, score] of ranking.scores) await this.tasks.updateAgentRun(task.id, label, { score: { ...score } }, tx);
+    for (const [label, score] of ranking.scores) await this.tasks.updateAttempt(task.id, label, { score: { ...score } }, tx);
     // A race's winner is the first verified attempt, whatever the ranking (kept for the record) says.
     const winnerLabel = raceState(task)?.winner ?? ranking.winner;
     const winner = winnerLabel ? runs.find((run) => run.label === winnerLabel) : undefined;
@@ -127,10 +127,10 @@ export class TaskFinisher {
  * Whether the work can be trusted, said plainly in the terminal event: a winner picked without
  * passing the task's verify command must not look like a tested result.
  */
-function verifyOutcome(task: TaskRecord, runs: readonly AgentRunRecord[], winner: string | null) {
+function verifyOutcome(task: TaskRecord, runs: readonly AttemptRecord[], winner: string | null) {
   const command = task.config.verify?.command;
   if (!command) return { winnerPassedVerify: null, verifiedAttempts: [], warning: null };
-  const passed = (run: AgentRunRecord) => (run.verify as { passed?: boolean } | null)?.passed === true;
+  const passed = (run: AttemptRecord) => (run.verify as { passed?: boolean } | null)?.passed === true;
   const verifiedAttempts = runs.filter(passed).map((run) => run.label);
   const winnerPassedVerify = winner === null ? null : verifiedAttempts.includes(winner);
   const warning =

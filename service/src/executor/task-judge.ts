@@ -12,7 +12,7 @@ import type { AgentRegistry } from '../agents/agent-registry.ts';
 import { runCost } from '../agents/price-table.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
 import { git } from '../git/git-command.ts';
@@ -48,7 +48,7 @@ export class TaskJudge {
     const { tasks } = this.deps;
     const task = await tasks.get(taskId);
     if (task?.status !== 'running' || !task.config.judge || task.cancelRequested) return;
-    const runs = (await tasks.agentRuns([taskId])).get(taskId) ?? [];
+    const runs = (await tasks.attemptsOf([taskId])).get(taskId) ?? [];
     if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
     const candidates = judgeCandidates(task, runs);
     if (candidates.length === 0) return;
@@ -63,7 +63,7 @@ export class TaskJudge {
     if (winner) await pushWinner(this.deps, winner);
   }
 
-  private async judge(task: TaskRecord, runs: readonly AgentRunRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
+  private async judge(task: TaskRecord, runs: readonly AttemptRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
     const settings = task.config.judge!;
     const adapter = this.deps.agents.get(settings.agent);
     const binary = this.deps.agents.resolveBinary(settings.agent);
@@ -103,7 +103,7 @@ export class TaskJudge {
   }
 
   /** Each candidate's diff (from the base commit), verify result and final message, as the judge reads them. */
-  private async candidates(task: TaskRecord, runs: readonly AgentRunRecord[], labels: readonly string[]): Promise<Candidate[]> {
+  private async candidates(task: TaskRecord, runs: readonly AttemptRecord[], labels: readonly string[]): Promise<Candidate[]> {
     const chosen = runs.filter((run) => labels.includes(run.label));
     return Promise.all(
       chosen.map(async (run) => ({

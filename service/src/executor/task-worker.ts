@@ -3,7 +3,7 @@ import type { TaskRepository } from '../db/task-repository.ts';
 import type { Logger } from '../logger.ts';
 import { type AttemptJob, BUDGET_CHANNEL, CANCEL_CHANNEL, RACE_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
 import type { AttemptJobHandler } from './attempt-job.ts';
-import type { StopReason } from './attempt-verdict.ts';
+import type { StopReason } from './process-ending.ts';
 import type { TaskStarter } from './task-starter.ts';
 
 interface RunningAttempt {

@@ -9,7 +9,7 @@ export interface WatchEvent {
   data: Record<string, unknown>;
 }
 
-interface AttemptRow {
+interface AttemptLine {
   status: string;
   verify: string;
   costUsd: number | null;
@@ -17,7 +17,7 @@ interface AttemptRow {
 }
 
 export class WatchState {
-  readonly attempts = new Map<string, AttemptRow>();
+  readonly attempts = new Map<string, AttemptLine>();
   headline = 'queued';
 
   apply(event: WatchEvent): void {
@@ -45,7 +45,7 @@ export class WatchState {
     if (event.type === 'attempt.cancelled') row.status = 'cancelled';
   }
 
-  private row(label: string): AttemptRow {
+  private row(label: string): AttemptLine {
     let row = this.attempts.get(label);
     if (!row) {
       row = { status: 'pending', verify: '-', costUsd: null, last: '' };

@@ -3,7 +3,7 @@
  * the label asked for or the winner (`best`), the target asked for or the branch the task
  * started from. Each refusal says what to ask for instead.
  */
-import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import { branchHead, currentBranch } from '../git/repository.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';
@@ -21,7 +21,7 @@ export interface TaskSource {
 export async function loadTask(source: TaskSource, taskId: string): Promise<TaskWithRuns> {
   const task = await source.tasks.get(taskId);
   if (!task) throw new TaskNotFoundError(taskId);
-  const runs = (await source.tasks.agentRuns([taskId])).get(taskId) ?? [];
+  const runs = (await source.tasks.attemptsOf([taskId])).get(taskId) ?? [];
   return { task: source.remotes.onThisMachine(task), runs };
 }
 
@@ -35,7 +35,7 @@ export async function selectAttempt(
   taskId: string,
   agent: string | undefined,
   options: { finished: boolean },
-): Promise<TaskWithRuns & { run: AgentRunRecord }> {
+): Promise<TaskWithRuns & { run: AttemptRecord }> {
   const { task, runs } = await loadTask(source, taskId);
   if (options.finished && isUnfinished(task)) {
     throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; wait until it ends`);
@@ -65,7 +65,7 @@ export async function selectAttempt(
  * fetched from the remote here, which has it when it was pushed. Not pushed, it cannot be
  * reached from here, and the refusal says where it is.
  */
-async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: AgentRunRecord): Promise<boolean> {
+async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: AttemptRecord): Promise<boolean> {
   if (!task.repositoryUrl) return false;
   if (await source.remotes.fetchAttemptBranch(task, run.branch)) return true;
   if (task.pushMode === 'none' || (task.pushMode === 'winner' && task.winnerLabel !== run.label)) {
@@ -83,7 +83,7 @@ async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: Agen
  * Untested work goes nowhere unasked: when the task has a verify command, the attempt must have
  * passed it, unless the caller allows it (a person who read the failure, say).
  */
-export function requireVerified(task: TaskRecord, runs: readonly AgentRunRecord[], run: AgentRunRecord, allowUnverified: boolean): void {
+export function requireVerified(task: TaskRecord, runs: readonly AttemptRecord[], run: AttemptRecord, allowUnverified: boolean): void {
   // A verify result on any attempt counts as a verify command too, wherever it was configured.
   const verified = task.config.verify !== undefined || runs.some((candidate) => verifyOf(candidate) !== null);
   if (!verified || allowUnverified || verifyOf(run)?.passed === true) return;
@@ -91,7 +91,7 @@ export function requireVerified(task: TaskRecord, runs: readonly AgentRunRecord[
   throw new NotVerifiedError(task.id, run.label, task.config.verify?.command ?? ['(its verify command)'], verifyOf(run), passedBy);
 }
 
-function verifyOf(run: AgentRunRecord): VerifySummary | null {
+function verifyOf(run: AttemptRecord): VerifySummary | null {
   const verify = run.verify as Partial<VerifySummary> | null;
   if (typeof verify?.passed !== 'boolean') return null;
   return { passed: verify.passed, exitCode: verify.exitCode ?? null, timedOut: verify.timedOut === true };

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.ts';
-import type { AgentRunRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { RepoLock } from '../git/repo-lock.ts';
 import { mergeReviewBranch, taskShortId } from '../git/attempt-branch.ts';
@@ -238,7 +238,7 @@ export class MergeService {
   }
 }
 
-function defaultMessage(task: TaskRecord, run: AgentRunRecord): string {
+function defaultMessage(task: TaskRecord, run: AttemptRecord): string {
   const summary = task.description.split('\n', 1)[0]!.slice(0, 72);
   return `Merge ${run.label} (${run.agent}): ${summary}\n\nKage Bunshin task ${task.id} (${taskShortId(task.id)}), branch ${run.branch}.`;
 }

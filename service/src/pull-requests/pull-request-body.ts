@@ -3,7 +3,7 @@
  * (agent, model, status, verify, cost, tokens, duration, diff size, rank and why), the chosen
  * attempt's final message, and where to find the task.
  */
-import type { AgentRunRecord, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
 
 const MAX_FINAL_MESSAGE = 20_000;
 
@@ -13,7 +13,7 @@ export function pullRequestTitle(task: TaskRecord, requested: string | undefined
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
-export function pullRequestBody(task: TaskRecord, runs: readonly AgentRunRecord[], chosen: AgentRunRecord, reviewLink: string): string {
+export function pullRequestBody(task: TaskRecord, runs: readonly AttemptRecord[], chosen: AttemptRecord, reviewLink: string): string {
   const ranked = [...runs].sort((a, b) => rankOf(a) - rankOf(b));
   const rows = ranked.map((run) =>
     [
@@ -49,23 +49,23 @@ export function pullRequestBody(task: TaskRecord, runs: readonly AgentRunRecord[
   ].join('\n');
 }
 
-function rankOf(run: AgentRunRecord): number {
+function rankOf(run: AttemptRecord): number {
   return (run.score as { rank?: number } | null)?.rank ?? Number.MAX_SAFE_INTEGER;
 }
 
-function rankCell(run: AgentRunRecord): string {
+function rankCell(run: AttemptRecord): string {
   const score = run.score as { rank?: number; reasons?: string[] } | null;
   if (!score?.rank) return '';
   return `${score.rank}${score.reasons?.length ? `: ${score.reasons.join(', ')}` : ''}`;
 }
 
-function verifyCell(run: AgentRunRecord): string {
+function verifyCell(run: AttemptRecord): string {
   const verify = run.verify as { passed?: boolean } | null;
   if (typeof verify?.passed !== 'boolean') return '';
   return verify.passed ? 'passed' : 'failed';
 }
 
-function duration(run: AgentRunRecord): string {
+function duration(run: AttemptRecord): string {
   if (!run.startedAt || !run.completedAt) return '';
   const seconds = Math.round((run.completedAt.getTime() - run.startedAt.getTime()) / 1000);
   return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type AgentName, agentNames } from '../agents/agent-adapter.ts';
 import { checkAgentAllowed, checkAgentRequests, serviceLimit } from '../agents/agent-policy.ts';
 import type { Db } from '../db/db.ts';
-import type { AgentRunRecord, TaskConfig, TaskRecord, TaskRepository, TaskStrategy } from '../db/task-repository.ts';
+import type { AttemptRecord, TaskConfig, TaskRecord, TaskRepository, TaskStrategy } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { CANCEL_CHANNEL, SHARED_ATTEMPT_QUEUE, type TaskQueue } from '../queue/task-queue.ts';
 import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
@@ -20,7 +20,7 @@ import { chooseAgents, seedOf, type Selection } from './agent-choice.ts';
 
 export interface TaskWithRuns {
   task: TaskRecord;
-  runs: AgentRunRecord[];
+  runs: AttemptRecord[];
 }
 
 /**
@@ -145,7 +145,7 @@ export class TaskService {
   async get(id: string): Promise<TaskWithRuns> {
     const task = await this.tasks.get(id);
     if (!task) throw new TaskNotFoundError(id);
-    const runs = (await this.tasks.agentRuns([id])).get(id) ?? [];
+    const runs = (await this.tasks.attemptsOf([id])).get(id) ?? [];
     return { task, runs };
   }
 
@@ -156,7 +156,7 @@ export class TaskService {
       limit: filter.pageSize,
       offset: (filter.page - 1) * filter.pageSize,
     });
-    const runs = await this.tasks.agentRuns(tasks.map((task) => task.id));
+    const runs = await this.tasks.attemptsOf(tasks.map((task) => task.id));
     return { items: tasks.map((task) => ({ task, runs: runs.get(task.id) ?? [] })), total };
   }
 

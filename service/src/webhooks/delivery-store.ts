@@ -39,7 +39,7 @@ export interface TaskSummary {
   completedAt: string | null;
 }
 
-export interface AttemptRecord {
+export interface DeliveryTry {
   startedAt: Date;
   durationMs: number;
   responseStatus: number | null;
@@ -47,7 +47,7 @@ export interface AttemptRecord {
 }
 
 /** What to do with a delivery after an attempt. */
-export type AttemptVerdict =
+export type DeliveryTryOutcome =
   | { kind: 'delivered' }
   | { kind: 'retry'; delaySeconds: number }
   | { kind: 'failed' }
@@ -143,7 +143,7 @@ export class DeliveryStore {
    * Stores the attempt and applies the verdict, unless the lease was lost meanwhile (another
    * instance claimed the delivery after the lease ran out): then only the attempt is kept.
    */
-  async recordAttempt(delivery: ClaimedDelivery, attempt: AttemptRecord, verdict: AttemptVerdict): Promise<void> {
+  async recordTry(delivery: ClaimedDelivery, attempt: DeliveryTry, verdict: DeliveryTryOutcome): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, response_status, error)

@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
 import { webhookBody } from './delivery-payload.ts';
-import { type AttemptVerdict, type ClaimedDelivery, DeliveryStore } from './delivery-store.ts';
+import { type DeliveryTryOutcome, type ClaimedDelivery, DeliveryStore } from './delivery-store.ts';
 import { DELIVERIES_CHANNEL } from './fan-out.ts';
 import { DEFAULT_RETRY_SCHEDULE, nextRetryDelay } from './retry-policy.ts';
 import type { PrivateTargets } from './webhook-address.ts';
@@ -201,7 +201,7 @@ export class DeliveryWorker {
       return;
     }
     const verdict = this.verdict(delivery, outcome);
-    await this.store.recordAttempt(
+    await this.store.recordTry(
       delivery,
       { startedAt: outcome.startedAt, durationMs: outcome.durationMs, responseStatus: outcome.status, error: outcome.error },
       verdict,
@@ -213,7 +213,7 @@ export class DeliveryWorker {
     else if (verdict.kind === 'retry') this.logger.info({ ...context, error: outcome.error, retryInSeconds: verdict.delaySeconds }, 'webhook attempt failed');
   }
 
-  private verdict(delivery: ClaimedDelivery, outcome: SendOutcome): AttemptVerdict {
+  private verdict(delivery: ClaimedDelivery, outcome: SendOutcome): DeliveryTryOutcome {
     if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) return { kind: 'delivered' };
     if (outcome.refused) return { kind: 'failed' };
     if (outcome.status === 410) return { kind: 'endpoint_gone' };

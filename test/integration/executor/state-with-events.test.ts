@@ -16,7 +16,7 @@ const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
  */
 class EventWriteFails extends PostgresDriver {
   failingType: string | undefined;
-  seenAtFailure: { agentRunStatuses: string[]; merges: number } | undefined;
+  seenAtFailure: { attemptStatuses: string[]; merges: number } | undefined;
 
   override transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return super.transaction((tx) =>
@@ -26,7 +26,7 @@ class EventWriteFails extends PostgresDriver {
           if (this.failingType && types.includes(this.failingType)) {
             const runs = await this.query<{ status: string }>('SELECT status FROM agent_runs ORDER BY task_id, position');
             const [merges] = await this.query<{ count: number }>('SELECT count(*)::int AS count FROM merges');
-            this.seenAtFailure = { agentRunStatuses: runs.map((run) => run.status), merges: merges!.count };
+            this.seenAtFailure = { attemptStatuses: runs.map((run) => run.status), merges: merges!.count };
             this.failingType = undefined;
             throw new Error(`injected failure storing ${types.join(', ')}`);
           }
@@ -70,7 +70,7 @@ describe('a state change commits with its event (postgres)', () => {
     const id = await submit();
     const task = await waitForTaskEnd(service, id);
     // At the failure the attempt was still running for everyone else: its end was not committed alone.
-    expect(db.seenAtFailure?.agentRunStatuses).toEqual(['running']);
+    expect(db.seenAtFailure?.attemptStatuses).toEqual(['running']);
     // The attempt's job failed with the write, so the queue ran the attempt again, and that run
     // ended it: one end, stored with its one event.
     expect(task.agents[0].status).toBe('succeeded');

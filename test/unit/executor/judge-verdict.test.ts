@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentRunRecord, TaskRecord } from '../../../service/src/db/task-repository.ts';
+import type { AttemptRecord, TaskRecord } from '../../../service/src/db/task-repository.ts';
 import { judgeCandidates, judgePrompt, readVerdict } from '../../../service/src/executor/judge-verdict.ts';
 
 const task = (judge: 'ties' | 'always' | undefined, verify = true) =>
   ({ config: { agents: [], requestHash: '', ...(judge ? { judge: { agent: 'claude', when: judge, timeoutSeconds: 60 } } : {}), ...(verify ? { verify: { command: ['t'], timeoutSeconds: 60 } } : {}) } }) as unknown as TaskRecord;
-const run = (label: string, status: string, passed?: boolean) => ({ label, status, verify: passed === undefined ? null : { passed } }) as unknown as AgentRunRecord;
+const run = (label: string, status: string, passed?: boolean) => ({ label, status, verify: passed === undefined ? null : { passed } }) as unknown as AttemptRecord;
 
 describe('the judge verdict', () => {
   it('judges the attempts tied on verify, or every succeeded one with always, and none alone', () => {

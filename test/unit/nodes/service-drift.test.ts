@@ -12,8 +12,8 @@ import { AgentInfo } from '../../../service/src/api/schemas/agent-schemas.ts';
 import { MergeBody } from '../../../service/src/api/schemas/merge-schemas.ts';
 import { PullRequestBody } from '../../../service/src/api/schemas/pull-request-schemas.ts';
 import { AgentSpec, SubmitTaskBody } from '../../../service/src/api/schemas/task-schemas.ts';
-import { AgentRun, Task } from '../../../service/src/api/schemas/task-view-schemas.ts';
-import { attemptStatuses as agentRunStatuses, taskStatuses as serviceTaskStatuses } from '../../../service/src/statuses.ts';
+import { Attempt, Task } from '../../../service/src/api/schemas/task-view-schemas.ts';
+import { attemptStatuses as attemptStatuses, taskStatuses as serviceTaskStatuses } from '../../../service/src/statuses.ts';
 import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
 import { taskStrategies } from '../../../service/src/db/task-repository.ts';
 import { taskFields } from '../../../nodes/KageBunshinSubmitTask/descriptions/task-description.ts';
@@ -37,12 +37,12 @@ describe('what the nodes restate from the service', () => {
   it('task and attempt statuses', () => {
     expect([...taskStatuses].sort()).toEqual([...serviceTaskStatuses].sort());
     expect([...finishedTaskStatuses].sort()).toEqual(['cancelled', 'completed', 'failed']);
-    expect([...finishedAgentStatuses].sort()).toEqual(agentRunStatuses.filter((status) => !['pending', 'running'].includes(status)).sort());
+    expect([...finishedAgentStatuses].sort()).toEqual(attemptStatuses.filter((status) => !['pending', 'running'].includes(status)).sort());
   });
 
   it("field names the nodes read from tasks, attempts and agents", () => {
     for (const field of taskFieldsRead) expect(keys(Task)).toContain(field);
-    for (const field of attemptFieldsRead) expect(keys(AgentRun)).toContain(field);
+    for (const field of attemptFieldsRead) expect(keys(Attempt)).toContain(field);
     for (const field of agentInfoFields) expect(keys(AgentInfo)).toContain(field);
     expect(AgentInfo.shape.name.options).toEqual([...agentNames]);
   });

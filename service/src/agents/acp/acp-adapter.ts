@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { as, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { CommandMissingError } from '../adapters/command-adapter.ts';
 import { CANCEL_LINE } from './bridge-lines.ts';
@@ -28,7 +28,7 @@ export const acpAdapter: AgentAdapter = {
   protectedFlags: [],
   reportsCost: false,
   resumesSessions: false,
-  invocation(request: AgentRunRequest) {
+  invocation(request: InvocationRequest) {
     const agent = [...(request.command ?? []), ...request.extraArgs];
     if (agent[0] === undefined || agent[0] === '') throw new CommandMissingError();
     const args = [bridge, '--cwd', request.worktree, '--prompt', request.prompt, '--', ...agent];

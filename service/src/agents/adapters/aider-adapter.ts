@@ -1,4 +1,4 @@
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { summarize, textProgress } from '../json-line.ts';
 
 /** Its settings and the providers it speaks to. */
@@ -18,7 +18,7 @@ export const aiderAdapter: AgentAdapter = {
   protectedFlags: [],
   reportsCost: true,
   resumesSessions: false,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     const args = [`--message=${request.prompt}`, '--yes-always', '--no-auto-commits', '--no-pretty', '--no-check-update'];
     if (request.model) args.push('--model', request.model);
     args.push(...request.extraArgs);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../json-line.ts';
 
 /** Its API key and endpoint, Bedrock's and Vertex's credentials, its own switches. */
@@ -18,7 +18,7 @@ export const claudeAdapter: AgentAdapter = {
   protectedFlags: ['--permission-mode', '--dangerously-skip-permissions', '--allow-dangerously-skip-permissions', '--add-dir', '--allowedTools', '--allowed-tools', '--settings'],
   reportsCost: true,
   resumesSessions: true,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', request.readOnly ? 'plan' : 'acceptEdits'];
     if (request.resume) args.push('--resume', request.resume);
     if (request.model) args.push('--model', request.model);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest, ParserContext } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest, ParserContext } from '../agent-adapter.ts';
 import { as, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 
@@ -22,7 +22,7 @@ export const codexAdapter: AgentAdapter = {
   protectedConfig: { flags: ['-c', '--config'], keys: /^\s*(sandbox_mode|sandbox_workspace_write|approval_policy|shell_environment_policy|profiles?)\b/ },
   reportsCost: false,
   resumesSessions: true,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     // Codex's own sandbox (bubblewrap or landlock) cannot nest inside the service's, which confines it instead.
     const sandbox = request.readOnly && !request.confined ? 'read-only' : request.confined ? 'danger-full-access' : 'workspace-write';
     const args = ['exec', '--json', '--skip-git-repo-check', '-s', sandbox, '-C', request.worktree];

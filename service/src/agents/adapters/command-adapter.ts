@@ -1,4 +1,4 @@
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { textProgress } from '../json-line.ts';
 
 /**
@@ -13,7 +13,7 @@ export const commandAdapter: AgentAdapter = {
   protectedFlags: [],
   reportsCost: false,
   resumesSessions: false,
-  invocation(request: AgentRunRequest) {
+  invocation(request: InvocationRequest) {
     const [file, ...rest] = (request.command ?? []).map((arg) => arg.replaceAll('{prompt}', request.prompt));
     if (file === undefined || file === '') throw new CommandMissingError();
     return { file, args: [...rest, ...request.extraArgs], env: {} };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { as, describeToolCall, readJsonLine } from '../json-line.ts';
 import { ClaudeStreamParser } from './claude-adapter.ts';
 
@@ -18,7 +18,7 @@ export const cursorAdapter: AgentAdapter = {
   protectedFlags: ['--force', '-f', '--workspace'],
   reportsCost: false,
   resumesSessions: false,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     const args = ['-p', '--output-format', 'stream-json', '--force'];
     if (request.model) args.push('--model', request.model);
     args.push(...request.extraArgs, '--', request.prompt);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest, ParserContext } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest, ParserContext } from '../agent-adapter.ts';
 import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 
@@ -18,7 +18,7 @@ export const geminiAdapter: AgentAdapter = {
   protectedFlags: ['--approval-mode', '-y', '--yolo', '--include-directories', '--allowed-tools'],
   reportsCost: false,
   resumesSessions: true,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     const args = [`--prompt=${request.prompt}`, '--output-format', 'stream-json', '--approval-mode', 'auto_edit'];
     // Gemini resumes by recency within the project (the worktree): the latest there is this attempt's.
     if (request.resume) args.push('--resume', 'latest');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { as, describeToolCall, readJsonLine, summarize, textProgress } from '../json-line.ts';
 
 /** Its settings and the providers it speaks to. */
@@ -18,7 +18,7 @@ export const opencodeAdapter: AgentAdapter = {
   protectedFlags: [],
   reportsCost: true,
   resumesSessions: true,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     const args = ['run', '--format', 'json'];
     if (request.model) args.push('--model', request.model);
     if (request.resume) args.push('--session', request.resume);

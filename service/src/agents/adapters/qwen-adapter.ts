@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, AgentRunRequest } from '../agent-adapter.ts';
+import type { AgentAdapter, AgentOutcome, AgentOutputParser, AgentProgress, InvocationRequest } from '../agent-adapter.ts';
 import { as, readJsonLine } from '../json-line.ts';
 import { priceTokens } from '../price-table.ts';
 import { ClaudeStreamParser } from './claude-adapter.ts';
@@ -23,7 +23,7 @@ export const qwenAdapter: AgentAdapter = {
   protectedFlags: ['--approval-mode', '--yolo', '-y', '--include-directories', '--worktree'],
   reportsCost: false,
   resumesSessions: true,
-  invocation(request: AgentRunRequest, binaryPath: string) {
+  invocation(request: InvocationRequest, binaryPath: string) {
     const args = ['--output-format', 'stream-json', '--approval-mode', request.readOnly ? 'plan' : 'yolo'];
     if (request.resume) args.push('--resume', request.resume);
     if (request.model) args.push('--model', request.model);

@@ -32,7 +32,7 @@ export const AttemptScore = z
   })
   .openapi('AttemptScore');
 
-export const AgentRun = z
+export const Attempt = z
   .object({
     label: z.string().openapi({ example: 'claude-1' }),
     agent: z.enum(agentNames),
@@ -62,7 +62,7 @@ export const AgentRun = z
     startedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
   })
-  .openapi('AgentRun');
+  .openapi('Attempt');
 
 export const Task = z
   .object({
@@ -81,7 +81,7 @@ export const Task = z
       .object({ url: z.string(), number: z.number().int(), agent: z.string(), branch: z.string(), targetBranch: z.string(), forge: z.string() })
       .nullable()
       .openapi({ description: 'The pull request opened for this task (POST …/pull-request)' }),
-    agents: z.array(AgentRun),
+    agents: z.array(Attempt),
     verify: VerifySpec.nullable(),
     setup: SetupSpec.nullable().openapi({ description: "The task's own setup (a repository's .kage.json applies in each attempt)" }),
     limits: LimitsSpec.nullable().openapi({ description: "The task's own attempt limits (the service's defaults apply to the rest)" }),

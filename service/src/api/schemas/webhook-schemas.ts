@@ -80,7 +80,7 @@ export const SubscriptionIdParam = z.object({
   id: z.uuid({ message: 'must be a subscription id (UUID)' }).openapi({ param: { name: 'id', in: 'path' } }),
 });
 
-const Attempt = z
+const DeliveryTry = z
   .object({
     attempt: z.number().int(),
     startedAt: z.iso.datetime(),
@@ -103,7 +103,7 @@ export const Delivery = z
     nextAttemptAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-    attempts: z.array(Attempt),
+    attempts: z.array(DeliveryTry),
   })
   .openapi('WebhookDelivery');
 

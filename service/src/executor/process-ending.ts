@@ -3,20 +3,20 @@
  * it (if it did) and the error a person reads.
  */
 import type { AgentProcessResult } from '../agents/agent-process.ts';
-import type { AgentRunStatus, AttemptStopReason } from '../db/task-repository.ts';
+import type { AttemptStatus, AttemptStopReason } from '../db/task-repository.ts';
 import type { LimitBreach } from '../sandbox/attempt-sandbox.ts';
 import type { AttemptLimits } from '../sandbox/sandbox-settings.ts';
 
 /** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
 export type StopReason = 'cancelled' | 'budget' | 'race_won' | 'shutdown' | LimitBreach;
 
-export interface AttemptVerdict {
-  status: AgentRunStatus;
+export interface ProcessEnding {
+  status: AttemptStatus;
   stopReason: AttemptStopReason | null;
   error: string | null;
 }
 
-export interface VerdictInput {
+export interface ProcessEndInput {
   result: AgentProcessResult;
   signal: AbortSignal;
   agent: string;
@@ -26,7 +26,7 @@ export interface VerdictInput {
   limits?: AttemptLimits | undefined;
 }
 
-export function judgeAttempt(input: VerdictInput): AttemptVerdict {
+export function classifyProcessEnd(input: ProcessEndInput): ProcessEnding {
   const { result, signal } = input;
   const stopReason = signal.aborted ? (signal.reason === 'shutdown' ? null : (signal.reason as AttemptStopReason)) : result.timedOut ? 'timeout' : (input.brokenLimit ?? null);
   const status = input.brokenLimit ? 'failed' : statusOf(result, signal);
@@ -39,7 +39,7 @@ export function judgeAttempt(input: VerdictInput): AttemptVerdict {
   return { status, stopReason, error };
 }
 
-function statusOf(result: AgentProcessResult, signal: AbortSignal): AgentRunStatus {
+function statusOf(result: AgentProcessResult, signal: AbortSignal): AttemptStatus {
   if (result.cancelled || signal.aborted) return signal.reason === 'cancelled' || signal.reason === 'race_won' ? 'cancelled' : 'failed';
   if (result.timedOut) return 'timed_out';
   return result.exitCode === 0 && result.outcome.succeeded ? 'succeeded' : 'failed';
@@ -66,7 +66,7 @@ export function describeStop(reason: StopReason, limits?: AttemptLimits): string
   }
 }
 
-function describeExit(input: VerdictInput): string {
+function describeExit(input: ProcessEndInput): string {
   const { result } = input;
   if (result.timedOut) return `${input.agent} timed out after ${input.timeoutSeconds} s`;
   return withStderr(`${input.agent} exited with code ${result.exitCode ?? `signal ${result.signal}`}`, result)!;
