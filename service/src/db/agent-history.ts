@@ -18,6 +18,16 @@ export interface AgentHistoryRow {
   medianDurationMs: number | null;
 }
 
+/** One agent and model's attempts that ended on one day (UTC): what they cost and the verified wins among them. */
+export interface AgentDayRow {
+  agent: string;
+  model: string;
+  /** YYYY-MM-DD */
+  day: string;
+  totalCostUsd: number;
+  verifiedWins: number;
+}
+
 /**
  * Past attempts per agent and model, read from agent_runs joined with tasks: for one repository
  * (its path or URL) or all, and for one submitting key or all (a scoped key's own tasks).
@@ -71,5 +81,23 @@ export class AgentHistory {
       medianCostUsd: row.median_cost,
       medianDurationMs: row.median_ms === null ? null : Math.round(row.median_ms),
     }));
+  }
+
+  /** The same attempts by the day they ended, oldest first: the review page's cost per verified result over time. */
+  async byAgentAndDay(filter: { repository?: string | undefined; createdBy?: string | undefined }): Promise<AgentDayRow[]> {
+    const rows = await this.db.query<{ agent: string; model: string; day: string; total_cost: number; verified_wins: number }>(
+      `SELECT r.agent, coalesce(r.model, '') AS model,
+              to_char(r.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+              coalesce(sum(r.cost_usd), 0)::float8 AS total_cost,
+              count(*) FILTER (WHERE t.winner_label = r.label AND (r.verify->>'passed')::boolean)::int AS verified_wins
+         FROM agent_runs r JOIN tasks t ON t.id = r.task_id
+        WHERE r.status NOT IN ('pending', 'running') AND r.started_at IS NOT NULL AND r.completed_at IS NOT NULL
+          AND ($1::text IS NULL OR t.repository_path = $1 OR t.repository_url = $1)
+          AND ($2::text IS NULL OR t.api_key_id = $2)
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3`,
+      [filter.repository ?? null, filter.createdBy ?? null],
+    );
+    return rows.map((row) => ({ agent: row.agent, model: row.model, day: row.day, totalCostUsd: row.total_cost, verifiedWins: row.verified_wins }));
   }
 }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AgentRegistry } from '../../agents/agent-registry.ts';
 import { readsAllTasks } from '../../access/scopes.ts';
-import type { AgentHistory, AgentHistoryRow } from '../../db/agent-history.ts';
+import type { AgentDayRow, AgentHistory, AgentHistoryRow } from '../../db/agent-history.ts';
 import { wilsonInterval } from '../../tasks/agent-choice.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { jsonResponse, security } from '../schemas/route-parts.ts';
@@ -45,9 +45,26 @@ export function registerAgentRoutes(app: OpenAPIHono<ApiEnv>, agents: AgentRegis
     const { repository } = c.req.valid('query');
     const principal = c.get('principal');
     const createdBy = readsAllTasks(principal) ? undefined : principal.keyId;
-    const [here, overall] = await Promise.all([history.byAgent({ repository, createdBy }), history.byAgent({ createdBy })]);
-    return c.json({ repository, scope: createdBy ? ('own' as const) : ('all' as const), repositoryFigures: here.map(present), overall: overall.map(present) }, 200);
+    const [here, overall, days] = await Promise.all([
+      history.byAgent({ repository, createdBy }),
+      history.byAgent({ createdBy }),
+      history.byAgentAndDay({ repository, createdBy }),
+    ]);
+    const scope = createdBy ? ('own' as const) : ('all' as const);
+    return c.json({ repository, scope, repositoryFigures: here.map(present), overall: overall.map(present), timeline: timeline(days) }, 200);
   });
+}
+
+/** Day rows (sorted by agent, model, day) grouped into one series per agent and model. */
+function timeline(rows: AgentDayRow[]): z.infer<typeof AgentStats>['timeline'] {
+  const series = new Map<string, z.infer<typeof AgentStats>['timeline'][number]>();
+  for (const row of rows) {
+    const key = `${row.agent}\u0000${row.model}`;
+    let entry = series.get(key);
+    if (!entry) series.set(key, (entry = { agent: row.agent, model: row.model === '' ? null : row.model, days: [] }));
+    entry.days.push({ day: row.day, costPerVerifiedWinUsd: row.verifiedWins === 0 ? null : row.totalCostUsd / row.verifiedWins });
+  }
+  return [...series.values()];
 }
 
 function present(row: AgentHistoryRow): z.infer<typeof AgentFigures> {

@@ -55,6 +55,20 @@ export const AgentStats = z
     scope: z.enum(['all', 'own']).openapi({ description: 'own: only tasks this key submitted (it lacks tasks:read-all)' }),
     repositoryFigures: z.array(AgentFigures).openapi({ description: 'Attempts on this repository' }),
     overall: z.array(AgentFigures).openapi({ description: 'Attempts on every repository' }),
+    timeline: z
+      .array(
+        z.object({
+          agent: z.string(),
+          model: z.string().nullable(),
+          days: z.array(
+            z.object({
+              day: z.string().openapi({ example: '2026-12-07', description: 'The day (UTC) the attempts ended' }),
+              costPerVerifiedWinUsd: z.number().nullable().openapi({ description: "That day's attempts' cost divided by their verified wins; null without one" }),
+            }),
+          ),
+        }),
+      )
+      .openapi({ description: 'On this repository, per agent and model: cost per verified win by day, oldest first (the review page draws it)' }),
   })
   .openapi('AgentStats');
 
