@@ -14,7 +14,7 @@ const files: Record<string, { path: string; type: string }> = {
   // The "slim" bundle: diff2html with highlight.js and its common languages.
   'diff2html-ui.js': { path: join(diff2htmlDir, 'js', 'diff2html-ui-slim.min.js'), type: types.js },
 };
-for (const name of ['ui.css', 'icon.svg', 'page-kit.js', 'tasks-page.js', 'task-page.js', 'attempt-column.js', 'task-actions.js', 'new-task-page.js', 'instances-page.js']) {
+for (const name of ['ui.css', 'icon.svg', 'page-kit.js', 'tasks-page.js', 'task-page.js', 'attempt-column.js', 'task-actions.js', 'agent-stats.js', 'new-task-page.js', 'instances-page.js']) {
   const extension = name.slice(name.lastIndexOf('.') + 1) as keyof typeof types;
   files[name] = { path: join(ownDir, name), type: types[extension] };
 }

@@ -95,7 +95,8 @@ export function registerReviewPages<E extends Env>(app: Hono<E>, keys: KeyRing, 
 <div id="outcome" class="outcome" role="status" aria-live="polite"></div>
 <section aria-label="Attempts"><div id="attempts" class="attempts"></div></section>
 <section id="diff-panel" class="diff-panel" aria-label="Diff" hidden></section>
-<section aria-labelledby="merges-title"><h2 id="merges-title">Merge history</h2><div id="merges"><p class="empty">No merges yet.</p></div></section>`,
+<section aria-labelledby="merges-title"><h2 id="merges-title">Merge history</h2><div id="merges"><p class="empty">No merges yet.</p></div></section>
+<section class="agent-stats" aria-labelledby="agent-stats-title"><h2 id="agent-stats-title">Agents on this repository</h2><div id="agent-stats"><p class="empty">Reading their figures…</p></div></section>`,
       };
     }),
   );

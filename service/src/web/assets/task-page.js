@@ -1,4 +1,5 @@
 // A task's page: its attempts side by side with live logs, their diffs, and the merge actions.
+import { drawAgentStats } from './agent-stats.js';
 import { AttemptColumn, logLine } from './attempt-column.js';
 import { api, describeError, el, fill, format, showOutcome, statusBadge, taskDuration } from './page-kit.js';
 import { drawActions } from './task-actions.js';
@@ -10,6 +11,7 @@ const outcome = document.getElementById('outcome');
 const attempts = document.getElementById('attempts');
 const diffPanel = document.getElementById('diff-panel');
 const merges = document.getElementById('merges');
+const agentStats = document.getElementById('agent-stats');
 const columns = new Map();
 const terminal = new Set(['task.completed', 'task.failed', 'task.cancelled']);
 const finishedStatuses = new Set(['completed', 'failed', 'cancelled']);
@@ -209,9 +211,15 @@ function followProgress() {
       progress.close();
       progress = undefined;
       logsComplete();
+      drawStats();
     }
   };
   for (const type of eventTypes) progress.addEventListener(type, onEvent);
+}
+
+/** How the agents did on this repository: read when the page opens and again when the task ends. */
+function drawStats() {
+  void drawAgentStats(agentStats, task.repository.url ?? task.repository.path);
 }
 
 // Merges, pull requests and follow-ups arrive after the progress stream ended: the change feed tells.
@@ -229,6 +237,7 @@ try {
   await replayHistory();
   if (ended) logsComplete();
   else followProgress();
+  drawStats();
   watchChanges();
 } catch (error) {
   fill(head, el('h1', {}, 'This task could not be shown'), ...describeError(error));
