@@ -11,6 +11,7 @@ import { openDb } from './db/open-db.ts';
 import { createLogger } from './logger.ts';
 import { SandboxUnavailable } from './sandbox/sandbox.ts';
 import { createServices } from './services.ts';
+import { startTracing } from './tracing/tracing-sdk.ts';
 import { whereToGo } from './web/where-to-go.ts';
 
 /** `kage-bunshin` (serve, the default) or `kage-bunshin migrate`. */
@@ -35,6 +36,8 @@ async function main(command: string | undefined): Promise<void> {
   if (refusal) throw new StartupError(refusal);
   const tls = config.tls ? readTlsFiles(config.tls) : undefined;
   await assertPortFree(config.host, config.port);
+  // Before the services: the queue asks at its construction whether to trace its jobs.
+  const tracing = await startTracing(process.env, logger);
   const services = await createServices(config, logger);
   if (services.generatedApiKey) {
     // Printed once, to the terminal only: it is in <data dir>/api-key from now on.
@@ -60,6 +63,8 @@ async function main(command: string | undefined): Promise<void> {
     (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     // What still runs is handed back to the queue (another instance, or this one's successor, takes it).
     await services.stop();
+    // The spans still buffered go out before the process ends.
+    await tracing.shutdown();
     logger.info('stopped');
     process.exit(0);
   };

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
  */
 const layers: readonly (readonly string[])[] = [
   ['refusal.ts', 'logger.ts', 'data-dir-secret.ts', 'path-inside.ts', 'net-address.ts', 'statuses.ts', 'metrics'],
+  // Spans and the trace context (OpenTelemetry): used by every room that does traced work.
+  ['tracing'],
   ['agents'],
   ['sandbox'],
   ['db'],

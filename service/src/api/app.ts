@@ -19,6 +19,7 @@ import { taskVisibility } from './middleware/task-visibility.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
 import { authFailureLimit, rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { requestTrace } from './middleware/request-trace.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
 import type { SandboxStatus } from '../sandbox/sandbox.ts';
 import type { PoolStatus } from '../git/worktree-pool.ts';
@@ -64,6 +65,7 @@ export interface AppDeps {
 /** The whole HTTP surface: `/`, `/health`, `/openapi.json`, `/docs`, and the authenticated `/api/v1`. */
 export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationError });
+  app.use(requestTrace());
   app.use(requestId());
   app.use(requestLog(deps.logger));
   app.use(strictTransport(deps.trustProxy ?? false));

@@ -1,6 +1,7 @@
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { Db, Queryable } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
+import { tracingOn } from '../tracing/trace-switch.ts';
 
 export const TASK_QUEUE = 'kage-tasks';
 
@@ -66,10 +67,14 @@ export class TaskQueue {
     this.db = db;
     this.logger = logger;
     const connection = db.connection;
+    // Tracing on: each job keeps the trace context it was sent in, and the span that processes it
+    // (on whichever instance) continues that trace, so a task's attempts join its trace. Off: no
+    // spans and no context stored.
+    const options = { ...bossOptions, openTelemetry: { enabled: tracingOn(), propagateContext: true } };
     this.boss =
       connection.kind === 'pglite'
-        ? new PgBoss({ db: fromPglite(connection.pglite), backend: 'pglite', ...bossOptions })
-        : new PgBoss({ connectionString: connection.connectionString, max: 4, ...bossOptions });
+        ? new PgBoss({ db: fromPglite(connection.pglite), backend: 'pglite', ...options })
+        : new PgBoss({ connectionString: connection.connectionString, max: 4, ...options });
     this.boss.on('error', (error: Error) => this.logger.error({ err: error }, 'queue error'));
     this.boss.on('warning', (warning: unknown) => this.logger.warn({ warning }, 'queue warning'));
   }

@@ -17,6 +17,10 @@ import { isFinishedTask } from '../statuses.ts';
 import { readsAllTasks } from '../access/scopes.ts';
 import { AgentHistory } from '../db/agent-history.ts';
 import { chooseAgents, seedOf, type Selection } from './agent-choice.ts';
+import { keepTaskTrace } from '../db/task-traces.ts';
+import { inSpan } from '../tracing/spans.ts';
+import { currentTraceparent } from '../tracing/trace-context.ts';
+import { DB_FIELDS, TASK_ID } from '../tracing/span-fields.ts';
 
 export interface TaskWithRuns {
   task: TaskRecord;
@@ -111,29 +115,34 @@ export class TaskService {
       budgetUsd: body.budgetUsd,
       requestHash,
     };
-    const stored = await this.events.transaction(id, async (tx, record) => {
-      const task = await this.tasks.insert(tx, {
-        id,
-        description: body.description,
-        repositoryPath: repository.path,
-        repositoryUrl: repository.url,
-        credentialName: repository.credentialName,
-        pushMode: repository.url ? (body.push ?? 'attempts') : 'none',
-        attemptQueue: repository.url ? SHARED_ATTEMPT_QUEUE : this.localAttemptQueue,
-        baseRef: repository.baseRef,
-        baseCommit: repository.baseCommit,
-        config,
-        idempotencyKey: idempotencyKey ?? null,
-        apiKeyId,
-        branches: Object.fromEntries(labels.map((label) => [label, attemptBranch(id, label)])),
-      });
-      if (!task) return undefined;
-      // Stored before the first event, so the callbacks see every event from task.queued on.
-      for (const callback of body.callbacks) await this.webhookTargets.insertCallback(tx, id, callback);
-      await record([{ type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } }]);
-      await this.queue.enqueue(tx, id);
-      return task;
-    });
+    // The task's span (tracing on): its attempts, verify, judge, merge and webhooks hang under it.
+    const taskFields = { [TASK_ID]: id, 'kage.task.strategy': strategy, 'kage.task.attempts': labels.length, ...DB_FIELDS };
+    const stored = await inSpan('task', taskFields, () =>
+      this.events.transaction(id, async (tx, record) => {
+        const task = await this.tasks.insert(tx, {
+          id,
+          description: body.description,
+          repositoryPath: repository.path,
+          repositoryUrl: repository.url,
+          credentialName: repository.credentialName,
+          pushMode: repository.url ? (body.push ?? 'attempts') : 'none',
+          attemptQueue: repository.url ? SHARED_ATTEMPT_QUEUE : this.localAttemptQueue,
+          baseRef: repository.baseRef,
+          baseCommit: repository.baseCommit,
+          config,
+          idempotencyKey: idempotencyKey ?? null,
+          apiKeyId,
+          branches: Object.fromEntries(labels.map((label) => [label, attemptBranch(id, label)])),
+        });
+        if (!task) return undefined;
+        // Stored before the first event, so the callbacks see every event from task.queued on.
+        for (const callback of body.callbacks) await this.webhookTargets.insertCallback(tx, id, callback);
+        await record([{ type: 'task.queued', data: { agents: labels, baseCommit: repository.baseCommit } }]);
+        await keepTaskTrace(tx, id, currentTraceparent());
+        await this.queue.enqueue(tx, id);
+        return task;
+      }),
+    );
     if (!stored) {
       // Lost a race with a concurrent submission carrying the same key.
       const existing = await this.tasks.findByIdempotencyKey(apiKeyId, idempotencyKey!);

@@ -22,6 +22,8 @@ export interface ClaimedDelivery {
   eventData: Record<string, unknown>;
   eventTimestamp: string;
   task: TaskSummary;
+  /** The span that recorded the event (tracing on): the delivery is traced as its child. */
+  traceparent: string | null;
 }
 
 /** The task as terminal events carry it: the field names of `GET /tasks/{id}`, without the attempts. */
@@ -79,6 +81,7 @@ interface ClaimedRow {
   task_error: string | null;
   result: unknown;
   completed_at: Date | null;
+  traceparent: string | null;
 }
 
 // A pending delivery is "at the head" of its endpoint's queue when no earlier event of the same
@@ -119,7 +122,7 @@ export class DeliveryStore {
       );
       if (claimed.length === 0) return [];
       const rows = await tx.query<ClaimedRow>(
-        `SELECT d.id, d.task_id, d.seq, d.event_type, d.url, d.attempt_count, d.callback_id, d.subscription_id,
+        `SELECT d.id, d.task_id, d.seq, d.event_type, d.url, d.attempt_count, d.callback_id, d.subscription_id, d.traceparent,
                 c.name AS callback_name, c.expires_at AS callback_expires_at,
                 COALESCE(c.secret, s.secret) AS secret, e.agent_label, e.data, e.created_at AS event_created_at,
                 t.status AS task_status, t.description AS task_description, t.repository_path, t.base_ref, t.base_commit,
@@ -243,5 +246,6 @@ function toClaimed(row: ClaimedRow): ClaimedDelivery {
       result: row.result,
       completedAt: row.completed_at ? new Date(row.completed_at).toISOString() : null,
     },
+    traceparent: row.traceparent,
   };
 }

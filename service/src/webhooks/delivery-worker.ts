@@ -6,6 +6,8 @@ import { DELIVERIES_CHANNEL } from './fan-out.ts';
 import { DEFAULT_RETRY_SCHEDULE, nextRetryDelay } from './retry-policy.ts';
 import type { PrivateTargets } from './webhook-address.ts';
 import { type SendOutcome, sendWebhook, WEBHOOK_TIMEOUT_MS } from './webhook-sender.ts';
+import { failSpan, inSpan, setSpanFields, SpanKind } from '../tracing/spans.ts';
+import { TASK_ID } from '../tracing/span-fields.ts';
 
 export interface DeliveryWorkerOptions {
   db: Db;
@@ -190,12 +192,7 @@ export class DeliveryWorker {
       this.warnedUnsigned = true;
       this.logger.warn('sending unsigned webhooks: a callback has no secret and KAGE_WEBHOOK_SECRET is not set');
     }
-    const outcome = await sendWebhook(
-      { url: delivery.url, messageId: delivery.id, body: webhookBody(delivery), secret },
-      this.stopping.signal,
-      this.timeoutMs,
-      this.privateTargets,
-    );
+    const outcome = await this.send(delivery, secret);
     if (outcome.status === null && this.stopping.signal.aborted) {
       await this.store.release(delivery);
       return;
@@ -211,6 +208,35 @@ export class DeliveryWorker {
     if (verdict.kind === 'endpoint_gone') this.logger.warn({ ...context, status: outcome.status }, 'webhook endpoint is gone: disabled');
     else if (verdict.kind === 'failed') this.logger.warn({ ...context, error: outcome.error }, 'webhook delivery given up');
     else if (verdict.kind === 'retry') this.logger.info({ ...context, error: outcome.error, retryInSeconds: verdict.delaySeconds }, 'webhook attempt failed');
+  }
+
+  /**
+   * One try, traced (tracing on) as an HTTP client span under the span that recorded the event;
+   * the request carries its `traceparent`. The URL itself is left out: a resume URL holds a signature.
+   */
+  private async send(delivery: ClaimedDelivery, secret: string | null): Promise<SendOutcome> {
+    const target = new URL(delivery.url);
+    const fields = {
+      [TASK_ID]: delivery.taskId,
+      'kage.webhook.event': delivery.type,
+      'kage.webhook.delivery_id': delivery.id,
+      'http.request.method': 'POST',
+      'http.request.resend_count': delivery.attempt > 1 ? delivery.attempt - 1 : undefined,
+      'server.address': target.hostname,
+      'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+      'url.scheme': target.protocol.replace(':', ''),
+    };
+    return await inSpan(
+      `webhook ${delivery.type}`,
+      fields,
+      async (span) => {
+        const outcome = await sendWebhook({ url: delivery.url, messageId: delivery.id, body: webhookBody(delivery), secret }, this.stopping.signal, this.timeoutMs, this.privateTargets);
+        setSpanFields(span, { 'http.response.status_code': outcome.status });
+        if (outcome.error) failSpan(span, outcome.error, outcome.status === null ? (outcome.refused ? 'refused' : 'no_response') : String(outcome.status));
+        return outcome;
+      },
+      { kind: SpanKind.CLIENT, under: delivery.traceparent, detached: true },
+    );
   }
 
   private verdict(delivery: ClaimedDelivery, outcome: SendOutcome): DeliveryTryOutcome {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { currentTraceparent } from '../tracing/trace-context.ts';
 
 /** NOTIFY channel that wakes delivery workers (payload: the task id) when deliveries were created. */
 export const DELIVERIES_CHANNEL = 'kage_deliveries';
@@ -15,13 +16,15 @@ async function wakeWorkers(tx: Queryable, taskId: string, created: number): Prom
  * Creates one pending delivery per (stored event, matching enabled endpoint): the task's
  * callbacks and every subscription. Runs in the transaction that stored the events, so an
  * event is never committed without its deliveries. An empty `events` array matches every type.
+ * Each keeps the span that recorded the event (tracing on), to be sent as its child.
  * Returns how many deliveries were created.
  */
 export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly number[]): Promise<number> {
   if (seqs.length === 0) return 0;
+  const traceparent = currentTraceparent() ?? null;
   const callbacks = await tx.query(
-    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, callback_id, url, status)
-     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, c.id, c.url, 'pending'
+    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, callback_id, url, status, traceparent)
+     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, c.id, c.url, 'pending', $3::text
        FROM progress_events e
        JOIN task_callbacks c ON c.task_id = e.task_id
       WHERE e.task_id = $1 AND e.seq = ANY($2::int[]) AND c.disabled_at IS NULL
@@ -29,11 +32,11 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
         AND (cardinality(c.events) = 0 OR e.type = ANY(c.events))
      ON CONFLICT DO NOTHING
      RETURNING id`,
-    [taskId, [...seqs]],
+    [taskId, [...seqs], traceparent],
   );
   const subscriptions = await tx.query(
-    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, subscription_id, url, status)
-     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, s.id, s.url, 'pending'
+    `INSERT INTO webhook_deliveries (id, task_id, seq, event_type, subscription_id, url, status, traceparent)
+     SELECT gen_random_uuid(), e.task_id, e.seq, e.type, s.id, s.url, 'pending', $3::text
        FROM progress_events e
        JOIN tasks t ON t.id = e.task_id
        CROSS JOIN subscriptions s
@@ -43,7 +46,7 @@ export async function fanOutEvents(tx: Queryable, taskId: string, seqs: readonly
         AND (s.api_key_id IS NULL OR s.api_key_id = t.api_key_id)
      ON CONFLICT DO NOTHING
      RETURNING id`,
-    [taskId, [...seqs]],
+    [taskId, [...seqs], traceparent],
   );
   const created = callbacks.length + subscriptions.length;
   await wakeWorkers(tx, taskId, created);

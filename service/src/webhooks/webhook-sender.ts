@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type PrivateTargets, pinnedLookup, RefusedAddressError, type Resolver, refusedLiteralHost } from './webhook-address.ts';
 import { signWebhook } from './webhook-secret.ts';
 import { parseRetryAfter } from './retry-policy.ts';
+import { currentTraceparent } from '../tracing/trace-context.ts';
 
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
@@ -53,6 +54,9 @@ export async function sendWebhook(
     'webhook-timestamp': String(timestamp),
   };
   if (request.secret) headers['webhook-signature'] = signWebhook(request.secret, request.messageId, timestamp, request.body);
+  // Tracing on: the receiver (n8n, a traced endpoint) can continue the trace of this delivery.
+  const traceparent = currentTraceparent();
+  if (traceparent) headers.traceparent = traceparent;
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const response = await post(url, headers, request.body, AbortSignal.any([signal, timeout]), privateTargets, resolve);
