@@ -24,7 +24,7 @@ import { RepoLock } from './git/repo-lock.ts';
 import { TaskWorker } from './executor/task-worker.ts';
 import { AttemptJobHandler } from './executor/attempt-job.ts';
 import { TaskBudget } from './executor/task-budget.ts';
-import { TaskFinisher } from './executor/task-finisher.ts';
+import { TaskEnding } from './executor/task-ending.ts';
 import { TaskStarter } from './executor/task-starter.ts';
 import { TaskJudge } from './executor/task-judge.ts';
 import { WorktreeManager } from './git/worktree-manager.ts';
@@ -153,7 +153,6 @@ export async function createServices(config: Config, logger: Logger, options: { 
   // Marks this instance's agent processes: the same on every start from this data folder, so
   // agents a killed predecessor left running are found and stopped at start-up.
   const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
-  const finisher = new TaskFinisher({ tasks: taskRepository, queue });
   const workerName = config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`;
   const attempts = new AttemptRunner({
     instanceTag,
@@ -166,7 +165,6 @@ export async function createServices(config: Config, logger: Logger, options: { 
     remotes,
     sandbox,
     budget: new TaskBudget({ db, tasks: taskRepository }),
-    finisher,
     logger,
     keepWorktrees: config.keepWorktrees,
   });
@@ -178,10 +176,10 @@ export async function createServices(config: Config, logger: Logger, options: { 
     attempts: new AttemptJobHandler({
       tasks: taskRepository,
       attempts,
+      ending: new TaskEnding({ tasks: taskRepository, events, queue, remotes, logger, judge: new TaskJudge({ agents, sandbox, dataDir: config.dataDir, instanceTag, logger }) }),
       worktrees,
       remotes,
       logger,
-      judge: new TaskJudge({ tasks: taskRepository, events, agents, sandbox, finisher, remotes, dataDir: config.dataDir, instanceTag, logger }),
     }),
     logger,
   });

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { AttemptJob } from '../queue/task-queue.ts';
 import type { Continuation } from './agent-turn.ts';
 import type { AttemptRunner } from './attempt-runner.ts';
-import type { TaskJudge } from './task-judge.ts';
+import type { TaskEnding } from './task-ending.ts';
 import type { StopReason } from './process-ending.ts';
 import { cascadePrompt } from './cascade-context.ts';
 
@@ -22,10 +22,10 @@ export class AttemptJobHandler {
   private readonly worktrees: WorktreeManager;
   private readonly remotes: TaskRemotes;
   private readonly logger: Logger;
-  private readonly judge: TaskJudge | undefined;
+  private readonly ending: TaskEnding;
 
-  constructor(deps: { tasks: TaskRepository; attempts: AttemptRunner; worktrees: WorktreeManager; remotes: TaskRemotes; logger: Logger; judge?: TaskJudge }) {
-    this.judge = deps.judge;
+  constructor(deps: { tasks: TaskRepository; attempts: AttemptRunner; ending: TaskEnding; worktrees: WorktreeManager; remotes: TaskRemotes; logger: Logger }) {
+    this.ending = deps.ending;
     this.tasks = deps.tasks;
     this.attempts = deps.attempts;
     this.worktrees = deps.worktrees;
@@ -40,7 +40,7 @@ export class AttemptJobHandler {
     const spec = stored.config.agents.find((agent) => agent.label === job.label);
     if (!run || !spec) return;
     // Ended already (a job run twice, or one whose instance died while judging): the judge may still be due.
-    if (run.status !== 'pending' && run.status !== 'running') return stored.config.judge ? this.judge?.finishIfWaiting(job.taskId, stop.signal) : undefined;
+    if (run.status !== 'pending' && run.status !== 'running') return this.ending.resume(job.taskId, stop.signal);
     const task = this.remotes.onThisMachine(stored);
     if (run.status === 'running') {
       // Interrupted: its processes may still run on this host (their service was killed).
@@ -54,9 +54,8 @@ export class AttemptJobHandler {
     try {
       // A cascade's later tier is told the failure of the tier before (cascade-context.ts).
       const told = (spec.tier ?? 1) > 1 && run.followUp === null ? { ...spec, prompt: await cascadePrompt(task, spec, (await this.tasks.attemptsOf([job.taskId])).get(job.taskId) ?? []) } : spec;
-      await this.attempts.run(task, told, stop.signal, await this.continuationOf(task, run));
-      // The last attempt to end runs the task's judge, when it has one.
-      if (stored.config.judge) await this.judge?.finishIfWaiting(job.taskId, stop.signal);
+      const ending = await this.attempts.run(task, told, stop.signal, await this.continuationOf(task, run));
+      if (ending) await this.ending.attemptEnded(job.taskId, job.label, ending, stop.signal);
     } finally {
       await this.worktrees.removeTaskFolder(job.taskId);
     }

@@ -6,12 +6,11 @@ import type { EventStore, NewEvent } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskBudget } from './task-budget.ts';
-import type { TaskFinisher } from './task-finisher.ts';
 import type { ChangeRecorder } from '../git/change-recorder.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import { prepareWorktree } from './attempt-setup.ts';
 import { verifyAttempt } from './attempt-verify.ts';
-import { pushEvent, pushWinner } from './winner-push.ts';
+import { pushEvent } from './winner-push.ts';
 import { type Continuation, fixPrompt, followUpTurn, runAgentTurn } from './agent-turn.ts';
 import type { Worktree, WorktreeManager } from '../git/worktree-manager.ts';
 import { reclaimWorktree } from '../git/worktree-reclaim.ts';
@@ -33,7 +32,6 @@ export interface AttemptRunnerDeps {
   /** Confines each attempt's processes (or, when off, does not). */
   sandbox: Sandbox;
   budget: TaskBudget;
-  finisher: TaskFinisher;
   logger: Logger;
   /** This instance's name, recorded on each attempt it runs. */
   workerName: string;
@@ -56,33 +54,27 @@ export class AttemptRunner {
 
   /**
    * Stores a change of the attempt's row together with its events, in one transaction: a crash
-   * leaves neither a state without its event nor the reverse. The attempt's end also decides, in
-   * that transaction, whether the task ends with it (task-finisher.ts); its winner is pushed after
-   * the commit. Retried while the database is unavailable (the agent runs on meanwhile).
+   * leaves neither a state without its event nor the reverse. Retried while the database is
+   * unavailable (the agent runs on meanwhile).
    */
-  private async record(taskId: string, label: string, fields: AttemptChange, events: readonly NewEvent[] = [], options: { ends?: boolean } = {}): Promise<void> {
-    const ending = options.ends;
-    const winner = await retryWhileUnavailable(
+  private async record(taskId: string, label: string, fields: AttemptChange, events: readonly NewEvent[] = []): Promise<void> {
+    await retryWhileUnavailable(
       () =>
         this.deps.events.transaction(taskId, async (tx, recordEvents) => {
-          if (ending) await this.deps.tasks.lock(tx, taskId);
           await this.deps.tasks.updateAttempt(taskId, label, fields, tx);
           await recordEvents(events);
-          return ending ? this.deps.finisher.afterAttemptEnded(tx, recordEvents, taskId) : undefined;
         }),
       { onWait: (error) => this.deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt') },
     );
-    // After the commit: a remote that hangs delays this step only, never the task's row or the database.
-    if (winner) await pushWinner(this.deps, winner);
   }
 
   /**
-   * Runs the attempt to its end, which is recorded (with the task's end when it is the last).
-   * Stopped by `signal` with 'shutdown', it records no end: its job runs it again.
+   * Runs the attempt and returns its ending, for the caller to record with the task's next step
+   * (task-ending.ts). Stopped by `signal` with 'shutdown', it has none: its job runs it again.
    * `task.repositoryPath` is this machine's copy (for a URL task, its mirror). A `continuation`
    * runs a follow-up on what the attempt did before.
    */
-  async run(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal, continuation?: Continuation): Promise<void> {
+  async run(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal, continuation?: Continuation): Promise<AttemptEnding | undefined> {
     const started = new Date();
     const adapter = this.deps.agents.get(spec.agent);
     const binary = this.deps.agents.resolveBinary(spec.agent);
@@ -93,17 +85,17 @@ export class AttemptRunner {
 
     if (adapter.binaryName && !binary) {
       const error = `${adapter.binaryName} not found on PATH (or KAGE_${spec.agent.toUpperCase()}_BIN): ${adapter.installHint}`;
-      return this.fail(task, spec, error);
+      return this.failed(spec, error);
     }
-    if (!signal.aborted && (await this.deps.budget.isSpent(task))) return this.stopped(task, spec, 'budget');
-    if (signal.aborted) return this.stopped(task, spec, signal.reason as StopReason);
+    if (!signal.aborted && (await this.deps.budget.isSpent(task))) return this.stopped(spec, 'budget');
+    if (signal.aborted) return this.stopped(spec, signal.reason as StopReason);
     if (task.repositoryUrl) {
       // Attempts start from the remote's base commit: this machine's mirror must hold it.
       const fetchError = await this.deps.remotes.fetchCommit(task, task.baseCommit).then(
         () => undefined,
         (error: unknown) => (error as Error).message,
       );
-      if (fetchError) return this.fail(task, spec, `could not fetch the repository: ${fetchError}`);
+      if (fetchError) return this.failed(spec, `could not fetch the repository: ${fetchError}`);
     }
 
     const worktree = await this.deps.worktrees.create({
@@ -139,8 +131,7 @@ export class AttemptRunner {
       ({ ending, keep } = await this.runInWorktree(task, spec, adapter, binary ?? '', worktree, sandbox, AbortSignal.any([signal, limits.signal]), continuation));
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: task.id, agent: spec.label }, 'attempt failed');
-      const message = `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`;
-      ending = { fields: { status: 'failed', error: message, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error: message } }] };
+      ending = this.failed(spec, `attempt ${spec.label} of task ${task.id} failed: ${(error as Error).message}`);
     }
     stopWatching?.();
     await sandbox?.dispose();
@@ -148,8 +139,9 @@ export class AttemptRunner {
     const removed = !this.deps.keepWorktrees && (await this.releaseWorktree(task, spec, worktree, keep));
     const cleared: AttemptChange = removed ? { worktreePath: null } : {};
     // Without an ending (the service is stopping) the attempt runs again from its job: no end here.
-    if (ending) await this.record(task.id, spec.label, { ...ending.fields, ...cleared }, ending.events, { ends: true });
-    else if (removed) await this.record(task.id, spec.label, cleared);
+    if (ending) return { fields: { ...ending.fields, ...cleared }, events: ending.events };
+    if (removed) await this.record(task.id, spec.label, cleared);
+    return undefined;
   }
 
   /** Setup, then the agent's rounds, each committed, pushed and verified; no ending when stopped by a shutdown. */
@@ -247,12 +239,7 @@ export class AttemptRunner {
     if (!prepared) return { copied: [], keep: [] };
     await this.record(task.id, spec.label, {}, [prepared.event]);
     if (!prepared.error) return { copied: prepared.copied, keep: prepared.keep };
-    const error = prepared.error;
-    return {
-      copied: prepared.copied,
-      keep: prepared.keep,
-      ending: { fields: { status: 'failed', error, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }] },
-    };
+    return { copied: prepared.copied, keep: prepared.keep, ending: this.failed(spec, prepared.error) };
   }
 
   /** Into the pool (cleaned, keeping `keep`) or removed: either way no longer the task's. */
@@ -267,19 +254,15 @@ export class AttemptRunner {
     }
   }
 
-  private async fail(task: TaskRecord, spec: AttemptSpec, error: string): Promise<void> {
-    await this.record(task.id, spec.label, { status: 'failed', error, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }], {
-      ends: true,
-    });
+  private failed(spec: AttemptSpec, error: string): AttemptEnding {
+    return { fields: { status: 'failed', error, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status: 'failed', error } }] };
   }
 
-  private async stopped(task: TaskRecord, spec: AttemptSpec, reason: StopReason): Promise<void> {
-    if (reason === 'shutdown') return;
+  private stopped(spec: AttemptSpec, reason: StopReason): AttemptEnding | undefined {
+    if (reason === 'shutdown') return undefined;
     const status: AttemptStatus = reason === 'cancelled' || reason === 'race_won' ? 'cancelled' : 'failed';
     const error = describeStop(reason);
-    await this.record(task.id, spec.label, { status, error, stopReason: reason, completedAt: new Date() }, [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error, stopReason: reason } }], {
-      ends: true,
-    });
+    return { fields: { status, error, stopReason: reason, completedAt: new Date() }, events: [{ type: 'agent.failed', agentLabel: spec.label, data: { status, error, stopReason: reason } }] };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * A task's strategy, stepped by the task finisher each time an attempt ends (with the task's row
+ * A task's strategy, stepped by task-ending.ts each time an attempt ends (with the task's row
  * locked, in the transaction that records the end):
  * - `race`: the first attempt to pass verify with no protected file changed wins. The others
  *   are told to stop (NOTIFY on RACE_CHANNEL; a pending one ends here without running).

@@ -1,9 +1,8 @@
 /**
  * Running a task's judge once its attempts have ended: an agent CLI in its read-only mode, in
  * an empty folder of its own inside the sandbox, given the task and each candidate's diff,
- * verify result and final message. Its verdict (or why there is none) goes into the ranking and
- * the task ends. Whichever instance ran the task's last attempt job judges; the claim on the
- * task's row makes that one instance, and lets another take over if it dies.
+ * verify result and final message. Its verdict (or why there is none) goes into the ranking
+ * (task-ending.ts decides when a task is judged, and by which instance).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,24 +10,16 @@ import { runAgentProcess } from '../agents/agent-process.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
 import { runCost } from '../agents/price-table.ts';
 import { attemptTag } from '../agents/process-tag.ts';
-import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
-import type { EventStore } from '../events/event-store.ts';
+import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
 import { taskShortId } from '../git/attempt-branch.ts';
 import { git } from '../git/git-command.ts';
 import type { Logger } from '../logger.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
-import { type Candidate, judgeCandidates, type Judgement, judgePrompt, readVerdict } from './judge-verdict.ts';
-import type { TaskFinisher } from './task-finisher.ts';
-import { pushWinner } from './winner-push.ts';
+import { type Candidate, type Judgement, judgePrompt, readVerdict } from './judge-verdict.ts';
 
 export interface TaskJudgeDeps {
-  tasks: TaskRepository;
-  events: EventStore;
   agents: AgentRegistry;
   sandbox: Sandbox;
-  finisher: TaskFinisher;
-  remotes: TaskRemotes;
   dataDir: string;
   instanceTag: string;
   logger: Logger;
@@ -43,27 +34,8 @@ export class TaskJudge {
     this.deps = deps;
   }
 
-  /** Judges and ends the task when its attempts have all ended and it waits for its judge; otherwise does nothing. */
-  async finishIfWaiting(taskId: string, signal: AbortSignal): Promise<void> {
-    const { tasks } = this.deps;
-    const task = await tasks.get(taskId);
-    if (task?.status !== 'running' || !task.config.judge || task.cancelRequested) return;
-    const runs = (await tasks.attemptsOf([taskId])).get(taskId) ?? [];
-    if (runs.some((run) => run.status === 'pending' || run.status === 'running')) return;
-    const candidates = judgeCandidates(task, runs);
-    if (candidates.length === 0) return;
-    if (!(await tasks.claimJudging(taskId, task.config.judge.timeoutSeconds + 60))) return;
-    const judgement = await this.judge(task, runs, candidates, signal);
-    // Stopped by a shutdown: the task is judged again after the restart (its attempt job comes back).
-    if (signal.aborted && signal.reason === 'shutdown') return tasks.releaseJudging(taskId);
-    const winner = await this.deps.events.transaction(taskId, async (tx, record) => {
-      await tasks.lock(tx, taskId);
-      return this.deps.finisher.afterJudged(tx, record, taskId, judgement);
-    });
-    if (winner) await pushWinner(this.deps, winner);
-  }
-
-  private async judge(task: TaskRecord, runs: readonly AttemptRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
+  /** Runs the judge's CLI on the candidates and returns its judgement, or why there is none (never throws). */
+  async judge(task: TaskRecord, runs: readonly AttemptRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
     const settings = task.config.judge!;
     const adapter = this.deps.agents.get(settings.agent);
     const binary = this.deps.agents.resolveBinary(settings.agent);

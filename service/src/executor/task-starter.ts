@@ -27,7 +27,7 @@ export class TaskStarter {
       const labels = task.config.agents.map((agent) => agent.label);
       await record([{ type: 'task.started', data: { agents: labels } }]);
       if (task.config.strategy !== 'cascade') return queue.enqueueAttempts(tx, task.attemptQueue, taskId, labels);
-      // A cascade starts with its first tier; the finisher starts the next when one fails (strategies.ts).
+      // A cascade starts with its first tier; the task's ending starts the next when one fails (strategies.ts).
       const cascade = firstCascadeState(task);
       const first = cascade.tiers[0]!.agents;
       await tasks.setResult(tx, taskId, { cascade });

@@ -13,7 +13,7 @@ export function pushEvent(label: string, push: PushOutcome): NewEvent {
   return { type: 'agent.progress', agentLabel: label, data: { kind: push.pushed ? 'notice' : 'error', message: push.message } };
 }
 
-/** The winner a task that just ended still has to push (the finisher says so; task-finisher.ts). */
+/** The winner a task that just ended still has to push (task-ending.ts says so). */
 export interface WinnerToPush {
   task: TaskRecord;
   label: string;

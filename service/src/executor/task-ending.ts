@@ -1,0 +1,144 @@
+/**
+ * The end of a task, in one place. An attempt's end is recorded here, and in that transaction,
+ * with the task's row locked, the task's next step is decided: it runs on (an attempt is still
+ * open, or a cascade's next tier was just enqueued), its judge is due, or it ends ranked (or
+ * cancelled). Attempts ending at once on different instances queue on the lock, so exactly one
+ * of them ends the task. What waits on the network or an agent comes after the commit, as its
+ * own step: the judge's CLI (task-judge.ts) and the winner's push (winner-push.ts), so neither
+ * holds the task's row or a database connection while it waits.
+ */
+import { retryWhileUnavailable } from '../db/database-unavailable.ts';
+import type { Queryable } from '../db/db.ts';
+import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { EventRecorder, EventStore } from '../events/event-store.ts';
+import type { TaskRemotes } from '../credentials/task-remotes.ts';
+import type { Logger } from '../logger.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
+import type { AttemptEnding } from './attempt-ending.ts';
+import { judgeCandidates, type Judgement } from './judge-verdict.ts';
+import { notStarted, StrategySteps } from './strategies.ts';
+import type { TaskJudge } from './task-judge.ts';
+import { rankedResult } from './task-result.ts';
+import { pushWinner, type WinnerToPush } from './winner-push.ts';
+
+export interface TaskEndingDeps {
+  tasks: TaskRepository;
+  events: EventStore;
+  remotes: TaskRemotes;
+  logger: Logger;
+  /** Where a cascade's next tier is enqueued (strategies.ts). */
+  queue?: TaskQueue | undefined;
+  /** Orders the attempts of a task that asks for a judge. */
+  judge?: TaskJudge | undefined;
+}
+
+/** What follows an attempt's end once it is stored. */
+type NextStep = { step: 'runs_on' } | { step: 'judge' } | { step: 'ended'; winner?: WinnerToPush | undefined };
+
+export class TaskEnding {
+  private readonly deps: TaskEndingDeps;
+  private readonly strategies: StrategySteps;
+
+  constructor(deps: TaskEndingDeps) {
+    this.deps = deps;
+    this.strategies = new StrategySteps(deps);
+  }
+
+  /**
+   * Stores an attempt's end with its events and decides the task's next step in the same
+   * transaction; then judges or pushes the winner when that is the step. Retried while the
+   * database is unavailable. `signal` stops the judge (a shutdown hands it to the next start).
+   */
+  async attemptEnded(taskId: string, label: string, ending: AttemptEnding, signal: AbortSignal): Promise<void> {
+    const next = await retryWhileUnavailable(
+      () =>
+        this.deps.events.transaction(taskId, async (tx, record) => {
+          await this.deps.tasks.lock(tx, taskId);
+          await this.deps.tasks.updateAttempt(taskId, label, ending.fields, tx);
+          await record(ending.events);
+          return this.decide(tx, record, taskId);
+        }),
+      { onWait: (error) => this.deps.logger.warn({ err: error }, "database unavailable: waiting to store the attempt's end") },
+    );
+    if (next.step === 'judge') await this.judgeAndEnd(taskId, signal);
+    if (next.step === 'ended' && next.winner) await pushWinner(this.deps, next.winner);
+  }
+
+  /**
+   * For an attempt job that finds its attempt ended already (a job run twice, or one whose
+   * instance died while judging): the judge may still be due.
+   */
+  async resume(taskId: string, signal: AbortSignal): Promise<void> {
+    await this.judgeAndEnd(taskId, signal);
+  }
+
+  private async decide(tx: Queryable, record: EventRecorder, taskId: string): Promise<NextStep> {
+    const before = await this.deps.tasks.get(taskId, tx);
+    if (before?.status !== 'running') return { step: 'runs_on' };
+    // A race won, or a cascade's tier over: the strategy's step, before the end is decided.
+    if (!before.cancelRequested) await this.strategies.step(tx, record, before, await this.attemptsOf(taskId, tx));
+    const task = (await this.deps.tasks.get(taskId, tx))!;
+    const runs = await this.attemptsOf(taskId, tx);
+    if (stillOpen(task, runs)) return { step: 'runs_on' };
+    if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
+    if (judgeCandidates(task, runs).length > 0) return { step: 'judge' };
+    return this.endRanked(tx, record, task, runs);
+  }
+
+  /** Runs the judge when the task waits for it (and this instance wins the claim), then ends the task. */
+  private async judgeAndEnd(taskId: string, signal: AbortSignal): Promise<void> {
+    const { tasks, judge } = this.deps;
+    const task = await tasks.get(taskId);
+    if (!judge || task?.status !== 'running' || !task.config.judge || task.cancelRequested) return;
+    const runs = await this.attemptsOf(taskId);
+    const candidates = judgeCandidates(task, runs);
+    if (stillOpen(task, runs) || candidates.length === 0) return;
+    if (!(await tasks.claimJudging(taskId, task.config.judge.timeoutSeconds + 60))) return;
+    const judgement = await judge.judge(task, runs, candidates, signal);
+    // Stopped by a shutdown: the task is judged again after the restart (its attempt job comes back).
+    if (signal.aborted && signal.reason === 'shutdown') return tasks.releaseJudging(taskId);
+    const next = await this.deps.events.transaction(taskId, async (tx, record): Promise<NextStep> => {
+      await tasks.lock(tx, taskId);
+      const current = await tasks.get(taskId, tx);
+      const now = await this.attemptsOf(taskId, tx);
+      if (current?.status !== 'running' || stillOpen(current, now)) return { step: 'runs_on' };
+      if (current.cancelRequested) return this.endCancelled(tx, record, taskId);
+      return this.endRanked(tx, record, current, now, judgement);
+    });
+    if (next.step === 'ended' && next.winner) await pushWinner(this.deps, next.winner);
+  }
+
+  private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<NextStep> {
+    // A cascade's tiers that never started end with it.
+    await this.deps.tasks.cancelPendingRuns(tx, taskId);
+    const finished = await this.deps.tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
+    if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
+    return { step: 'ended' };
+  }
+
+  private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[], judgement?: Judgement): Promise<NextStep> {
+    const ended = rankedResult(task, runs, judgement);
+    for (const [label, score] of ended.scores) await this.deps.tasks.updateAttempt(task.id, label, { score: { ...score } }, tx);
+    const finished = await this.deps.tasks.finish(tx, task.id, {
+      status: ended.status,
+      winnerLabel: ended.winnerLabel,
+      result: ended.result,
+      error: ended.error,
+      extraCostUsd: judgement?.costUsd ?? 0,
+    });
+    if (!finished) return { step: 'ended' };
+    await record([{ type: finished.status === 'completed' ? 'task.completed' : 'task.failed', data: { status: finished.status, totalCostUsd: finished.totalCostUsd, ...ended.eventData } }]);
+    const winner = runs.find((run) => run.label === ended.winnerLabel);
+    return { step: 'ended', winner: task.pushMode === 'winner' && winner ? { task, label: winner.label, branch: winner.branch } : undefined };
+  }
+
+  private async attemptsOf(taskId: string, tx?: Queryable): Promise<AttemptRecord[]> {
+    return (await this.deps.tasks.attemptsOf([taskId], tx)).get(taskId) ?? [];
+  }
+}
+
+/** Whether an attempt still holds the task open: one pending or running (a cascade's tiers not yet started do not). */
+function stillOpen(task: TaskRecord, runs: readonly AttemptRecord[]): boolean {
+  const waiting = notStarted(task, runs);
+  return runs.some((run) => (run.status === 'pending' || run.status === 'running') && !waiting.has(run.label));
+}
