@@ -5,6 +5,7 @@
  */
 import type { RemoteMirrors, Remote } from '../git/remote-mirrors.ts';
 import { type CredentialStore, remoteAuthOf } from './credential-store.ts';
+import { failSpan, inSpan, SpanKind } from '../tracing/spans.ts';
 
 export interface RemoteTask {
   repositoryPath: string;
@@ -74,7 +75,7 @@ export class TaskRemotes {
     try {
       const remote = resolved ?? (await this.remoteOf(task));
       if (!remote) return { pushed: false, message: 'not a remote repository: nothing to push' };
-      const { rejected } = await this.mirrors.push(task.repositoryPath, remote, [`+refs/heads/${branch}:refs/heads/${branch}`]);
+      const { rejected } = await this.push(task, remote, branch, `+refs/heads/${branch}:refs/heads/${branch}`);
       if (rejected.length > 0) return { pushed: false, message: `push of ${branch} failed: the remote refused it` };
       return { pushed: true, message: `pushed ${branch} to ${remote.url}` };
     } catch (error) {
@@ -89,8 +90,22 @@ export class TaskRemotes {
   async pushMergedBranch(task: RemoteTask, branch: string): Promise<'pushed' | 'rejected'> {
     const remote = await this.remoteOf(task);
     if (!remote) throw new Error(`task repository ${task.repositoryPath} has no remote`);
-    const { rejected } = await this.mirrors.push(task.repositoryPath, remote, [`refs/heads/${branch}:refs/heads/${branch}`]);
+    const { rejected } = await this.push(task, remote, branch, `refs/heads/${branch}:refs/heads/${branch}`);
     return rejected.length > 0 ? 'rejected' : 'pushed';
+  }
+
+  /** One push, traced (tracing on) as a client span of whatever asked for it (an attempt, a task's end, a merge, a pull request). */
+  private push(task: RemoteTask, remote: Remote, branch: string, refspec: string): ReturnType<RemoteMirrors['push']> {
+    return inSpan(
+      'git push',
+      { 'kage.git.branch': branch, 'kage.git.force': refspec.startsWith('+') },
+      async (span) => {
+        const result = await this.mirrors.push(task.repositoryPath, remote, [refspec]);
+        if (result.rejected.length > 0) failSpan(span, `the remote refused ${branch}`, 'rejected');
+        return result;
+      },
+      { kind: SpanKind.CLIENT },
+    );
   }
 
   async deleteRemoteBranches(task: RemoteTask, branches: readonly string[]): Promise<void> {

@@ -102,6 +102,8 @@ export interface TaskRecord {
   updatedAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** The span that submitted the task (tracing on): later work on it (a merge, a pull request) joins its trace. */
+  traceparent?: string | undefined;
 }
 
 /**
@@ -146,7 +148,7 @@ export interface AttemptRecord {
 
 export const taskColumns = `id, description, status, repository_path, repository_url, credential_name, push_mode, pull_request, attempt_queue,
   base_ref, base_commit, config, result, error,
-  idempotency_key, api_key_id, cancel_requested, winner_label, total_cost_usd, created_at, updated_at, started_at, completed_at`;
+  idempotency_key, api_key_id, cancel_requested, winner_label, total_cost_usd, created_at, updated_at, started_at, completed_at, traceparent`;
 
 export const attemptColumn = {
   position: 'position', agent: 'agent', model: 'model', branch: 'branch', worktreePath: 'worktree_path', worker: 'worker', status: 'status',
@@ -170,6 +172,7 @@ export interface TaskRow {
   credential_name: string | null;
   push_mode: PushMode;
   pull_request: PullRequestRecord | null;
+  traceparent: string | null;
   attempt_queue: string;
   base_ref: string;
   base_commit: string;
@@ -227,6 +230,7 @@ export function toTask(row: TaskRow): TaskRecord {
     credentialName: row.credential_name,
     pushMode: row.push_mode,
     pullRequest: row.pull_request,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
     attemptQueue: row.attempt_queue,
     baseRef: row.base_ref,
     baseCommit: row.base_commit,

@@ -10,6 +10,8 @@ import type { EventStore } from '../events/event-store.ts';
 import type { AttemptSandbox } from '../sandbox/attempt-sandbox.ts';
 import { ProgressBatcher } from './progress-batcher.ts';
 import type { TaskBudget } from './task-budget.ts';
+import { failSpan, inSpan, setSpanFields } from '../tracing/spans.ts';
+import { agentFields, ATTEMPT, processFields, TASK_ID, usageFields } from '../tracing/span-fields.ts';
 
 export interface AgentTurn {
   task: TaskRecord;
@@ -27,7 +29,25 @@ export interface AgentTurn {
   priorCostUsd: number;
 }
 
+/**
+ * A round of the agent, traced (tracing on) as the GenAI conventions' `invoke_agent` span: the
+ * agent and its model, then the tokens and cost it reported, its exit code, and why it failed.
+ */
 export async function runAgentTurn(turn: AgentTurn, deps: { events: EventStore; budget: TaskBudget; instanceTag: string }): Promise<AgentProcessResult> {
+  const { task, spec } = turn;
+  return inSpan(`invoke_agent ${spec.agent}`, { [TASK_ID]: task.id, [ATTEMPT]: spec.label, ...agentFields(spec.agent, spec.model), 'gen_ai.conversation.id': turn.resume }, async (span) => {
+    const result = await agentTurn(turn, deps);
+    const { outcome } = result;
+    setSpanFields(span, { ...usageFields(outcome), ...processFields(turn.binary || spec.command?.[0], result.exitCode), 'gen_ai.conversation.id': outcome.sessionId });
+    if (!outcome.succeeded || result.startError) {
+      const why = result.timedOut ? 'timeout' : result.cancelled ? 'cancelled' : result.startError ? 'not_started' : 'agent_failed';
+      failSpan(span, result.startError ?? outcome.error ?? `the agent ended with exit code ${result.exitCode ?? 'none'}`, why);
+    }
+    return result;
+  });
+}
+
+async function agentTurn(turn: AgentTurn, deps: { events: EventStore; budget: TaskBudget; instanceTag: string }): Promise<AgentProcessResult> {
   const { task, spec, adapter } = turn;
   const invocation = adapter.invocation(
     {

@@ -19,6 +19,8 @@ import type { Sandbox } from '../sandbox/sandbox.ts';
 import { type AttemptSandbox, FILE_SIZE_LIMIT_EXIT } from '../sandbox/attempt-sandbox.ts';
 import { describeStop, classifyProcessEnd, type StopReason } from './process-ending.ts';
 import { addSpending, type AttemptEnding, attemptEnding, type Spending } from './attempt-ending.ts';
+import { failSpan, inSpan, setSpanFields } from '../tracing/spans.ts';
+import { agentFields, ATTEMPT, TASK_ID, usageFields, WORKER } from '../tracing/span-fields.ts';
 
 export type AttemptSpec = TaskConfig['agents'][number];
 
@@ -75,6 +77,18 @@ export class AttemptRunner {
    * runs a follow-up on what the attempt did before.
    */
   async run(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal, continuation?: Continuation): Promise<AttemptEnding | undefined> {
+    // Traced (tracing on) in the task's trace, on whichever instance took the attempt's job.
+    const fields = { [TASK_ID]: task.id, [ATTEMPT]: spec.label, [WORKER]: this.deps.workerName, ...agentFields(spec.agent, spec.model), 'kage.attempt.follow_up': continuation !== undefined };
+    return inSpan('attempt', fields, async (span) => {
+      const ending = await this.attempt(task, spec, signal, continuation);
+      const end = ending?.fields;
+      setSpanFields(span, { 'kage.attempt.status': end?.status ?? 'interrupted', ...usageFields({ inputTokens: end?.inputTokens, outputTokens: end?.outputTokens, costUsd: end?.costUsd }) });
+      if (end?.status === 'failed') failSpan(span, end.error ?? 'the attempt failed', end.stopReason ?? 'attempt_failed');
+      return ending;
+    });
+  }
+
+  private async attempt(task: TaskRecord, spec: AttemptSpec, signal: AbortSignal, continuation: Continuation | undefined): Promise<AttemptEnding | undefined> {
     const started = new Date();
     const adapter = this.deps.agents.get(spec.agent);
     const binary = this.deps.agents.resolveBinary(spec.agent);

@@ -13,6 +13,8 @@ import type { TaskRecord, TaskSetup } from '../db/task-repository.ts';
 import type { NewEvent } from '../events/event-store.ts';
 import type { Confinement } from '../agents/process-launch.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
+import { failSpan, inSpan, setSpanFields } from '../tracing/spans.ts';
+import { ATTEMPT, processFields, TASK_ID } from '../tracing/span-fields.ts';
 
 /** The part of `.kage.json` the service reads; other keys are the repository's business. */
 const RepositoryDefaults = z.looseObject({
@@ -67,6 +69,21 @@ export async function prepareWorktree(
 ): Promise<{ copied: string[]; keep: string[]; event: NewEvent; error?: string } | undefined> {
   const setup = await effectiveSetup(worktree, task.config.setup);
   if (!setup) return undefined;
+  return inSpan('setup', { [TASK_ID]: task.id, [ATTEMPT]: label, 'process.executable.name': setup.command?.[0] }, async (span) => {
+    const prepared = await setUp(task, label, worktree, setup, options);
+    setSpanFields(span, { ...processFields(setup.command?.[0], prepared.exitCode), 'kage.setup.copied': prepared.copied.length });
+    if (prepared.error) failSpan(span, prepared.error, 'setup_failed');
+    return prepared;
+  });
+}
+
+async function setUp(
+  task: TaskRecord,
+  label: string,
+  worktree: string,
+  setup: TaskSetup,
+  options: { signal: AbortSignal; processTag: string; confinement?: Confinement | undefined },
+): Promise<{ copied: string[]; keep: string[]; event: NewEvent; error?: string; exitCode: number | null }> {
   const outcome = await runSetup(setup, { worktree, sourceCheckout: task.repositoryUrl ? undefined : task.repositoryPath, ...options });
   const command = outcome.command;
   const passed = command?.passed ?? true;
@@ -83,8 +100,9 @@ export async function prepareWorktree(
     },
   };
   const keep = setup.keep ?? [];
-  if (passed || !command) return { copied: outcome.copied, keep, event };
-  return { copied: outcome.copied, keep, event, error: setupFailure(command, setup.timeoutSeconds ?? 600) };
+  const exitCode = command?.exitCode ?? null;
+  if (passed || !command) return { copied: outcome.copied, keep, event, exitCode };
+  return { copied: outcome.copied, keep, event, exitCode, error: setupFailure(command, setup.timeoutSeconds ?? 600) };
 }
 
 /**

@@ -7,10 +7,26 @@ import type { TaskRecord } from '../db/task-repository.ts';
 import type { AttemptSandbox } from '../sandbox/attempt-sandbox.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
 import { protectedChanges, protectedGlobs, withProtectedFilesRestored } from './protected-files.ts';
+import { failSpan, inSpan, setSpanFields } from '../tracing/spans.ts';
+import { ATTEMPT, processFields, TASK_ID } from '../tracing/span-fields.ts';
 
 export type VerifyRound = ProjectCommandResult & { round: number; protectedChanged?: string[] };
 
+/** A verify round, traced (tracing on) as its own span: a failed check is a result (`kage.verify.passed`), a time-out an error. */
 export async function verifyAttempt(
+  task: TaskRecord,
+  attempt: { label: string; worktree: string; headCommit: string; round: number },
+  run: { sandbox: AttemptSandbox | undefined; signal: AbortSignal; instanceTag: string },
+): Promise<VerifyRound> {
+  return inSpan('verify', { [TASK_ID]: task.id, [ATTEMPT]: attempt.label, 'kage.verify.round': attempt.round }, async (span) => {
+    const round = await verifyRound(task, attempt, run);
+    setSpanFields(span, { 'kage.verify.passed': round.passed, ...processFields(task.config.verify!.command[0], round.exitCode) });
+    if (round.timedOut) failSpan(span, `verify timed out after ${task.config.verify!.timeoutSeconds} s`, 'timeout');
+    return round;
+  });
+}
+
+async function verifyRound(
   task: TaskRecord,
   attempt: { label: string; worktree: string; headCommit: string; round: number },
   run: { sandbox: AttemptSandbox | undefined; signal: AbortSignal; instanceTag: string },

@@ -16,6 +16,8 @@ import { git } from '../git/git-command.ts';
 import type { Logger } from '../logger.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { type Candidate, type Judgement, judgePrompt, readVerdict } from './judge-verdict.ts';
+import { failSpan, inSpan, setSpanFields } from '../tracing/spans.ts';
+import { agentFields, COST_USD, TASK_ID } from '../tracing/span-fields.ts';
 
 export interface TaskJudgeDeps {
   agents: AgentRegistry;
@@ -36,6 +38,18 @@ export class TaskJudge {
 
   /** Runs the judge's CLI on the candidates and returns its judgement, or why there is none (never throws). */
   async judge(task: TaskRecord, runs: readonly AttemptRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
+    const settings = task.config.judge!;
+    // Traced (tracing on) as its own span in the task's trace: an agent run, with its verdict.
+    const fields = { [TASK_ID]: task.id, ...agentFields(settings.agent, settings.model), 'kage.judge.candidates': candidates.length };
+    return inSpan('judge', fields, async (span) => {
+      const judgement = await this.judgeWith(task, runs, candidates, signal);
+      setSpanFields(span, { [COST_USD]: judgement.costUsd, 'kage.judge.order': judgement.order.length > 0 ? judgement.order : undefined });
+      if (judgement.error) failSpan(span, judgement.error, 'judge_failed');
+      return judgement;
+    });
+  }
+
+  private async judgeWith(task: TaskRecord, runs: readonly AttemptRecord[], candidates: string[], signal: AbortSignal): Promise<Judgement> {
     const settings = task.config.judge!;
     const adapter = this.deps.agents.get(settings.agent);
     const binary = this.deps.agents.resolveBinary(settings.agent);

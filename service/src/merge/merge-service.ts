@@ -18,6 +18,8 @@ import { type DiscardResult, discardTask } from './discard.ts';
 import { MergeConflictError, TargetMovedError } from './merge-errors.ts';
 import { MergeStrategies, type MergeOutcome, type MergeRequest, type MergeStrategy } from './merge-strategies.ts';
 import { type MergeRecord, MergeRepository } from './merge-repository.ts';
+import { inSpan, setSpanFields } from '../tracing/spans.ts';
+import { ATTEMPT, TASK_ID } from '../tracing/span-fields.ts';
 
 export interface MergeServiceDeps {
   tasks: TaskRepository;
@@ -118,8 +120,24 @@ export class MergeService {
     return { ...merged, branches };
   }
 
+  /** Traced (tracing on) in the task's trace, whichever request and instance asked for it. */
   private async mergeAttempt(taskId: string, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
     const { task, runs, run } = await selectAttempt(this.deps, taskId, body.agent, { finished: true });
+    const fields = { [TASK_ID]: taskId, [ATTEMPT]: run.label, 'kage.merge.strategy': body.strategy, 'kage.merge.squash': body.squash };
+    return inSpan(
+      'merge',
+      fields,
+      async (span) => {
+        const merged = await this.mergeSelected(task, runs, run, body);
+        setSpanFields(span, { 'kage.merge.status': merged.outcome.status, 'kage.merge.target': merged.record.targetBranch, 'kage.merge.commit': merged.outcome.commit });
+        return merged;
+      },
+      { under: task.traceparent },
+    );
+  }
+
+  private async mergeSelected(task: TaskRecord, runs: AttemptRecord[], run: AttemptRecord, body: TaskMergeRequest): Promise<{ record: MergeRecord; outcome: MergeOutcome }> {
+    const taskId = task.id;
     if (run.status !== 'succeeded' && !body.force) {
       throw new Refusal(
         'conflict',

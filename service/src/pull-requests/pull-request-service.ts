@@ -7,7 +7,7 @@ import { reviewUrl } from '../tasks/review-url.ts';
 import type { CredentialStore } from '../credentials/credential-store.ts';
 import { defaultApiUrl, type ForgeKind } from '../credentials/forges.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { PullRequestRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord, PullRequestRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { parseRemoteUrl } from '../git/remote-url.ts';
 import { requireVerified, selectAttempt, targetBranchOf } from '../merge/attempt-selection.ts';
@@ -15,6 +15,8 @@ import { Refusal } from '../refusal.ts';
 import { forgeClient } from './forge-client.ts';
 import type { ForgeClient } from './forge-contract.ts';
 import { pullRequestBody, pullRequestTitle } from './pull-request-body.ts';
+import { inSpan, setSpanFields } from '../tracing/spans.ts';
+import { ATTEMPT, TASK_ID } from '../tracing/span-fields.ts';
 
 export interface PullRequestRequest {
   /** An attempt label, or `best` (the default) for the winner. */
@@ -50,6 +52,20 @@ export class PullRequestService {
         pullRequest: task.pullRequest,
       });
     }
+    // Traced (tracing on) in the task's trace, whichever request and instance asked for it.
+    return inSpan(
+      'pull_request',
+      { [TASK_ID]: taskId, [ATTEMPT]: run.label, 'kage.pull_request.draft': request.draft },
+      async (span) => {
+        const opened = await this.openFor(task, runs, run, request);
+        setSpanFields(span, { 'kage.pull_request.url': opened.pullRequest.url, 'kage.pull_request.created': opened.created, 'kage.pull_request.forge': opened.pullRequest.forge });
+        return opened;
+      },
+      { under: task.traceparent },
+    );
+  }
+
+  private async openFor(task: TaskRecord, runs: AttemptRecord[], run: AttemptRecord, request: PullRequestRequest): Promise<{ pullRequest: PullRequestRecord; created: boolean }> {
     requireVerified(task, runs, run, request.allowUnverified ?? false);
     const { client, forge } = await this.client(task);
     await this.deps.remotes.sync(task);

@@ -63,7 +63,9 @@ export function failSpan(span: Span, error: unknown, type?: string): void {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error) span.recordException(error);
   span.setStatus({ code: SpanStatusCode.ERROR, message });
-  span.setAttribute('error.type', type ?? (error instanceof Error ? error.name : 'failed'));
+  // A refusal's code (not_verified, target_moved) says more than its class.
+  const code = (error as { code?: unknown } | null)?.code;
+  span.setAttribute('error.type', type ?? (typeof code === 'string' ? code : error instanceof Error ? error.name : 'failed'));
 }
 
 function parentOf(active: ReturnType<typeof context.active>, under: string | null | undefined): { parent: typeof active; links: Link[] } {
