@@ -5,12 +5,14 @@
  * and for an attempt whose branch was discarded.
  */
 import { randomUUID } from 'node:crypto';
-import type { TaskRepository } from '../db/task-repository.ts';
+import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { branchHead } from '../git/repository.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from './task-errors.ts';
+import { inSpan } from '../tracing/spans.ts';
+import { ATTEMPT, TASK_ID } from '../tracing/span-fields.ts';
 
 export class FollowUps {
   private readonly deps: { tasks: TaskRepository; events: EventStore; queue: TaskQueue };
@@ -20,7 +22,7 @@ export class FollowUps {
   }
 
   async start(taskId: string, label: string, prompt: string): Promise<void> {
-    const { tasks, events, queue } = this.deps;
+    const { tasks } = this.deps;
     const task = await tasks.get(taskId);
     if (!task) throw new TaskNotFoundError(taskId);
     if (task.status !== 'completed' && task.status !== 'failed') {
@@ -34,6 +36,14 @@ export class FollowUps {
     if ((await branchHead(task.repositoryPath, run.branch)) === null) {
       throw new Refusal('conflict', 'attempt_discarded', `Attempt ${label}'s branch ${run.branch} is gone (the task was discarded): there is nothing to continue`, { branch: run.branch });
     }
+    // Traced (tracing on) in the task's trace, so the follow-up's attempt joins it too.
+    const traced = { [TASK_ID]: taskId, [ATTEMPT]: label };
+    await inSpan('follow_up', traced, () => this.reopen(task, label, prompt), { under: task.traceparent });
+  }
+
+  private async reopen(task: TaskRecord, label: string, prompt: string): Promise<void> {
+    const { tasks, events, queue } = this.deps;
+    const taskId = task.id;
     await events.transaction(taskId, async (tx, record) => {
       await tasks.lock(tx, taskId);
       const current = await tasks.get(taskId, tx);

@@ -3,6 +3,8 @@ import { withIncomingContext } from '../../tracing/incoming-context.ts';
 import { failSpan, inSpan, setSpanFields, SpanKind } from '../../tracing/spans.ts';
 import { tracingOn } from '../../tracing/trace-switch.ts';
 
+const UNTRACED = new Set(['/health', '/health/ready', '/metrics']);
+
 /**
  * A SERVER span per request (tracing on), continuing the caller's trace when it sends a
  * `traceparent`, named by method and route pattern (`POST /api/v1/tasks/:id/merge`: bounded
@@ -10,7 +12,8 @@ import { tracingOn } from '../../tracing/trace-switch.ts';
  */
 export function requestTrace(): MiddlewareHandler {
   return async (c, next) => {
-    if (!tracingOn()) return next();
+    // Probes and scrapes every few seconds would bury the traces that matter.
+    if (!tracingOn() || UNTRACED.has(c.req.path)) return next();
     const method = c.req.method;
     const url = new URL(c.req.url);
     await withIncomingContext(
