@@ -104,13 +104,32 @@ const submitFields: INodeProperties[] = [
 		displayOptions: show(['submit']),
 	},
 	{
+		displayName: 'Choose Agents Automatically',
+		name: 'chooseAgents',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether the service runs only some of the Agents below, chosen from this repository's past results: the verified pass rate of each, weighed by its cost, with room to try the others now and then. The task's selection says why.",
+		displayOptions: { show: { resource: ['task'], operation: ['submit'], strategy: ['all', 'race'] } },
+	},
+	{
+		displayName: 'Number of Agents',
+		name: 'agentCount',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 8 },
+		default: 1,
+		description: 'How many of the Agents below run; the service chooses which',
+		displayOptions: { show: { resource: ['task'], operation: ['submit'], strategy: ['all', 'race'], chooseAgents: [true] } },
+	},
+	{
 		displayName: 'Agents',
 		name: 'agents',
 		type: 'fixedCollection',
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Agent',
 		default: { agent: [{ agent: 'claude' }] },
-		description: 'The agents that each make an attempt, in their own git worktree (1 to 8; for a cascade, each with its tier)',
+		description:
+			'The agents that each make an attempt, in their own git worktree (1 to 8; for a cascade, each with its tier). With Choose Agents Automatically, the candidates (up to 16) the service chooses from.',
 		displayOptions: show(['submit']),
 		options: [
 			{

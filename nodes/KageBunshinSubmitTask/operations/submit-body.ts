@@ -54,6 +54,8 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 		throw new NodeOperationError(context.getNode(), 'Add at least one agent', { itemIndex: i });
 	}
 	const strategy = context.getNodeParameter('strategy', i, 'all') as string;
+	// A cascade names its agents tier by tier: there is nothing for the service to choose.
+	const chooseAgents = strategy !== 'cascade' && (context.getNodeParameter('chooseAgents', i, false) as boolean);
 
 	const body: IDataObject = {
 		description: context.getNodeParameter('description', i) as string,
@@ -61,7 +63,11 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 			...repositorySource(context, i),
 			...(options.baseRef ? { baseRef: options.baseRef } : {}),
 		},
-		...(strategy === 'cascade' ? { strategy, tiers: tiersOf(agentParameters, agents) } : { agents }),
+		...(strategy === 'cascade'
+			? { strategy, tiers: tiersOf(agentParameters, agents) }
+			: chooseAgents
+				? { pick: pickOf(context, agents, i) }
+				: { agents }),
 		...(strategy === 'race' ? { strategy } : {}),
 	};
 	if (options.push && body.repository && (body.repository as IDataObject).url) body.push = options.push;
@@ -112,6 +118,18 @@ export async function buildSubmitRequest(context: IExecuteFunctions, i: number):
 		? { 'Idempotency-Key': options.idempotencyKey }
 		: {};
 	return { body, headers };
+}
+
+/** Choose Agents Automatically: the service runs Number of Agents of the agents given, chosen from the repository's history. */
+function pickOf(context: IExecuteFunctions, candidates: IDataObject[], i: number): IDataObject {
+	const count = Math.floor(Number(context.getNodeParameter('agentCount', i, 1)));
+	if (!(count >= 1) || count > candidates.length) {
+		throw new NodeOperationError(context.getNode(), `Number of Agents is ${count}, but ${candidates.length} Agents are given to choose from`, {
+			itemIndex: i,
+			description: 'Add more Agents as candidates, or lower Number of Agents (at least 1)',
+		});
+	}
+	return { count, candidates };
 }
 
 /** A cascade's tiers: the agents grouped by their Tier, lowest first (gaps closed: tiers 1 and 3 become the first and second). */
