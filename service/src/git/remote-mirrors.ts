@@ -84,7 +84,7 @@ export class RemoteMirrors {
   async sync(remote: Remote, options: { unlessHas?: string } = {}): Promise<string> {
     const path = this.pathFor(remote.url);
     await mkdir(this.root, { recursive: true });
-    await this.lock.withRepoLock(path, async () => {
+    await this.lock.withLocalLock(path, async () => {
       if (!(await exists(path))) await git(this.root, ['init', '--quiet', '--bare', path]);
       else if (options.unlessHas && (await hasCommit(path, options.unlessHas))) return;
       try {

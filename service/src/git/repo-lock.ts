@@ -27,6 +27,21 @@ export class RepoLock {
 
   /** Runs `work` while no other caller (in this process or, on PostgreSQL, any) holds the repository. */
   async withRepoLock<T>(repoPath: string, work: () => Promise<T>): Promise<T> {
+    // The process-local turn comes first, so one instance never holds more than one database
+    // connection waiting for the same repository.
+    return this.inTurn(repoPath, (key) => this.acrossProcesses(key, work));
+  }
+
+  /**
+   * The same, for a repository no other process uses: one in this instance's data folder (a
+   * remote's mirror), which the data folder's lock keeps to this process. Nothing is held in the
+   * database, so `work` may wait on the network (a fetch) without keeping a transaction open.
+   */
+  async withLocalLock<T>(repoPath: string, work: () => Promise<T>): Promise<T> {
+    return this.inTurn(repoPath, work);
+  }
+
+  private async inTurn<T>(repoPath: string, work: (key: string) => Promise<T>): Promise<T> {
     const key = await canonicalPath(repoPath);
     const previous = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
@@ -37,9 +52,7 @@ export class RepoLock {
     this.tails.set(key, tail);
     await previous;
     try {
-      // The process-local turn comes first, so one instance never holds more than one database
-      // connection waiting for the same repository.
-      return await this.acrossProcesses(key, work);
+      return await work(key);
     } finally {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
