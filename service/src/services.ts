@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { killTagged } from './agents/process-tag.ts';
 import { AgentRegistry } from './agents/agent-registry.ts';
-import { loadApiKeys } from './api/api-keys.ts';
+import { loadApiKeys } from './access/api-keys.ts';
+import { KeyRing } from './access/key-ring.ts';
+import { registerApiRoutes } from './api/api-routes.ts';
+import { createHttpRoot } from './http.ts';
 import { loadWebhookSecret } from './webhooks/default-webhook-secret.ts';
-import { createApp } from './api/app.ts';
-import { registerAgentRoutes } from './api/routes/agent-routes.ts';
-import { eventRoutes } from './api/routes/event-routes.ts';
-import { registerMergeRoutes } from './api/routes/merge-routes.ts';
-import { webhookRoutes } from './api/routes/webhook-routes.ts';
 import { RepositoryValidator } from './tasks/repository-validator.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
@@ -36,9 +34,6 @@ import { CredentialStore } from './credentials/credential-store.ts';
 import { loadSecretBox } from './credentials/secret-box.ts';
 import { TaskRemotes } from './credentials/task-remotes.ts';
 import { RemoteMirrors } from './git/remote-mirrors.ts';
-import { registerCredentialRoutes } from './api/routes/credential-routes.ts';
-import { registerPullRequestRoutes } from './api/routes/pull-request-routes.ts';
-import { registerFollowUpRoutes } from './api/routes/follow-up-routes.ts';
 import { FollowUps } from './tasks/follow-ups.ts';
 import { TaskRetention } from './tasks/task-retention.ts';
 import { PullRequestService } from './pull-requests/pull-request-service.ts';
@@ -51,10 +46,6 @@ import { ServiceFigures } from './db/service-figures.ts';
 import { AgentHistory } from './db/agent-history.ts';
 import { ServiceMetrics } from './metrics/service-metrics.ts';
 import { BrowserSessions } from './access/browser-sessions.ts';
-import { registerKeyRoutes } from './api/routes/key-routes.ts';
-import { registerReviewPages } from './web/review-pages.ts';
-import { registerMcpRoute } from './mcp/mcp-route.ts';
-import { registerAdminRoutes } from './api/routes/admin-routes.ts';
 import { InstanceRegistry } from './queue/instance-registry.ts';
 
 /**
@@ -77,7 +68,7 @@ export interface Services {
   agents: AgentRegistry;
   /** KAGE_RETENTION_DAYS's background pruning; undefined when retention is off. */
   retention: TaskRetention | undefined;
-  app: ReturnType<typeof createApp>;
+  app: ReturnType<typeof createHttpRoot>;
   /** Starts the queue and the workers; the HTTP server is main's. */
   start(): Promise<void>;
   /**
@@ -217,37 +208,37 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const retention = config.retentionDays === undefined ? undefined : new TaskRetention({ db, tasks: taskRepository, worktrees, logger, days: config.retentionDays });
   const sessions = new BrowserSessions(db);
   const keyStore = new ApiKeyStore(db);
-  const app = createApp({
+  const keys = new KeyRing(apiKeys, keyStore);
+  const app = createHttpRoot({
     db,
     logger,
-    apiKeys,
+    keys,
     sessions,
-    keyStore,
     metrics,
     metricsToken: config.metricsToken,
     publicUrl: config.publicUrl,
-    pages: (root, keys) => {
-      registerReviewPages(root, keys, { sessions, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
-      registerMcpRoute(root, keys, { rateLimitPerMinute: config.rateLimitPerMinute });
-    },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     draining: () => draining !== undefined,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    tasks,
     sandbox: sandbox.status,
     worktreePool: () => worktrees.pool.status(),
-    routes: [
-      eventRoutes({ tasks: taskRepository, events, feed, maxStreamsPerKey: config.sseStreamsPerKey }),
-      webhookRoutes({ db, tasks: taskRepository, webhookTargets }),
-      (api) => registerMergeRoutes(api, merges),
-      (api) => registerAgentRoutes(api, agents, sandbox.status, new AgentHistory(db)),
-      (api) => registerCredentialRoutes(api, credentials),
-      (api) => registerKeyRoutes(api, keyStore),
-      (api) => registerPullRequestRoutes(api, pullRequests),
-      (api) => registerFollowUpRoutes(api, new FollowUps({ tasks: taskRepository, events, queue }), tasks, config.publicUrl),
-      (api) => registerAdminRoutes(api, { name: workerName, drain: (reason) => void drain(reason), list: () => registry.list() }),
-    ],
+    api: {
+      tasks: taskRepository,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      routes: (api) =>
+        registerApiRoutes(api, {
+          tasks: { tasks, publicUrl: config.publicUrl },
+          followUps: { followUps: new FollowUps({ tasks: taskRepository, events, queue }), tasks, publicUrl: config.publicUrl },
+          events: { tasks: taskRepository, events, feed, maxStreamsPerKey: config.sseStreamsPerKey },
+          webhooks: { db, tasks: taskRepository, webhookTargets },
+          merges,
+          pullRequests,
+          agents: { agents, sandbox: sandbox.status, history: new AgentHistory(db) },
+          credentials,
+          keys: keyStore,
+          admin: { name: workerName, drain: (reason) => void drain(reason), list: () => registry.list() },
+        }),
+    },
   });
 
   return {

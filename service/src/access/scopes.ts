@@ -1,6 +1,6 @@
 /**
  * What a key may do. `admin` may do everything; `tasks:read-all` reads every key's tasks (a
- * key otherwise sees only its own); the rest each open one group of routes (api/route-scopes.ts).
+ * key otherwise sees only its own); the rest each open one group of routes (each route declares its own: api/route-access.ts).
  */
 export const scopes = ['tasks:read', 'tasks:read-all', 'tasks:write', 'merge', 'webhooks', 'metrics', 'admin'] as const;
 export type Scope = (typeof scopes)[number];

@@ -3,7 +3,7 @@ import { allows } from '../access/scopes.ts';
 import { sameHash, secretHash } from '../access/secret-hash.ts';
 import type { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { HttpError } from './http-error.ts';
-import type { KeyRing } from './key-ring.ts';
+import type { KeyRing } from '../access/key-ring.ts';
 import { presentedSecret } from './middleware/api-key-auth.ts';
 
 /**

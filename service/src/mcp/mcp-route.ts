@@ -6,9 +6,9 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { API_VERSION } from '../api/app.ts';
+import { API_VERSION } from '../api/api-version.ts';
 import type { ApiEnv } from '../api/context-variables.ts';
-import type { KeyRing } from '../api/key-ring.ts';
+import type { KeyRing } from '../access/key-ring.ts';
 import { apiKeyAuth, presentedSecret } from '../api/middleware/api-key-auth.ts';
 import { authFailureLimit, rateLimit } from '../api/middleware/rate-limit.ts';
 import { KageApi } from './kage-api.ts';

@@ -5,7 +5,7 @@
  * checked there exactly as for /mcp and the REST API.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { API_VERSION } from '../api/app.ts';
+import { API_VERSION } from '../api/api-version.ts';
 import { KageApi } from './kage-api.ts';
 import { buildMcpServer } from './mcp-server.ts';
 

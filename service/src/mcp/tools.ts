@@ -1,7 +1,7 @@
 /**
  * The MCP tools, one REST route each (wait_for_task reads the progress stream, then the task).
  * Their input schemas are the REST API's own zod schemas (body, path and query parts merged), so
- * the two cannot drift; each names the scope its route needs (route-scopes.ts), checked first
+ * the two cannot drift; each names the scope its route declares (api/route-access.ts), checked first
  * when the caller's key is known.
  */
 import { z } from '@hono/zod-openapi';
@@ -16,7 +16,7 @@ export interface ToolSpec {
   title: string;
   description: string;
   scope: Scope;
-  /** The route it calls, as route-scopes.ts writes it; `:name` parts come from the arguments of that name. */
+  /** The route it calls, as Hono writes it; `:name` parts come from the arguments of that name. */
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   input: z.ZodObject;

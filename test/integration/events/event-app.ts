@@ -3,10 +3,13 @@
  * database: two of them on one PostgreSQL database are two service instances.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp } from '../../../service/src/api/app.ts';
+import { createHttpRoot } from '../../../service/src/http.ts';
+import { BrowserSessions } from '../../../service/src/access/browser-sessions.ts';
+import { KeyRing } from '../../../service/src/access/key-ring.ts';
+import { registerTaskRoutes } from '../../../service/src/api/routes/task-routes.ts';
 import { RepositoryValidator } from '../../../service/src/tasks/repository-validator.ts';
-import { eventRoutes } from '../../../service/src/api/routes/event-routes.ts';
-import { webhookRoutes } from '../../../service/src/api/routes/webhook-routes.ts';
+import { registerEventRoutes } from '../../../service/src/api/routes/event-routes.ts';
+import { registerWebhookRoutes } from '../../../service/src/api/routes/webhook-routes.ts';
 import type { Db } from '../../../service/src/db/db.ts';
 import { TaskRepository } from '../../../service/src/db/task-repository.ts';
 import { EventFeed } from '../../../service/src/events/event-feed.ts';
@@ -45,13 +48,22 @@ export async function startEventApp(
     webhookTargets,
     localAttemptQueue: SHARED_ATTEMPT_QUEUE,
   });
-  const app = createApp({
+  const app = createHttpRoot({
     db,
     logger: silentLogger,
-    apiKeys: [API_KEY],
-    rateLimitPerMinute: 100_000,
-    tasks,
-    routes: [eventRoutes({ tasks: taskRepository, events, feed, heartbeatMs: options.heartbeatMs, maxStreamsPerKey: options.maxStreamsPerKey }), webhookRoutes({ db, tasks: taskRepository, webhookTargets })],
+    keys: new KeyRing([API_KEY]),
+    sessions: new BrowserSessions(db),
+    publicUrl: '',
+    draining: () => false,
+    api: {
+      tasks: taskRepository,
+      rateLimitPerMinute: 100_000,
+      routes: (api) => {
+        registerTaskRoutes(api, { tasks, publicUrl: '' });
+        registerEventRoutes(api, { tasks: taskRepository, events, feed, heartbeatMs: options.heartbeatMs, maxStreamsPerKey: options.maxStreamsPerKey });
+        registerWebhookRoutes(api, { db, tasks: taskRepository, webhookTargets });
+      },
+    },
   });
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../service/src/api/app.ts';
 import { registerMergeRoutes } from '../../../service/src/api/routes/merge-routes.ts';
 import { TaskRepository } from '../../../service/src/db/task-repository.ts';
 import { RepoLock } from '../../../service/src/git/repo-lock.ts';
@@ -7,6 +6,11 @@ import { createMergeService } from '../../../service/src/merge/merge-service.ts'
 import { driverKinds } from '../../support/databases.ts';
 import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import type { Services } from '../../../service/src/services.ts';
+import { createHttpRoot } from '../../../service/src/http.ts';
+import { BrowserSessions } from '../../../service/src/access/browser-sessions.ts';
+import { KeyRing } from '../../../service/src/access/key-ring.ts';
+import { registerTaskRoutes } from '../../../service/src/api/routes/task-routes.ts';
 
 /** Response bodies as tests read them, without a cast at every step. */
 type Json = any;
@@ -20,7 +24,7 @@ const writer = (files: Record<string, string>) => ({
 describe.each(driverKinds)('merge API on %s', (kind) => {
   let service: TestService;
   let repo: TestRepo;
-  let app: ReturnType<typeof createApp>;
+  let app: Services['app'];
   let taskId: string;
   let short: string;
 
@@ -38,7 +42,23 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
     service = await startTestService({ kind, workers: 1, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
     const { db, logger, tasks, events, worktrees, remotes } = service.services;
     const merges = createMergeService({ db, tasks: new TaskRepository(db), events, worktrees, lock: new RepoLock(db), remotes });
-    app = createApp({ db, logger, apiKeys: [TEST_API_KEY], rateLimitPerMinute: 100_000, tasks, routes: [(api) => registerMergeRoutes(api, merges)] });
+    const taskRepository = new TaskRepository(db);
+    app = createHttpRoot({
+      db,
+      logger,
+      keys: new KeyRing([TEST_API_KEY]),
+      sessions: new BrowserSessions(db),
+      publicUrl: '',
+      draining: () => false,
+      api: {
+        tasks: taskRepository,
+        rateLimitPerMinute: 100_000,
+        routes: (api) => {
+          registerTaskRoutes(api, { tasks, publicUrl: '' });
+          registerMergeRoutes(api, merges);
+        },
+      },
+    });
 
     const submitted = await call('/tasks', {
       method: 'POST',

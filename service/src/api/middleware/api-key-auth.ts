@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import type { BrowserSessions } from '../../access/browser-sessions.ts';
 import type { Principal } from '../../access/scopes.ts';
 import { HttpError } from '../http-error.ts';
-import type { KeyRing } from '../key-ring.ts';
+import type { KeyRing } from '../../access/key-ring.ts';
 import { requireSameOrigin } from './same-origin.ts';
 
 export type AuthVariables = {

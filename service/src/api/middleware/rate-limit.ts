@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ipv6Bytes } from '../../net-address.ts';
 import { HttpError } from '../http-error.ts';
-import type { KeyRing } from '../key-ring.ts';
+import type { KeyRing } from '../../access/key-ring.ts';
 import { type AuthVariables, presentedSecret } from './api-key-auth.ts';
 
 /**

@@ -1,20 +1,20 @@
 import type { MiddlewareHandler } from 'hono';
-import { allows } from '../../access/scopes.ts';
+import { allows, type Principal, type Scope } from '../../access/scopes.ts';
 import { HttpError } from '../http-error.ts';
-import { scopeFor } from '../route-scopes.ts';
+import { scopeOfRequest } from '../route-access.ts';
 import type { AuthVariables } from './api-key-auth.ts';
 
-/** 403 naming the missing scope when the caller's key lacks what the route needs (route-scopes.ts). */
-export function scopeCheck(prefix: string): MiddlewareHandler<{ Variables: AuthVariables }> {
+/** 403 naming the missing scope when the caller's key lacks what the route declared it needs (route-access.ts). */
+export function scopeCheck(): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const needed = scopeFor(c.req.method, c.req.path.slice(prefix.length) || '/');
-    const principal = c.get('principal');
-    if (!allows(principal, needed)) {
-      throw new HttpError(403, 'missing_scope', `This API key (${principal.name}) lacks the scope ${needed}, which ${c.req.method} ${c.req.path} needs`, {
-        scope: needed,
-        held: principal.scopes,
-      });
-    }
+    requireScope(c.get('principal'), scopeOfRequest(c), `${c.req.method} ${c.req.path}`);
     await next();
   };
+}
+
+/** Throws the 403 when `principal` lacks `scope`, which `what` (a route, or a part of a request) needs. */
+export function requireScope(principal: Principal, scope: Scope, what: string): void {
+  if (!allows(principal, scope)) {
+    throw new HttpError(403, 'missing_scope', `This API key (${principal.name}) lacks the scope ${scope}, which ${what} needs`, { scope, held: principal.scopes });
+  }
 }

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import type { InstanceRow } from '../../queue/instance-registry.ts';
 import type { ApiEnv } from '../context-variables.ts';
-import { jsonResponse, security } from '../schemas/route-parts.ts';
+import { jsonResponse } from '../schemas/route-parts.ts';
 import { commonErrors } from '../schemas/error-schemas.ts';
 
 /** What the admin routes need of the running instance (services.ts wires it). */
@@ -32,7 +33,7 @@ const drain = createRoute({
   summary: 'Drain the instance that answers: take no new work, finish running attempts, then exit (as SIGTERM)',
   description:
     'From now on GET /health/ready answers 503 `draining` (a load balancer stops sending traffic), progress streams end with a `retry` hint, and the instance takes no more tasks or attempts. Running attempts, their verify and judge finish for up to KAGE_DRAIN_SECONDS; then what still runs is handed back to the queue and the process exits 0. Behind a load balancer this reaches whichever instance answers: call it on the instance itself.',
-  security,
+  ...needs('admin'),
   responses: {
     202: jsonResponse(z.object({ name: z.string(), draining: z.literal(true) }), 'Draining has started'),
     ...commonErrors,
@@ -46,7 +47,7 @@ const listInstances = createRoute({
   path: '/instances',
   tags: ['Admin'],
   summary: 'The service instances sharing this database',
-  security,
+  ...needs('admin'),
   responses: {
     200: jsonResponse(z.object({ items: z.array(Instance), self: z.string().openapi({ description: 'The name of the instance that answered' }) }), 'Each instance, oldest first'),
     ...commonErrors,

@@ -1,10 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import type { AgentRegistry } from '../../agents/agent-registry.ts';
 import { readsAllTasks } from '../../access/scopes.ts';
 import type { AgentDayRow, AgentHistory, AgentHistoryRow } from '../../db/agent-history.ts';
 import { wilsonInterval } from '../../tasks/agent-choice.ts';
 import type { ApiEnv } from '../context-variables.ts';
-import { jsonResponse, security } from '../schemas/route-parts.ts';
+import { jsonResponse } from '../schemas/route-parts.ts';
 import type { SandboxStatus } from '../../sandbox/sandbox.ts';
 import { AgentFigures, AgentInfo, AgentStats, SandboxInfo } from '../schemas/agent-schemas.ts';
 import { commonErrors } from '../schemas/error-schemas.ts';
@@ -16,7 +17,7 @@ const listAgents = createRoute({
   path: '/agents',
   tags: ['Agents'],
   summary: 'The agent CLIs this instance can run',
-  security,
+  ...needs('tasks:read'),
   responses: {
     200: jsonResponse(
       z.object({ items: z.array(AgentInfo), sandbox: SandboxInfo.openapi({ description: 'How every agent and project command is confined' }) }),
@@ -34,12 +35,18 @@ const agentStats = createRoute({
   tags: ['Agents'],
   summary: "Each agent and model's past results, on one repository and overall",
   description: 'A key without tasks:read-all sees figures from its own tasks only.',
-  security,
+  ...needs('tasks:read'),
   request: { query: z.object({ repository: z.string().min(1).openapi({ description: "A repository's path on this machine or its URL, as tasks gave it" }) }) },
   responses: { 200: jsonResponse(AgentStats, 'Attempts, verified pass rate with its 95 % interval, median cost and duration, wins'), ...commonErrors },
 });
 
-export function registerAgentRoutes(app: OpenAPIHono<ApiEnv>, agents: AgentRegistry, sandbox: SandboxStatus, history: AgentHistory): void {
+export interface AgentRouteDeps {
+  agents: AgentRegistry;
+  sandbox: SandboxStatus;
+  history: AgentHistory;
+}
+
+export function registerAgentRoutes(app: OpenAPIHono<ApiEnv>, { agents, sandbox, history }: AgentRouteDeps): void {
   app.openapi(listAgents, async (c) => c.json({ items: await agents.describeAgents(), sandbox }, 200));
   app.openapi(agentStats, async (c) => {
     const { repository } = c.req.valid('query');

@@ -1,9 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import type { CredentialRecord, CredentialStore } from '../../credentials/credential-store.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { CreateCredentialBody, CredentialNameParam, GitCredential } from '../schemas/credential-schemas.ts';
 import { bodyErrors, commonErrors, conflictError, errorResponse } from '../schemas/error-schemas.ts';
-import { jsonResponse as json, security } from '../schemas/route-parts.ts';
+import { jsonResponse as json } from '../schemas/route-parts.ts';
 
 const notFound = { 404: errorResponse('No such credential') } as const;
 
@@ -14,7 +15,7 @@ const createCredential = createRoute({
   path: '/git-credentials',
   tags: ['Git credentials'],
   summary: 'Store a token for git and the forge of one host (encrypted; never returned)',
-  security,
+  ...needs('admin'),
   request: { body: { required: true, content: { 'application/json': { schema: CreateCredentialBody } } } },
   responses: { 201: json(GitCredential, 'Stored'), ...commonErrors, ...conflictError, ...bodyErrors },
 });
@@ -26,7 +27,7 @@ const listCredentials = createRoute({
   path: '/git-credentials',
   tags: ['Git credentials'],
   summary: 'The stored credentials: names, hosts and fingerprints',
-  security,
+  ...needs('admin'),
   responses: { 200: json(z.object({ items: z.array(GitCredential) }), 'The credentials'), ...commonErrors },
 });
 
@@ -37,7 +38,7 @@ const getCredential = createRoute({
   path: '/git-credentials/{name}',
   tags: ['Git credentials'],
   summary: 'One credential (without its token)',
-  security,
+  ...needs('admin'),
   request: { params: CredentialNameParam },
   responses: { 200: json(GitCredential, 'The credential'), ...commonErrors, ...notFound },
 });
@@ -49,7 +50,7 @@ const deleteCredential = createRoute({
   path: '/git-credentials/{name}',
   tags: ['Git credentials'],
   summary: 'Delete a credential',
-  security,
+  ...needs('admin'),
   request: { params: CredentialNameParam },
   responses: { 204: { description: 'Deleted' }, ...commonErrors, ...notFound },
 });

@@ -1,5 +1,6 @@
 import { readsAllTasks } from '../../access/scopes.ts';
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import { streamSSE } from 'hono/streaming';
 import type { EventFeed } from '../../events/event-feed.ts';
 import type { EventStore } from '../../events/event-store.ts';
@@ -10,7 +11,7 @@ import type { TaskRepository } from '../../db/task-repository.ts';
 import { requireTask } from '../../tasks/require-task.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { HttpError } from '../http-error.ts';
-import { jsonResponse as json, security } from '../schemas/route-parts.ts';
+import { jsonResponse as json } from '../schemas/route-parts.ts';
 import { commonErrors, notFoundError } from '../schemas/error-schemas.ts';
 import { EventList, EventListQuery, ProgressHeaders, ProgressQuery } from '../schemas/event-schemas.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
@@ -34,7 +35,7 @@ const listEvents = createRoute({
   path: '/tasks/{id}/events',
   tags: ['Events'],
   summary: 'A page of a task’s progress events, in seq order',
-  security,
+  ...needs('tasks:read'),
   request: { params: TaskIdParam, query: EventListQuery },
   responses: { 200: json(EventList, 'Events after `after`'), ...commonErrors, ...notFoundError },
 });
@@ -50,7 +51,7 @@ const progress = createRoute({
     'Sends `connected`, then every stored event after `Last-Event-ID` (or `?after=`), then each new event as it is stored ' +
     '(by any service instance). SSE `event` = the event type, `id` = its seq, `data` = the TaskEvent as JSON. ' +
     'A comment line every 15 s keeps proxies from closing the connection. The stream ends after task.completed, task.failed or task.cancelled.',
-  security,
+  ...needs('tasks:read'),
   request: { params: TaskIdParam, query: ProgressQuery, headers: ProgressHeaders },
   responses: {
     200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
@@ -71,7 +72,7 @@ const taskChanges = createRoute({
     'and `resync` when changes may have been missed (read the list again). It carries no task data: read the tasks it names; ' +
     'a key without tasks:read-all hears of its own tasks only. ' +
     'The review pages\' task list uses it to update live.',
-  security,
+  ...needs('tasks:read'),
   responses: {
     200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
     ...commonErrors,
@@ -79,7 +80,7 @@ const taskChanges = createRoute({
 });
 
 /** `GET /tasks/{id}/events`, `GET /tasks/{id}/progress` (SSE) and `GET /task-changes` (SSE). */
-export function eventRoutes(deps: EventRouteDeps) {
+export function registerEventRoutes(app: OpenAPIHono<ApiEnv>, deps: EventRouteDeps): void {
   const reads = new SharedEventReads(deps.events);
   const streams = new Map<string, number>();
   const maxStreams = deps.maxStreamsPerKey ?? 100;
@@ -101,48 +102,46 @@ export function eventRoutes(deps: EventRouteDeps) {
     return open(release) as never;
   };
 
-  return (app: OpenAPIHono<ApiEnv>): void => {
-    app.openapi(listEvents, async (c) => {
-      const { id } = c.req.valid('param');
-      const { after, limit } = c.req.valid('query');
-      await requireTask(deps.tasks, id);
-      const items = await deps.events.listAfter(id, after, limit);
-      // TaskEvent.data is an open record; the schema's per-type data objects describe the same JSON.
-      const page: EventList = { items: items as unknown as EventList['items'], nextAfter: items.at(-1)?.seq ?? after };
-      return c.json(page, 200);
-    });
+  app.openapi(listEvents, async (c) => {
+    const { id } = c.req.valid('param');
+    const { after, limit } = c.req.valid('query');
+    await requireTask(deps.tasks, id);
+    const items = await deps.events.listAfter(id, after, limit);
+    // TaskEvent.data is an open record; the schema's per-type data objects describe the same JSON.
+    const page: EventList = { items: items as unknown as EventList['items'], nextAfter: items.at(-1)?.seq ?? after };
+    return c.json(page, 200);
+  });
 
-    app.openapi(progress, async (c) => {
-      const { id } = c.req.valid('param');
-      await requireTask(deps.tasks, id);
-      const lastEventId = c.req.valid('header')['last-event-id'];
-      const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
-      const stillValid = c.get('stillValid');
-      c.header('X-Accel-Buffering', 'no');
-      return withStreamSlot(c.get('apiKeyId'), (release) =>
-        streamSSE(c, async (sse) => {
-          try {
-            await streamProgress(sse, { ...deps, events: reads, access: { stillValid } }, id, after);
-          } finally {
-            release();
-          }
-        }),
-      );
-    });
+  app.openapi(progress, async (c) => {
+    const { id } = c.req.valid('param');
+    await requireTask(deps.tasks, id);
+    const lastEventId = c.req.valid('header')['last-event-id'];
+    const after = lastEventId !== undefined ? Number(lastEventId) : (c.req.valid('query').after ?? 0);
+    const stillValid = c.get('stillValid');
+    c.header('X-Accel-Buffering', 'no');
+    return withStreamSlot(c.get('apiKeyId'), (release) =>
+      streamSSE(c, async (sse) => {
+        try {
+          await streamProgress(sse, { ...deps, events: reads, access: { stillValid } }, id, after);
+        } finally {
+          release();
+        }
+      }),
+    );
+  });
 
-    app.openapi(taskChanges, (c) => {
-      const principal = c.get('principal');
-      const stillValid = c.get('stillValid');
-      c.header('X-Accel-Buffering', 'no');
-      return withStreamSlot(c.get('apiKeyId'), (release) =>
-        streamSSE(c, async (sse) => {
-          try {
-            await streamTaskChanges(sse, { ...deps, access: { stillValid } }, readsAllTasks(principal) ? undefined : (ids) => deps.tasks.ownedBy(principal.keyId, ids));
-          } finally {
-            release();
-          }
-        }),
-      );
-    });
-  };
+  app.openapi(taskChanges, (c) => {
+    const principal = c.get('principal');
+    const stillValid = c.get('stillValid');
+    c.header('X-Accel-Buffering', 'no');
+    return withStreamSlot(c.get('apiKeyId'), (release) =>
+      streamSSE(c, async (sse) => {
+        try {
+          await streamTaskChanges(sse, { ...deps, access: { stillValid } }, readsAllTasks(principal) ? undefined : (ids) => deps.tasks.ownedBy(principal.keyId, ids));
+        } finally {
+          release();
+        }
+      }),
+    );
+  });
 }

@@ -1,9 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import type { ApiKeyRecord, ApiKeyStore } from '../../access/api-key-store.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { ApiKey, ApiKeyCreated, CreateKeyBody, KeyIdParam } from '../schemas/key-schemas.ts';
 import { bodyErrors, commonErrors, notFoundError } from '../schemas/error-schemas.ts';
-import { jsonResponse as json, security } from '../schemas/route-parts.ts';
+import { jsonResponse as json } from '../schemas/route-parts.ts';
 
 const createKey = createRoute({
 
@@ -12,7 +13,7 @@ const createKey = createRoute({
   path: '/keys',
   tags: ['API keys'],
   summary: 'Make an API key with some scopes (admin); the secret is returned once',
-  security,
+  ...needs('admin'),
   request: { body: { required: true, content: { 'application/json': { schema: CreateKeyBody } } } },
   responses: { 201: json(ApiKeyCreated, 'Made'), ...commonErrors, ...bodyErrors },
 });
@@ -24,7 +25,7 @@ const listKeys = createRoute({
   path: '/keys',
   tags: ['API keys'],
   summary: 'The keys made through the API (API_KEYS are not listed), without secrets',
-  security,
+  ...needs('admin'),
   responses: { 200: json(z.object({ items: z.array(ApiKey) }), 'The keys'), ...commonErrors },
 });
 
@@ -35,7 +36,7 @@ const deleteKey = createRoute({
   path: '/keys/{id}',
   tags: ['API keys'],
   summary: 'Revoke a key: it and its review-page sessions stop working at once',
-  security,
+  ...needs('admin'),
   request: { params: KeyIdParam },
   responses: { 204: { description: 'Revoked' }, ...commonErrors, ...notFoundError },
 });

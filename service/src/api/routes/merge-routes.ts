@@ -1,10 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import type { MergeService } from '../../merge/merge-service.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { presentMerge } from '../merge-presenter.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { AgentLabel, BranchName, ConflictCheck, Diff, DiscardResult, MergeBody, MergeOutcomeBody, MergeResult } from '../schemas/merge-schemas.ts';
-import { jsonResponse as json, security } from '../schemas/route-parts.ts';
+import { jsonResponse as json } from '../schemas/route-parts.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
 
 const errors = { ...commonErrors, ...notFoundError, ...conflictError };
@@ -16,7 +17,7 @@ const checkConflicts = createRoute({
   path: '/tasks/{id}/conflicts',
   tags: ['Merge'],
   summary: "Whether an attempt merges cleanly into the target (no working tree touched)",
-  security,
+  ...needs('tasks:read'),
   request: { params: TaskIdParam, query: z.object({ agent: AgentLabel.optional(), target: BranchName.optional() }) },
   responses: { 200: json(ConflictCheck, 'The conflict check'), ...errors },
 });
@@ -28,7 +29,7 @@ const mergeTask = createRoute({
   path: '/tasks/{id}/merge',
   tags: ['Merge'],
   summary: "Merge an attempt into the target branch",
-  security,
+  ...needs('merge'),
   request: { params: TaskIdParam, body: { required: false, content: { 'application/json': { schema: MergeBody } } } },
   responses: {
     200: json(MergeOutcomeBody, 'Merged, or (manual) the merge attempt is on the review branch'),
@@ -44,7 +45,7 @@ const listMerges = createRoute({
   path: '/tasks/{id}/merges',
   tags: ['Merge'],
   summary: 'Every merge asked of the task, oldest first',
-  security,
+  ...needs('tasks:read'),
   request: { params: TaskIdParam },
   responses: { 200: json(z.object({ items: z.array(MergeResult) }), 'The merge history'), ...commonErrors, ...notFoundError },
 });
@@ -56,7 +57,7 @@ const getDiff = createRoute({
   path: '/tasks/{id}/diff',
   tags: ['Merge'],
   summary: "An attempt's unified diff against the task's base commit, with stats",
-  security,
+  ...needs('tasks:read'),
   request: { params: TaskIdParam, query: z.object({ agent: AgentLabel.optional() }) },
   responses: { 200: json(Diff, 'The diff'), ...errors },
 });
@@ -68,7 +69,7 @@ const discardTask = createRoute({
   path: '/tasks/{id}/discard',
   tags: ['Merge'],
   summary: "Remove the task's worktrees and branches",
-  security,
+  ...needs('merge'),
   request: { params: TaskIdParam },
   responses: { 200: json(DiscardResult, 'What was removed'), ...errors },
 });

@@ -1,9 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { needs } from '../route-access.ts';
 import type { PullRequestService } from '../../pull-requests/pull-request-service.ts';
 import type { ApiEnv } from '../context-variables.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { PullRequest, PullRequestBody } from '../schemas/pull-request-schemas.ts';
-import { jsonResponse as json, security } from '../schemas/route-parts.ts';
+import { jsonResponse as json } from '../schemas/route-parts.ts';
 import { TaskIdParam } from '../schemas/task-schemas.ts';
 
 const openPullRequest = createRoute({
@@ -14,7 +15,7 @@ const openPullRequest = createRoute({
   tags: ['Merge'],
   summary: "Open a pull request (GitLab: merge request) with an attempt's branch",
   description: 'Pushes the branch if needed. Calling again returns the open pull request instead of opening another.',
-  security,
+  ...needs('merge'),
   request: { params: TaskIdParam, body: { required: false, content: { 'application/json': { schema: PullRequestBody } } } },
   responses: {
     201: json(PullRequest, 'Opened'),

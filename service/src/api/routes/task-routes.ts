@@ -1,13 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { allows, readsAllTasks } from '../../access/scopes.ts';
+import { needs } from '../route-access.ts';
+import { readsAllTasks } from '../../access/scopes.ts';
 import type { TaskService } from '../../tasks/task-service.ts';
-import { HttpError } from '../http-error.ts';
 import type { ApiEnv } from '../context-variables.ts';
-import { jsonResponse as json, security } from '../schemas/route-parts.ts';
+import { jsonResponse as json } from '../schemas/route-parts.ts';
 import { bodyErrors, commonErrors, conflictError, notFoundError } from '../schemas/error-schemas.ts';
 import { ListTasksQuery, SubmitTaskBody, TaskIdParam } from '../schemas/task-schemas.ts';
 import { Task, TaskList, TaskStats } from '../schemas/task-view-schemas.ts';
 import { presentTask } from '../task-presenter.ts';
+import { requireScope } from '../middleware/scope-check.ts';
 
 
 const submitTask = createRoute({
@@ -18,7 +19,7 @@ const submitTask = createRoute({
   path: '/tasks',
   tags: ['Tasks'],
   summary: 'Submit a task to several agents at once',
-  security,
+  ...needs('tasks:write'),
   request: {
     headers: z.object({
       'idempotency-key': z.string().min(1).max(200).optional().openapi({ description: 'The same key returns the same task' }),
@@ -41,7 +42,7 @@ const listTasks = createRoute({
   path: '/tasks',
   tags: ['Tasks'],
   summary: 'List tasks, newest first',
-  security,
+  ...needs('tasks:read'),
   request: { query: ListTasksQuery },
   responses: { 200: json(TaskList, 'A page of tasks'), ...commonErrors },
 });
@@ -53,7 +54,7 @@ const taskStats = createRoute({
   path: '/tasks/stats',
   tags: ['Tasks'],
   summary: 'Counts by status, running agents, total cost, mean duration',
-  security,
+  ...needs('tasks:read-all'),
   responses: { 200: json(TaskStats, 'Statistics'), ...commonErrors },
 });
 
@@ -64,7 +65,7 @@ const getTask = createRoute({
   path: '/tasks/{id}',
   tags: ['Tasks'],
   summary: 'A task with every attempt, its score and the winner',
-  security,
+  ...needs('tasks:read'),
   request: { params: TaskIdParam },
   responses: { 200: json(Task, 'The task'), ...commonErrors, ...notFoundError },
 });
@@ -76,18 +77,23 @@ const cancelTask = createRoute({
   path: '/tasks/{id}',
   tags: ['Tasks'],
   summary: 'Cancel a task: stops every agent process',
-  security,
+  ...needs('tasks:write'),
   request: { params: TaskIdParam },
   responses: { 202: json(Task, 'Cancellation requested (or done, for a pending task)'), ...commonErrors, ...notFoundError, ...conflictError },
 });
 
-export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, tasks: TaskService, publicUrl: string): void {
+export interface TaskRouteDeps {
+  tasks: TaskService;
+  /** KAGE_PUBLIC_URL, for the review links in answers ('' without one). */
+  publicUrl: string;
+}
+
+export function registerTaskRoutes(app: OpenAPIHono<ApiEnv>, { tasks, publicUrl }: TaskRouteDeps): void {
   app.openapi(submitTask, async (c) => {
     const body = c.req.valid('json');
     const principal = c.get('principal');
-    if (body.callbacks.length > 0 && !allows(principal, 'webhooks')) {
-      throw new HttpError(403, 'missing_scope', `callbacks: this API key (${principal.name}) lacks the scope webhooks, which registering callbacks needs`, { scope: 'webhooks', held: principal.scopes });
-    }
+    // A body part with a scope of its own: callbacks are webhooks.
+    if (body.callbacks.length > 0) requireScope(principal, 'webhooks', 'registering callbacks');
     const { task, runs, created } = await tasks.submit(body, principal, c.req.valid('header')['idempotency-key']);
     if (!created) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/api/v1/tasks/${task.id}`);

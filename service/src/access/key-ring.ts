@@ -1,8 +1,6 @@
-import { apiKeyId, type ApiKeyStore } from '../access/api-key-store.ts';
-import { scopes, type Principal } from '../access/scopes.ts';
-import { sameHash, secretHash } from '../access/secret-hash.ts';
-
-export { apiKeyId };
+import { apiKeyId, type ApiKeyStore } from './api-key-store.ts';
+import { scopes, type Principal } from './scopes.ts';
+import { sameHash, secretHash } from './secret-hash.ts';
 
 /**
  * Who a presented key (or a session's key id) is: one of API_KEYS, with every scope, or a live
