@@ -19,7 +19,8 @@ export async function startTracing(env: Readonly<Record<string, string | undefin
   if (!tracingWanted(env)) return OFF;
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'kage-bunshin',
+    // Ours unless the environment names the service (the SDK reads both variables itself).
+    serviceName: (env.OTEL_SERVICE_NAME?.trim() || /(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) ? undefined : 'kage-bunshin',
     // Nothing patched behind our back: the spans are the ones the service makes itself.
     instrumentations: [],
     metricReaders: [],
