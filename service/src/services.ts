@@ -16,16 +16,11 @@ import { TaskRepository } from './db/task-repository.ts';
 import { EventFeed } from './events/event-feed.ts';
 import { fanOutEvents } from './webhooks/fan-out.ts';
 import { EventStore } from './events/event-store.ts';
-import { AttemptRunner } from './executor/attempt-runner.ts';
-import { ChangeRecorder } from './git/change-recorder.ts';
 import { RepoLock } from './git/repo-lock.ts';
-import { TaskWorker } from './executor/task-worker.ts';
-import { AttemptJobHandler } from './executor/attempt-job.ts';
-import { TaskBudget } from './executor/task-budget.ts';
-import { TaskEnding } from './executor/task-ending.ts';
-import { TaskStarter } from './executor/task-starter.ts';
-import { TaskJudge } from './executor/task-judge.ts';
 import { WorktreeManager } from './git/worktree-manager.ts';
+import { createTaskWorker } from './executor/task-execution.ts';
+import { InstanceDrain } from './executor/instance-drain.ts';
+import type { TaskWorker } from './executor/task-worker.ts';
 import type { Logger } from './logger.ts';
 import { hostAttemptQueue, SHARED_ATTEMPT_QUEUE, TaskQueue } from './queue/task-queue.ts';
 import { createMergeService } from './merge/merge-service.ts';
@@ -45,6 +40,7 @@ import { ApiKeyStore } from './access/api-key-store.ts';
 import { ServiceFigures } from './db/service-figures.ts';
 import { AgentHistory } from './db/agent-history.ts';
 import { ServiceMetrics } from './metrics/service-metrics.ts';
+import type { SandboxStatus } from './sandbox/sandbox.ts';
 import { BrowserSessions } from './access/browser-sessions.ts';
 import { InstanceRegistry } from './queue/instance-registry.ts';
 
@@ -98,15 +94,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const taskRepository = new TaskRepository(db);
   const queue = new TaskQueue(db, logger);
   const feed = new EventFeed(db);
-  const figures = new ServiceFigures(db);
-  const metrics = new ServiceMetrics({
-    tasksByStatus: () => figures.tasksByStatus(),
-    runningAttempts: () => figures.runningAttempts(),
-    queues: () => queue.figures(),
-    spending: () => figures.spending(),
-    verifyOutcomes: () => figures.verifyOutcomes(),
-    sseClients: () => feed.size,
-  });
+  const metrics = serviceMetrics(db, queue, feed);
   const events = new EventStore(db, {
     onStored: async (tx, taskId, seqs) => {
       metrics.eventsStored.inc(seqs.length);
@@ -141,56 +129,10 @@ export async function createServices(config: Config, logger: Logger, options: { 
     forgetAttempts: (taskId) => sandbox.forgetAttempts(`${taskShortId(taskId)}-`),
     deleteMergedBranches: config.deleteMergedBranches,
   });
-  // Marks this instance's agent processes: the same on every start from this data folder, so
-  // agents a killed predecessor left running are found and stopped at start-up.
-  const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
-  const workerName = config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}`;
-  const attempts = new AttemptRunner({
-    instanceTag,
-    workerName,
-    tasks: taskRepository,
-    events,
-    agents,
-    worktrees,
-    changes: new ChangeRecorder(),
-    remotes,
-    sandbox,
-    budget: new TaskBudget({ db, tasks: taskRepository }),
-    logger,
-    keepWorktrees: config.keepWorktrees,
-  });
-  const worker = new TaskWorker({
-    db,
-    tasks: taskRepository,
-    queue,
-    starter: new TaskStarter({ tasks: taskRepository, events, queue }),
-    attempts: new AttemptJobHandler({
-      tasks: taskRepository,
-      attempts,
-      ending: new TaskEnding({ tasks: taskRepository, events, queue, remotes, logger, judge: new TaskJudge({ agents, sandbox, dataDir: config.dataDir, instanceTag, logger }) }),
-      worktrees,
-      remotes,
-      logger,
-    }),
-    logger,
-  });
+  const { instanceTag, workerName } = instanceIdentity(config);
+  const worker = createTaskWorker({ db, tasks: taskRepository, events, queue, agents, worktrees, remotes, sandbox, logger, dataDir: config.dataDir, keepWorktrees: config.keepWorktrees, instanceTag, workerName });
   const registry = new InstanceRegistry({ db, logger, name: workerName, attemptsRunning: () => worker.attemptsRunning });
-  let draining: Promise<void> | undefined;
-  let drainedNow: () => void = () => {};
-  const drained = new Promise<void>((resolve) => {
-    drainedNow = resolve;
-  });
-  const drain = (reason: string): Promise<void> => {
-    draining ??= (async () => {
-      const seconds = config.drainSeconds;
-      logger.info({ reason, drainSeconds: seconds ?? 'the running attempts’ remaining time limits (at most 30 min)' }, 'draining: taking no new work, letting running attempts finish');
-      feed.drain();
-      await registry.markDraining();
-      const finished = seconds === 0 ? false : await worker.drain(seconds);
-      logger.info({ finished, attemptsRunning: worker.attemptsRunning }, finished ? 'drained: every running attempt has ended' : 'drain time is over: what still runs goes back to the queue');
-    })().finally(drainedNow);
-    return draining;
-  };
+  const drain = new InstanceDrain({ feed, registry, worker, logger, drainSeconds: config.drainSeconds });
   // Local-path tasks accepted here run on this host; URL tasks anywhere.
   const localAttemptQueue = hostAttemptQueue(hostname());
   const attemptQueues = [SHARED_ATTEMPT_QUEUE, localAttemptQueue];
@@ -209,22 +151,15 @@ export async function createServices(config: Config, logger: Logger, options: { 
   const sessions = new BrowserSessions(db);
   const keyStore = new ApiKeyStore(db);
   const keys = new KeyRing(apiKeys, keyStore);
+  const { publicUrl, metricsToken, corsOrigins, trustProxy, rateLimitPerMinute } = config;
   const app = createHttpRoot({
-    db,
-    logger,
-    keys,
-    sessions,
-    metrics,
-    metricsToken: config.metricsToken,
-    publicUrl: config.publicUrl,
-    corsOrigins: config.corsOrigins,
-    trustProxy: config.trustProxy,
-    draining: () => draining !== undefined,
+    db, logger, keys, sessions, metrics, metricsToken, publicUrl, corsOrigins, trustProxy,
+    draining: () => drain.draining,
     sandbox: sandbox.status,
     worktreePool: () => worktrees.pool.status(),
     api: {
       tasks: taskRepository,
-      rateLimitPerMinute: config.rateLimitPerMinute,
+      rateLimitPerMinute,
       routes: (api) =>
         registerApiRoutes(api, {
           tasks: { tasks, publicUrl: config.publicUrl },
@@ -236,7 +171,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
           agents: { agents, sandbox: sandbox.status, history: new AgentHistory(db) },
           credentials,
           keys: keyStore,
-          admin: { name: workerName, drain: (reason) => void drain(reason), list: () => registry.list() },
+          admin: { name: workerName, drain: (reason) => void drain.drain(reason), list: () => registry.list() },
         }),
     },
   });
@@ -256,30 +191,43 @@ export async function createServices(config: Config, logger: Logger, options: { 
     agents,
     retention,
     app,
-    drain,
+    drain: (reason) => drain.drain(reason),
     get draining() {
-      return draining !== undefined;
+      return drain.draining;
     },
-    drained,
+    drained: drain.drained,
+    ...lifecycle({ config, logger, db, sandbox: sandbox.status, instanceTag, queue, attemptQueues, worktrees, tasks: taskRepository, mirrors, worker, deliveries, retention, registry, feed }),
+  };
+}
+
+/** Starting and stopping the parts, each in the order the others need. */
+function lifecycle(parts: {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  sandbox: SandboxStatus;
+  instanceTag: string;
+  queue: TaskQueue;
+  attemptQueues: string[];
+  worktrees: WorktreeManager;
+  tasks: TaskRepository;
+  mirrors: RemoteMirrors;
+  worker: TaskWorker;
+  deliveries: DeliveryWorker;
+  retention: TaskRetention | undefined;
+  registry: InstanceRegistry;
+  feed: EventFeed;
+}): Pick<Services, 'start' | 'stop'> {
+  const { config, logger, db, instanceTag, queue, attemptQueues, worktrees, mirrors, worker, deliveries, retention, registry, feed } = parts;
+  return {
     async start() {
-      logger.info(
-        { webhookPrivateTargets: config.webhookPrivateTargets, webhookAllowedHosts: config.webhookAllowedHosts },
-        config.webhookPrivateTargets === 'allow'
-          ? 'webhooks may target public, private and loopback addresses (never link-local or metadata)'
-          : 'webhooks may target public addresses only (KAGE_WEBHOOK_PRIVATE_TARGETS=allow for n8n on this host or network)',
-      );
-      const { status } = sandbox;
-      if (status.mode === 'off') {
-        logger.warn({ sandbox: status }, `SANDBOX OFF: agents and project commands run as this service's user and can read and write everything it can${status.reason ? ` (${status.reason})` : ' (KAGE_SANDBOX=off)'}`);
-      } else {
-        logger.info({ sandbox: status }, 'sandbox: every agent and project command runs in bubblewrap, seeing only its own worktree');
-      }
+      logSettings(config, parts.sandbox, logger);
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
       await queue.start(attemptQueues);
       // Idle worktrees of an earlier run go; git forgets them in the prune below.
       await worktrees.pool.clear();
-      await pruneOrphanWorktrees(taskRepository, worktrees, mirrors, logger);
+      await pruneOrphanWorktrees(parts.tasks, worktrees, mirrors, logger);
       await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
       await deliveries.start();
       retention?.start();
@@ -296,6 +244,44 @@ export async function createServices(config: Config, logger: Logger, options: { 
       await db.close();
     },
   };
+}
+
+/**
+ * `instanceTag` marks this instance's agent processes: the same on every start from this data
+ * folder, so agents a killed predecessor left running are found and stopped at start-up.
+ * `workerName` is recorded on each attempt it runs.
+ */
+function instanceIdentity(config: Config): { instanceTag: string; workerName: string } {
+  const instanceTag = createHash('sha256').update(`${hostname()}\n${config.dataDir}`).digest('hex').slice(0, 12);
+  return { instanceTag, workerName: config.workerName ?? `${hostname()}-${instanceTag.slice(0, 6)}` };
+}
+
+/** What start-up says of the settings that decide what agents and webhooks may reach. */
+function logSettings(config: Config, sandbox: SandboxStatus, logger: Logger): void {
+  logger.info(
+    { webhookPrivateTargets: config.webhookPrivateTargets, webhookAllowedHosts: config.webhookAllowedHosts },
+    config.webhookPrivateTargets === 'allow'
+      ? 'webhooks may target public, private and loopback addresses (never link-local or metadata)'
+      : 'webhooks may target public addresses only (KAGE_WEBHOOK_PRIVATE_TARGETS=allow for n8n on this host or network)',
+  );
+  if (sandbox.mode === 'off') {
+    logger.warn({ sandbox }, `SANDBOX OFF: agents and project commands run as this service's user and can read and write everything it can${sandbox.reason ? ` (${sandbox.reason})` : ' (KAGE_SANDBOX=off)'}`);
+  } else {
+    logger.info({ sandbox }, 'sandbox: every agent and project command runs in bubblewrap, seeing only its own worktree');
+  }
+}
+
+/** The service's figures for GET /metrics, read when it is scraped. */
+function serviceMetrics(db: Db, queue: TaskQueue, feed: EventFeed): ServiceMetrics {
+  const figures = new ServiceFigures(db);
+  return new ServiceMetrics({
+    tasksByStatus: () => figures.tasksByStatus(),
+    runningAttempts: () => figures.runningAttempts(),
+    queues: () => queue.figures(),
+    spending: () => figures.spending(),
+    verifyOutcomes: () => figures.verifyOutcomes(),
+    sseClients: () => feed.size,
+  });
 }
 
 /** Worktrees left by a crash (in a local repository or this machine's mirrors) belong to no running attempt; running ones elsewhere keep theirs. */
