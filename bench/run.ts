@@ -17,6 +17,7 @@ import { reviewPage } from './scenarios/review-page.ts';
 import { sandboxCost } from './scenarios/sandbox-cost.ts';
 import { setupCache } from './scenarios/setup-cache.ts';
 import { scale } from './scenarios/scale.ts';
+import { strategies } from './scenarios/strategies.ts';
 import { warmStart } from './scenarios/warm-start.ts';
 import type { BenchContext, BenchRow, ScenarioResult } from './support/context.ts';
 import { startBenchPostgres } from './support/postgres.ts';
@@ -34,6 +35,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   'review-page': reviewPage,
   'attempt-overhead': attemptOverhead,
   'setup-cache': setupCache,
+  strategies,
 };
 
 const args = process.argv.slice(2);
