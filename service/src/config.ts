@@ -1,12 +1,13 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type AgentName, agentNames } from './agents/agent-adapter.ts';
+import { type AgentName, agentNames } from './model/agent-names.ts';
 import { parseAgentEnv } from './agents/agent-environment.ts';
 import { loadPriceTable, PriceTableError } from './agents/price-table.ts';
 import { SECRET_KEY_PATTERN } from './credentials/secret-box.ts';
 import { WEBHOOK_SECRET_PATTERN } from './webhooks/webhook-secret.ts';
-import { defaultAttemptLimits, defaultHomeBinds, type HomeBind, parseHomeBinds, type SandboxSettings } from './sandbox/sandbox-settings.ts';
+import { defaultAttemptLimits } from './model/attempt-limits.ts';
+import { defaultHomeBinds, type HomeBind, parseHomeBinds, type SandboxSettings } from './sandbox/sandbox-settings.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finishedTaskStatuses } from '../../service/src/statuses.ts';
+import { finishedTaskStatuses } from '../../service/src/model/statuses.ts';
 
 const assets = join(import.meta.dirname, '../../service/src/web/assets');
 

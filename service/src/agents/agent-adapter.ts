@@ -3,10 +3,9 @@
  * registry maps names to adapters. Adapters are pure: they build argv and parse output lines;
  * running the process is `agent-process.ts`.
  */
+import type { AgentName } from '../model/agent-names.ts';
 import type { ProcessLaunch } from './process-launch.ts';
 
-export const agentNames = ['claude', 'codex', 'gemini', 'aider', 'opencode', 'cursor', 'qwen', 'acp', 'command'] as const;
-export type AgentName = (typeof agentNames)[number];
 
 export interface InvocationRequest {
   prompt: string;

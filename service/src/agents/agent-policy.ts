@@ -1,4 +1,4 @@
-import { type AgentName, agentNames } from './agent-adapter.ts';
+import { type AgentName, agentNames } from '../model/agent-names.ts';
 import { adapters } from './agent-registry.ts';
 import { Refusal } from '../refusal.ts';
 

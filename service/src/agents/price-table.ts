@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentName } from './agent-adapter.ts';
+import type { AgentName } from '../model/agent-names.ts';
 
 /**
  * USD per million tokens, for CLIs that report tokens but no dollars (Codex, Gemini CLI,

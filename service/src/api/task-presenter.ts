@@ -1,4 +1,5 @@
-import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
 import { reviewUrl } from '../tasks/review-url.ts';
 import type { Task } from './schemas/task-view-schemas.ts';
 

@@ -1,22 +1,10 @@
+import type { AttemptChange } from '../model/attempt.ts';
 import type { Db, Queryable } from './db.ts';
-import {
-  attemptColumn,
-  type AttemptRecord,
-  type AttemptRow,
-  taskColumns,
-  type PullRequestRecord,
-  type PushMode,
-  type TaskConfig,
-  type TaskRecord,
-  type TaskRow,
-  type TaskStatus,
-  toAttempt,
-  toSqlValue,
-  toTask,
-} from './task-rows.ts';
+import { attemptColumn, type AttemptRow, taskColumns, type TaskRow, toAttempt, toSqlValue, toTask } from './task-rows.ts';
+import { type AttemptRecord } from '../model/attempt.ts';
+import { type PullRequestRecord, type PushMode, type TaskConfig, type TaskRecord } from '../model/task.ts';
+import { type TaskStatus } from '../model/statuses.ts';
 
-export { attemptStopReasons, taskStrategies } from './task-rows.ts';
-export type { AttemptRecord, AttemptStatus, AttemptStopReason, NetworkAccess, PullRequestRecord, PushMode, TaskConfig, TaskRecord, TaskSetup, TaskStatus, TaskStrategy } from './task-rows.ts';
 
 export interface NewTask {
   id: string;
@@ -33,9 +21,6 @@ export interface NewTask {
   apiKeyId: string;
   branches: Record<string, string>;
 }
-
-/** Fields of an attempt's row to change; the rest stay as they are. */
-export type AttemptChange = Partial<Omit<AttemptRecord, 'taskId' | 'label'>>;
 
 /** How well the ranking picks, over finished tasks that have a verify command. */
 export interface SelectionFigures {

@@ -5,7 +5,7 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import { type AgentProcessResult, runAgentProcess } from '../agents/agent-process.ts';
 import { attemptTag } from '../agents/process-tag.ts';
-import type { TaskConfig, TaskRecord } from '../db/task-repository.ts';
+import type { TaskConfig, TaskRecord } from '../model/task.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { AttemptSandbox } from '../sandbox/attempt-sandbox.ts';
 import { ProgressBatcher } from './progress-batcher.ts';

@@ -5,7 +5,8 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import type { AgentProcessResult } from '../agents/agent-process.ts';
 import { runCost } from '../agents/price-table.ts';
-import type { AttemptChange, TaskConfig } from '../db/task-repository.ts';
+import type { AttemptChange } from '../model/attempt.ts';
+import type { TaskConfig } from '../model/task.ts';
 import type { NewEvent } from '../events/event-store.ts';
 import type { RecordedChanges } from '../git/change-recorder.ts';
 import type { ProcessEnding } from './process-ending.ts';

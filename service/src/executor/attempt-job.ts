@@ -5,7 +5,9 @@
  */
 import { killTagged, taskTagPrefix } from '../agents/process-tag.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
-import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import { branchHead } from '../git/repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';

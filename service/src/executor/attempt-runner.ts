@@ -1,7 +1,10 @@
 import type { AgentAdapter } from '../agents/agent-adapter.ts';
 import { attemptTag } from '../agents/process-tag.ts';
 import type { AgentRegistry } from '../agents/agent-registry.ts';
-import type { AttemptChange, AttemptStatus, TaskConfig, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptChange } from '../model/attempt.ts';
+import type { AttemptStatus } from '../model/statuses.ts';
+import type { TaskConfig, TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Logger } from '../logger.ts';

@@ -9,7 +9,7 @@ import { dirname, join, sep } from 'node:path';
 import { z } from 'zod';
 import { git } from '../git/git-command.ts';
 import { isInside } from '../path-inside.ts';
-import type { TaskRecord, TaskSetup } from '../db/task-repository.ts';
+import type { TaskRecord, TaskSetup } from '../model/task.ts';
 import type { NewEvent } from '../events/event-store.ts';
 import type { Confinement } from '../agents/process-launch.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';

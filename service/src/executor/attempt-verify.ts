@@ -3,7 +3,7 @@
  * protected files as the base commit has them (protected-files.ts), in the attempt's sandbox.
  */
 import { attemptTag } from '../agents/process-tag.ts';
-import type { TaskRecord } from '../db/task-repository.ts';
+import type { TaskRecord } from '../model/task.ts';
 import type { AttemptSandbox } from '../sandbox/attempt-sandbox.ts';
 import { type ProjectCommandResult, runProjectCommand } from './project-command.ts';
 import { protectedChanges, protectedGlobs, withProtectedFilesRestored } from './protected-files.ts';

@@ -3,7 +3,8 @@
  * before (strategies.ts, bestOfTier) — its verify output and its diff against the base commit.
  * Read when the attempt starts, outside any transaction (git runs here, never under the row lock).
  */
-import type { AttemptRecord, TaskConfig, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskConfig, TaskRecord } from '../model/task.ts';
 import { runGit } from '../git/git-command.ts';
 import { bestOfTier } from './strategies.ts';
 

@@ -5,7 +5,8 @@
  * attempt whose agent succeeded.
  */
 import { z } from 'zod';
-import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
 
 /** What the judge answered, or why it could not: the ranking then falls back to the rest of the key. */
 export interface Judgement {

@@ -3,9 +3,10 @@
  * it (if it did) and the error a person reads.
  */
 import type { AgentProcessResult } from '../agents/agent-process.ts';
-import type { AttemptStatus, AttemptStopReason } from '../db/task-repository.ts';
+import type { AttemptStatus } from '../model/statuses.ts';
+import type { AttemptStopReason } from '../model/attempt.ts';
 import type { LimitBreach } from '../sandbox/attempt-sandbox.ts';
-import type { AttemptLimits } from '../sandbox/sandbox-settings.ts';
+import type { AttemptLimits } from '../model/attempt-limits.ts';
 
 /** Why an attempt's processes were stopped early; the AbortSignal's reason carries it. */
 export type StopReason = 'cancelled' | 'budget' | 'race_won' | 'shutdown' | LimitBreach;

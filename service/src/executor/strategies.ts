@@ -11,7 +11,9 @@
  * carried into the result the task ends with. Nothing here waits on the network or git.
  */
 import type { Queryable } from '../db/db.ts';
-import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder, NewEvent } from '../events/event-store.ts';
 import { RACE_CHANNEL, type TaskQueue } from '../queue/task-queue.ts';
 import { rankAttempts } from './scoring.ts';

@@ -4,7 +4,8 @@
  * every instance stops that task's attempts.
  */
 import type { Db } from '../db/db.ts';
-import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import { BUDGET_CHANNEL } from '../queue/task-queue.ts';
 
 export class TaskBudget {

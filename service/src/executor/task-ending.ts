@@ -9,7 +9,9 @@
  */
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Queryable } from '../db/db.ts';
-import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder, EventStore } from '../events/event-store.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { Logger } from '../logger.ts';

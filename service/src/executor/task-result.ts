@@ -3,7 +3,9 @@
  * score, the winner, the result the API shows and the terminal event's data. Reads records and
  * writes nothing: task-ending.ts stores it.
  */
-import type { AttemptRecord, TaskRecord, TaskStatus } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskStatus } from '../model/statuses.ts';
 import type { Judgement } from './judge-verdict.ts';
 import { type AttemptFacts, type AttemptScore, rankAttempts } from './scoring.ts';
 import { raceState, strategyResult } from './strategies.ts';

@@ -5,7 +5,7 @@
  * every other query of the service. Its outcome is told as an event of the winning attempt.
  */
 import type { TaskRemotes, PushOutcome } from '../credentials/task-remotes.ts';
-import type { TaskRecord } from '../db/task-repository.ts';
+import type { TaskRecord } from '../model/task.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 
 /** What a push did, as the attempt's progress event. */

@@ -13,7 +13,7 @@ import { ApiRefusal, KageApi } from '../mcp/kage-api.ts';
 import { taskEvents } from '../mcp/task-events.ts';
 import { kageSettings, SettingsError } from './kage-settings.ts';
 import { plainLine, renderTable, WatchState } from './watch-view.ts';
-import { taskStatuses } from '../statuses.ts';
+import { taskStatuses } from '../model/statuses.ts';
 
 const exitCodes = { ok: 0, error: 1, usage: 2, verifyFailed: 3, conflicts: 4, taskFailed: 5 } as const;
 

@@ -4,7 +4,7 @@
  * first round's end), the event pages polled until the next end.
  */
 import type { KageApi } from './kage-api.ts';
-import { isFinishedTask } from '../statuses.ts';
+import { isFinishedTask } from '../model/statuses.ts';
 
 export interface TaskEvent {
   seq: number;

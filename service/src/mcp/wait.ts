@@ -6,7 +6,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { KageApi } from './kage-api.ts';
 import { type TaskEvent, taskEvents } from './task-events.ts';
-import { isFinishedTask } from '../statuses.ts';
+import { isFinishedTask } from '../model/statuses.ts';
 
 
 export interface WaitResult {

@@ -3,7 +3,9 @@
  * the label asked for or the winner (`best`), the target asked for or the branch the task
  * started from. Each refusal says what to ask for instead.
  */
-import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import { branchHead, currentBranch } from '../git/repository.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';

@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.ts';
-import type { AttemptRecord, TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { RepoLock } from '../git/repo-lock.ts';
 import { mergeReviewBranch, taskShortId } from '../git/attempt-branch.ts';

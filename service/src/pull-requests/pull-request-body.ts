@@ -3,7 +3,8 @@
  * (agent, model, status, verify, cost, tokens, duration, diff size, rank and why), the chosen
  * attempt's final message, and where to find the task.
  */
-import type { AttemptRecord, TaskRecord } from '../db/task-repository.ts';
+import type { AttemptRecord } from '../model/attempt.ts';
+import type { TaskRecord } from '../model/task.ts';
 
 const MAX_FINAL_MESSAGE = 20_000;
 

@@ -15,7 +15,8 @@ import { diskUsage } from './disk-usage.ts';
 import { hiddenProgramHint } from './hidden-program.ts';
 import { copyInsteadOfLinking, packageCacheFolders, withPackageCaches } from './package-caches.ts';
 import type { AttemptCgroup, CgroupBreach } from './attempt-cgroups.ts';
-import type { AttemptLimits, HomeBind } from './sandbox-settings.ts';
+import type { AttemptLimits } from '../model/attempt-limits.ts';
+import type { HomeBind } from './sandbox-settings.ts';
 
 /** Why the sandbox stopped an attempt. */
 export type LimitBreach = 'disk_limit' | 'file_size_limit' | CgroupBreach;

@@ -3,24 +3,12 @@
  * limits each attempt gets unless its task sets its own, and what of the service user's HOME an
  * agent's CLI may see.
  */
-import type { AgentName } from '../agents/agent-adapter.ts';
+import type { AttemptLimits } from '../model/attempt-limits.ts';
+import type { AgentName } from '../model/agent-names.ts';
 
 /** `auto`: bubblewrap when it is installed and works, else off. */
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
 
-/** Bounds on one attempt's processes; a task may lower or raise each. */
-export interface AttemptLimits {
-  /** Processes and threads at once (a fork bomb stops here). */
-  processes: number;
-  /** The largest file a process may write, in MB. */
-  fileSizeMb: number;
-  /** Memory of all the attempt's processes together (a cgroup's limit), in MB. */
-  memoryMb: number;
-  /** The worktree plus the attempt's private HOME and /tmp, in MB, checked while it runs. */
-  worktreeMb: number;
-}
-
-export const defaultAttemptLimits: AttemptLimits = { processes: 512, fileSizeMb: 1024, memoryMb: 8192, worktreeMb: 4096 };
 
 /**
  * One path of the service user's HOME that an agent's private HOME shows: `ro` bound read-only,

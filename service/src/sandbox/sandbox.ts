@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { AgentName } from '../agents/agent-adapter.ts';
+import type { AgentName } from '../model/agent-names.ts';
 import { findExecutable } from '../agents/binary-lookup.ts';
 import { isInside } from '../path-inside.ts';
 import { AttemptSandbox, type SandboxHost } from './attempt-sandbox.ts';
@@ -17,7 +17,8 @@ import { attemptUser, insideIds } from './attempt-user.ts';
 import { homeToolchainFolders } from './home-toolchains.ts';
 import { registrySettings } from './registry-settings.ts';
 import { repositoryCaches } from './package-caches.ts';
-import type { AttemptLimits, SandboxSettings } from './sandbox-settings.ts';
+import type { AttemptLimits } from '../model/attempt-limits.ts';
+import type { SandboxSettings } from './sandbox-settings.ts';
 
 /** What /health and /agents say about the sandbox. */
 export interface SandboxStatus {

@@ -5,7 +5,8 @@
  * and for an attempt whose branch was discarded.
  */
 import { randomUUID } from 'node:crypto';
-import type { TaskRecord, TaskRepository } from '../db/task-repository.ts';
+import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { branchHead } from '../git/repository.ts';
 import type { TaskQueue } from '../queue/task-queue.ts';

@@ -9,7 +9,7 @@ import type { Db } from '../db/db.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { WorktreeManager } from '../git/worktree-manager.ts';
 import type { Logger } from '../logger.ts';
-import { finishedTaskStatuses } from '../statuses.ts';
+import { finishedTaskStatuses } from '../model/statuses.ts';
 
 /** Events a pruned task keeps: what its stream, its waits and its history need. */
 const keptEventTypes = ['task.queued', 'task.started', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened'];

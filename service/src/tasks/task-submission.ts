@@ -1,5 +1,5 @@
-import type { AgentName } from '../agents/agent-adapter.ts';
-import type { NetworkAccess, PushMode, TaskConfig, TaskSetup, TaskStrategy } from '../db/task-repository.ts';
+import type { AgentName } from '../model/agent-names.ts';
+import type { NetworkAccess, PushMode, TaskConfig, TaskSetup, TaskStrategy } from '../model/task.ts';
 import type { CallbackSpec } from '../webhooks/webhook-targets.ts';
 
 /** One agent a submission asks for (defaults already applied at the API's edge). */

@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from '../api/middleware/api-key-auth.ts';
 import { authFailuresOf, clientAddress } from '../api/middleware/rate-limit.ts';
 import { requireSameOrigin } from '../api/middleware/same-origin.ts';
 import { servedOverHttps as requestOverHttps } from '../api/request-protocol.ts';
-import type { KeyRing } from '../api/key-ring.ts';
+import type { KeyRing } from '../access/key-ring.ts';
 import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { pageSecurityHeaders, pageShell } from './page-shell.ts';
 

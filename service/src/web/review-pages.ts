@@ -6,12 +6,12 @@
 import type { Context, Env, Hono } from 'hono';
 import { html } from 'hono/html';
 import { sessionPrincipal } from '../api/middleware/api-key-auth.ts';
-import type { KeyRing } from '../api/key-ring.ts';
+import type { KeyRing } from '../access/key-ring.ts';
 import type { BrowserSessions } from '../access/browser-sessions.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { readPageAsset } from './page-assets.ts';
 import { pageSecurityHeaders, pageShell, type PageParts } from './page-shell.ts';
-import { taskStatuses } from '../statuses.ts';
+import { taskStatuses } from '../model/statuses.ts';
 
 export interface ReviewPageDeps {
   sessions: BrowserSessions;

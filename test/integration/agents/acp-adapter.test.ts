@@ -12,7 +12,8 @@ import type { AgentProgress } from '../../../service/src/agents/agent-adapter.ts
 import { runAgentProcess } from '../../../service/src/agents/agent-process.ts';
 import { AgentRegistry } from '../../../service/src/agents/agent-registry.ts';
 import { Sandbox } from '../../../service/src/sandbox/sandbox.ts';
-import { defaultAttemptLimits, defaultHomeBinds } from '../../../service/src/sandbox/sandbox-settings.ts';
+import { defaultAttemptLimits } from '../../../service/src/model/attempt-limits.ts';
+import { defaultHomeBinds } from '../../../service/src/sandbox/sandbox-settings.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 import { fixturesDir } from '../../support/service-process.ts';

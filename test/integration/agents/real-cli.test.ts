@@ -8,7 +8,8 @@ import { runAgentProcess } from '../../../service/src/agents/agent-process.ts';
 import { AgentRegistry } from '../../../service/src/agents/agent-registry.ts';
 import type { AttemptSandbox } from '../../../service/src/sandbox/attempt-sandbox.ts';
 import { Sandbox } from '../../../service/src/sandbox/sandbox.ts';
-import { defaultAttemptLimits, defaultHomeBinds } from '../../../service/src/sandbox/sandbox-settings.ts';
+import { defaultAttemptLimits } from '../../../service/src/model/attempt-limits.ts';
+import { defaultHomeBinds } from '../../../service/src/sandbox/sandbox-settings.ts';
 import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
 import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentNames } from '../../../service/src/agents/agent-adapter.ts';
+import { agentNames } from '../../../service/src/model/agent-names.ts';
 import { AgentRegistry } from '../../../service/src/agents/agent-registry.ts';
 
 describe('AgentRegistry', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptRecord, TaskRecord } from '../../../service/src/db/task-repository.ts';
+import type { AttemptRecord } from '../../../service/src/model/attempt.ts';
+import type { TaskRecord } from '../../../service/src/model/task.ts';
 import { judgeCandidates, judgePrompt, readVerdict } from '../../../service/src/executor/judge-verdict.ts';
 
 const task = (judge: 'ties' | 'always' | undefined, verify = true) =>

@@ -7,15 +7,15 @@ import { agentFinishedEventTypes, eventTypeOptions, taskFinishedEventTypes } fro
 import { parameterName } from '../../../nodes/shared/parameter-names.ts';
 import { attemptFieldsRead, finishedAgentStatuses, finishedTaskStatuses, taskFieldsRead, taskStatuses } from '../../../nodes/shared/task-types.ts';
 import { agentInfoFields } from '../../../nodes/KageBunshinSubmitTask/operations/agent-options.ts';
-import { agentNames } from '../../../service/src/agents/agent-adapter.ts';
+import { agentNames } from '../../../service/src/model/agent-names.ts';
 import { AgentInfo } from '../../../service/src/api/schemas/agent-schemas.ts';
 import { MergeBody } from '../../../service/src/api/schemas/merge-schemas.ts';
 import { PullRequestBody } from '../../../service/src/api/schemas/pull-request-schemas.ts';
 import { AgentSpec, SubmitTaskBody } from '../../../service/src/api/schemas/task-schemas.ts';
 import { Attempt, Task } from '../../../service/src/api/schemas/task-view-schemas.ts';
-import { attemptStatuses as attemptStatuses, taskStatuses as serviceTaskStatuses } from '../../../service/src/statuses.ts';
+import { attemptStatuses as attemptStatuses, taskStatuses as serviceTaskStatuses } from '../../../service/src/model/statuses.ts';
 import { eventTypes, terminalEventTypes } from '../../../service/src/events/event-types.ts';
-import { taskStrategies } from '../../../service/src/db/task-repository.ts';
+import { taskStrategies } from '../../../service/src/model/task.ts';
 import { taskFields } from '../../../nodes/KageBunshinSubmitTask/descriptions/task-description.ts';
 
 const keys = (schema: { shape: object }) => Object.keys(schema.shape);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { agentNames } from '../../agents/agent-adapter.ts';
+import { agentNames } from '../../model/agent-names.ts';
 
 export const AgentInfo = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { agentNames } from '../../agents/agent-adapter.ts';
+import { agentNames } from '../../model/agent-names.ts';
 import { scopes } from '../../access/scopes.ts';
 
 const ScopeName = z.enum(scopes).openapi({ description: 'tasks:read (own tasks), tasks:read-all (every key\'s tasks), tasks:write, merge, webhooks, metrics, admin (everything)' });

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { agentNames } from '../../agents/agent-adapter.ts';
-import { taskStrategies } from '../../db/task-repository.ts';
+import { agentNames } from '../../model/agent-names.ts';
+import { taskStrategies } from '../../model/task.ts';
 import { eventTypes } from '../../events/event-types.ts';
 import { WEBHOOK_SECRET_PATTERN } from '../../webhooks/webhook-secret.ts';
-import { taskStatuses } from '../../statuses.ts';
+import { taskStatuses } from '../../model/statuses.ts';
 
 // A git ref as a user would type it; never starting with '-', so it can't become an option.
 const GitRef = z

@@ -3,9 +3,10 @@
  * a page of tasks, and the figures over all of them. What a request sends is task-schemas.ts.
  */
 import { z } from '@hono/zod-openapi';
-import { agentNames } from '../../agents/agent-adapter.ts';
-import { attemptStopReasons, taskStrategies } from '../../db/task-repository.ts';
-import { attemptStatuses } from '../../statuses.ts';
+import { agentNames } from '../../model/agent-names.ts';
+import { attemptStopReasons } from '../../model/attempt.ts';
+import { taskStrategies } from '../../model/task.ts';
+import { attemptStatuses } from '../../model/statuses.ts';
 import { AgentSelection } from './agent-schemas.ts';
 import { Judgement, JudgeSpec, LimitsSpec, pushModes, SetupSpec, TaskStatus, VerifySpec } from './task-schemas.ts';
 
