@@ -18,6 +18,7 @@ import { sandboxCost } from './scenarios/sandbox-cost.ts';
 import { setupCache } from './scenarios/setup-cache.ts';
 import { scale } from './scenarios/scale.ts';
 import { strategies } from './scenarios/strategies.ts';
+import { scaleOut } from './scenarios/scale-out.ts';
 import { warmStart } from './scenarios/warm-start.ts';
 import type { BenchContext, BenchRow, ScenarioResult } from './support/context.ts';
 import { startBenchPostgres } from './support/postgres.ts';
@@ -30,6 +31,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   'event-throughput': eventThroughput,
   api: apiLoad,
   scale,
+  'scale-out': scaleOut,
   sandbox: sandboxCost,
   'warm-start': warmStart,
   'review-page': reviewPage,
