@@ -49,6 +49,8 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     // The fake agents' scripts, outside any system folder, are what the sandbox must let them read.
     KAGE_SANDBOX_READ_PATHS: testReadPaths,
     PORT: '0',
+    // Tests make many requests at once; a test of the limit sets its own.
+    KAGE_RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
   const db = options.db ?? (await openTestDb(options.kind));

@@ -43,7 +43,7 @@ describe.each(driverKinds)('agent stats and pick on %s', (kind) => {
   beforeAll(async () => {
     repo = await createTestRepo();
     fresh = await createTestRepo();
-    service = await startTestService({ kind, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind });
   });
   afterAll(async () => {
     await service?.stop();

@@ -28,7 +28,7 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
 
   beforeAll(async () => {
     repo = await createTestRepo({ 'README.md': '# limits\n', '.kage.json': JSON.stringify({ setup: { command: ['npm', 'ci'] }, verify: { command: ['npm', 'test'] } }) });
-    service = await startTestService({ kind, workers: 0, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000', KAGE_GIT_TIMEOUT_SECONDS: '3' } });
+    service = await startTestService({ kind, workers: 0, env: { KAGE_GIT_TIMEOUT_SECONDS: '3' } });
   });
   afterAll(async () => {
     await service?.stop();
@@ -40,7 +40,7 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
     const rootA = join(base, 'a');
     const repoB = await createTestRepo({ 'secret.txt': 'B\n' });
     // A running worker: a task accepted by mistake would create its branch in repository B.
-    const running = await startTestService({ kind, workers: 1, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    const running = await startTestService({ kind, workers: 1 });
     try {
       await mkdir(join(rootA, 'evil'), { recursive: true });
       await writeFile(join(rootA, 'evil', '.git'), `gitdir: ${join(repoB.path, '.git')}\n`);

@@ -20,7 +20,7 @@ describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) =
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 0, listen: true });
   });
   afterAll(async () => {
     await service?.stop();

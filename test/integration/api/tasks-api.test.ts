@@ -25,7 +25,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 0 });
   });
   afterAll(async () => {
     await service?.stop();

@@ -5,16 +5,13 @@
  * the task, the ranking does without it and says why. Both databases.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
-import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
+import { type RealClis, startRealClis } from '../../support/real-clis.ts';
 import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 import { waitForTaskEnd } from '../../support/service-harness.ts';
 
-const bin = join(import.meta.dirname, '../../../node_modules/.bin');
 const writer = (file: string) => ({ agent: 'command', command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'x\\n')`] });
 const passes = { command: [process.execPath, '-e', 'process.exit(0)'] };
 
@@ -24,28 +21,24 @@ function rankedWithoutJudge(task: Record<string, any>): string {
 }
 
 describe.each(driverKinds)('the judge on %s', (kind) => {
-  let models: ModelServer;
-  let sandbox: CliSandbox;
+  let clis: RealClis;
   let repo: TestRepo;
   let dataDir: string;
   let service: ServiceProcess;
 
   beforeAll(async () => {
-    models = await startModelServer();
-    sandbox = await createCliSandbox(models.url);
+    clis = await startRealClis();
     repo = await createTestRepo();
     dataDir = await makeTempDir('kage-judge-');
     service = await startServiceProcess({
-      ...sandbox.env('claude'),
+      ...clis.serviceEnv('claude'),
       KAGE_DATA_DIR: dataDir,
-      KAGE_CLAUDE_BIN: join(bin, 'claude'),
       ...(kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),
     });
   });
   afterAll(async () => {
     await service?.kill('SIGTERM');
-    await models?.close();
-    await sandbox?.cleanup();
+    await clis?.close();
     await repo?.cleanup();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

@@ -1,8 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
-import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
+import { type RealClis, startRealClis } from '../../support/real-clis.ts';
 import { createPostgresDatabase, driverKinds } from '../../support/databases.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { waitForTaskEnd } from '../../support/service-harness.ts';
@@ -13,29 +11,21 @@ import { startServiceProcess, type ServiceProcess } from '../../support/service-
  * scripted model server: each task ends with that agent's own edit committed on its branch. No
  * key; no network but the npm registry, from which OpenCode fetches its OpenAI-compatible provider.
  */
-const bin = join(import.meta.dirname, '../../../node_modules/.bin');
 
 describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) => {
-  let models: ModelServer;
-  let sandbox: CliSandbox;
+  let clis: RealClis;
   let repo: TestRepo;
   let dataDir: string;
   let service: ServiceProcess;
 
   beforeAll(async () => {
-    models = await startModelServer();
-    sandbox = await createCliSandbox(models.url);
+    clis = await startRealClis();
     repo = await createTestRepo();
     dataDir = await makeTempDir('kage-real-');
     service = await startServiceProcess({
-      ...sandbox.combinedEnv(),
+      ...clis.serviceEnv('claude', 'codex', 'gemini', 'opencode', 'qwen'),
       KAGE_DATA_DIR: dataDir,
       KAGE_WORKER_CONCURRENCY: '1',
-      KAGE_CLAUDE_BIN: join(bin, 'claude'),
-      KAGE_CODEX_BIN: join(bin, 'codex'),
-      KAGE_GEMINI_BIN: join(bin, 'gemini'),
-      KAGE_OPENCODE_BIN: join(bin, 'opencode'),
-      KAGE_QWEN_BIN: join(bin, 'qwen'),
       // The acp agent below is Gemini CLI in ACP mode: it sees Gemini's settings.
       KAGE_ACP_HOME_BINDS: '.gemini/settings.json:ro',
       ...(kind === 'postgres' ? { DATABASE_URL: await createPostgresDatabase() } : {}),
@@ -43,8 +33,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
   });
   afterAll(async () => {
     await service?.kill('SIGTERM');
-    await models?.close();
-    await sandbox?.cleanup();
+    await clis?.close();
     await repo?.cleanup();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -57,11 +46,11 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
         repository: { path: repo.path },
         agents: [
           { agent: 'claude', prompt: 'write note-claude.txt containing "hello from claude"', timeoutSeconds: 240 },
-          { agent: 'codex', prompt: 'write note-codex.txt containing "hello from codex"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
+          { agent: 'codex', prompt: 'write note-codex.txt containing "hello from codex"', timeoutSeconds: 240, args: clis.sandbox.extraArgs('codex') },
           { agent: 'gemini', prompt: 'write note-gemini.txt containing "hello from gemini"', timeoutSeconds: 240 },
           { agent: 'opencode', model: 'mock/scripted', prompt: 'write note-opencode.txt containing "hello from opencode"', timeoutSeconds: 240 },
           { agent: 'qwen', prompt: 'write note-qwen.txt containing "hello from qwen"', timeoutSeconds: 240 },
-          { agent: 'acp', command: [join(bin, 'gemini'), '--acp'], prompt: 'write note-acp.txt containing "hello from acp"', timeoutSeconds: 240 },
+          { agent: 'acp', command: [clis.bin('gemini'), '--acp'], prompt: 'write note-acp.txt containing "hello from acp"', timeoutSeconds: 240 },
         ],
         verify: { command: ['git', 'status', '--porcelain'] },
       },
@@ -102,7 +91,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
         repository: { path: repo.path },
         agents: [
           { agent: 'claude', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240 },
-          { agent: 'codex', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
+          { agent: 'codex', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240, args: clis.sandbox.extraArgs('codex') },
           { agent: 'gemini', prompt: 'write answer.txt containing "wrong"', timeoutSeconds: 240 },
         ],
         verify: { command: [process.execPath, '-e', check], maxRounds: 2 },
@@ -125,14 +114,14 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
         repository: { path: repo.path },
         agents: [
           { agent: 'claude', prompt: 'write follow.txt containing "first"', timeoutSeconds: 240 },
-          { agent: 'codex', prompt: 'write follow.txt containing "first"', timeoutSeconds: 240, args: sandbox.extraArgs('codex') },
+          { agent: 'codex', prompt: 'write follow.txt containing "first"', timeoutSeconds: 240, args: clis.sandbox.extraArgs('codex') },
         ],
       },
     });
     const { id } = (await response.json()) as { id: string };
     expect((await waitForTaskEnd(service, id, 400_000)).status).toBe('completed');
     for (const label of ['claude-1', 'codex-1']) {
-      const before = models.requests.length;
+      const before = clis.models.requests.length;
       const followUp = await service.request(`/api/v1/tasks/${id}/attempts/${label}/follow-up`, { method: 'POST', json: { prompt: 'write follow-up.txt containing "second"' } });
       expect(followUp.status).toBe(202);
       const task = await waitForTaskEnd(service, id, 400_000);
@@ -142,7 +131,7 @@ describe.each(driverKinds)('real agent CLIs through the service on %s', (kind) =
       expect(await repo.git('show', `${run.branch}:follow.txt`)).toBe('first');
       expect(await repo.git('show', `${run.branch}:follow-up.txt`)).toBe('second');
       // The resumed session carries the first round's conversation, and the follow-up came as its next prompt.
-      const resumed = models.requests.slice(before).map((request) => String(JSON.stringify(request.body)));
+      const resumed = clis.models.requests.slice(before).map((request) => String(JSON.stringify(request.body)));
       expect(resumed.some((body) => body.includes('follow.txt containing \\"first\\"') && body.includes('follow-up.txt containing \\"second\\"'))).toBe(true);
       expect(resumed.some((body) => body.includes('Follow-up:'))).toBe(false);
     }

@@ -23,7 +23,7 @@ describe.each(driverKinds)('kage command on %s', (kind) => {
   const sed = (to: string) => JSON.stringify({ agent: 'command', command: ['sed', '-i', `s/wrold/${to}/`, 'greeting.txt'] });
 
   beforeAll(async () => {
-    service = await startTestService({ kind, listen: true, workers: 2, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, listen: true, workers: 2 });
   });
   afterAll(async () => {
     await service?.stop();

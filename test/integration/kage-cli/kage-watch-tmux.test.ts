@@ -24,7 +24,7 @@ describe('kage watch in tmux', () => {
   const tmux = (...args: string[]) => execa('tmux', ['-L', socket, '-f', '/dev/null', ...args]);
 
   beforeAll(async () => {
-    service = await startTestService({ kind: 'pglite', listen: true, workers: 3, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind: 'pglite', listen: true, workers: 3 });
     repo = await createTestRepo({ 'README.md': '# watch\n' });
   });
   afterAll(async () => {

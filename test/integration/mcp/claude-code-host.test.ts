@@ -9,40 +9,35 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
-import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
+import { type RealClis, startRealClis } from '../../support/real-clis.ts';
 import { createTestRepo } from '../../support/git-repo.ts';
 import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
 
-const claude = join(import.meta.dirname, '../../../node_modules/.bin/claude');
 const cliPath = fileURLToPath(new URL('../../../service/src/cli.ts', import.meta.url));
 
 describe('Claude Code as the MCP host', () => {
-  let models: ModelServer;
-  let sandbox: CliSandbox;
+  let clis: RealClis;
   let service: TestService;
 
   beforeAll(async () => {
-    models = await startModelServer();
-    sandbox = await createCliSandbox(models.url);
-    service = await startTestService({ kind: 'pglite', listen: true, workers: 2, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    clis = await startRealClis();
+    service = await startTestService({ kind: 'pglite', listen: true, workers: 2 });
   });
   afterAll(async () => {
     await service?.stop();
-    await models?.close();
-    await sandbox?.cleanup();
+    await clis?.close();
   });
 
   it.each(['http', 'stdio'] as const)('submits a task, waits for it and merges it over %s', async (via) => {
     const repo = await createTestRepo({ 'greeting.txt': 'Hello, wrold\n' });
     onTestFinished(() => repo.cleanup());
-    const env = { ...sandbox.env('claude'), PATH: process.env.PATH ?? '' };
-    await execa(claude, ['mcp', 'remove', '--scope', 'user', 'kage'], { env, extendEnv: false, cwd: repo.path, reject: false });
+    const env = { ...clis.sandbox.env('claude'), PATH: process.env.PATH ?? '' };
+    await execa(clis.bin('claude'), ['mcp', 'remove', '--scope', 'user', 'kage'], { env, extendEnv: false, cwd: repo.path, reject: false });
     const server =
       via === 'http'
         ? ['--transport', 'http', 'kage', `${service.url}/mcp`, '--header', `Authorization: Bearer ${TEST_API_KEY}`]
         : ['kage', '-e', `KAGE_URL=${service.url}`, '-e', `KAGE_API_KEY=${TEST_API_KEY}`, '--', process.execPath, cliPath, 'mcp'];
-    await execa(claude, ['mcp', 'add', '--scope', 'user', ...server], { env, extendEnv: false, cwd: repo.path });
+    await execa(clis.bin('claude'), ['mcp', 'add', '--scope', 'user', ...server], { env, extendEnv: false, cwd: repo.path });
 
     const task = {
       description: 'Fix the typo in greeting.txt',
@@ -60,7 +55,7 @@ describe('Claude Code as the MCP host', () => {
       'mcp-call mcp__kage__merge_task {"id": "$TASK_ID", "agent": "best"}',
     ].join('\n');
     const run = await execa(
-      claude,
+      clis.bin('claude'),
       ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--allowedTools', 'mcp__kage__submit_task,mcp__kage__wait_for_task,mcp__kage__merge_task'],
       { env, extendEnv: false, cwd: repo.path, timeout: 180_000, reject: false },
     );

@@ -62,7 +62,7 @@ describe.each(driverKinds)('MCP server on %s', (kind) => {
   });
 
   beforeAll(async () => {
-    service = await startTestService({ kind, listen: true, workers: 2, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, listen: true, workers: 2 });
   });
   afterAll(async () => {
     for (const client of clients) await client.close().catch(() => {});

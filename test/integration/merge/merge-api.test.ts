@@ -39,7 +39,7 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
 
   beforeAll(async () => {
     repo = await createTestRepo({ 'greeting.txt': 'hello\n' });
-    service = await startTestService({ kind, workers: 1, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 1 });
     const { db, logger, tasks, events, worktrees, remotes } = service.services;
     const merges = createMergeService({ db, tasks: new TaskRepository(db), events, worktrees, lock: new RepoLock(db), remotes });
     const taskRepository = new TaskRepository(db);

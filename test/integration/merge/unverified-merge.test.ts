@@ -36,7 +36,7 @@ describe.each(driverKinds)('merging unverified work on %s', (kind) => {
 
   beforeAll(async () => {
     repo = await createTestRepo({ 'calc.txt': 'buggy\n' });
-    service = await startTestService({ kind, workers: 1, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 1 });
   });
   afterAll(async () => {
     await service?.stop();

@@ -62,7 +62,7 @@ describe.each(driverKinds)('Await Progress node against the real service on %s',
   beforeAll(async () => {
     repo = await createTestRepo();
     gates = await makeGateDir();
-    service = await startTestService({ kind, workers: 1, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 1, listen: true });
   });
   afterAll(async () => {
     await service?.stop();

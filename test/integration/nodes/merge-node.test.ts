@@ -40,7 +40,7 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 1, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 1, listen: true });
   });
   afterAll(async () => {
     await service?.stop();

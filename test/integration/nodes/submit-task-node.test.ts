@@ -42,7 +42,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 0, listen: true });
   });
   afterAll(async () => {
     await service?.stop();

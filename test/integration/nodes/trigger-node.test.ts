@@ -26,7 +26,7 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
 
   beforeAll(async () => {
     repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 1, listen: true, env: { KAGE_RATE_LIMIT_PER_MINUTE: '100000' } });
+    service = await startTestService({ kind, workers: 1, listen: true });
   });
   afterAll(async () => {
     await service?.stop();

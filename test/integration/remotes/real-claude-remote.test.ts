@@ -1,17 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RealClis, startRealClis } from '../../support/real-clis.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/support/webhook-receiver.ts';
 import { filesContaining } from '../../support/files-containing.ts';
 import { recordedCalls } from '../../support/recorded-calls.ts';
-import { createCliSandbox, type CliSandbox } from '../../fixtures/model-server/cli-sandbox.ts';
-import { startModelServer, type ModelServer } from '../../fixtures/model-server/model-server.ts';
 import { FORGE_TOKEN, type Forge, startForge } from '../../support/forge-fixture.ts';
 import { makeTempDir, runGitIn } from '../../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
 import { until } from '../../support/until.ts';
 
-const bin = join(import.meta.dirname, '../../../node_modules/.bin');
 const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
 
 /**
@@ -21,8 +19,7 @@ const fakeAgents = join(import.meta.dirname, '../../fixtures/fake-agents');
  * and file.
  */
 describe('the real claude on a remote repository, with a hostile agent beside it', () => {
-  let models: ModelServer;
-  let sandbox: CliSandbox;
+  let clis: RealClis;
   let forge: Forge;
   let dataDir: string;
   let service: ServiceProcess;
@@ -30,25 +27,22 @@ describe('the real claude on a remote repository, with a hostile agent beside it
   const { call, answers: answers } = recordedCalls(() => (path, init) => service.request(path, init));
 
   beforeAll(async () => {
-    models = await startModelServer();
-    sandbox = await createCliSandbox(models.url);
+    clis = await startRealClis();
     forge = await startForge();
     receiver = await startWebhookReceiver();
     dataDir = await makeTempDir('kage-real-remote-');
     service = await startServiceProcess({
-      ...sandbox.combinedEnv(),
+      ...clis.serviceEnv('claude'),
       KAGE_DATA_DIR: dataDir,
       KAGE_WORKER_CONCURRENCY: '1',
       KAGE_KEEP_WORKTREES: 'true',
-      KAGE_CLAUDE_BIN: join(bin, 'claude'),
       LOG_LEVEL: 'debug',
     });
     await forge.storeCredential((path, init) => service.request(path, init));
   });
   afterAll(async () => {
     await service?.kill('SIGTERM');
-    await models?.close();
-    await sandbox?.cleanup();
+    await clis?.close();
     await forge?.stop();
     await receiver?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
