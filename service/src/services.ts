@@ -287,6 +287,6 @@ function serviceMetrics(db: Db, queue: TaskQueue, feed: EventFeed): ServiceMetri
 /** Worktrees left by a crash (in a local repository or this machine's mirrors) belong to no running attempt; running ones elsewhere keep theirs. */
 async function pruneOrphanWorktrees(tasks: TaskRepository, worktrees: WorktreeManager, mirrors: RemoteMirrors, logger: Logger): Promise<void> {
   const repositories = [...new Set([...(await tasks.repositoryPaths()), ...(await mirrors.list())])];
-  const removed = await worktrees.pruneOrphans(repositories, await tasks.runningWorktreePaths());
+  const removed = await worktrees.pruneOrphans(repositories, await tasks.attempts.runningWorktreePaths());
   if (removed.length > 0) logger.info({ removed }, 'pruned orphaned worktrees');
 }

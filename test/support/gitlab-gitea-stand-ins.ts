@@ -10,7 +10,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { branchExists, readBody, send } from './stand-in-http.ts';
 
-
 export interface StandInPullRequest {
   number: number;
   title: string;

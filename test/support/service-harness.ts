@@ -14,7 +14,6 @@ import { makeTempDir } from './git-repo.ts';
 import { testReadPaths } from './service-process.ts';
 import { type KeyedInit, withApiKey } from './keyed-request.ts';
 
-
 export const TEST_API_KEY = 'test-key-0123456789';
 
 /** A Response whose JSON tests may read without casting at every step. */

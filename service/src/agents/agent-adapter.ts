@@ -6,7 +6,6 @@
 import type { AgentName } from '../model/agent-names.ts';
 import type { ProcessLaunch } from './process-launch.ts';
 
-
 export interface InvocationRequest {
   prompt: string;
   /** Absolute path of the attempt's worktree: the process's cwd. */

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { agentNames, type AgentName } from '../model/agent-names.ts';
-import { type AgentAdapter } from './agent-adapter.ts';
+import type { AgentAdapter } from './agent-adapter.ts';
 import { aiderAdapter } from './adapters/aider-adapter.ts';
 import { claudeAdapter } from './adapters/claude-adapter.ts';
 import { codexAdapter } from './adapters/codex-adapter.ts';

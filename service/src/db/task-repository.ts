@@ -1,10 +1,8 @@
-import type { AttemptChange } from '../model/attempt.ts';
 import type { Db, Queryable } from './db.ts';
-import { attemptColumn, type AttemptRow, taskColumns, type TaskRow, toAttempt, toSqlValue, toTask } from './task-rows.ts';
-import { type AttemptRecord } from '../model/attempt.ts';
-import { type PullRequestRecord, type PushMode, type TaskConfig, type TaskRecord } from '../model/task.ts';
-import { type TaskStatus } from '../model/statuses.ts';
-
+import { AttemptStore } from './attempt-store.ts';
+import { taskColumns, type TaskRow, toTask } from './task-rows.ts';
+import type { PullRequestRecord, PushMode, TaskConfig, TaskRecord } from '../model/task.ts';
+import type { TaskStatus } from '../model/statuses.ts';
 
 export interface NewTask {
   id: string;
@@ -22,21 +20,14 @@ export interface NewTask {
   branches: Record<string, string>;
 }
 
-/** How well the ranking picks, over finished tasks that have a verify command. */
-export interface SelectionFigures {
-  verifiedTasks: number;
-  tasksWithAPassingAttempt: number;
-  tasksWhoseWinnerPassed: number;
-  /** tasksWhoseWinnerPassed / tasksWithAPassingAttempt; null before any such task. */
-  pickedRight: number | null;
-}
-
-/** Reads and writes `tasks` and `agent_runs`, in plain records. */
+/** Reads and writes `tasks` (and, at insert, the task's attempts), in plain records; its attempts' rows through `attempts`. */
 export class TaskRepository {
   private readonly db: Db;
+  readonly attempts: AttemptStore;
 
   constructor(db: Db) {
     this.db = db;
+    this.attempts = new AttemptStore(db);
   }
 
   /** Inserts the task and its pending agent runs; undefined when the idempotency key already names a task. */
@@ -110,50 +101,6 @@ export class TaskRepository {
     ]);
     const [count] = await this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM tasks WHERE ${where}`, params);
     return { tasks: rows.map(toTask), total: count?.total ?? 0 };
-  }
-
-  async attemptsOf(taskIds: readonly string[], db: Queryable = this.db): Promise<Map<string, AttemptRecord[]>> {
-    const byTask = new Map<string, AttemptRecord[]>(taskIds.map((id) => [id, []]));
-    if (taskIds.length === 0) return byTask;
-    const rows = await db.query<AttemptRow>(
-      'SELECT * FROM agent_runs WHERE task_id = ANY($1::uuid[]) ORDER BY task_id, position',
-      [taskIds as string[]],
-    );
-    for (const row of rows) byTask.get(row.task_id)?.push(toAttempt(row));
-    return byTask;
-  }
-
-  async stats(): Promise<{ byStatus: Record<TaskStatus, number>; runningAgents: number; totalCostUsd: number; meanDurationMs: number | null; selection: SelectionFigures }> {
-    const counts = await this.db.query<{ status: TaskStatus; count: number }>(
-      'SELECT status, count(*)::int AS count FROM tasks GROUP BY status',
-    );
-    const [totals] = await this.db.query<{ cost: number | null; mean_ms: number | null; running_agents: number }>(
-      `SELECT (SELECT sum(total_cost_usd) FROM tasks)::float8 AS cost,
-              (SELECT avg(extract(epoch FROM completed_at - started_at) * 1000) FROM tasks
-                WHERE completed_at IS NOT NULL AND started_at IS NOT NULL)::float8 AS mean_ms,
-              (SELECT count(*) FROM agent_runs WHERE status = 'running')::int AS running_agents`,
-    );
-    // Finished tasks with a verify command: could the ranking have picked a passing attempt, and did it?
-    const [selection] = await this.db.query<{ verified: number; some_passed: number; winner_passed: number }>(
-      `SELECT count(*)::int AS verified,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM agent_runs r WHERE r.task_id = t.id AND (r.verify->>'passed')::boolean))::int AS some_passed,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM agent_runs r WHERE r.task_id = t.id AND r.label = t.winner_label AND (r.verify->>'passed')::boolean))::int AS winner_passed
-         FROM tasks t WHERE t.status IN ('completed', 'failed') AND t.config ? 'verify'`,
-    );
-    const byStatus: Record<TaskStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
-    for (const row of counts) byStatus[row.status] = row.count;
-    return {
-      byStatus,
-      runningAgents: totals?.running_agents ?? 0,
-      totalCostUsd: totals?.cost ?? 0,
-      meanDurationMs: totals?.mean_ms === null || totals?.mean_ms === undefined ? null : Math.round(totals.mean_ms),
-      selection: {
-        verifiedTasks: selection?.verified ?? 0,
-        tasksWithAPassingAttempt: selection?.some_passed ?? 0,
-        tasksWhoseWinnerPassed: selection?.winner_passed ?? 0,
-        pickedRight: selection && selection.some_passed > 0 ? selection.winner_passed / selection.some_passed : null,
-      },
-    };
   }
 
   /** Marks a cancel request; returns the task as it is now. Pending tasks become cancelled at once. */
@@ -237,47 +184,14 @@ export class TaskRepository {
     return row && toTask(row);
   }
 
-  async updateAttempt(taskId: string, label: string, fields: AttemptChange, db: Queryable = this.db): Promise<void> {
-    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return;
-    const sets = entries.map(([key], index) => `${attemptColumn[key as keyof typeof attemptColumn]} = $${index + 3}`);
-    await db.query(
-      `UPDATE agent_runs SET ${sets.join(', ')} WHERE task_id = $1 AND label = $2`,
-      [taskId, label, ...entries.map(([, value]) => toSqlValue(value))],
-    );
-  }
-
   /** A running task's result so far: where its strategy stands (executor/strategies.ts); the end replaces it. */
   async setResult(tx: Queryable, id: string, result: Record<string, unknown>): Promise<void> {
     await tx.query('UPDATE tasks SET result = $2, updated_at = now() WHERE id = $1', [id, JSON.stringify(result)]);
   }
 
-  /** Attempts that never started end as cancelled with their task (cancelled while pending). */
-  async cancelPendingRuns(tx: Queryable, taskId: string): Promise<void> {
-    await tx.query("UPDATE agent_runs SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'", [taskId]);
-  }
-
-  /** The attempt back to pending with no results: before an interrupted attempt runs again. */
-  async resetRun(taskId: string, label: string): Promise<void> {
-    await this.db.query(
-      `UPDATE agent_runs SET status = 'pending', exit_code = NULL, cost_usd = NULL, input_tokens = NULL, output_tokens = NULL,
-              session_id = NULL, final_message = NULL, files_changed = '{}', insertions = NULL, deletions = NULL,
-              head_commit = NULL, stderr_tail = NULL, stop_reason = NULL, verify = NULL, score = NULL, error = NULL, started_at = NULL,
-              completed_at = NULL, worktree_path = NULL, worker = NULL
-        WHERE task_id = $1 AND label = $2`,
-      [taskId, label],
-    );
-  }
-
   /** Locks the task's row until the transaction ends: attempts ending at once decide the task's end one after another. */
   async lock(tx: Queryable, id: string): Promise<void> {
     await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [id]);
-  }
-
-  /** What the task's attempts have spent so far (each attempt's running total, as last recorded). */
-  async spentUsd(id: string): Promise<number> {
-    const [row] = await this.db.query<{ spent: number | string | null }>('SELECT COALESCE(sum(cost_usd), 0) AS spent FROM agent_runs WHERE task_id = $1', [id]);
-    return Number(row?.spent ?? 0);
   }
 
   /** Those of `taskIds` that `keyId` submitted. */
@@ -301,12 +215,6 @@ export class TaskRepository {
   async repositoryPaths(): Promise<string[]> {
     const rows = await this.db.query<{ repository_path: string }>('SELECT DISTINCT repository_path FROM tasks');
     return rows.map((row) => row.repository_path);
-  }
-
-  /** Worktrees of attempts running now, on any instance. */
-  async runningWorktreePaths(): Promise<string[]> {
-    const rows = await this.db.query<{ worktree_path: string }>("SELECT worktree_path FROM agent_runs WHERE worktree_path IS NOT NULL AND status = 'running'");
-    return rows.map((row) => row.worktree_path);
   }
 
   /** Records the task's pull request; false when another request recorded one first. */

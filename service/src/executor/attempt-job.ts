@@ -38,7 +38,7 @@ export class AttemptJobHandler {
   async handle(job: AttemptJob, stop: AbortController): Promise<void> {
     const stored = await this.tasks.get(job.taskId);
     if (stored?.status !== 'running') return;
-    const run = (await this.tasks.attemptsOf([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
+    const run = (await this.tasks.attempts.ofTasks([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
     const spec = stored.config.agents.find((agent) => agent.label === job.label);
     if (!run || !spec) return;
     // Ended already (a job run twice, or one whose instance died while judging): the judge may still be due.
@@ -50,12 +50,12 @@ export class AttemptJobHandler {
       const killed = await killTagged((tag) => tag.startsWith(`${taskTagPrefix(job.taskId)}${job.label}/`));
       if (killed > 0) this.logger.warn({ taskId: job.taskId, agent: job.label, killed }, "stopped the interrupted attempt's processes");
       await this.worktrees.remove(task.repositoryPath, run.worktreePath ?? this.worktrees.worktreePath(job.taskId, job.label)).catch(() => {});
-      await this.tasks.resetRun(job.taskId, job.label);
+      await this.tasks.attempts.reset(job.taskId, job.label);
     }
     if (stored.cancelRequested) stop.abort('cancelled' satisfies StopReason);
     try {
       // A cascade's later tier is told the failure of the tier before (cascade-context.ts).
-      const told = (spec.tier ?? 1) > 1 && run.followUp === null ? { ...spec, prompt: await cascadePrompt(task, spec, (await this.tasks.attemptsOf([job.taskId])).get(job.taskId) ?? []) } : spec;
+      const told = (spec.tier ?? 1) > 1 && run.followUp === null ? { ...spec, prompt: await cascadePrompt(task, spec, (await this.tasks.attempts.ofTasks([job.taskId])).get(job.taskId) ?? []) } : spec;
       const ending = await this.attempts.run(task, told, stop.signal, await this.continuationOf(task, run));
       if (ending) await this.ending.attemptEnded(job.taskId, job.label, ending, stop.signal);
     } finally {

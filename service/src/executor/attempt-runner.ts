@@ -66,7 +66,7 @@ export class AttemptRunner {
     await retryWhileUnavailable(
       () =>
         this.deps.events.transaction(taskId, async (tx, recordEvents) => {
-          await this.deps.tasks.updateAttempt(taskId, label, fields, tx);
+          await this.deps.tasks.attempts.update(taskId, label, fields, tx);
           await recordEvents(events);
         }),
       { onWait: (error) => this.deps.logger.warn({ err: error }, 'database unavailable: waiting to store the attempt') },

@@ -136,7 +136,7 @@ export class StrategySteps {
     await this.tasks.setResult(tx, task.id, { ...task.result, race: { winner: winner.label, verifiedAfterMs } satisfies RaceState });
     const now = new Date();
     for (const run of losers.filter((run) => run.status === 'pending')) {
-      await this.tasks.updateAttempt(task.id, run.label, { status: 'cancelled', stopReason: 'race_won', error: `not run: ${winner.label} won the race`, completedAt: now }, tx);
+      await this.tasks.attempts.update(task.id, run.label, { status: 'cancelled', stopReason: 'race_won', error: `not run: ${winner.label} won the race`, completedAt: now }, tx);
     }
     await record(losers.map((run): NewEvent => ({ type: 'attempt.cancelled', agentLabel: run.label, data: { reason: 'race_won', winner: winner.label, running: run.status === 'running' } })));
     // Delivered at commit, to every instance: each stops its running attempts of this task.
@@ -160,7 +160,7 @@ export class StrategySteps {
       for (const entry of state.tiers.filter((candidate) => candidate.tier > state.tier)) entry.outcome = 'not_needed';
       state.passedTier = state.tier;
       for (const run of later(state.tier)) {
-        await this.tasks.updateAttempt(task.id, run.label, { status: 'cancelled', error: `not run: tier ${state.tier} had an attempt that passed verify`, completedAt: now }, tx);
+        await this.tasks.attempts.update(task.id, run.label, { status: 'cancelled', error: `not run: tier ${state.tier} had an attempt that passed verify`, completedAt: now }, tx);
       }
       await this.tasks.setResult(tx, task.id, { ...task.result, cascade: state });
       return later(state.tier).length > 0;
@@ -180,7 +180,7 @@ export class StrategySteps {
         outcome(tier, 'skipped');
         for (const run of runs.filter((candidate) => tierOf(task, candidate.label) === tier && candidate.status === 'pending')) {
           const error = `skipped: the task's budget (${budget} USD over all tiers) was spent before tier ${tier} could start`;
-          await this.tasks.updateAttempt(task.id, run.label, { status: 'cancelled', stopReason: 'budget', error, completedAt: now }, tx);
+          await this.tasks.attempts.update(task.id, run.label, { status: 'cancelled', stopReason: 'budget', error, completedAt: now }, tx);
         }
         continue;
       }

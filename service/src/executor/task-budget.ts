@@ -19,18 +19,18 @@ export class TaskBudget {
 
   /** Records an attempt's running total (Claude Code reports cumulative cost). */
   async record(task: TaskRecord, label: string, totalUsd: number): Promise<void> {
-    await this.tasks.updateAttempt(task.id, label, { costUsd: totalUsd });
+    await this.tasks.attempts.update(task.id, label, { costUsd: totalUsd });
     if (await this.isSpent(task)) await this.db.notify(BUDGET_CHANNEL, task.id);
   }
 
   async isSpent(task: TaskRecord): Promise<boolean> {
     const limit = task.config.budgetUsd;
-    return limit !== undefined && (await this.tasks.spentUsd(task.id)) >= limit;
+    return limit !== undefined && (await this.tasks.attempts.spentUsd(task.id)) >= limit;
   }
 
   /** What is left for an attempt about to start, for CLIs that can cap themselves. */
   async remainingUsd(task: TaskRecord): Promise<number | undefined> {
     const limit = task.config.budgetUsd;
-    return limit === undefined ? undefined : Math.max(0, limit - (await this.tasks.spentUsd(task.id)));
+    return limit === undefined ? undefined : Math.max(0, limit - (await this.tasks.attempts.spentUsd(task.id)));
   }
 }

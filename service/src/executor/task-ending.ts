@@ -56,7 +56,7 @@ export class TaskEnding {
       () =>
         this.deps.events.transaction(taskId, async (tx, record) => {
           await this.deps.tasks.lock(tx, taskId);
-          await this.deps.tasks.updateAttempt(taskId, label, ending.fields, tx);
+          await this.deps.tasks.attempts.update(taskId, label, ending.fields, tx);
           await record(ending.events);
           return this.decide(tx, record, taskId);
         }),
@@ -112,7 +112,7 @@ export class TaskEnding {
 
   private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<NextStep> {
     // A cascade's tiers that never started end with it.
-    await this.deps.tasks.cancelPendingRuns(tx, taskId);
+    await this.deps.tasks.attempts.cancelPending(tx, taskId);
     const finished = await this.deps.tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
     return { step: 'ended' };
@@ -120,7 +120,7 @@ export class TaskEnding {
 
   private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[], judgement?: Judgement): Promise<NextStep> {
     const ended = rankedResult(task, runs, judgement);
-    for (const [label, score] of ended.scores) await this.deps.tasks.updateAttempt(task.id, label, { score: { ...score } }, tx);
+    for (const [label, score] of ended.scores) await this.deps.tasks.attempts.update(task.id, label, { score: { ...score } }, tx);
     const finished = await this.deps.tasks.finish(tx, task.id, {
       status: ended.status,
       winnerLabel: ended.winnerLabel,
@@ -135,7 +135,7 @@ export class TaskEnding {
   }
 
   private async attemptsOf(taskId: string, tx?: Queryable): Promise<AttemptRecord[]> {
-    return (await this.deps.tasks.attemptsOf([taskId], tx)).get(taskId) ?? [];
+    return (await this.deps.tasks.attempts.ofTasks([taskId], tx)).get(taskId) ?? [];
   }
 }
 

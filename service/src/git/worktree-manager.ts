@@ -13,7 +13,6 @@ import { assertLabel, attemptBranch, taskShortId } from './attempt-branch.ts';
 import { moveWorktreeTo } from './worktree-cleaning.ts';
 import { type PoolSettings, WorktreePool } from './worktree-pool.ts';
 
-
 export interface CreateWorktreeInput {
   repoPath: string;
   taskId: string;

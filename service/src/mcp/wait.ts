@@ -8,7 +8,6 @@ import type { KageApi } from './kage-api.ts';
 import { type TaskEvent, taskEvents } from './task-events.ts';
 import { isFinishedTask } from '../model/statuses.ts';
 
-
 export interface WaitResult {
   [key: string]: unknown;
   done: boolean;

@@ -23,7 +23,7 @@ export interface TaskSource {
 export async function loadTask(source: TaskSource, taskId: string): Promise<TaskWithRuns> {
   const task = await source.tasks.get(taskId);
   if (!task) throw new TaskNotFoundError(taskId);
-  const runs = (await source.tasks.attemptsOf([taskId])).get(taskId) ?? [];
+  const runs = (await source.tasks.attempts.ofTasks([taskId])).get(taskId) ?? [];
   return { task: source.remotes.onThisMachine(task), runs };
 }
 

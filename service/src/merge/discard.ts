@@ -56,7 +56,7 @@ export async function discardTask(
   // Pushed attempt and review branches go from the remote too; ones never pushed are no error.
   if (task.repositoryUrl) await deps.remotes.deleteRemoteBranches(task, branches);
   for (const run of runs) {
-    if (run.worktreePath) await deps.tasks.updateAttempt(task.id, run.label, { worktreePath: null });
+    if (run.worktreePath) await deps.tasks.attempts.update(task.id, run.label, { worktreePath: null });
   }
   await deps.forgetAttempts?.(task.id);
   return { taskId, ...result };

@@ -80,10 +80,10 @@ export class TaskRetention {
     // Pending deliveries still go out; their attempts' history goes with each delivery (ON DELETE CASCADE).
     pass.deliveries += await deleteInChunks(db, `DELETE FROM webhook_deliveries WHERE id IN (
       SELECT id FROM webhook_deliveries WHERE task_id = $1 AND status <> 'pending' LIMIT ${ROWS_PER_DELETE})`, [taskId]);
-    for (const run of (await this.deps.tasks.attemptsOf([taskId])).get(taskId) ?? []) {
+    for (const run of (await this.deps.tasks.attempts.ofTasks([taskId])).get(taskId) ?? []) {
       if (!run.worktreePath) continue;
       await this.deps.worktrees.remove(repositoryPath, run.worktreePath);
-      await this.deps.tasks.updateAttempt(taskId, run.label, { worktreePath: null });
+      await this.deps.tasks.attempts.update(taskId, run.label, { worktreePath: null });
       pass.worktrees += 1;
     }
     await this.deps.worktrees.removeTaskFolder(taskId);

@@ -1,3 +1,4 @@
+import { TaskStats } from '../db/task-stats.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { type AgentName, agentNames } from '../model/agent-names.ts';
 import { checkAgentAllowed, checkAgentRequests, serviceLimit } from '../agents/agent-policy.ts';
@@ -44,6 +45,7 @@ export class TaskService {
   private readonly localAttemptQueue: string;
   private readonly sandboxed: boolean;
   private readonly history: AgentHistory;
+  private readonly figures: TaskStats;
 
   constructor(deps: {
     db: Db;
@@ -63,6 +65,7 @@ export class TaskService {
     this.allowedAgents = deps.allowedAgents ?? agentNames;
     this.db = deps.db;
     this.history = new AgentHistory(deps.db);
+    this.figures = new TaskStats(deps.db);
     this.tasks = deps.tasks;
     this.events = deps.events;
     this.queue = deps.queue;
@@ -156,7 +159,7 @@ export class TaskService {
   async get(id: string): Promise<TaskWithRuns> {
     const task = await this.tasks.get(id);
     if (!task) throw new TaskNotFoundError(id);
-    const runs = (await this.tasks.attemptsOf([id])).get(id) ?? [];
+    const runs = (await this.tasks.attempts.ofTasks([id])).get(id) ?? [];
     return { task, runs };
   }
 
@@ -167,12 +170,12 @@ export class TaskService {
       limit: filter.pageSize,
       offset: (filter.page - 1) * filter.pageSize,
     });
-    const runs = await this.tasks.attemptsOf(tasks.map((task) => task.id));
+    const runs = await this.tasks.attempts.ofTasks(tasks.map((task) => task.id));
     return { items: tasks.map((task) => ({ task, runs: runs.get(task.id) ?? [] })), total };
   }
 
   async stats() {
-    const stats = await this.tasks.stats();
+    const stats = await this.figures.read();
     return { ...stats, total: Object.values(stats.byStatus).reduce((sum, count) => sum + count, 0) };
   }
 
@@ -190,7 +193,7 @@ export class TaskService {
       const before = await this.tasks.get(id, tx);
       const task = await this.tasks.requestCancel(tx, id);
       if (before?.status !== 'pending' || task?.status !== 'cancelled') return false;
-      await this.tasks.cancelPendingRuns(tx, id);
+      await this.tasks.attempts.cancelPending(tx, id);
       await record([{ type: 'task.cancelled', data: { reason: 'cancelled before it started' } }]);
       return true;
     });
