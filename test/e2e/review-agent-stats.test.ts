@@ -3,11 +3,12 @@
  * the table and a chart of cost per verified result by day, in a real browser (Debian's
  * chromium), as the signed-in key may see them: a scoped key sees its own tasks' figures only.
  * With axe-core resolvable (or KAGE_AXE_CORE naming its axe.min.js) the section is also checked
- * for accessibility problems.
+ * for accessibility problems. KAGE_SCREENSHOTS=<folder> saves a picture of the section there.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { TEST_API_KEY, waitForTaskEnd } from '../support/service-harness.ts';
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli-agent.mjs', import.meta.url));
 const bad = { agent: 'command', model: 'cheap', command: ['sh', '-c', 'echo no > no.txt'] };
 const verify = { command: ['test', '-f', 'ok.txt'] };
+const screenshots = process.env.KAGE_SCREENSHOTS;
 
 function axeSource(): string | undefined {
   const named = process.env.KAGE_AXE_CORE;
@@ -104,6 +106,7 @@ describe("the task page's agents on this repository", () => {
     expect(await page.locator('table.cost-points tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((cell) => cell.textContent)))).toEqual([
       [today, '$0.01', '$0.00'],
     ]);
+    if (screenshots) await page.locator('section.agent-stats').screenshot({ path: join(screenshots, 'review-agent-stats.png') });
   });
 
   // Shown as skipped where axe-core is not installed (it is no dependency of the project yet).

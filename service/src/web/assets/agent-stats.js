@@ -105,7 +105,8 @@ function costChart(timeline) {
     svg('line', { x1: pad.left, x2: pad.left, y1: pad.top, y2: y(0), stroke: 'currentColor', 'stroke-opacity': 0.5 }),
     text(format.cost(top), { x: pad.left - 6, y: pad.top + 8, 'text-anchor': 'end' }),
     text('$0', { x: pad.left - 6, y: y(0), 'text-anchor': 'end' }),
-    text(days[0], { x: pad.left, y: height - 8 }),
+    // One day: its label under its points, in the middle; more: the first and last day at the ends.
+    text(days[0], days.length === 1 ? { x: x(days[0]), y: height - 8, 'text-anchor': 'middle' } : { x: pad.left, y: height - 8 }),
     days.length > 1 ? text(days.at(-1), { x: width - pad.right, y: height - 8, 'text-anchor': 'end' }) : '',
     plot);
   const legend = el('ul', { class: 'legend' }, series.map((entry, index) =>
