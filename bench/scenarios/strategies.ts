@@ -5,7 +5,8 @@
  * `auto` (`pick` one of the five from this repository's history, learning over the run). The
  * agents are scripted OpenCode runs whose outcome, cost and duration per task were drawn from a
  * fixed seed (support/strategies-workload.ts); a task is solved when an attempt's answer passes
- * its verify command.
+ * its verify command. The sandbox is on and the database PostgreSQL unless BENCH_STRATEGIES_SANDBOX
+ * / BENCH_STRATEGIES_DB say otherwise; the chart goes to docs/strategies.svg (quick runs: /tmp).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
