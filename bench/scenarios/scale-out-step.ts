@@ -30,6 +30,8 @@ export interface StepOptions {
   taskSlots: number;
   attemptSlots: number;
   load: StepLoad;
+  /** More environment for every instance (e.g. NODE_OPTIONS for a profile). */
+  env?: Record<string, string>;
   /** How long the instances are watched idle before the load (what each costs while waiting for work). */
   idleSeconds: number;
   /** The loopback git server's repository and the credential the services use for it. */
@@ -80,6 +82,7 @@ export async function runScaleOutStep(context: BenchContext, options: StepOption
     taskSlots: options.taskSlots,
     attemptSlots: options.attemptSlots,
     namePrefix: options.label,
+    ...(options.env ? { env: options.env } : {}),
   });
   const receiver = await startWebhookReceiver();
   try {
