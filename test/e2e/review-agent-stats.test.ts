@@ -2,16 +2,14 @@
  * A task's review page shows how each agent and model did on its repository (GET /agents/stats):
  * the table and a chart of cost per verified result by day, in a real browser (Debian's
  * chromium), as the signed-in key may see them: a scoped key sees its own tasks' figures only.
- * With axe-core resolvable (or KAGE_AXE_CORE naming its axe.min.js) the section is also checked
- * for accessibility problems. KAGE_SCREENSHOTS=<folder> saves a picture of the section there.
+ * axe-core checks the section for accessibility problems. KAGE_SCREENSHOTS=<folder> saves a picture of the section there.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityProblems } from '../support/accessibility.ts';
 import { launchChromium } from '../support/browser.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../support/git-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
@@ -22,17 +20,6 @@ const bad = { agent: 'command', model: 'cheap', command: ['sh', '-c', 'echo no >
 const verify = { command: ['test', '-f', 'ok.txt'] };
 const screenshots = process.env.KAGE_SCREENSHOTS;
 
-function axeSource(): string | undefined {
-  const named = process.env.KAGE_AXE_CORE;
-  if (named && existsSync(named)) return readFileSync(named, 'utf8');
-  try {
-    return readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-const axe = axeSource();
 
 describe("the task page's agents on this repository", () => {
   let repo: TestRepo;
@@ -109,18 +96,11 @@ describe("the task page's agents on this repository", () => {
     if (screenshots) await page.locator('section.agent-stats').screenshot({ path: join(screenshots, 'review-agent-stats.png') });
   });
 
-  // Shown as skipped where axe-core is not installed (it is no dependency of the project yet).
-  it.skipIf(axe === undefined)('has no problem axe-core finds, with the chart and its figures open', async () => {
+  it('has no problem axe-core finds, with the chart and its figures open', async () => {
     const page = await openAs(TEST_API_KEY, firstTask);
     await page.locator('svg.cost-chart').waitFor();
     await page.getByText("The chart's figures").click();
-    // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') would refuse an inline script tag.
-    await page.evaluate(axe!);
-    // A string: the tests are compiled without the DOM's types.
-    const violations = (await page.evaluate(
-      "axe.run(document).then((result) => result.violations.map((v) => `${v.id}: ${v.nodes.map((node) => node.html).join(' | ')}`))",
-    )) as string[];
-    expect(violations).toEqual([]);
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it("shows a scoped key only its own tasks' figures", async () => {

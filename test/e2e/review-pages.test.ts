@@ -2,7 +2,7 @@
  * The review pages in a real browser (Debian's chromium), against the service as a process:
  * log in, watch a task appear and its logs grow live, read each attempt's diff, merge, discard,
  * cancel; and the two attacks a page must survive: a form posted from another site, and agents
- * whose output is markup. KAGE_SCREENSHOTS=<folder> also saves the README's screenshots there.
+ * whose output is markup; and axe-core on every page. KAGE_SCREENSHOTS=<folder> also saves the README's screenshots there.
  */
 import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityProblems } from '../support/accessibility.ts';
 import { launchChromium } from '../support/browser.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../support/git-repo.ts';
 import { fixturesDir, makeGateDir, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
@@ -231,6 +232,20 @@ describe('the review pages in a real browser', () => {
     await page.getByRole('button', { name: 'Merge', exact: true }).click();
     await expect.poll(() => page.locator('#outcome').textContent()).toMatch(/Merged claude-1 into main/);
     expect(await repo.git('show', 'main:untested.txt')).toBe('untested by claude');
+  });
+
+  it('has no problem axe-core finds on any page: the list, a task with its diff, the new-task form, the login form', async () => {
+    const problems: Record<string, string[]> = {};
+    for (const path of ['/ui', `/ui/tasks/${finishedTask}`, '/ui/tasks/new']) {
+      await page.goto(`${service.url}${path}`);
+      await page.waitForLoadState('networkidle');
+      problems[path] = await accessibilityProblems(page);
+    }
+    const signedOut = await browser.newPage();
+    await signedOut.goto(`${service.url}/ui/login`);
+    problems['/ui/login'] = await accessibilityProblems(signedOut);
+    await signedOut.close();
+    expect(problems).toEqual({ '/ui': [], [`/ui/tasks/${finishedTask}`]: [], '/ui/tasks/new': [], '/ui/login': [] });
   });
 
   it('logs out: the cookie no longer opens the pages', async () => {
