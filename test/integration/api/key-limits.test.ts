@@ -7,33 +7,25 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, TEST_API_KEY, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { createTestRepo, makeTempDir, runGitIn } from '../../support/git-repo.ts';
+import { startTestService, TEST_API_KEY, waitForTaskEnd } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 type ErrorBody = { error?: { code: string; message: string } };
 
 describe.each(driverKinds)('scoped key limits on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
-  const as = (secret: string, path: string, init: { method?: string; json?: unknown } = {}) => service.request(path, { ...init, headers: { 'x-api-key': secret } });
+  const as = (secret: string, path: string, init: { method?: string; json?: unknown } = {}) => fixture.service.request(path, { ...init, headers: { 'x-api-key': secret } });
   const makeKey = async (body: Record<string, unknown>): Promise<{ id: string; secret: string }> => {
-    const response = await service.request('/api/v1/keys', { method: 'POST', json: body });
+    const response = await fixture.service.request('/api/v1/keys', { method: 'POST', json: body });
     expect(response.status).toBe(201);
     return (await response.json()) as { id: string; secret: string };
   };
   const submit = (secret: string, body: Record<string, unknown>) =>
-    as(secret, '/api/v1/tasks', { method: 'POST', json: { description: 'limits', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['true'] }], ...body } });
+    as(secret, '/api/v1/tasks', { method: 'POST', json: { description: 'limits', repository: { path: fixture.repo.path }, agents: [{ agent: 'command', command: ['true'] }], ...body } });
 
-  beforeAll(async () => {
-    repo = await createTestRepo({ 'README.md': '# limits\n', '.kage.json': JSON.stringify({ setup: { command: ['npm', 'ci'] }, verify: { command: ['npm', 'test'] } }) });
-    service = await startTestService({ kind, workers: 0, env: { KAGE_GIT_TIMEOUT_SECONDS: '3' } });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 0, env: { KAGE_GIT_TIMEOUT_SECONDS: '3' } }, { 'README.md': '# limits\n', '.kage.json': JSON.stringify({ setup: { command: ['npm', 'ci'] }, verify: { command: ['npm', 'test'] } }) });
 
   it("holds a key's roots against a .git file, a commondir and core.worktree, before git touches the other repository", async () => {
     const base = await makeTempDir('kage-key-roots-');
@@ -94,7 +86,7 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
     const task = (await submitted.json()) as { id: string };
     expect((await as(reader.secret, `/api/v1/tasks/${task.id}`)).status).toBe(200);
 
-    const spec = (await (await service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const spec = (await (await fixture.service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const writes = Object.entries(spec.paths)
       .filter(([path]) => path.startsWith('/api/v1/tasks/{id}'))
       .flatMap(([path, operations]) => Object.keys(operations).filter((method) => method !== 'get').map((method) => ({ method: method.toUpperCase(), path })));
@@ -160,7 +152,7 @@ describe.each(driverKinds)('scoped key limits on %s', (kind) => {
     });
     const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
     try {
-      const rooted = await makeKey({ name: 'rooted', scopes: ['tasks:write'], repositoryRoots: [repo.path] });
+      const rooted = await makeKey({ name: 'rooted', scopes: ['tasks:write'], repositoryRoots: [fixture.repo.path] });
       const claudeOnly = await makeKey({ name: 'claude only', scopes: ['tasks:write'], allowedAgents: ['claude'] });
       const url = `https://127.0.0.1:${port}/x.git`;
       const cases = [

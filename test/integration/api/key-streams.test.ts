@@ -4,10 +4,9 @@
  * `GET /tasks/{id}/progress` and `GET /task-changes` end within a few seconds, however many
  * events keep coming.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, type TestService } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 import { SseReader } from '../events/event-app.ts';
 
 /** Within this long of losing access a stream must have ended (the service re-checks every 2 s). */
@@ -15,25 +14,15 @@ const END_WITHIN_MS = 5_000;
 const ownOrigin = 'http://localhost';
 
 describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
-
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0, listen: true });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 0, listen: true });
 
   const makeKey = async (body: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> => {
-    const response = await service.request('/api/v1/keys', { method: 'POST', json: { name: 'streamer', scopes: ['tasks:read', 'tasks:write'], ...body } });
+    const response = await fixture.service.request('/api/v1/keys', { method: 'POST', json: { name: 'streamer', scopes: ['tasks:read', 'tasks:write'], ...body } });
     expect(response.status).toBe(201);
     return (await response.json()) as { id: string; secret: string };
   };
   const sessionOf = async (secret: string): Promise<string> => {
-    const response = await service.services.app.request('/ui/login', {
+    const response = await fixture.service.services.app.request('/ui/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ownOrigin },
       body: new URLSearchParams({ key: secret, next: '/ui' }).toString(),
@@ -47,15 +36,15 @@ describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) =
    * storing events: each stream must end within END_WITHIN_MS, its last message `unauthorized`.
    */
   async function expectStreamsToEnd(secret: string, auth: Record<string, string>, lose: () => Promise<void>): Promise<void> {
-    const submitted = await service.request('/api/v1/tasks', {
+    const submitted = await fixture.service.request('/api/v1/tasks', {
       method: 'POST',
       headers: { 'x-api-key': secret },
-      json: { description: 'streams', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['true'] }] },
+      json: { description: 'streams', repository: { path: fixture.repo.path }, agents: [{ agent: 'command', command: ['true'] }] },
     });
     expect(submitted.status).toBe(202);
     const taskId = ((await submitted.json()) as { id: string }).id;
     const open = async (path: string) => {
-      const response = await fetch(`${service.url}${path}`, { headers: { accept: 'text/event-stream', ...auth } });
+      const response = await fetch(`${fixture.service.url}${path}`, { headers: { accept: 'text/event-stream', ...auth } });
       expect(response.status, path).toBe(200);
       const reader = new SseReader(response);
       expect(await reader.nextEvent()).toMatchObject({ event: 'connected' });
@@ -64,7 +53,7 @@ describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) =
     const progress = await open(`/api/v1/tasks/${taskId}/progress`);
     const changes = await open('/api/v1/task-changes');
     expect(await progress.nextEvent()).toMatchObject({ event: 'task.queued' });
-    const store = (message: string) => service.services.events.append(taskId, { type: 'agent.progress', agentLabel: 'command-1', data: { message } });
+    const store = (message: string) => fixture.service.services.events.append(taskId, { type: 'agent.progress', agentLabel: 'command-1', data: { message } });
     await store('before');
     expect(await progress.nextEvent()).toMatchObject({ event: 'agent.progress' });
     expect(await changes.nextEvent()).toMatchObject({ event: 'changed' });
@@ -87,7 +76,7 @@ describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) =
   it('ends a key’s streams when the key is deleted', async () => {
     const key = await makeKey();
     await expectStreamsToEnd(key.secret, { 'x-api-key': key.secret }, async () => {
-      expect((await service.request(`/api/v1/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await fixture.service.request(`/api/v1/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
     });
   });
 
@@ -103,7 +92,7 @@ describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) =
     const key = await makeKey();
     const cookie = await sessionOf(key.secret);
     await expectStreamsToEnd(key.secret, { cookie }, async () => {
-      expect((await service.request(`/api/v1/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await fixture.service.request(`/api/v1/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
     });
   });
 
@@ -111,7 +100,7 @@ describe.each(driverKinds)('streams of a revoked or expired key on %s', (kind) =
     const key = await makeKey();
     const cookie = await sessionOf(key.secret);
     await expectStreamsToEnd(key.secret, { cookie }, async () => {
-      const logout = await service.services.app.request('/ui/logout', { method: 'POST', headers: { cookie, origin: ownOrigin } });
+      const logout = await fixture.service.services.app.request('/ui/logout', { method: 'POST', headers: { cookie, origin: ownOrigin } });
       expect(logout.status).toBe(303);
     });
   });

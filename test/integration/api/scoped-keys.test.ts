@@ -4,10 +4,11 @@
  * tasks invisible across keys, and what a key may be limited to.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { makeTempDir } from '../../support/git-repo.ts';
+import { TEST_API_KEY } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 const scopes = ['tasks:read', 'tasks:read-all', 'tasks:write', 'merge', 'webhooks', 'metrics', 'admin'] as const;
 type Scope = (typeof scopes)[number];
@@ -52,32 +53,23 @@ const expectedScopes: Record<string, Scope> = {
 const grants = (held: Scope, needed: Scope) => held === needed || held === 'admin' || (held === 'tasks:read-all' && needed === 'tasks:read');
 
 describe.each(driverKinds)('scoped API keys on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
   const as = (secret: string, path: string, init: { method?: string; json?: unknown } = {}) =>
-    service.request(path, { ...init, headers: { 'x-api-key': secret } });
+    fixture.service.request(path, { ...init, headers: { 'x-api-key': secret } });
   const makeKey = async (body: Record<string, unknown>): Promise<{ id: string; secret: string }> => {
-    const response = await service.request('/api/v1/keys', { method: 'POST', json: body });
+    const response = await fixture.service.request('/api/v1/keys', { method: 'POST', json: body });
     expect(response.status, JSON.stringify(await response.clone().json())).toBe(201);
     return (await response.json()) as { id: string; secret: string };
   };
   const submitAs = (secret: string, overrides: Record<string, unknown> = {}) =>
     as(secret, '/api/v1/tasks', {
       method: 'POST',
-      json: { description: 'scoped', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['true'] }], ...overrides },
+      json: { description: 'scoped', repository: { path: fixture.repo.path }, agents: [{ agent: 'command', command: ['true'] }], ...overrides },
     });
 
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0 });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 0 });
 
   it('asks each route for its scope, and names the missing one in a 403', async () => {
-    const spec = (await (await service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const spec = (await (await fixture.service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(spec.paths)
       .filter(([path]) => path.startsWith('/api/v1/'))
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.slice('/api/v1'.length)}`));
@@ -138,7 +130,7 @@ describe.each(driverKinds)('scoped API keys on %s', (kind) => {
     expect((await as(carol.secret, `/api/v1/subscriptions/${made.id}`)).status).toBe(404);
     expect((await as(carol.secret, `/api/v1/subscriptions/${made.id}`, { method: 'DELETE' })).status).toBe(404);
     expect((await as(alice.secret, `/api/v1/subscriptions/${made.id}`)).status).toBe(200);
-    const adminList = (await (await service.request('/api/v1/subscriptions')).json()) as { items: { id: string }[] };
+    const adminList = (await (await fixture.service.request('/api/v1/subscriptions')).json()) as { items: { id: string }[] };
     expect(adminList.items.map((item) => item.id)).toContain(made.id);
   });
 
@@ -153,24 +145,24 @@ describe.each(driverKinds)('scoped API keys on %s', (kind) => {
     const outside = await submitAs(rooted.secret);
     expect(outside.status).toBe(403);
     expect(((await outside.json()) as { error: { code: string } }).error.code).toBe('repository_not_allowed');
-    const inside = await makeKey({ name: 'rooted here', scopes: ['tasks:write'], repositoryRoots: [repo.path] });
+    const inside = await makeKey({ name: 'rooted here', scopes: ['tasks:write'], repositoryRoots: [fixture.repo.path] });
     expect((await submitAs(inside.secret)).status).toBe(202);
   });
 
   it('shows a secret once, stores none, and stops a revoked or expired key', async () => {
     const key = await makeKey({ name: 'short-lived', scopes: ['tasks:read'] });
     expect(key.secret).toMatch(/^kb_/);
-    const listed = JSON.stringify(await (await service.request('/api/v1/keys')).json());
+    const listed = JSON.stringify(await (await fixture.service.request('/api/v1/keys')).json());
     expect(listed).toContain(key.id);
     expect(listed).not.toContain(key.secret);
-    const stored = JSON.stringify(await service.services.db.query('SELECT * FROM api_keys'));
+    const stored = JSON.stringify(await fixture.service.services.db.query('SELECT * FROM api_keys'));
     expect(stored).not.toContain(key.secret);
 
     expect((await as(key.secret, '/api/v1/tasks')).status).toBe(200);
-    expect((await service.request(`/api/v1/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fixture.service.request(`/api/v1/keys/${key.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await as(key.secret, '/api/v1/tasks')).status).toBe(401);
 
-    const past = await service.request('/api/v1/keys', { method: 'POST', json: { name: 'past', scopes: ['tasks:read'], expiresAt: '2020-01-01T00:00:00Z' } });
+    const past = await fixture.service.request('/api/v1/keys', { method: 'POST', json: { name: 'past', scopes: ['tasks:read'], expiresAt: '2020-01-01T00:00:00Z' } });
     expect(past.status).toBe(400);
     const expiring = await makeKey({ name: 'expiring', scopes: ['tasks:read'], expiresAt: new Date(Date.now() + 1500).toISOString() });
     expect((await as(expiring.secret, '/api/v1/tasks')).status).toBe(200);

@@ -2,56 +2,48 @@ import { statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRepo, makeTempDir, runGitIn, type TestRepo } from '../../support/git-repo.ts';
+import { describe, expect, it } from 'vitest';
+import { createTestRepo, makeTempDir, runGitIn } from '../../support/git-repo.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { startTestService, TEST_API_KEY, type TestResponse, type TestService } from '../../support/service-harness.ts';
+import { startTestService, TEST_API_KEY, type TestResponse } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 // No workers: tasks stay pending, so these tests see exactly what the API stored.
 describe.each(driverKinds)('task API on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
   const submit = (overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-    service.request('/api/v1/tasks', {
+    fixture.service.request('/api/v1/tasks', {
       method: 'POST',
       headers,
       json: {
         description: 'Add a greeting file',
-        repository: { path: repo.path },
+        repository: { path: fixture.repo.path },
         agents: [{ agent: 'command', command: ['node', '-e', 'console.log(1)'] }],
         ...overrides,
       },
     });
 
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0 });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 0 });
 
   describe('authentication', () => {
     it('rejects a request without a key', async () => {
-      const response = await service.request('/api/v1/tasks', { headers: { authorization: '' , 'x-api-key': '' } });
+      const response = await fixture.service.request('/api/v1/tasks', { headers: { authorization: '' , 'x-api-key': '' } });
       expect(response.status).toBe(401);
       expect((await response.json()).error.code).toBe('unauthorized');
     });
     it('rejects a wrong key', async () => {
-      const response = await service.request('/api/v1/tasks', { headers: { 'x-api-key': 'nope' } });
+      const response = await fixture.service.request('/api/v1/tasks', { headers: { 'x-api-key': 'nope' } });
       expect(response.status).toBe(401);
       expect((await response.json()).error.message).toMatch(/Invalid API key/);
     });
     it('accepts the key as X-API-Key and as a Bearer token', async () => {
-      expect((await service.request('/api/v1/tasks', { headers: { 'x-api-key': TEST_API_KEY } })).status).toBe(200);
-      expect((await service.request('/api/v1/tasks', { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).status).toBe(200);
+      expect((await fixture.service.request('/api/v1/tasks', { headers: { 'x-api-key': TEST_API_KEY } })).status).toBe(200);
+      expect((await fixture.service.request('/api/v1/tasks', { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).status).toBe(200);
     });
     it('leaves /health and / open', async () => {
-      const health = await service.services.app.request('/health');
+      const health = await fixture.service.services.app.request('/health');
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', database: kind, sandbox: { mode: 'bwrap', configured: 'auto' } });
-      expect((await service.services.app.request('/')).status).toBe(200);
+      expect((await fixture.service.services.app.request('/')).status).toBe(200);
     });
   });
 
@@ -62,53 +54,53 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       const task = await response.json();
       expect(task.status).toBe('pending');
       // HEAD is recorded as the branch checked out at submission: the default merge target.
-      expect(task.repository).toEqual({ path: repo.path, url: null, credential: null, baseRef: 'main', baseCommit: await repo.head() });
+      expect(task.repository).toEqual({ path: fixture.repo.path, url: null, credential: null, baseRef: 'main', baseCommit: await fixture.repo.head() });
       expect(task.agents.map((agent: { label: string }) => agent.label)).toEqual(['command-1', 'command-2']);
       expect(task.agents[0].branch).toBe(`kage/${task.id.replaceAll('-', '').slice(0, 12)}/command-1`);
       expect(response.headers.get('location')).toBe(`/api/v1/tasks/${task.id}`);
-      const events = await service.services.events.listAfter(task.id, 0, 10);
+      const events = await fixture.service.services.events.listAfter(task.id, 0, 10);
       expect(events.map((event) => event.type)).toEqual(['task.queued']);
     });
 
     it('gets a task by id, and 404 for an unknown one, 400 for a malformed id', async () => {
       const created = await (await submit()).json();
-      const fetched = await service.request(`/api/v1/tasks/${created.id}`);
+      const fetched = await fixture.service.request(`/api/v1/tasks/${created.id}`);
       expect(fetched.status).toBe(200);
       expect((await fetched.json()).id).toBe(created.id);
-      const missing = await service.request('/api/v1/tasks/00000000-0000-4000-8000-000000000000');
+      const missing = await fixture.service.request('/api/v1/tasks/00000000-0000-4000-8000-000000000000');
       expect(missing.status).toBe(404);
       expect((await missing.json()).error.code).toBe('not_found');
-      expect((await service.request('/api/v1/tasks/not-a-uuid')).status).toBe(400);
+      expect((await fixture.service.request('/api/v1/tasks/not-a-uuid')).status).toBe(400);
     });
 
     it('lists tasks newest first with a total, filtered by status, paginated within bounds', async () => {
       for (let i = 0; i < 3; i += 1) await submit({ description: `page test ${i}` });
-      const page = await (await service.request('/api/v1/tasks?page=1&pageSize=2')).json();
+      const page = await (await fixture.service.request('/api/v1/tasks?page=1&pageSize=2')).json();
       expect(page.items).toHaveLength(2);
       expect(page.total).toBeGreaterThanOrEqual(3);
       expect(page.pageSize).toBe(2);
-      const second = await (await service.request('/api/v1/tasks?page=2&pageSize=2')).json();
+      const second = await (await fixture.service.request('/api/v1/tasks?page=2&pageSize=2')).json();
       expect(second.items[0].id).not.toBe(page.items[0].id);
-      const pending = await (await service.request('/api/v1/tasks?status=pending&pageSize=100')).json();
+      const pending = await (await fixture.service.request('/api/v1/tasks?status=pending&pageSize=100')).json();
       expect(pending.items.every((task: { status: string }) => task.status === 'pending')).toBe(true);
-      expect((await service.request('/api/v1/tasks?pageSize=101')).status).toBe(400);
-      expect((await service.request('/api/v1/tasks?page=0')).status).toBe(400);
-      expect((await service.request('/api/v1/tasks?status=bogus')).status).toBe(400);
+      expect((await fixture.service.request('/api/v1/tasks?pageSize=101')).status).toBe(400);
+      expect((await fixture.service.request('/api/v1/tasks?page=0')).status).toBe(400);
+      expect((await fixture.service.request('/api/v1/tasks?status=bogus')).status).toBe(400);
     });
 
     it('cancels a pending task at once, and refuses to cancel it again (409)', async () => {
       const created = await (await submit()).json();
-      const cancelled = await service.request(`/api/v1/tasks/${created.id}`, { method: 'DELETE' });
+      const cancelled = await fixture.service.request(`/api/v1/tasks/${created.id}`, { method: 'DELETE' });
       expect(cancelled.status).toBe(202);
       expect((await cancelled.json()).status).toBe('cancelled');
-      const again = await service.request(`/api/v1/tasks/${created.id}`, { method: 'DELETE' });
+      const again = await fixture.service.request(`/api/v1/tasks/${created.id}`, { method: 'DELETE' });
       expect(again.status).toBe(409);
-      const events = await service.services.events.listAfter(created.id, 0, 10);
+      const events = await fixture.service.services.events.listAfter(created.id, 0, 10);
       expect(events.map((event) => event.type)).toEqual(['task.queued', 'task.cancelled']);
     });
 
     it('reports stats by status', async () => {
-      const stats = await (await service.request('/api/v1/tasks/stats')).json();
+      const stats = await (await fixture.service.request('/api/v1/tasks/stats')).json();
       expect(stats.byStatus.pending).toBeGreaterThan(0);
       expect(stats.total).toBe(Object.values(stats.byStatus as Record<string, number>).reduce((a, b) => a + b, 0));
       expect(stats).toHaveProperty('runningAgents', 0);
@@ -138,7 +130,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
 
   describe('authentication', () => {
     it('refuses every route and method of the API without a key, or with a wrong one', async () => {
-      const document = (await (await service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+      const document = (await (await fixture.service.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
       const sample = '00000000-0000-4000-8000-000000000000';
       const calls = Object.entries(document.paths)
         .filter(([path]) => path.startsWith('/api/v1/'))
@@ -146,7 +138,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect(calls.length).toBeGreaterThan(15);
       for (const [method, path] of calls) {
         for (const headers of [{}, { 'x-api-key': 'wrong-key' }, { authorization: 'Bearer wrong-key' }]) {
-          const response = await service.services.app.request(path, {
+          const response = await fixture.service.services.app.request(path, {
             method,
             headers: { ...headers, ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
             body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
@@ -195,14 +187,14 @@ describe.each(driverKinds)('task API on %s', (kind) => {
         expect(response.status, field).toBe(400);
         expect((await response.json()).error).toMatchObject({ code: 'invalid_text', details: { field } });
       }
-      const merge = await service.request('/api/v1/tasks/00000000-0000-4000-8000-000000000000/merge', {
+      const merge = await fixture.service.request('/api/v1/tasks/00000000-0000-4000-8000-000000000000/merge', {
         method: 'POST',
         json: { message: 'bad \u0000 message' },
       });
       expect(merge.status).toBe(400);
     });
     it('keeps its data folder private to its user', async () => {
-      expect(statSync(service.dataDir).mode & 0o777).toBe(0o700);
+      expect(statSync(fixture.service.dataDir).mode & 0o777).toBe(0o700);
     });
     it('rejects unknown fields, naming each with the field that was probably meant', async () => {
       const response = await submit({ budget: 2, agents: [{ agent: 'claude', modle: 'x' }] });
@@ -217,7 +209,7 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect((await submit({ wholly_unrelated_thing: true })).status).toBe(400);
     });
     it('rejects missing required fields', async () => {
-      const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x' } });
+      const response = await fixture.service.request('/api/v1/tasks', { method: 'POST', json: { description: 'x' } });
       expect(response.status).toBe(400);
       const fields = (await response.json()).error.details.map((detail: { field: string }) => detail.field);
       expect(fields).toEqual(expect.arrayContaining(['repository', 'agents']));
@@ -236,15 +228,15 @@ describe.each(driverKinds)('task API on %s', (kind) => {
       expect((await notGit.json()).error.message).toMatch(/not a git repository/);
     });
     it('rejects a base ref that is not a commit, or looks like an option', async () => {
-      const unknown = await submit({ repository: { path: repo.path, baseRef: 'no-such-branch' } });
+      const unknown = await submit({ repository: { path: fixture.repo.path, baseRef: 'no-such-branch' } });
       expect(unknown.status).toBe(400);
       expect((await unknown.json()).error.code).toBe('invalid_base_ref');
-      expect((await submit({ repository: { path: repo.path, baseRef: '--output=/tmp/x' } })).status).toBe(400);
+      expect((await submit({ repository: { path: fixture.repo.path, baseRef: '--output=/tmp/x' } })).status).toBe(400);
     });
     it('answers malformed JSON with 400, a non-JSON body with 415, a body over 1 MB with 413', async () => {
-      const malformed = await service.request('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description":' });
+      const malformed = await fixture.service.request('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"description":' });
       expect(malformed.status).toBe(400);
-      const text = await service.request('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+      const text = await fixture.service.request('/api/v1/tasks', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
       expect(text.status).toBe(415);
       const huge = await submit({ description: 'x'.repeat(1_100_000) });
       expect(huge.status).toBe(413);
@@ -253,13 +245,13 @@ describe.each(driverKinds)('task API on %s', (kind) => {
 
   describe('documents', () => {
     it('serves an OpenAPI document generated from the schemas, and offline docs', async () => {
-      const doc = await (await service.request('/openapi.json')).json();
+      const doc = await (await fixture.service.request('/openapi.json')).json();
       expect(doc.openapi).toBe('3.1.0');
       expect(doc.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/SubmitTask');
       expect(doc.components.schemas.Task).toBeDefined();
-      const docs = await service.request('/docs');
+      const docs = await fixture.service.request('/docs');
       expect(await docs.text()).toContain('/docs/assets/swagger-ui-bundle.js');
-      const asset = await service.request('/docs/assets/swagger-ui-bundle.js');
+      const asset = await fixture.service.request('/docs/assets/swagger-ui-bundle.js');
       expect(asset.status).toBe(200);
       expect((await asset.text()).length).toBeGreaterThan(100_000);
     });

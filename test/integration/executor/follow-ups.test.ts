@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
 import { makeGateDir } from '../../support/service-process.ts';
 import { until } from '../../support/until.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 import { taskShortId } from '../../../service/src/git/attempt-branch.ts';
 
 // Appends its prompt's last line to notes.txt: the follow-up's prompt carries the task and the follow-up.
@@ -21,28 +21,18 @@ const noter = {
 };
 
 describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
-  let repo: TestRepo;
-  let service: TestService;
-
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 1 });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 1 });
 
   const submit = async (body: Record<string, unknown>) => {
-    const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'take notes', repository: { path: repo.path }, ...body } });
+    const response = await fixture.service.request('/api/v1/tasks', { method: 'POST', json: { description: 'take notes', repository: { path: fixture.repo.path }, ...body } });
     expect(response.status).toBe(202);
     return (await response.json()).id as string;
   };
-  const followUp = (id: string, label: string, prompt: unknown) => service.request(`/api/v1/tasks/${id}/attempts/${label}/follow-up`, { method: 'POST', json: { prompt } });
+  const followUp = (id: string, label: string, prompt: unknown) => fixture.service.request(`/api/v1/tasks/${id}/attempts/${label}/follow-up`, { method: 'POST', json: { prompt } });
 
   it('continues a finished attempt on its branch; the task runs again and ends again, ranked anew', async () => {
     const id = await submit({ agents: [noter, noter] });
-    const first = await waitForTaskEnd(service, id);
+    const first = await waitForTaskEnd(fixture.service, id);
     expect(first.status).toBe('completed');
     const [attempt] = first.agents;
     const firstHead = attempt.headCommit;
@@ -50,16 +40,16 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
     const response = await followUp(id, attempt.label, 'also note the date');
     expect(response.status).toBe(202);
     expect((await response.json()).status).toBe('running');
-    const second = await waitForTaskEnd(service, id);
+    const second = await waitForTaskEnd(fixture.service, id);
     expect(second.status).toBe('completed');
     const continued = second.agents.find((run: { label: string }) => run.label === attempt.label);
     expect(continued.status).toBe('succeeded');
     expect(continued.headCommit).not.toBe(firstHead);
-    expect(await repo.git('rev-parse', `${continued.headCommit}^`)).toBe(firstHead);
-    expect(await repo.git('show', `${continued.branch}:notes.txt`)).toBe('take notes\nYour earlier change to this task is in the worktree. Follow-up: also note the date');
+    expect(await fixture.repo.git('rev-parse', `${continued.headCommit}^`)).toBe(firstHead);
+    expect(await fixture.repo.git('show', `${continued.branch}:notes.txt`)).toBe('take notes\nYour earlier change to this task is in the worktree. Follow-up: also note the date');
     expect(second.agents.every((run: { score: unknown }) => run.score !== null)).toBe(true);
 
-    const events = (await (await service.request(`/api/v1/tasks/${id}/events?limit=200`)).json()).items as Array<{ type: string; agentLabel: string | null }>;
+    const events = (await (await fixture.service.request(`/api/v1/tasks/${id}/events?limit=200`)).json()).items as Array<{ type: string; agentLabel: string | null }>;
     const types = events.map((event) => event.type);
     expect(types.filter((type) => type === 'task.completed')).toHaveLength(2);
     const followUpAt = types.indexOf('attempt.follow_up');
@@ -72,12 +62,12 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
     const gate = join(gates, 'go');
     const gated = { agent: 'command', command: [process.execPath, '-e', "const t = setInterval(() => { if (require('fs').existsSync(process.argv[1])) { clearInterval(t); } }, 50)", gate] };
     const id = await submit({ agents: [gated] });
-    await until('the agent to run', async () => ((await (await service.request(`/api/v1/tasks/${id}`)).json()).agents[0].status === 'running' ? true : undefined));
+    await until('the agent to run', async () => ((await (await fixture.service.request(`/api/v1/tasks/${id}`)).json()).agents[0].status === 'running' ? true : undefined));
     const running = await followUp(id, 'command-1', 'more');
     expect(running.status).toBe(409);
     expect((await running.json()).error.code).toBe('task_not_finished');
     await writeFile(gate, '');
-    await waitForTaskEnd(service, id);
+    await waitForTaskEnd(fixture.service, id);
     expect((await followUp(id, 'claude-9', 'more')).status).toBe(404);
     const empty = await followUp(id, 'command-1', '  ');
     expect(empty.status).toBe(400);
@@ -86,20 +76,20 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
 
   it('refuses a follow-up once the task was merged, and once its attempts were discarded', async () => {
     const merged = await submit({ agents: [noter] });
-    await waitForTaskEnd(service, merged);
-    await repo.git('checkout', '-q', '--detach');
-    const merge = await service.request(`/api/v1/tasks/${merged}/merge`, { method: 'POST', json: { agent: 'best', strategy: 'auto', targetBranch: 'main' } });
+    await waitForTaskEnd(fixture.service, merged);
+    await fixture.repo.git('checkout', '-q', '--detach');
+    const merge = await fixture.service.request(`/api/v1/tasks/${merged}/merge`, { method: 'POST', json: { agent: 'best', strategy: 'auto', targetBranch: 'main' } });
     expect(merge.status).toBe(200);
     const afterMerge = await followUp(merged, 'command-1', 'more');
     expect(afterMerge.status).toBe(409);
     expect((await afterMerge.json()).error.code).toBe('task_merged');
 
     const discarded = await submit({ agents: [noter] });
-    await waitForTaskEnd(service, discarded);
+    await waitForTaskEnd(fixture.service, discarded);
     // The sandbox kept the attempt's HOME (its CLI's sessions) for a follow-up; a discard forgets it.
-    const home = join(service.dataDir, 'sandboxes', `${taskShortId(discarded)}-command-1`, 'home');
+    const home = join(fixture.service.dataDir, 'sandboxes', `${taskShortId(discarded)}-command-1`, 'home');
     expect(existsSync(home)).toBe(true);
-    expect((await service.request(`/api/v1/tasks/${discarded}/discard`, { method: 'POST' })).status).toBe(200);
+    expect((await fixture.service.request(`/api/v1/tasks/${discarded}/discard`, { method: 'POST' })).status).toBe(200);
     expect(existsSync(home)).toBe(false);
     const afterDiscard = await followUp(discarded, 'command-1', 'more');
     expect(afterDiscard.status).toBe(409);

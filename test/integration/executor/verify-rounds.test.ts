@@ -3,10 +3,10 @@
  * with the failure in its prompt (a `command` agent reads it from `{prompt}`), commits again,
  * verifies again; the ranking uses the last round and says which it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 // Writes "right" once its prompt reports a failing verify, "wrong" before.
 const learner = {
@@ -18,23 +18,13 @@ const verify = {
 };
 
 describe.each(driverKinds)('verify-and-fix rounds on %s', (kind) => {
-  let repo: TestRepo;
-  let service: TestService;
-
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 1 });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 1 });
 
   async function run(body: Record<string, unknown>) {
-    const response = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'answer right', repository: { path: repo.path }, ...body } });
+    const response = await fixture.service.request('/api/v1/tasks', { method: 'POST', json: { description: 'answer right', repository: { path: fixture.repo.path }, ...body } });
     expect(response.status).toBe(202);
-    const task = await waitForTaskEnd(service, (await response.json()).id);
-    const events = (await (await service.request(`/api/v1/tasks/${task.id}/events?limit=200`)).json()).items as Array<{ type: string; data: Record<string, unknown> }>;
+    const task = await waitForTaskEnd(fixture.service, (await response.json()).id);
+    const events = (await (await fixture.service.request(`/api/v1/tasks/${task.id}/events?limit=200`)).json()).items as Array<{ type: string; data: Record<string, unknown> }>;
     return { task, events };
   }
 
@@ -43,8 +33,8 @@ describe.each(driverKinds)('verify-and-fix rounds on %s', (kind) => {
     expect(task.status).toBe('completed');
     const attempt = task.agents[0];
     expect(attempt).toMatchObject({ status: 'succeeded', verify: { passed: true, round: 2 }, filesChanged: ['answer.txt'] });
-    expect(await repo.git('show', `${attempt.branch}:answer.txt`)).toBe('right');
-    expect(await repo.git('log', '--format=%s', `${attempt.branch}`, '-2')).toMatch(/\(round 2\)/);
+    expect(await fixture.repo.git('show', `${attempt.branch}:answer.txt`)).toBe('right');
+    expect(await fixture.repo.git('log', '--format=%s', `${attempt.branch}`, '-2')).toMatch(/\(round 2\)/);
     expect(events.filter((event) => event.type === 'attempt.round')).toEqual([expect.objectContaining({ data: expect.objectContaining({ round: 1, passed: false, next: 2 }) })]);
     expect(events.filter((event) => event.type === 'verify.completed').map((event) => [event.data.round, event.data.passed])).toEqual([
       [1, false],
@@ -71,7 +61,7 @@ describe.each(driverKinds)('verify-and-fix rounds on %s', (kind) => {
   });
 
   it('counts, in the task statistics, how often the ranking picked a passing attempt when there was one', async () => {
-    const stats = await (await service.request('/api/v1/tasks/stats')).json();
+    const stats = await (await fixture.service.request('/api/v1/tasks/stats')).json();
     // The three tasks above: two had a passing attempt, and both winners passed.
     expect(stats.selection).toEqual({ verifiedTasks: 3, tasksWithAPassingAttempt: 2, tasksWhoseWinnerPassed: 2, pickedRight: 1 });
   });

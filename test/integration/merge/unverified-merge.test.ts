@@ -4,10 +4,10 @@
  * says allowUnverified, and the task and its task.completed event say plainly when the winner
  * is untested.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
-import { startTestService, type TestService, waitForTaskEnd } from '../../support/service-harness.ts';
+import { waitForTaskEnd } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 type Json = any;
 
@@ -17,31 +17,22 @@ const writer = (file: string) => ({ agent: 'command', command: ['node', '-e', `r
 const verify = { command: ['node', '-e', "process.exit(require('fs').existsSync('fixed.txt') ? 0 : 3)"] };
 
 describe.each(driverKinds)('merging unverified work on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
 
   const call = async (path: string, json?: unknown): Promise<{ status: number; body: Json }> => {
-    const response = await service.request(`/api/v1${path}`, json === undefined ? {} : { method: 'POST', json });
+    const response = await fixture.service.request(`/api/v1${path}`, json === undefined ? {} : { method: 'POST', json });
     return { status: response.status, body: await response.json() };
   };
   const finishedTask = async (agents: unknown[]): Promise<Json> => {
-    const submitted = await call('/tasks', { description: 'Fix the bug', repository: { path: repo.path, baseRef: 'main' }, agents, verify });
+    const submitted = await call('/tasks', { description: 'Fix the bug', repository: { path: fixture.repo.path, baseRef: 'main' }, agents, verify });
     expect(submitted.status).toBe(202);
-    return await waitForTaskEnd(service, submitted.body.id);
+    return await waitForTaskEnd(fixture.service, submitted.body.id);
   };
   const completedEvent = async (taskId: string): Promise<Json> => {
     const { body } = await call(`/tasks/${taskId}/events?limit=1000`);
     return body.items.find((event: Json) => event.type === 'task.completed');
   };
 
-  beforeAll(async () => {
-    repo = await createTestRepo({ 'calc.txt': 'buggy\n' });
-    service = await startTestService({ kind, workers: 1 });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 1 }, { 'calc.txt': 'buggy\n' });
 
   it('a task where no attempt passed verify says so, and its winner is merged only with allowUnverified', async () => {
     const task = await finishedTask([writer('comment.txt'), writer('other.txt')]);
@@ -49,7 +40,7 @@ describe.each(driverKinds)('merging unverified work on %s', (kind) => {
     const event = await completedEvent(task.id);
     expect(event.data).toMatchObject({ winner: task.winner, winnerPassedVerify: false, verifiedAttempts: [] });
     expect(event.data.warning).toMatch(/^No attempt passed verify .*: the winner command-\d is untested/);
-    const mainBefore = await repo.git('rev-parse', 'main');
+    const mainBefore = await fixture.repo.git('rev-parse', 'main');
 
     for (const body of [{}, { strategy: 'auto' }, { strategy: 'theirs' }, { strategy: 'manual' }, { allowUnverified: false }]) {
       const refused = await call(`/tasks/${task.id}/merge`, body);
@@ -66,7 +57,7 @@ describe.each(driverKinds)('merging unverified work on %s', (kind) => {
     expect(pull.status).toBe(409);
     expect(pull.body.error.code).toBe('not_verified');
     expect((await call(`/tasks/${task.id}/pull-request`, { allowUnverified: true })).body.error.code).toBe('not_a_remote_repository');
-    expect(await repo.git('rev-parse', 'main')).toBe(mainBefore);
+    expect(await fixture.repo.git('rev-parse', 'main')).toBe(mainBefore);
     expect((await call(`/tasks/${task.id}/merges`)).body.items).toEqual([]);
 
     const merged = await call(`/tasks/${task.id}/merge`, { allowUnverified: true });
@@ -90,8 +81,8 @@ describe.each(driverKinds)('merging unverified work on %s', (kind) => {
   });
 
   it('a task without verify merges as before, and its event says nothing of verify', async () => {
-    const submitted = await call('/tasks', { description: 'No tests here', repository: { path: repo.path, baseRef: 'main' }, agents: [writer('plain.txt')] });
-    const task = await waitForTaskEnd(service, submitted.body.id);
+    const submitted = await call('/tasks', { description: 'No tests here', repository: { path: fixture.repo.path, baseRef: 'main' }, agents: [writer('plain.txt')] });
+    const task = await waitForTaskEnd(fixture.service, submitted.body.id);
     expect(task).toMatchObject({ status: 'completed', winnerPassedVerify: null });
     expect((await completedEvent(task.id)).data).toMatchObject({ winnerPassedVerify: null, warning: null });
     expect((await call(`/tasks/${task.id}/merge`, {})).status).toBe(200);

@@ -1,25 +1,23 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
 import { KageBunshinMerge } from '../../../nodes/KageBunshinMerge/KageBunshinMerge.node.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createExecuteContext } from '../../support/n8n-context.ts';
-import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { TEST_API_KEY } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 describe.each(driverKinds)('Kage Bunshin Merge node against the real service on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
 
   const finishedTask = async (content: string, verify?: { command: string[] }): Promise<IDataObject> => {
     const script = `require('fs').writeFileSync('hello.txt', ${JSON.stringify(content)})`;
-    const response = await service.request('/api/v1/tasks', {
+    const response = await fixture.service.request('/api/v1/tasks', {
       method: 'POST',
-      json: { description: 'Write hello.txt', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['node', '-e', script] }], verify },
+      json: { description: 'Write hello.txt', repository: { path: fixture.repo.path }, agents: [{ agent: 'command', command: ['node', '-e', script] }], verify },
     });
     const { id } = (await response.json()) as { id: string };
     for (let i = 0; i < 600; i++) {
-      const task = (await (await service.request(`/api/v1/tasks/${id}`)).json()) as IDataObject;
+      const task = (await (await fixture.service.request(`/api/v1/tasks/${id}`)).json()) as IDataObject;
       if (['completed', 'failed', 'cancelled'].includes(task.status as string)) return task;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -30,7 +28,7 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
     const { context } = createExecuteContext({
       node,
       credentialType: new KageBunshinApi(),
-      credentials: { baseUrl: service.url, apiKey: TEST_API_KEY },
+      credentials: { baseUrl: fixture.service.url, apiKey: TEST_API_KEY },
       parameters,
       items,
       continueOnFail,
@@ -38,14 +36,7 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
     return (await node.execute!.call(context))[0];
   };
 
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 1, listen: true });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 1, listen: true });
 
   it('checks conflicts, shows the diff and merges the best attempt of each input task', async () => {
     const task = await finishedTask('hi\n');
@@ -61,12 +52,12 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
 
     const [merged] = await run({ operation: 'merge', strategy: 'auto', options: { message: 'Merge the greeting' } }, items);
     expect(merged).toMatchObject({ json: { status: 'merged', targetBranch: 'main' }, pairedItem: { item: 0 } });
-    expect(await repo.git('show', 'main:hello.txt')).toBe('hi');
+    expect(await fixture.repo.git('show', 'main:hello.txt')).toBe('hi');
   });
 
   it('reports a conflicting auto merge as an item or as an error, as chosen, and discards attempts', async () => {
     const task = await finishedTask('from the agent\n');
-    await repo.commit({ 'hello.txt': 'changed on main meanwhile\n' });
+    await fixture.repo.commit({ 'hello.txt': 'changed on main meanwhile\n' });
     const items = [{ json: task }];
 
     const [outcome] = await run({ operation: 'merge', strategy: 'auto', onConflict: 'output' }, items);
@@ -75,7 +66,7 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
     const failure = (await run({ operation: 'merge', strategy: 'auto' }, items).catch((error: unknown) => error)) as { httpCode: string; message: string };
     expect(failure.httpCode).toBe('409');
     expect(failure.message).not.toMatch(/status code/);
-    expect(await repo.read('hello.txt')).toBe('changed on main meanwhile\n');
+    expect(await fixture.repo.read('hello.txt')).toBe('changed on main meanwhile\n');
 
     const [discarded] = await run({ operation: 'discard' }, items);
     expect(discarded.json).toMatchObject({ taskId: task.id, deletedBranches: [expect.any(String)] });
@@ -99,6 +90,6 @@ describe.each(driverKinds)('Kage Bunshin Merge node against the real service on 
 
     const [merged] = await run({ operation: 'merge', strategy: 'auto', allowUnverified: true }, items);
     expect(merged!.json).toMatchObject({ status: 'merged', agent: 'command-1' });
-    expect(await repo.git('show', 'main:hello.txt')).toBe('untested');
+    expect(await fixture.repo.git('show', 'main:hello.txt')).toBe('untested');
   });
 });

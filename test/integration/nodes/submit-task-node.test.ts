@@ -1,17 +1,15 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
 import { KageBunshinAwaitProgress } from '../../../nodes/KageBunshinAwaitProgress/KageBunshinAwaitProgress.node.ts';
 import { KageBunshinSubmitTask } from '../../../nodes/KageBunshinSubmitTask/KageBunshinSubmitTask.node.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createExecuteContext } from '../../support/n8n-context.ts';
-import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { TEST_API_KEY } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 // No workers: tasks stay pending, so the nodes see exactly what the API stored.
 describe.each(driverKinds)('Submit Task node against the real service on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
   const credentialType = new KageBunshinApi();
 
   const run = async (parameters: Record<string, unknown>, items?: INodeExecutionData[], options: { apiKey?: string; continueOnFail?: boolean } = {}) => {
@@ -19,7 +17,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     const { context } = createExecuteContext({
       node,
       credentialType,
-      credentials: { baseUrl: `${service.url}/`, apiKey: options.apiKey ?? TEST_API_KEY },
+      credentials: { baseUrl: `${fixture.service.url}/`, apiKey: options.apiKey ?? TEST_API_KEY },
       parameters,
       items,
       continueOnFail: options.continueOnFail,
@@ -33,21 +31,14 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
         resource: 'task',
         operation: 'submit',
         description: '={{ $json.description }}',
-        repositoryPath: repo.path,
+        repositoryPath: fixture.repo.path,
         agents: { agent: [{ agent: 'command', command: 'node\n-e\nconsole.log(1)' }, { agent: 'claude', model: 'claude-sonnet-4-5' }] },
         ...extra,
       },
       items,
     );
 
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0, listen: true });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 0, listen: true });
 
   it('submits one task per input item, with expressions per item and paired items', async () => {
     const output = await submit([{ json: { description: 'Add a greeting' } }, { json: { description: 'Add a farewell' } }]);
@@ -55,7 +46,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
     expect(output.map((item) => item.json.description)).toEqual(['Add a greeting', 'Add a farewell']);
     const [first] = output;
-    expect(first.json).toMatchObject({ status: 'pending', repository: { path: repo.path, baseCommit: await repo.head() } });
+    expect(first.json).toMatchObject({ status: 'pending', repository: { path: fixture.repo.path, baseCommit: await fixture.repo.head() } });
     expect((first.json.agents as Array<{ agent: string; model: string | null }>).map(({ agent, model }) => ({ agent, model }))).toEqual([
       { agent: 'command', model: null },
       { agent: 'claude', model: 'claude-sonnet-4-5' },
@@ -110,7 +101,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
       createExecuteContext({
         node: new KageBunshinAwaitProgress(),
         credentialType,
-        credentials: { baseUrl: service.url, apiKey: TEST_API_KEY },
+        credentials: { baseUrl: fixture.service.url, apiKey: TEST_API_KEY },
         parameters: { operation: 'getStatus' },
         items: submitted,
       }).context,
@@ -133,7 +124,7 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
       resource: 'task',
       operation: 'submit',
       description: 'Nowhere',
-      repositoryPath: `${repo.path}/does-not-exist`,
+      repositoryPath: `${fixture.repo.path}/does-not-exist`,
     };
     const failure = run(parameters).catch((error: unknown) => error);
     const error = (await failure) as { message: string; httpCode?: string; constructor: { name: string } };
@@ -174,8 +165,8 @@ describe.each(driverKinds)('Submit Task node against the real service on %s', (k
     // Evaluate the credential's own expression the way n8n would, with a trailing slash typed.
     const [, code, rest] = /^=\{\{(.*)\}\}(.*)$/.exec(String(request.baseURL))!;
     const evaluate = new Function('$credentials', `return (${code});`) as (credentials: object) => string;
-    const url = `${evaluate({ baseUrl: `${service.url}/` })}${rest}${request.url}`;
-    expect(url).toBe(`${service.url}/api/v1/agents`);
+    const url = `${evaluate({ baseUrl: `${fixture.service.url}/` })}${rest}${request.url}`;
+    expect(url).toBe(`${fixture.service.url}/api/v1/agents`);
     expect((await fetch(url, { headers: { 'X-API-Key': TEST_API_KEY } })).status).toBe(200);
     expect((await fetch(url, { headers: { 'X-API-Key': 'wrong' } })).status).toBe(401);
   });

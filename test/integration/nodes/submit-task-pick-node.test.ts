@@ -3,32 +3,30 @@
  * `pick` candidates, the service runs Number of Agents of them and the node outputs its
  * `selection`; a refusal of the pick comes back in the words of the node's parameters.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
 import { KageBunshinSubmitTask } from '../../../nodes/KageBunshinSubmitTask/KageBunshinSubmitTask.node.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
 import { createExecuteContext } from '../../support/n8n-context.ts';
-import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { TEST_API_KEY } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 const candidate = (model: string) => ({ agent: 'command', command: `sh\n-c\necho ${model} > ${model}.txt`, model });
 
 // No workers: the tasks stay pending, so the node's output is what the API chose and stored.
 describe.each(driverKinds)('Submit Task choosing its agents automatically on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
 
   const submit = async (extra: Record<string, unknown>, continueOnFail = false) => {
     const node = new KageBunshinSubmitTask();
     const { context } = createExecuteContext({
       node,
       credentialType: new KageBunshinApi(),
-      credentials: { baseUrl: service.url, apiKey: TEST_API_KEY },
+      credentials: { baseUrl: fixture.service.url, apiKey: TEST_API_KEY },
       parameters: {
         resource: 'task',
         operation: 'submit',
         description: 'Choose for me',
-        repositoryPath: repo.path,
+        repositoryPath: fixture.repo.path,
         chooseAgents: true,
         agents: { agent: [candidate('first'), candidate('second'), candidate('third')] },
         options: { verifyCommand: 'test\n-f\nsecond.txt' },
@@ -40,14 +38,7 @@ describe.each(driverKinds)('Submit Task choosing its agents automatically on %s'
     return output;
   };
 
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 0, listen: true });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 0, listen: true });
 
   it('sends the Agents as candidates and Number of Agents as the count; outputs the selection', async () => {
     const [task] = await submit({ agentCount: 2, strategy: 'race' });

@@ -1,37 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IDataObject } from 'n8n-workflow';
 import { KageBunshinApi } from '../../../credentials/KageBunshinApi.credentials.ts';
 import { KageBunshinTrigger } from '../../../nodes/KageBunshinTrigger/KageBunshinTrigger.node.ts';
 import { driverKinds } from '../../support/databases.ts';
-import { createTestRepo, type TestRepo } from '../../support/git-repo.ts';
+import { createTestRepo } from '../../support/git-repo.ts';
 import { createHookContext, serveNodeWebhook, type ServedWebhook } from '../../support/n8n-context.ts';
-import { startTestService, TEST_API_KEY, type TestService } from '../../support/service-harness.ts';
+import { TEST_API_KEY } from '../../support/service-harness.ts';
+import { serviceWithRepo } from '../../support/service-with-repo.ts';
 
 const webhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwRmPqT7x1kE0=';
 
 describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s', (kind) => {
-  let service: TestService;
-  let repo: TestRepo;
   const credentialType = new KageBunshinApi();
 
   const listSubscriptions = async () =>
-    ((await (await service.request('/api/v1/subscriptions')).json()) as { items: Array<{ id: string; url: string; events: string[] }> }).items;
+    ((await (await fixture.service.request('/api/v1/subscriptions')).json()) as { items: Array<{ id: string; url: string; events: string[] }> }).items;
   const submitTask = async () => {
-    const response = await service.request('/api/v1/tasks', {
+    const response = await fixture.service.request('/api/v1/tasks', {
       method: 'POST',
-      json: { description: 'Say hello', repository: { path: repo.path }, agents: [{ agent: 'command', command: ['node', '-e', "require('fs').writeFileSync('hello.txt','hi')"] }] },
+      json: { description: 'Say hello', repository: { path: fixture.repo.path }, agents: [{ agent: 'command', command: ['node', '-e', "require('fs').writeFileSync('hello.txt','hi')"] }] },
     });
     return (await response.json()) as { id: string };
   };
 
-  beforeAll(async () => {
-    repo = await createTestRepo();
-    service = await startTestService({ kind, workers: 1, listen: true });
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await repo?.cleanup();
-  });
+  const fixture = serviceWithRepo({ kind, workers: 1, listen: true });
 
   it.each([
     ['a credential with a webhook secret', webhookSecret],
@@ -39,7 +31,7 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
   ])('subscribes on activation, starts the workflow per chosen event, and unsubscribes (%s), keeping no secret in static data', async (_name, secret) => {
     const node = new KageBunshinTrigger();
     const staticData: IDataObject = {};
-    const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: secret };
+    const credentials = { baseUrl: fixture.service.url, apiKey: TEST_API_KEY, webhookSecret: secret };
     const parameters = { events: ['task.completed'] };
     const endpoint: ServedWebhook = await serveNodeWebhook({ node, credentialType, credentials, parameters, staticData });
     const hooks = (events = parameters.events) =>
@@ -75,7 +67,7 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
 
   it('refuses unsigned or wrongly signed calls and starts nothing', async () => {
     const node = new KageBunshinTrigger();
-    const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret };
+    const credentials = { baseUrl: fixture.service.url, apiKey: TEST_API_KEY, webhookSecret };
     const endpoint = await serveNodeWebhook({ node, credentialType, credentials, parameters: { events: ['task.completed'] }, staticData: {} });
     try {
       const body = JSON.stringify({ type: 'task.completed', timestamp: new Date().toISOString(), data: { taskId: 'x', seq: 1, agentLabel: null } });
@@ -97,8 +89,8 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
     const other = await createTestRepo();
     const node = new KageBunshinTrigger();
     const staticData: IDataObject = {};
-    const credentials = { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret };
-    const parameters = { events: ['task.completed'], filters: { repositoryPath: repo.path } };
+    const credentials = { baseUrl: fixture.service.url, apiKey: TEST_API_KEY, webhookSecret };
+    const parameters = { events: ['task.completed'], filters: { repositoryPath: fixture.repo.path } };
     const endpoint = await serveNodeWebhook({ node, credentialType, credentials, parameters, staticData });
     const hooks = (filters: IDataObject) =>
       createHookContext({ node, credentialType, credentials, parameters: { ...parameters, filters }, staticData, webhookUrl: endpoint.url });
@@ -108,16 +100,16 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
       expect(await lifecycle.checkExists.call(hooks(parameters.filters))).toBe(true);
       const submitOn = async (path: string) =>
         (await (
-          await service.request('/api/v1/tasks', {
+          await fixture.service.request('/api/v1/tasks', {
             method: 'POST',
             json: { description: 'Say hello', repository: { path }, agents: [{ agent: 'command', command: ['node', '-e', '0'] }] },
           })
         ).json()) as { id: string };
       const elsewhere = await submitOn(other.path);
-      const here = await submitOn(repo.path);
+      const here = await submitOn(fixture.repo.path);
       const [[started]] = await endpoint.nextWorkflowData();
       expect(started.json).toMatchObject({ type: 'task.completed', taskId: here.id });
-      const deliveries = (await (await service.request(`/api/v1/tasks/${elsewhere.id}/deliveries`)).json()) as { items: unknown[] };
+      const deliveries = (await (await fixture.service.request(`/api/v1/tasks/${elsewhere.id}/deliveries`)).json()) as { items: unknown[] };
       expect(deliveries.items).toEqual([]);
 
       // Changing the filters replaces the subscription.
@@ -133,7 +125,7 @@ describe.each(driverKinds)('Kage Bunshin Trigger against the real service on %s'
 
   it("fails activation with the service's own message when the credential's key is wrong", async () => {
     const node = new KageBunshinTrigger();
-    const credentials = { baseUrl: service.url, apiKey: 'not-a-key', webhookSecret };
+    const credentials = { baseUrl: fixture.service.url, apiKey: 'not-a-key', webhookSecret };
     const context = createHookContext({ node, credentialType, credentials, parameters: { events: ['task.completed'] }, staticData: {}, webhookUrl: 'http://127.0.0.1:1/webhook/x' });
     await expect(node.webhookMethods!.default.create.call(context)).rejects.toThrow(/API key/i);
   });
