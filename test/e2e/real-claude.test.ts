@@ -4,31 +4,23 @@
  * workflow with no conflict and a passing verify takes its "merged" branch: the file claude wrote
  * lands on main.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliSandbox, type CliSandbox } from '../fixtures/model-server/cli-sandbox.ts';
-import { startModelServer, type ModelServer } from '../fixtures/model-server/model-server.ts';
+import { type RealClis, startRealClis } from '../support/real-clis.ts';
 import type { WorkflowAnswer } from '../support/workflow-answers.ts';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack.ts';
 
-const claudeBin = join(fileURLToPath(new URL('../../node_modules/.bin', import.meta.url)), 'claude');
-
 describe('a shipped workflow with the real claude CLI', () => {
-  let models: ModelServer;
-  let sandbox: CliSandbox;
+  let clis: RealClis;
   let stack: WorkflowStack;
 
   beforeAll(async () => {
-    models = await startModelServer();
-    sandbox = await createCliSandbox(models.url);
-    stack = await startWorkflowStack({ serviceEnv: { ...sandbox.env('claude'), KAGE_CLAUDE_BIN: claudeBin } });
+    clis = await startRealClis();
+    stack = await startWorkflowStack({ serviceEnv: clis.serviceEnv('claude') });
   });
 
   afterAll(async () => {
     await stack?.stop();
-    await sandbox?.cleanup();
-    await models?.close();
+    await clis?.close();
   });
 
   it('runs claude on the task and merges what it wrote', async () => {
@@ -45,6 +37,6 @@ describe('a shipped workflow with the real claude CLI', () => {
     expect(body.outcome).toBe('merged');
     expect(await repo.head('main')).toBe(body.commit);
     expect(await repo.git('show', 'main:kage-claude.txt')).toBe('hello from claude');
-    expect(models.requests.some((r) => r.path.endsWith('/v1/messages'))).toBe(true);
+    expect(clis.models.requests.some((r) => r.path.endsWith('/v1/messages'))).toBe(true);
   });
 });
