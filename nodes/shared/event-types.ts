@@ -12,6 +12,7 @@ export const eventTypeOptions: INodePropertyOptions[] = [
 	{ name: 'Attempt Setup', value: 'attempt.setup', description: "An attempt's worktree was made ready: local files copied, the setup command run" },
 	{ name: 'Merge Completed', value: 'merge.completed', description: "An attempt's branch was merged" },
 	{ name: 'Pull Request Opened', value: 'pull_request.opened', description: "A pull request was opened for an attempt's branch" },
+	{ name: 'Push Completed', value: 'push.completed', description: "The winner's branch was pushed to the repository's remote, or the push failed" },
 	{ name: 'Task Cancelled', value: 'task.cancelled', description: 'Someone cancelled the task' },
 	{ name: 'Task Completed', value: 'task.completed', description: 'The task finished and its attempts were ranked' },
 	{ name: 'Task Failed', value: 'task.failed', description: 'The task ended with an error' },

@@ -22,7 +22,7 @@ import { createTaskWorker } from './executor/task-execution.ts';
 import { InstanceDrain } from './executor/instance-drain.ts';
 import type { TaskWorker } from './executor/task-worker.ts';
 import type { Logger } from './logger.ts';
-import { hostAttemptQueue, SHARED_ATTEMPT_QUEUE, TaskQueue } from './queue/task-queue.ts';
+import { hostAttemptQueue, instancePushQueue, SHARED_ATTEMPT_QUEUE, TaskQueue } from './queue/task-queue.ts';
 import { createMergeService } from './merge/merge-service.ts';
 import { TaskService } from './tasks/task-service.ts';
 import { CredentialStore } from './credentials/credential-store.ts';
@@ -30,6 +30,7 @@ import { loadSecretBox } from './credentials/secret-box.ts';
 import { TaskRemotes } from './credentials/task-remotes.ts';
 import { RemoteMirrors } from './git/remote-mirrors.ts';
 import { FollowUps } from './tasks/follow-ups.ts';
+import { PushAgain } from './tasks/push-again.ts';
 import { TaskRetention } from './tasks/task-retention.ts';
 import { PullRequestService } from './pull-requests/pull-request-service.ts';
 import { DeliveryWorker } from './webhooks/delivery-worker.ts';
@@ -136,6 +137,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
   // Local-path tasks accepted here run on this host; URL tasks anywhere.
   const localAttemptQueue = hostAttemptQueue(hostname());
   const attemptQueues = [SHARED_ATTEMPT_QUEUE, localAttemptQueue];
+  const pushQueue = instancePushQueue(workerName);
   const tasks = new TaskService({
     db,
     tasks: taskRepository,
@@ -168,6 +170,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
           webhooks: { db, tasks: taskRepository, webhookTargets },
           merges,
           pullRequests,
+          pushes: new PushAgain({ tasks: taskRepository, queue }),
           agents: { agents, sandbox: sandbox.status, history: new AgentHistory(db) },
           credentials,
           keys: keyStore,
@@ -196,7 +199,7 @@ export async function createServices(config: Config, logger: Logger, options: { 
       return drain.draining;
     },
     drained: drain.drained,
-    ...lifecycle({ config, logger, db, sandbox: sandbox.status, instanceTag, queue, attemptQueues, worktrees, tasks: taskRepository, mirrors, worker, deliveries, retention, registry, feed }),
+    ...lifecycle({ config, logger, db, sandbox: sandbox.status, instanceTag, queue, attemptQueues, pushQueue, worktrees, tasks: taskRepository, mirrors, worker, deliveries, retention, registry, feed }),
   };
 }
 
@@ -209,6 +212,7 @@ function lifecycle(parts: {
   instanceTag: string;
   queue: TaskQueue;
   attemptQueues: string[];
+  pushQueue: string;
   worktrees: WorktreeManager;
   tasks: TaskRepository;
   mirrors: RemoteMirrors;
@@ -218,17 +222,17 @@ function lifecycle(parts: {
   registry: InstanceRegistry;
   feed: EventFeed;
 }): Pick<Services, 'start' | 'stop'> {
-  const { config, logger, db, instanceTag, queue, attemptQueues, worktrees, mirrors, worker, deliveries, retention, registry, feed } = parts;
+  const { config, logger, db, instanceTag, queue, attemptQueues, pushQueue, worktrees, mirrors, worker, deliveries, retention, registry, feed } = parts;
   return {
     async start() {
       logSettings(config, parts.sandbox, logger);
       const leftovers = await killTagged((tag) => tag.endsWith(`/${instanceTag}`));
       if (leftovers > 0) logger.warn({ killed: leftovers }, 'stopped agent processes left by an earlier run of this service');
-      await queue.start(attemptQueues);
+      await queue.start(attemptQueues, pushQueue);
       // Idle worktrees of an earlier run go; git forgets them in the prune below.
       await worktrees.pool.clear();
       await pruneOrphanWorktrees(parts.tasks, worktrees, mirrors, logger);
-      await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues });
+      await worker.start({ concurrency: config.workerConcurrency, attemptConcurrency: config.attemptConcurrency, attemptQueues, pushQueue });
       await deliveries.start();
       retention?.start();
       await registry.start();

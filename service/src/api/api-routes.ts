@@ -7,6 +7,7 @@ import type { ApiKeyStore } from '../access/api-key-store.ts';
 import type { CredentialStore } from '../credentials/credential-store.ts';
 import type { MergeService } from '../merge/merge-service.ts';
 import type { PullRequestService } from '../pull-requests/pull-request-service.ts';
+import type { PushAgain } from '../tasks/push-again.ts';
 import type { ApiEnv } from './context-variables.ts';
 import { type InstanceControl, registerAdminRoutes } from './routes/admin-routes.ts';
 import { type AgentRouteDeps, registerAgentRoutes } from './routes/agent-routes.ts';
@@ -16,6 +17,7 @@ import { type FollowUpRouteDeps, registerFollowUpRoutes } from './routes/follow-
 import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerMergeRoutes } from './routes/merge-routes.ts';
 import { registerPullRequestRoutes } from './routes/pull-request-routes.ts';
+import { registerPushRoutes } from './routes/push-routes.ts';
 import { registerTaskRoutes, type TaskRouteDeps } from './routes/task-routes.ts';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './routes/webhook-routes.ts';
 
@@ -26,6 +28,7 @@ export interface ApiRouteDeps {
   webhooks: WebhookRouteDeps;
   merges: MergeService;
   pullRequests: PullRequestService;
+  pushes: PushAgain;
   agents: AgentRouteDeps;
   credentials: CredentialStore;
   keys: ApiKeyStore;
@@ -39,6 +42,7 @@ export function registerApiRoutes(api: OpenAPIHono<ApiEnv>, deps: ApiRouteDeps):
   registerWebhookRoutes(api, deps.webhooks);
   registerMergeRoutes(api, deps.merges);
   registerPullRequestRoutes(api, deps.pullRequests);
+  registerPushRoutes(api, deps.pushes);
   registerAgentRoutes(api, deps.agents);
   registerCredentialRoutes(api, deps.credentials);
   registerKeyRoutes(api, deps.keys);

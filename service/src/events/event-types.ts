@@ -17,6 +17,7 @@ export const eventTypes = [
   'task.completed',
   'task.failed',
   'task.cancelled',
+  'push.completed',
   'merge.completed',
   'pull_request.opened',
 ] as const;

@@ -4,8 +4,8 @@
  * open, or a cascade's next tier was just enqueued), its judge is due, or it ends ranked (or
  * cancelled). Attempts ending at once on different instances queue on the lock, so exactly one
  * of them ends the task. What waits on the network or an agent comes after the commit, as its
- * own step: the judge's CLI (task-judge.ts) and the winner's push (winner-push.ts), so neither
- * holds the task's row or a database connection while it waits.
+ * own step: the judge's CLI (task-judge.ts), and the winner's push, enqueued here and run from
+ * the queue (winner-push.ts), so neither holds the task's row or a database connection while it waits.
  */
 import { retryWhileUnavailable } from '../db/database-unavailable.ts';
 import type { Queryable } from '../db/db.ts';
@@ -13,29 +13,26 @@ import type { AttemptRecord } from '../model/attempt.ts';
 import type { TaskRecord } from '../model/task.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder, EventStore } from '../events/event-store.ts';
-import type { TaskRemotes } from '../credentials/task-remotes.ts';
 import type { Logger } from '../logger.ts';
-import type { TaskQueue } from '../queue/task-queue.ts';
+import { instancePushQueue, type TaskQueue } from '../queue/task-queue.ts';
 import type { AttemptEnding } from './attempt-ending.ts';
 import { judgeCandidates, type Judgement } from './judge-verdict.ts';
 import { notStarted, StrategySteps } from './strategies.ts';
 import type { TaskJudge } from './task-judge.ts';
 import { rankedResult } from './task-result.ts';
-import { pushWinner, type WinnerToPush } from './winner-push.ts';
 
 export interface TaskEndingDeps {
   tasks: TaskRepository;
   events: EventStore;
-  remotes: TaskRemotes;
   logger: Logger;
-  /** Where a cascade's next tier is enqueued (strategies.ts). */
+  /** Where a cascade's next tier and a winner's push are enqueued. */
   queue?: TaskQueue | undefined;
   /** Orders the attempts of a task that asks for a judge. */
   judge?: TaskJudge | undefined;
 }
 
 /** What follows an attempt's end once it is stored. */
-type NextStep = { step: 'runs_on' } | { step: 'judge' } | { step: 'ended'; winner?: WinnerToPush | undefined };
+type NextStep = 'runs_on' | 'judge' | 'ended';
 
 export class TaskEnding {
   private readonly deps: TaskEndingDeps;
@@ -48,7 +45,7 @@ export class TaskEnding {
 
   /**
    * Stores an attempt's end with its events and decides the task's next step in the same
-   * transaction; then judges or pushes the winner when that is the step. Retried while the
+   * transaction; then judges when that is the step. Retried while the
    * database is unavailable. `signal` stops the judge (a shutdown hands it to the next start).
    */
   async attemptEnded(taskId: string, label: string, ending: AttemptEnding, signal: AbortSignal): Promise<void> {
@@ -62,8 +59,7 @@ export class TaskEnding {
         }),
       { onWait: (error) => this.deps.logger.warn({ err: error }, "database unavailable: waiting to store the attempt's end") },
     );
-    if (next.step === 'judge') await this.judgeAndEnd(taskId, signal);
-    if (next.step === 'ended' && next.winner) await pushWinner(this.deps, next.winner);
+    if (next === 'judge') await this.judgeAndEnd(taskId, signal);
   }
 
   /**
@@ -76,14 +72,14 @@ export class TaskEnding {
 
   private async decide(tx: Queryable, record: EventRecorder, taskId: string): Promise<NextStep> {
     const before = await this.deps.tasks.get(taskId, tx);
-    if (before?.status !== 'running') return { step: 'runs_on' };
+    if (before?.status !== 'running') return 'runs_on';
     // A race won, or a cascade's tier over: the strategy's step, before the end is decided.
     if (!before.cancelRequested) await this.strategies.step(tx, record, before, await this.attemptsOf(taskId, tx));
     const task = (await this.deps.tasks.get(taskId, tx))!;
     const runs = await this.attemptsOf(taskId, tx);
-    if (stillOpen(task, runs)) return { step: 'runs_on' };
+    if (stillOpen(task, runs)) return 'runs_on';
     if (task.cancelRequested) return this.endCancelled(tx, record, taskId);
-    if (judgeCandidates(task, runs).length > 0) return { step: 'judge' };
+    if (judgeCandidates(task, runs).length > 0) return 'judge';
     return this.endRanked(tx, record, task, runs);
   }
 
@@ -99,15 +95,14 @@ export class TaskEnding {
     const judgement = await judge.judge(task, runs, candidates, signal);
     // Stopped by a shutdown: the task is judged again after the restart (its attempt job comes back).
     if (signal.aborted && signal.reason === 'shutdown') return tasks.releaseJudging(taskId);
-    const next = await this.deps.events.transaction(taskId, async (tx, record): Promise<NextStep> => {
+    await this.deps.events.transaction(taskId, async (tx, record): Promise<NextStep> => {
       await tasks.lock(tx, taskId);
       const current = await tasks.get(taskId, tx);
       const now = await this.attemptsOf(taskId, tx);
-      if (current?.status !== 'running' || stillOpen(current, now)) return { step: 'runs_on' };
+      if (current?.status !== 'running' || stillOpen(current, now)) return 'runs_on';
       if (current.cancelRequested) return this.endCancelled(tx, record, taskId);
       return this.endRanked(tx, record, current, now, judgement);
     });
-    if (next.step === 'ended' && next.winner) await pushWinner(this.deps, next.winner);
   }
 
   private async endCancelled(tx: Queryable, record: EventRecorder, taskId: string): Promise<NextStep> {
@@ -115,7 +110,7 @@ export class TaskEnding {
     await this.deps.tasks.attempts.cancelPending(tx, taskId);
     const finished = await this.deps.tasks.finish(tx, taskId, { status: 'cancelled', winnerLabel: null, result: { winner: null, ranking: [] }, error: 'cancelled by request' });
     if (finished) await record([{ type: 'task.cancelled', data: { status: 'cancelled', totalCostUsd: finished.totalCostUsd } }]);
-    return { step: 'ended' };
+    return 'ended';
   }
 
   private async endRanked(tx: Queryable, record: EventRecorder, task: TaskRecord, runs: readonly AttemptRecord[], judgement?: Judgement): Promise<NextStep> {
@@ -128,10 +123,12 @@ export class TaskEnding {
       error: ended.error,
       extraCostUsd: judgement?.costUsd ?? 0,
     });
-    if (!finished) return { step: 'ended' };
+    if (!finished) return 'ended';
     await record([{ type: finished.status === 'completed' ? 'task.completed' : 'task.failed', data: { status: finished.status, totalCostUsd: finished.totalCostUsd, ...ended.eventData } }]);
+    // Its push is enqueued with the end, for the instance whose mirror holds the branch.
     const winner = runs.find((run) => run.label === ended.winnerLabel);
-    return { step: 'ended', winner: task.pushMode === 'winner' && winner ? { task, label: winner.label, branch: winner.branch } : undefined };
+    if (task.pushMode === 'winner' && winner?.worker) await this.deps.queue?.enqueuePush(tx, instancePushQueue(winner.worker), task.id);
+    return 'ended';
   }
 
   private async attemptsOf(taskId: string, tx?: Queryable): Promise<AttemptRecord[]> {

@@ -1,6 +1,6 @@
 /**
  * The executor, put together: the worker that takes task and attempt jobs, the attempt runner,
- * the task's ending and its judge, on this instance's agents, worktrees and sandbox.
+ * the task's ending, its judge and its winner's push, on this instance's agents, worktrees and sandbox.
  */
 import type { AgentRegistry } from '../agents/agent-registry.ts';
 import type { TaskRemotes } from '../credentials/task-remotes.ts';
@@ -19,6 +19,7 @@ import { TaskEnding } from './task-ending.ts';
 import { TaskJudge } from './task-judge.ts';
 import { TaskStarter } from './task-starter.ts';
 import { TaskWorker } from './task-worker.ts';
+import { WinnerPush } from './winner-push.ts';
 
 export interface TaskExecutionDeps {
   db: Db;
@@ -55,13 +56,14 @@ export function createTaskWorker(deps: TaskExecutionDeps): TaskWorker {
     keepWorktrees: deps.keepWorktrees,
   });
   const judge = new TaskJudge({ agents, sandbox, dataDir: deps.dataDir, instanceTag, logger });
-  const ending = new TaskEnding({ tasks, events, queue, remotes, logger, judge });
+  const ending = new TaskEnding({ tasks, events, queue, logger, judge });
   return new TaskWorker({
     db,
     tasks,
     queue,
     starter: new TaskStarter({ tasks, events, queue }),
     attempts: new AttemptJobHandler({ tasks, attempts, ending, worktrees, remotes, logger }),
+    pushes: new WinnerPush({ tasks, events, remotes, logger }),
     logger,
   });
 }

@@ -5,6 +5,7 @@ import { type AttemptJob, BUDGET_CHANNEL, CANCEL_CHANNEL, RACE_CHANNEL, type Tas
 import type { AttemptJobHandler } from './attempt-job.ts';
 import type { StopReason } from './process-ending.ts';
 import type { TaskStarter } from './task-starter.ts';
+import type { WinnerPush } from './winner-push.ts';
 
 interface RunningAttempt {
   label: string;
@@ -30,20 +31,25 @@ export class TaskWorker {
   private readonly queue: TaskQueue;
   private readonly starter: TaskStarter;
   private readonly attempts: AttemptJobHandler;
+  private readonly pushes: WinnerPush;
   private readonly logger: Logger;
   private readonly unlisten: Array<() => Promise<void>> = [];
 
-  constructor(deps: { db: Db; tasks: TaskRepository; queue: TaskQueue; starter: TaskStarter; attempts: AttemptJobHandler; logger: Logger }) {
+  constructor(deps: { db: Db; tasks: TaskRepository; queue: TaskQueue; starter: TaskStarter; attempts: AttemptJobHandler; pushes: WinnerPush; logger: Logger }) {
     this.db = deps.db;
     this.tasks = deps.tasks;
     this.queue = deps.queue;
     this.starter = deps.starter;
     this.attempts = deps.attempts;
+    this.pushes = deps.pushes;
     this.logger = deps.logger;
   }
 
-  /** `concurrency` tasks started at once, and up to `attemptConcurrency` attempts from each of `attemptQueues`. */
-  async start(options: { concurrency: number; attemptConcurrency: number; attemptQueues: readonly string[] }): Promise<void> {
+  /**
+   * `concurrency` tasks started at once, up to `attemptConcurrency` attempts from each of
+   * `attemptQueues`, and the pushes of the winners this instance ran, from `pushQueue`.
+   */
+  async start(options: { concurrency: number; attemptConcurrency: number; attemptQueues: readonly string[]; pushQueue: string }): Promise<void> {
     this.unlisten.push(
       await this.db.listen(CANCEL_CHANNEL, (taskId) => this.stopTask(taskId, 'cancelled'), () => void this.catchUpCancellations()),
       await this.db.listen(BUDGET_CHANNEL, (taskId) => this.stopTask(taskId, 'budget')),
@@ -52,6 +58,7 @@ export class TaskWorker {
     if (options.concurrency === 0) return;
     await this.queue.work(options.concurrency, (taskId) => this.starter.start(taskId));
     await this.queue.workAttempts(options.attemptQueues, options.attemptConcurrency, (job, jobSignal) => this.runAttempt(job, jobSignal));
+    await this.queue.workPushes(options.pushQueue, (job) => this.pushes.push(job));
   }
 
   private stopTask(taskId: string, reason: StopReason): void {

@@ -1,27 +1,39 @@
 /**
- * Pushing a finished task's winner (`push: "winner"`): its own step, after the transaction that
- * ended the task has committed. A push waits on the network for as long as the remote takes (up
- * to its timeout); inside the transaction it held the task's row and, on PGlite (one connection),
- * every other query of the service. Its outcome is told as an event of the winning attempt.
+ * Pushing a finished task's winner (`push: "winner"`): its own queued step, enqueued in the
+ * transaction that ends the task and run after it has committed, by the instance whose mirror
+ * holds the winner's branch. A push waits on the network for as long as the remote takes (up to
+ * its timeout), so it never runs under the task's row lock or inside a transaction. A failed try
+ * says so and is tried again; the last try's outcome is the `push.completed` event.
  */
 import type { TaskRemotes, PushOutcome } from '../credentials/task-remotes.ts';
-import type { TaskRecord } from '../model/task.ts';
+import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
+import type { Logger } from '../logger.ts';
+import type { PushJob } from '../queue/task-queue.ts';
 
-/** What a push did, as the attempt's progress event. */
+/** What a push of an attempt's branch did, as the attempt's progress event. */
 export function pushEvent(label: string, push: PushOutcome): NewEvent {
   return { type: 'agent.progress', agentLabel: label, data: { kind: push.pushed ? 'notice' : 'error', message: push.message } };
 }
 
-/** The winner a task that just ended still has to push (task-ending.ts says so). */
-export interface WinnerToPush {
-  task: TaskRecord;
-  label: string;
-  branch: string;
-}
+export class WinnerPush {
+  private readonly deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes; logger: Logger };
 
-/** Pushes the winner's branch and records how it went. Never throws (the push says why it failed). */
-export async function pushWinner(deps: { remotes: TaskRemotes; events: EventStore }, winner: WinnerToPush): Promise<void> {
-  const push = await deps.remotes.pushAttemptBranch(winner.task, winner.branch);
-  await deps.events.appendMany(winner.task.id, [pushEvent(winner.label, push)]);
+  constructor(deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes; logger: Logger }) {
+    this.deps = deps;
+  }
+
+  /** One try of a task's push. Throws when it failed and another try follows. */
+  async push(job: PushJob & { lastTry: boolean }): Promise<void> {
+    const { tasks, events, remotes } = this.deps;
+    const task = await tasks.get(job.taskId);
+    const winner = task?.winnerLabel ? (await tasks.attempts.ofTasks([task.id])).get(task.id)?.find((run) => run.label === task.winnerLabel) : undefined;
+    if (!task || !winner) return;
+    const push = await remotes.pushAttemptBranch(task, winner.branch);
+    if (!push.pushed && !job.lastTry) {
+      await events.appendMany(task.id, [{ type: 'agent.progress', agentLabel: winner.label, data: { kind: 'error', message: `${push.message}; trying again` } }]);
+      throw new Error(push.message);
+    }
+    await events.appendMany(task.id, [{ type: 'push.completed', agentLabel: winner.label, data: { status: push.pushed ? 'pushed' : 'failed', branch: winner.branch, message: push.message } }]);
+  }
 }

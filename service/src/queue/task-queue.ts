@@ -16,6 +16,18 @@ export function hostAttemptQueue(host: string): string {
   return `kage-attempts-on-${host.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 60)}`;
 }
 
+/**
+ * A task's winner is pushed from the mirror that holds its branch: that of the instance that ran
+ * it, which takes the push from its own queue (after a restart too, its name being stable).
+ */
+export function instancePushQueue(workerName: string): string {
+  return `kage-pushes-on-${workerName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 60)}`;
+}
+
+// A push that fails is tried again after 5 s, then 10 s; the third failure is the push's outcome.
+const PUSH_TRIES = 3;
+const PUSH_RETRY_DELAY_SECONDS = 5;
+
 /** NOTIFY channel carrying a task id whose cancellation was requested; the workers running its attempts stop them. */
 export const CANCEL_CHANNEL = 'kage_cancel';
 
@@ -47,8 +59,14 @@ export interface AttemptJob {
   label: string;
 }
 
+export interface PushJob {
+  taskId: string;
+}
+
 export type TaskHandler = (taskId: string, signal: AbortSignal) => Promise<void>;
 export type AttemptHandler = (job: AttemptJob, signal: AbortSignal) => Promise<void>;
+/** Throws to have the push tried again; `lastTry` says no try follows this one. */
+export type PushHandler = (job: PushJob & { lastTry: boolean }) => Promise<void>;
 
 /**
  * One pg-boss job per task, which starts it, and one per attempt, which runs it. Jobs are
@@ -79,15 +97,17 @@ export class TaskQueue {
     this.boss.on('warning', (warning: unknown) => this.logger.warn({ warning }, 'queue warning'));
   }
 
-  /** Starts pg-boss and makes sure the task queue and the attempt queues this instance serves exist. */
-  async start(attemptQueues: readonly string[]): Promise<void> {
+  /** Starts pg-boss and makes sure the task queue and the attempt and push queues this instance serves exist. */
+  async start(attemptQueues: readonly string[], pushQueue: string): Promise<void> {
     await this.boss.start();
     for (const name of [TASK_QUEUE, ...attemptQueues]) await this.ensureQueue(name);
+    // Exclusive: one push per task waiting or running at a time, however often it is asked for.
+    await this.ensureQueue(pushQueue, 'exclusive');
     this.started = true;
   }
 
-  private async ensureQueue(name: string): Promise<void> {
-    await this.boss.createQueue(name, { heartbeatSeconds: HEARTBEAT_SECONDS, retryLimit: 20, retryDelay: 1, notify: true });
+  private async ensureQueue(name: string, policy: 'standard' | 'exclusive' = 'standard'): Promise<void> {
+    await this.boss.createQueue(name, { policy, heartbeatSeconds: HEARTBEAT_SECONDS, retryLimit: 20, retryDelay: 1, notify: true });
   }
 
   /** Enqueues inside the caller's transaction, so the job exists exactly when the task does. */
@@ -105,6 +125,22 @@ export class TaskQueue {
       const singletonKey = run === 'first' ? `${taskId}/${label}` : `${taskId}/${label}/${run}`;
       await this.boss.send(queue, { taskId, label } satisfies AttemptJob, { singletonKey, db: inTransaction(tx) });
     }
+  }
+
+  /**
+   * The winner's push, retried; inside the transaction that ends the task (so a task that ended
+   * has its push, whatever happens to this process next), or alone when asked to push again.
+   * False when that task's push is waiting or running already.
+   */
+  async enqueuePush(tx: Queryable | undefined, queue: string, taskId: string): Promise<boolean> {
+    const id = await this.boss.send(queue, { taskId } satisfies PushJob, {
+      singletonKey: `${taskId}/push`,
+      retryLimit: PUSH_TRIES - 1,
+      retryDelay: PUSH_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      ...(tx ? { db: inTransaction(tx) } : {}),
+    });
+    return id !== null;
   }
 
   /** Starts `concurrency` task workers in this process; each starts one task at a time. */
@@ -136,6 +172,15 @@ export class TaskQueue {
         },
       );
     }
+  }
+
+  /** Pushes this instance's winners (from its own queue), one at a time. */
+  async workPushes(queue: string, handler: PushHandler): Promise<void> {
+    this.worked.add(queue);
+    const options = { localConcurrency: 1, batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 2 } as const;
+    await this.boss.work<PushJob, void, typeof options>(queue, options, async ([job]) => {
+      if (job) await handler({ taskId: job.data.taskId, lastTry: job.retryCount >= job.retryLimit });
+    });
   }
 
   /** Each queue's waiting and active jobs, and how long its oldest waiting job has waited (for /metrics). */

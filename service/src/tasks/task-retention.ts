@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import { finishedTaskStatuses } from '../model/statuses.ts';
 
 /** Events a pruned task keeps: what its stream, its waits and its history need. */
-const keptEventTypes = ['task.queued', 'task.started', 'task.completed', 'task.failed', 'task.cancelled', 'merge.completed', 'pull_request.opened'];
+const keptEventTypes = ['task.queued', 'task.started', 'task.completed', 'task.failed', 'task.cancelled', 'push.completed', 'merge.completed', 'pull_request.opened'];
 const TASKS_PER_BATCH = 20;
 const ROWS_PER_DELETE = 5_000;
 const PAUSE_BETWEEN_BATCHES_MS = 200;

@@ -32,6 +32,7 @@ const expectedScopes: Record<string, Scope> = {
   'GET /tasks/{id}/diff': 'tasks:read',
   'POST /tasks/{id}/discard': 'merge',
   'POST /tasks/{id}/pull-request': 'merge',
+  'POST /tasks/{id}/push': 'merge',
   'POST /tasks': 'tasks:write',
   'GET /tasks': 'tasks:read',
   'GET /tasks/stats': 'tasks:read-all',

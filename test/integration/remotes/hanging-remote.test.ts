@@ -1,8 +1,9 @@
 /**
  * A remote that takes a push and never answers: the winner's push (`push: "winner"`) used to run
  * inside the transaction that ended the task, holding its row and, on PGlite, every query of the
- * service for as long as git waited. Now the task ends first, the service answers meanwhile (its
- * reads, a second task), and the push ends with a clear error after its timeout.
+ * service for as long as git waited. Now the task ends first and its push is a queued step: the
+ * service answers meanwhile (its reads, a second task), a try that times out says so in words and
+ * is tried again, and a push whose every try failed can be asked for again.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,31 +45,69 @@ describe.each(driverKinds)('a remote that never answers a push (%s)', (kind) => 
     if (serverRoot) await rm(serverRoot, { recursive: true, force: true });
   });
 
-  it('the task ends and everything else goes on while the push waits; the push then fails in words', async () => {
+  type PushEvent = { type: string; data: { kind?: string; message?: string; status?: string; branch?: string } };
+  const pushEvents = async (id: string): Promise<PushEvent[]> => {
+    const events = await (await service.request(`/api/v1/tasks/${id}/events?limit=100`)).json();
+    return events.items.filter((event: PushEvent) => event.type === 'push.completed' || /push/.test(event.data.message ?? ''));
+  };
+  const submitPushingTask = async () => {
     const submitted = await service.request('/api/v1/tasks', {
       method: 'POST',
       json: { description: 'push the winner', repository: { url: `${git.url}/app.git`, credential: 'local' }, push: 'winner', agents: [writer] },
     });
     expect(submitted.status, await submitted.clone().text()).toBe(202);
-    const { id } = await submitted.json();
-    const pushOutcome = async () => {
-      const events = await (await service.request(`/api/v1/tasks/${id}/events?limit=100`)).json();
-      return events.items.find((event: { data: { kind?: string; message?: string } }) => /push/.test(event.data.message ?? '')) as { data: { kind: string; message: string } } | undefined;
-    };
-    const task = await waitForTaskEnd(service, id, 60_000);
+    const task = await waitForTaskEnd(service, (await submitted.json()).id, 60_000);
     expect(task.status).toBe('completed');
+    return task;
+  };
+  const remoteHead = (branch: string) => runGitIn(join(serverRoot, 'app.git'), ['rev-parse', `refs/heads/${branch}`]).catch(() => undefined);
+
+  it('the task ends and everything else goes on while the push waits; the timed-out try says so and the next one pushes', async () => {
+    const task = await submitPushingTask();
     // Ended before its push did: the push is its own step, after the commit.
-    expect(await pushOutcome()).toBeUndefined();
+    expect(await pushEvents(task.id)).toEqual([]);
 
     // While the push hangs, reads answer and another task runs to its end.
     for (let i = 0; i < 5; i += 1) expect((await service.request('/api/v1/tasks')).status).toBe(200);
     const other = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'meanwhile', repository: { path: local.path }, agents: [writer] } });
     expect(other.status).toBe(202);
     expect((await waitForTaskEnd(service, (await other.json()).id, 30_000)).status).toBe('completed');
-    expect(await pushOutcome()).toBeUndefined();
+    expect(await pushEvents(task.id)).toEqual([]);
 
-    const failure = await until('the push to time out', pushOutcome, 60_000);
-    expect(failure.data.kind).toBe('error');
-    expect(failure.data.message).toMatch(/timed out|push of kage\//);
-  }, 120_000);
+    const failedTry = await until('the first try to time out', async () => (await pushEvents(task.id))[0], 60_000);
+    expect(failedTry.data.kind).toBe('error');
+    expect(failedTry.data.message).toMatch(/(timed out|push of kage\/).*; trying again$/);
+    releasePushes();
+    const pushed = await until('the next try to push', async () => (await pushEvents(task.id)).find((event) => event.type === 'push.completed'), 60_000);
+    const winner = task.agents[0];
+    expect(pushed.data).toMatchObject({ status: 'pushed', branch: winner.branch });
+    expect(await remoteHead(winner.branch)).toBe(winner.headCommit);
+  }, 150_000);
+
+  it('tells of a push whose every try failed, and pushes when asked again; a local task has nothing to push (409)', async () => {
+    let refusing = true;
+    git.beforePush = async () => {
+      if (refusing) throw new Error('the remote is down');
+    };
+    const task = await submitPushingTask();
+    const failed = await until('the last try to fail', async () => (await pushEvents(task.id)).find((event) => event.type === 'push.completed'), 90_000);
+    expect(failed.data).toMatchObject({ status: 'failed', branch: task.agents[0].branch });
+    expect((await pushEvents(task.id)).filter((event) => /trying again$/.test(event.data.message ?? ''))).toHaveLength(2);
+    expect(await remoteHead(task.agents[0].branch)).toBeUndefined();
+
+    refusing = false;
+    const again = await service.request(`/api/v1/tasks/${task.id}/push`, { method: 'POST' });
+    expect(again.status, await again.clone().text()).toBe(202);
+    expect(await again.json()).toEqual({ agent: task.agents[0].label, branch: task.agents[0].branch, queued: true });
+    await until('the push asked for again', async () => ((await pushEvents(task.id)).filter((event) => event.type === 'push.completed').length === 2 ? true : undefined), 60_000);
+    expect((await pushEvents(task.id)).at(-1)!.data).toMatchObject({ status: 'pushed' });
+    expect(await remoteHead(task.agents[0].branch)).toBe(task.agents[0].headCommit);
+
+    const localTask = await service.request('/api/v1/tasks', { method: 'POST', json: { description: 'local', repository: { path: local.path }, agents: [writer] } });
+    const localId = (await localTask.json()).id;
+    await waitForTaskEnd(service, localId, 30_000);
+    const refused = await service.request(`/api/v1/tasks/${localId}/push`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).error.code).toBe('not_a_remote_repository');
+  }, 150_000);
 });

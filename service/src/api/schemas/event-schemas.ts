@@ -67,6 +67,11 @@ const eventData: Record<EventType, z.ZodType> = {
   ),
   'task.failed': open('TaskFailedData', { error: z.string().optional() }, 'The task could not run to the end'),
   'task.cancelled': open('TaskCancelledData', { reason: z.string().optional() }, 'The task was cancelled'),
+  'push.completed': open(
+    'PushCompletedData',
+    { status: z.enum(['pushed', 'failed']), branch: z.string(), message: z.string() },
+    "The winner's branch was pushed to the task's remote (push: winner), or its last try failed: `POST /tasks/{id}/push` tries again",
+  ),
   'merge.completed': open('MergeCompletedData', { agentLabel: z.string().optional(), strategy: z.string().optional(), status: z.string().optional() }, 'A merge of an attempt was done'),
   'pull_request.opened': open(
     'PullRequestOpenedData',
