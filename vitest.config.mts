@@ -30,6 +30,8 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 900_000,
           fileParallelism: false,
+          // A page's answer may take a few seconds on a loaded machine (expect.poll's default is 1 s).
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

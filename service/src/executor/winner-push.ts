@@ -26,9 +26,11 @@ export class WinnerPush {
   /** One try of a task's push. Throws when it failed and another try follows. */
   async push(job: PushJob & { lastTry: boolean }): Promise<void> {
     const { tasks, events, remotes } = this.deps;
-    const task = await tasks.get(job.taskId);
-    const winner = task?.winnerLabel ? (await tasks.attempts.ofTasks([task.id])).get(task.id)?.find((run) => run.label === task.winnerLabel) : undefined;
-    if (!task || !winner) return;
+    const stored = await tasks.get(job.taskId);
+    const winner = stored?.winnerLabel ? (await tasks.attempts.ofTasks([stored.id])).get(stored.id)?.find((run) => run.label === stored.winnerLabel) : undefined;
+    if (!stored || !winner) return;
+    // This instance's mirror, where the winner ran (the stored path is that of the instance that accepted the task).
+    const task = remotes.onThisMachine(stored);
     const push = await remotes.pushAttemptBranch(task, winner.branch);
     if (!push.pushed && !job.lastTry) {
       await events.appendMany(task.id, [{ type: 'agent.progress', agentLabel: winner.label, data: { kind: 'error', message: `${push.message}; trying again` } }]);

@@ -4,7 +4,8 @@
  * populated submodules, a merge or rebase in progress, index flags, a worktree config) is
  * undone; only the cache folders named by `keep` (gitignore patterns) stay.
  */
-import { chmod, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { chmod, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git } from './git-command.ts';
 
@@ -26,9 +27,22 @@ export async function restoreWorktreeLink(dirs: WorktreeDirs): Promise<void> {
   await replaceFile(join(dirs.path, '.git'), `gitdir: ${dirs.gitAdminDir}\n`);
 }
 
+/**
+ * Writes `path` anew without ever leaving it missing: cleaning and reclaiming a worktree hold no
+ * repository lock, and a `git worktree prune` run meanwhile for another attempt takes a missing
+ * `.git` link for a deleted worktree and removes its folder in the git dir. The new file is made beside it (never
+ * through a link an agent planted) and renamed over it, which replaces a link or file at once;
+ * only a directory in the way is removed first.
+ */
 export async function replaceFile(path: string, content: string): Promise<void> {
-  await rm(path, { recursive: true, force: true });
-  await writeFile(path, content, { flag: 'wx' });
+  const fresh = `${path}.kage-${randomUUID().slice(0, 8)}`;
+  await writeFile(fresh, content, { flag: 'wx' });
+  try {
+    await rename(fresh, path);
+  } catch {
+    await rm(path, { recursive: true, force: true });
+    await rename(fresh, path);
+  }
 }
 
 /** Cleans the worktree at its current HEAD, keeping only the `keep` folders of what is untracked. */

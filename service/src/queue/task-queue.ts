@@ -177,7 +177,8 @@ export class TaskQueue {
   /** Pushes this instance's winners (from its own queue), one at a time. */
   async workPushes(queue: string, handler: PushHandler): Promise<void> {
     this.worked.add(queue);
-    const options = { localConcurrency: 1, batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 2 } as const;
+    // A retry is due 5 or 10 s after a failed try; with notify on, pg-boss would look only every 30 s.
+    const options = { localConcurrency: 1, batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 } as const;
     await this.boss.work<PushJob, void, typeof options>(queue, options, async ([job]) => {
       if (job) await handler({ taskId: job.data.taskId, lastTry: job.retryCount >= job.retryLimit });
     });
