@@ -14,7 +14,7 @@ import type { TaskRecord } from '../model/task.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventRecorder, EventStore } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
-import { instancePushQueue, type TaskQueue } from '../queue/task-queue.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
 import type { AttemptEnding } from './attempt-ending.ts';
 import { judgeCandidates, type Judgement } from './judge-verdict.ts';
 import { notStarted, StrategySteps } from './strategies.ts';
@@ -127,7 +127,9 @@ export class TaskEnding {
     await record([{ type: finished.status === 'completed' ? 'task.completed' : 'task.failed', data: { status: finished.status, totalCostUsd: finished.totalCostUsd, ...ended.eventData } }]);
     // Its push is enqueued with the end, for the instance whose mirror holds the branch.
     const winner = runs.find((run) => run.label === ended.winnerLabel);
-    if (task.pushMode === 'winner' && winner?.worker) await this.deps.queue?.enqueuePush(tx, instancePushQueue(winner.worker), task.id);
+    if (task.pushMode === 'winner' && winner?.worker && (await this.deps.queue?.enqueuePush(tx, winner.worker, task.id)) === 'no_queue') {
+      await record([{ type: 'push.completed', agentLabel: winner.label, data: { status: 'failed', branch: winner.branch, message: `not pushed: the instance that ran ${winner.label} (${winner.worker}) takes no pushes; once it is upgraded, POST /tasks/${task.id}/push` } }]);
+    }
     return 'ended';
   }
 

@@ -63,6 +63,9 @@ export interface PushJob {
   taskId: string;
 }
 
+/** Whether a push was queued, one was waiting or running already, or the instance that ran the winner serves no push queue. */
+export type PushQueued = 'queued' | 'already' | 'no_queue';
+
 export type TaskHandler = (taskId: string, signal: AbortSignal) => Promise<void>;
 export type AttemptHandler = (job: AttemptJob, signal: AbortSignal) => Promise<void>;
 /** Throws to have the push tried again; `lastTry` says no try follows this one. */
@@ -78,6 +81,7 @@ export class TaskQueue {
   private readonly db: Db;
   private readonly logger: Logger;
   private started = false;
+  private ownPushQueue: string | undefined;
   /** Queues this process works, so a drain can stop taking from each. */
   private readonly worked = new Set<string>();
 
@@ -103,6 +107,7 @@ export class TaskQueue {
     for (const name of [TASK_QUEUE, ...attemptQueues]) await this.ensureQueue(name);
     // Exclusive: one push per task waiting or running at a time, however often it is asked for.
     await this.ensureQueue(pushQueue, 'exclusive');
+    this.ownPushQueue = pushQueue;
     this.started = true;
   }
 
@@ -128,19 +133,29 @@ export class TaskQueue {
   }
 
   /**
-   * The winner's push, retried; inside the transaction that ends the task (so a task that ended
-   * has its push, whatever happens to this process next), or alone when asked to push again.
-   * False when that task's push is waiting or running already.
+   * The winner's push, retried, for the instance that ran it (`worker`): inside the transaction
+   * that ends the task (so a task that ended has its push, whatever happens to this process
+   * next), or alone when asked to push again.
    */
-  async enqueuePush(tx: Queryable | undefined, queue: string, taskId: string): Promise<boolean> {
-    const id = await this.boss.send(queue, { taskId } satisfies PushJob, {
-      singletonKey: `${taskId}/push`,
-      retryLimit: PUSH_TRIES - 1,
-      retryDelay: PUSH_RETRY_DELAY_SECONDS,
-      retryBackoff: true,
-      ...(tx ? { db: inTransaction(tx) } : {}),
-    });
-    return id !== null;
+  async enqueuePush(tx: Queryable | undefined, worker: string, taskId: string): Promise<PushQueued> {
+    // The embedded database has one instance, whose mirror holds every branch, whatever name a
+    // run before a restart went by (a container's host name changes).
+    const queue = this.db.connection.kind === 'pglite' && this.ownPushQueue ? this.ownPushQueue : instancePushQueue(worker);
+    try {
+      const id = await this.boss.send(queue, { taskId } satisfies PushJob, {
+        singletonKey: `${taskId}/push`,
+        retryLimit: PUSH_TRIES - 1,
+        retryDelay: PUSH_RETRY_DELAY_SECONDS,
+        retryBackoff: true,
+        ...(tx ? { db: inTransaction(tx) } : {}),
+      });
+      return id === null ? 'already' : 'queued';
+    } catch (error) {
+      // Thrown before any statement, so the caller's transaction goes on: an instance of a version
+      // before pushes were queued never made its queue.
+      if ((error as { code?: string }).code === 'PGBOSS_QUEUE_NOT_FOUND') return 'no_queue';
+      throw error;
+    }
   }
 
   /** Starts `concurrency` task workers in this process; each starts one task at a time. */

@@ -4,7 +4,7 @@
  * mirror holds the branch, as when the task ended.
  */
 import type { TaskRepository } from '../db/task-repository.ts';
-import { instancePushQueue, type TaskQueue } from '../queue/task-queue.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from './task-errors.ts';
 
@@ -33,7 +33,10 @@ export class PushAgain {
     if (task.status !== 'completed' || !winner?.worker) {
       throw new Refusal('conflict', 'no_winner_to_push', `Task ${taskId} is ${task.status}${task.status === 'completed' ? ' without a winner' : ''}: only a completed task's winner is pushed`, { status: task.status });
     }
-    const queued = await queue.enqueuePush(undefined, instancePushQueue(winner.worker), taskId);
-    return { agentLabel: winner.label, branch: winner.branch, queued };
+    const queued = await queue.enqueuePush(undefined, winner.worker, taskId);
+    if (queued === 'no_queue') {
+      throw new Refusal('conflict', 'winner_instance_takes_no_pushes', `The instance that ran ${winner.label} (${winner.worker}) takes no pushes: its mirror holds the branch; upgrade it, then ask again`, { worker: winner.worker });
+    }
+    return { agentLabel: winner.label, branch: winner.branch, queued: queued === 'queued' };
   }
 }
