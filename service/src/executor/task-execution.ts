@@ -63,7 +63,7 @@ export function createTaskWorker(deps: TaskExecutionDeps): TaskWorker {
     queue,
     starter: new TaskStarter({ tasks, events, queue }),
     attempts: new AttemptJobHandler({ tasks, attempts, ending, worktrees, remotes, logger }),
-    pushes: new WinnerPush({ tasks, events, remotes, logger }),
+    pushes: new WinnerPush({ tasks, events, remotes }),
     logger,
   });
 }

@@ -8,7 +8,6 @@
 import type { TaskRemotes, PushOutcome } from '../credentials/task-remotes.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
-import type { Logger } from '../logger.ts';
 import type { PushJob } from '../queue/task-queue.ts';
 
 /** What a push of an attempt's branch did, as the attempt's progress event. */
@@ -17,9 +16,9 @@ export function pushEvent(label: string, push: PushOutcome): NewEvent {
 }
 
 export class WinnerPush {
-  private readonly deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes; logger: Logger };
+  private readonly deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes };
 
-  constructor(deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes; logger: Logger }) {
+  constructor(deps: { tasks: TaskRepository; events: EventStore; remotes: TaskRemotes }) {
     this.deps = deps;
   }
 
