@@ -70,6 +70,14 @@ export async function selectAttempt(
 async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: AttemptRecord): Promise<boolean> {
   if (!task.repositoryUrl) return false;
   if (await source.remotes.fetchAttemptBranch(task, run.branch)) return true;
+  if (task.pushMode === 'winner' && task.winnerLabel === run.label) {
+    throw new Refusal(
+      'conflict',
+      'winner_not_pushed',
+      `Attempt ${run.label} ran on ${run.worker ?? 'another instance'} and its push has not reached the remote: wait for the task's push.completed event, or when it says failed ask again with POST /tasks/${task.id}/push`,
+      { worker: run.worker },
+    );
+  }
   if (task.pushMode === 'none' || (task.pushMode === 'winner' && task.winnerLabel !== run.label)) {
     throw new Refusal(
       'conflict',
