@@ -41,8 +41,28 @@ function harmless(key: string): string {
   return '';
 }
 
-/** Subcommands that read refs and objects only: they never run a configured command. */
-const plumbing = new Set(['rev-parse', 'for-each-ref', 'update-ref', 'cat-file', 'config', 'symbolic-ref', 'show-ref', 'ls-tree', 'merge-base', 'rev-list', 'count-objects', 'mktree', 'commit-tree']);
+/**
+ * Subcommands that never run a configured command: they read or write refs, objects and the
+ * index, or (clean) delete untracked files, without a filter, driver, pager or transport. For
+ * them the config is not read: each read is one more process per git command.
+ */
+const plumbing = new Set([
+  'rev-parse',
+  'for-each-ref',
+  'update-ref',
+  'cat-file',
+  'config',
+  'symbolic-ref',
+  'show-ref',
+  'ls-tree',
+  'ls-files',
+  'merge-base',
+  'rev-list',
+  'count-objects',
+  'mktree',
+  'commit-tree',
+  'clean',
+]);
 
 /** The subcommand of a git argv: the first word after the global options (`-c k=v`, `-C dir`, `--literal-pathspecs`…). */
 function subcommand(args: readonly string[]): string | undefined {
@@ -54,14 +74,19 @@ function subcommand(args: readonly string[]): string | undefined {
   return undefined;
 }
 
-/**
- * The `-c` overrides for one git command in `cwd`: each command-naming key set in the
- * repository's own config (or a worktree's, or a file it includes) gets the user's own value
- * for it, or a harmless one. Reading config runs nothing.
- */
+/** The `-c` overrides for one git command in `cwd`: none for plumbing, else what `readConfigOverrides` gives. */
 export async function repositoryConfigOverrides(cwd: string, args: readonly string[]): Promise<string[]> {
   const command = subcommand(args);
   if (command === undefined || plumbing.has(command)) return [];
+  return readConfigOverrides(cwd);
+}
+
+/**
+ * Each command-naming key set in the repository's own config at `cwd` (or a worktree's, or a
+ * file it includes) as a `-c` override with the user's own value for it, or a harmless one.
+ * Reading config runs nothing.
+ */
+export async function readConfigOverrides(cwd: string): Promise<string[]> {
   const listed = await execa('git', ['config', '--show-scope', '-z', '--get-regexp', commandKeys], { cwd, reject: false, env: { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' } });
   if (listed.exitCode !== 0) return [];
   const trusted = new Map<string, string>();

@@ -1,5 +1,5 @@
 /** Per-file and total line counts between two commits, from `git diff --numstat`. */
-import { runGit } from './git-command.ts';
+import { type GitRunOptions, runGit } from './git-command.ts';
 
 export interface FileDiffStat {
   path: string;
@@ -15,10 +15,11 @@ export interface DiffStats {
   deletions: number;
 }
 
-export async function diffStats(repoPath: string, fromCommit: string, toCommit: string): Promise<DiffStats> {
+export async function diffStats(repoPath: string, fromCommit: string, toCommit: string, options: Pick<GitRunOptions, 'configOverrides'> = {}): Promise<DiffStats> {
   // -z: paths verbatim; --no-renames: a rename counts as the delete and the add it is on disk.
   const output = (
     await runGit(repoPath, ['diff', '--numstat', '-z', '--no-renames', '--no-ext-diff', fromCommit, toCommit, '--'], {
+      ...options,
       raw: true,
     })
   ).stdout;

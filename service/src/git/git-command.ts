@@ -28,6 +28,11 @@ export interface GitRunOptions {
   env?: Readonly<Record<string, string>>;
   /** Stop git after this long (a remote that does not answer); the error says it timed out. */
   timeoutMs?: number;
+  /**
+   * The repository's config as `readConfigOverrides` read it for an earlier command, when
+   * nothing untrusted has run there since: one read for a run of commands instead of one each.
+   */
+  configOverrides?: readonly string[];
 }
 
 export interface GitResult {
@@ -59,7 +64,7 @@ export class GitCommandError extends Error {
 export async function runGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
   const identity = options.identity ?? serviceIdentity;
   // -c options apply to this invocation only (config-guard.ts says which and why).
-  const guard = [...fixedGitConfig, ...(await repositoryConfigOverrides(cwd, args))];
+  const guard = [...fixedGitConfig, ...(options.configOverrides ?? (await repositoryConfigOverrides(cwd, args)))];
   const result = await execa('git', [...guard, ...args], {
     cwd,
     reject: false,

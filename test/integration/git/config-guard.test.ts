@@ -85,6 +85,13 @@ describe("the service's git and a repository's planted config", () => {
     await mergePreferringSource(new RepoLock(), { repoPath: repo.path, targetCommit: await repo.head('other'), sourceCommit: recorded.headCommit, message: 'merge', squash: false });
     const push = await runGit(repo.path, ['push', 'ssh://127.0.0.1:9/nowhere.git', 'main'], { okExitCodes: [128], timeoutMs: 20_000 });
     expect(push.exitCode).toBe(128);
+    // What parks a worktree for reuse: these are run without the config read (config-guard's plumbing).
+    await writeFile(join(worktree, 'untracked.txt'), 'left behind\n');
+    await runGit(worktree, ['ls-files', '-v', '-z']);
+    await runGit(worktree, ['ls-files', '-s', '-z']);
+    await runGit(worktree, ['reset', '--hard', '--quiet', '--no-recurse-submodules']);
+    await runGit(worktree, ['clean', '-ffdxq']);
+    expect(existsSync(join(worktree, 'untracked.txt'))).toBe(false);
     expect(await ran()).toEqual([]);
   });
 
