@@ -1,0 +1,201 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { eventTypeOptions } from '../../shared/event-types';
+
+/** Submit's Options: limits, setup, verify, judge, callbacks and the remote's branches. */
+export const submitOptionsField: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	displayOptions: { show: { resource: ['task'], operation: ['submit'] } },
+	options: [
+		{
+			displayName: 'Base Ref',
+			name: 'baseRef',
+			type: 'string',
+			default: 'HEAD',
+			description: 'Branch, tag or commit the attempts start from',
+		},
+		{
+			displayName: 'Budget (USD)',
+			name: 'budgetUsd',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: 5,
+			description: 'Stop the task once its agents together have spent this much',
+		},
+		{
+			displayName: 'Callback Events',
+			name: 'callbackEvents',
+			type: 'multiOptions',
+			options: eventTypeOptions,
+			default: [],
+			description: 'Events sent to the Callback URL; none selected sends every event',
+		},
+		{
+			displayName: 'Callback URL',
+			name: 'callbackUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://example.com/hooks/kage',
+			description:
+				"URL the service POSTs the task's events to, signed with the credential's webhook secret. To wait for the task in this workflow, use Kage Bunshin Await Progress instead.",
+		},
+		{
+			displayName: 'Copy Local Files',
+			name: 'copyFiles',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. .env\nconfig/local.yml',
+			description:
+				"Untracked or ignored files of your checkout to copy into each attempt's worktree, one glob per line (local repositories only). Never committed.",
+		},
+		{
+			displayName: 'Idempotency Key',
+			name: 'idempotencyKey',
+			type: 'string',
+			default: '',
+			description:
+				'Submitting again with the same key returns the task already created instead of a new one (safe retries)',
+		},
+		{
+			displayName: 'Judge',
+			name: 'judge',
+			type: 'options',
+			options: [
+				{ name: 'Claude Code', value: 'claude', description: 'Claude Code in plan mode reads the diffs and orders the attempts' },
+				{ name: 'Codex CLI', value: 'codex', description: 'Codex in its read-only sandbox reads the diffs and orders the attempts' },
+				{ name: 'None', value: 'none', description: 'The tests and the rest of the ranking decide alone' },
+			],
+			default: 'none',
+			description: 'An agent that orders the attempts the verify command cannot tell apart (all passed, or none did): tests first, judge second',
+		},
+		{
+			displayName: 'Judge Every Attempt',
+			name: 'judgeAlways',
+			type: 'boolean',
+			default: false,
+			description: 'Whether the judge orders every attempt that succeeded, not only those tied on verify',
+		},
+		{
+			displayName: 'Keep Cache Folders',
+			name: 'keepFolders',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. node_modules\n.venv',
+			description:
+				"Untracked folders (gitignore patterns, one per line) an attempt's worktree keeps for the next task on this repository, so the setup command has little left to do",
+		},
+		{
+			displayName: 'Max File Size (MB)',
+			name: 'maxFileSizeMb',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 1024,
+			description: "The largest file an attempt may write in the service's sandbox; writing past it stops the attempt",
+		},
+		{
+			displayName: 'Max Memory (MB)',
+			name: 'maxMemoryMb',
+			type: 'number',
+			typeOptions: { minValue: 64 },
+			default: 8192,
+			description: "Memory of all an attempt's processes together in the service's sandbox",
+		},
+		{
+			displayName: 'Max Processes',
+			name: 'maxProcesses',
+			type: 'number',
+			typeOptions: { minValue: 8 },
+			default: 512,
+			description: "Processes an attempt may run at once in the service's sandbox (a fork bomb stops here)",
+		},
+		{
+			displayName: 'Max Worktree Size (MB)',
+			name: 'maxWorktreeMb',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 4096,
+			description: "Disk an attempt's worktree may take in the service's sandbox; past it the attempt stops",
+		},
+		{
+			displayName: 'Push Branches',
+			name: 'push',
+			type: 'options',
+			options: [
+				{ name: 'Every Attempt', value: 'attempts', description: "Each attempt's branch once it is committed" },
+				{ name: 'None', value: 'none', description: 'Branches stay in the service until merged or a pull request is opened' },
+				{ name: 'Only the Winner', value: 'winner', description: "The best attempt's branch once the task is ranked" },
+			],
+			default: 'attempts',
+			description: 'Which attempt branches (kage/…) go to the remote, where its CI and people can see them',
+			displayOptions: { show: { '/repositorySource': ['url'] } },
+		},
+		{
+			displayName: 'Setup Command',
+			name: 'setupCommand',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. npm\nci',
+			description:
+				"Run in each attempt's worktree before its agent starts, one argument per line (or a JSON array); empty uses the setup in the repository's Kage settings file (see the README). A failing setup fails that attempt.",
+		},
+		{
+			displayName: 'Setup Timeout (Seconds)',
+			name: 'setupTimeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 600,
+			description: 'How long the setup command may run in each attempt',
+		},
+		{
+			displayName: 'Verify Command',
+			name: 'verifyCommand',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. npm\ntest',
+			description:
+				"The project's tests, one argument per line (or a JSON array). Run in every finished attempt; passing attempts rank first.",
+		},
+		{
+			displayName: 'Verify Protected Files',
+			name: 'verifyProtect',
+			type: 'string',
+			typeOptions: { rows: 2 },
+			default: '',
+			placeholder: 'e.g. tests/**\ntest_*.py',
+			description:
+				"Files an attempt may not change to pass verify, one glob per line (e.g. its tests). Verify runs them as the base commit has them; an attempt that changed one ranks below every attempt that did not. Empty uses the repository's Kage settings file.",
+		},
+		{
+			displayName: 'Verify Rounds',
+			name: 'verifyRounds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 5 },
+			default: 1,
+			description:
+				"How many times an attempt may run when its verify command fails: each later round gives the agent the failure (in its own session where the CLI can resume one)",
+		},
+		{
+			displayName: 'Verify Timeout (Seconds)',
+			name: 'verifyTimeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 600,
+			description: 'How long the verify command may run in each attempt',
+		},
+		{
+			displayName: 'Verify Without Network',
+			name: 'verifyWithoutNetwork',
+			type: 'boolean',
+			default: false,
+			description: "Whether the verify command runs with no network at all (needs the service's sandbox)",
+		},
+	],
+};
