@@ -2,7 +2,7 @@
  * The nodes as a person meets them: the real n8n editor in a real browser (Debian's chromium).
  * Searching the node panel must find every node, from the empty canvas and after another node,
  * and from an AI Agent's tool input for the tool variants; each is added by clicking, and its
- * parameter panel shows the parameters that apply. Screenshots go to KAGE_SCREENSHOT_DIR when
+ * parameter panel shows the parameters that apply (Submit Task's strategy fields among them). Screenshots go to KAGE_SCREENSHOT_DIR when
  * set (the README's come from `KAGE_SCREENSHOT_DIR=docs/screenshots npm run test:e2e`).
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -34,6 +34,7 @@ describe('the nodes in the real n8n editor', () => {
   let api: N8nClient;
   let dataDir: string;
   let shots: string;
+  let credential: string;
 
   beforeAll(async () => {
     dataDir = await makeTempDir('kage-editor-data-');
@@ -44,7 +45,7 @@ describe('the nodes in the real n8n editor', () => {
     api = new N8nClient(n8n.baseUrl);
     const cookie = await api.login(n8n.owner);
     await api.createApiKey();
-    await api.createCredential({
+    credential = await api.createCredential({
       name: 'Kage Bunshin account',
       type: 'kageBunshinApi',
       data: { baseUrl: service.url, apiKey: TEST_API_KEY, webhookSecret: e2eWebhookSecret },
@@ -149,6 +150,51 @@ describe('the nodes in the real n8n editor', () => {
     await editor.choose('Kage Bunshin Submit Task Tool');
     await editor.ndv.waitFor();
     await editor.screenshot(join(shots, 'submit-task-tool.png'));
+    await editor.closeNdv();
+  });
+
+  it('offers Choose Agents Automatically for All and Race, Number of Agents once it is on, and a Tier per agent for a Cascade', async () => {
+    const workflow = await api.publicApi<{ id: string }>('POST', '/workflows', {
+      name: 'Strategy fields',
+      settings: {},
+      connections: {},
+      nodes: [
+        {
+          id: 'c0000000-0000-4000-8000-000000000001',
+          name: 'Submit Task',
+          type: 'n8n-nodes-kage-bunshin.kageBunshinSubmitTask',
+          typeVersion: 1,
+          position: [0, 0],
+          parameters: { resource: 'task', operation: 'submit', description: 'Fix it', repositoryPath: '/srv/app', agents: { agent: [{ agent: 'claude' }, { agent: 'codex' }] } },
+          credentials: { kageBunshinApi: { id: credential, name: 'Kage Bunshin account' } },
+        },
+      ],
+    });
+    await editor.page.goto(`${n8n.baseUrl}/workflow/${workflow.id}`);
+    await editor.page.getByTestId('canvas').waitFor();
+    await editor.openNode('Submit Task');
+    await editor.parameter('chooseAgents').waitFor();
+    await expect(editor.parameter('agentCount').count()).resolves.toBe(0);
+    await expect(editor.parameter('tier').count()).resolves.toBe(0);
+
+    await editor.parameter('chooseAgents').locator('.el-switch').click();
+    await editor.parameter('agentCount').waitFor();
+    await editor.screenshot(join(shots, 'submit-task-choose-agents.png'));
+
+    await editor.selectOption('strategy', 'Cascade');
+    // A cascade names its agents tier by tier: nothing for the service to choose.
+    await editor.parameter('tier').first().waitFor();
+    await expect(editor.parameter('tier').count()).resolves.toBe(2);
+    await expect(editor.parameter('chooseAgents').count()).resolves.toBe(0);
+    await expect(editor.parameter('agentCount').count()).resolves.toBe(0);
+
+    // Back to Race: the choice is offered again, off (n8n drops a parameter's value while it is hidden).
+    await editor.selectOption('strategy', 'Race');
+    await editor.parameter('chooseAgents').waitFor();
+    await expect(editor.parameter('tier').count()).resolves.toBe(0);
+    await expect(editor.parameter('agentCount').count()).resolves.toBe(0);
+    await editor.parameter('chooseAgents').locator('.el-switch').click();
+    await editor.parameter('agentCount').waitFor();
     await editor.closeNdv();
   });
 
