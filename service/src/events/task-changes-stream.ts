@@ -1,6 +1,6 @@
 import type { SSEStreamingApi } from 'hono/streaming';
 import type { EventFeed } from './event-feed.ts';
-import { accessEnded, HEARTBEAT_MS, instanceLeaving, type StreamAccess, watchAccess } from './progress-stream.ts';
+import { LiveStream, type LiveStreamOptions } from './live-stream.ts';
 
 /** How long changes are gathered before they are sent: a busy task stores many events a second. */
 export const CHANGES_BATCH_MS = 300;
@@ -13,40 +13,28 @@ export const CHANGES_BATCH_MS = 300;
  */
 export async function streamTaskChanges(
   sse: SSEStreamingApi,
-  deps: { feed: EventFeed; heartbeatMs?: number; access?: StreamAccess | undefined },
+  deps: LiveStreamOptions & { feed: EventFeed },
   /** Which of the changed tasks the reader may see (all when absent). */
   visible?: (taskIds: string[]) => Promise<string[]>,
 ): Promise<void> {
   const changed = new Set<string>();
   let resync = false;
-  let wakeUp: (() => void) | undefined;
-  const subscription = await deps.feed.subscribeToAll((taskId) => {
-    if (taskId === undefined) resync = true;
-    else changed.add(taskId);
-    wakeUp?.();
-  });
-  const stop = () => wakeUp?.();
-  sse.onAbort(stop);
-  subscription.closed.addEventListener('abort', stop);
-  let revoked = false;
-  const stopWatching = watchAccess(deps.access, () => {
-    revoked = true;
-    stop();
-  });
-  const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n'), deps.heartbeatMs ?? HEARTBEAT_MS);
-  const finished = () => revoked || sse.aborted || sse.closed || subscription.closed.aborted;
+  const stream = await LiveStream.open(sse, deps, (wake) =>
+    deps.feed.subscribeToAll((taskId) => {
+      if (taskId === undefined) resync = true;
+      else changed.add(taskId);
+      wake();
+    }),
+  );
   try {
     await sse.writeSSE({ event: 'connected', data: '{}' });
-    while (!finished()) {
+    while (!stream.finished) {
       if (changed.size === 0 && !resync) {
-        await new Promise<void>((resolve) => {
-          wakeUp = resolve;
-        });
-        wakeUp = undefined;
+        await stream.sleep();
         continue;
       }
       await new Promise((gathered) => setTimeout(gathered, CHANGES_BATCH_MS));
-      if (finished()) break;
+      if (stream.finished) break;
       if (resync) {
         resync = false;
         changed.clear();
@@ -58,11 +46,8 @@ export async function streamTaskChanges(
         if (taskIds.length > 0) await sse.writeSSE({ event: 'changed', data: JSON.stringify({ taskIds }) });
       }
     }
-    if (revoked && !sse.aborted && !sse.closed) await sse.writeSSE(accessEnded);
-    else if (subscription.closed.aborted && !sse.aborted && !sse.closed) await sse.writeSSE(instanceLeaving);
+    await stream.whyEnded();
   } finally {
-    stopWatching();
-    clearInterval(heartbeat);
-    subscription.unsubscribe();
+    stream.close();
   }
 }
