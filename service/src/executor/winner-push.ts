@@ -9,6 +9,8 @@ import type { TaskRemotes, PushOutcome } from '../credentials/task-remotes.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
 import type { EventStore, NewEvent } from '../events/event-store.ts';
 import type { PushJob } from '../queue/task-queue.ts';
+import { ATTEMPT, TASK_ID } from '../tracing/span-fields.ts';
+import { failSpan, inSpan } from '../tracing/spans.ts';
 
 /** What a push of an attempt's branch did, as the attempt's progress event. */
 export function pushEvent(label: string, push: PushOutcome): NewEvent {
@@ -30,11 +32,20 @@ export class WinnerPush {
     if (!stored || !winner) return;
     // This instance's mirror, where the winner ran (the stored path is that of the instance that accepted the task).
     const task = remotes.onThisMachine(stored);
-    const push = await remotes.pushAttemptBranch(task, winner.branch);
-    if (!push.pushed && !job.lastTry) {
-      await events.appendMany(task.id, [{ type: 'agent.progress', agentLabel: winner.label, data: { kind: 'error', message: `${push.message}; trying again` } }]);
-      throw new Error(push.message);
-    }
-    await events.appendMany(task.id, [{ type: 'push.completed', agentLabel: winner.label, data: { status: push.pushed ? 'pushed' : 'failed', branch: winner.branch, message: push.message } }]);
+    // Traced (tracing on) under the task's span; detached, since pg-boss's loop may have been woken inside any span.
+    await inSpan(
+      'winner_push',
+      { [TASK_ID]: task.id, [ATTEMPT]: winner.label, 'kage.git.branch': winner.branch, 'kage.push.last_try': job.lastTry },
+      async (span) => {
+        const push = await remotes.pushAttemptBranch(task, winner.branch);
+        if (!push.pushed) failSpan(span, push.message, 'push_failed');
+        if (!push.pushed && !job.lastTry) {
+          await events.appendMany(task.id, [{ type: 'agent.progress', agentLabel: winner.label, data: { kind: 'error', message: `${push.message}; trying again` } }]);
+          throw new Error(push.message);
+        }
+        await events.appendMany(task.id, [{ type: 'push.completed', agentLabel: winner.label, data: { status: push.pushed ? 'pushed' : 'failed', branch: winner.branch, message: push.message } }]);
+      },
+      { under: stored.traceparent, detached: true },
+    );
   }
 }

@@ -4,7 +4,7 @@
  * `traceparent` to one of two instances on one PostgreSQL is one trace — the request, the task,
  * its attempts on both instances (setup, agent, verify), the merge asked for later without a
  * traceparent, and the webhook deliveries, each span's parent where it belongs, the webhook
- * carrying its span's traceparent. Off (no OTLP variable, or OTEL_SDK_DISABLED): nothing is
+ * carrying its span's traceparent; a winner's push, run later from its queue, joins it too. Off (no OTLP variable, or OTEL_SDK_DISABLED): nothing is
  * exported and the SDK is never loaded. KAGE_TRACE_PICTURE=<file> writes the README's tree there.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../support/databases.ts';
+import { type Forge, startForge } from '../../support/forge-fixture.ts';
 import { createTestRepo, makeTempDir, type TestRepo } from '../../support/git-repo.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.ts';
@@ -170,6 +171,45 @@ describe('one trace per task, across instances (OpenTelemetry over OTLP/HTTP)', 
     const picture = drawSpanTree(spanTrees(trace), { skip: (span) => /^(complete|fail) /.test(span.name) });
     if (process.env.KAGE_TRACE_PICTURE) await writeFile(process.env.KAGE_TRACE_PICTURE, `${picture}\n`);
   }, 180_000);
+
+  it("puts the winner's push, run later from its queue, in the task's trace", async () => {
+    let forge: Forge | undefined;
+    try {
+      forge = await startForge();
+      const { instance } = await start('pusher', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' });
+      await forge.storeCredential((path, init) => instance.request(path, init));
+      const callerTrace = randomBytes(16).toString('hex');
+      const submitted = await instance.request('/api/v1/tasks', {
+        method: 'POST',
+        headers: { traceparent: `00-${callerTrace}-${randomBytes(8).toString('hex')}-01` },
+        json: {
+          description: 'Leave a note',
+          repository: { url: forge.url, credential: 'github-bot' },
+          push: 'winner',
+          agents: [{ agent: 'command', command: [process.execPath, slowAgent, 'note.txt', '1'] }],
+          verify: { command: ['test', '-f', 'note.txt'] },
+        },
+      });
+      expect(submitted.status, await submitted.clone().text()).toBe(202);
+      const { id } = (await submitted.json()) as { id: string };
+      await until('the push', async () => {
+        const events = ((await (await instance.request(`/api/v1/tasks/${id}/events?limit=500`)).json()) as { items: { type: string; data: { status?: string } }[] }).items;
+        return events.find((event) => event.type === 'push.completed');
+      }, 60_000);
+      await stop(instance);
+
+      const trace = receiver.spans.filter((span) => span.traceId === callerTrace);
+      const push = trace.filter((span) => span.name === 'winner_push');
+      expect(push.map((span) => span.attributes['kage.task.id'])).toEqual([id]);
+      const taskSpan = trace.find((span) => span.name === 'task')!;
+      expect(push[0]!.parentSpanId).toBe(taskSpan.spanId);
+      expect(push[0]!.status.code).not.toBe('STATUS_CODE_ERROR');
+      const gitPush = trace.filter((span) => span.name === 'git push' && span.parentSpanId === push[0]!.spanId);
+      expect(gitPush).toHaveLength(1);
+    } finally {
+      await forge?.stop();
+    }
+  }, 120_000);
 
   it('exports nothing and never loads the SDK without the OTLP variables, or with OTEL_SDK_DISABLED=true', async () => {
     const before = receiver.exports;
