@@ -37,6 +37,11 @@ export function assertLabel(label: string): void {
   if (!ATTEMPT_LABEL_PATTERN.test(label) || label.endsWith('.lock') || label.includes('..')) throw new InvalidLabelError(label);
 }
 
+/** Whether a branch is the service's own (an attempt's, or a manual merge's review branch), never a merge's target. */
+export function isServiceBranch(branch: string): boolean {
+  return branch.startsWith('kage/');
+}
+
 /** The manual strategy's branch for a task's attempt: `kage/<task-short-id>/merge-<label>`. */
 export function mergeReviewBranch(taskId: string, label: string): string {
   return `kage/${taskShortId(taskId)}/merge-${label}`;

@@ -6,6 +6,7 @@
 import type { AttemptRecord } from '../model/attempt.ts';
 import type { TaskRecord } from '../model/task.ts';
 import type { TaskRepository } from '../db/task-repository.ts';
+import { isServiceBranch } from '../git/attempt-branch.ts';
 import { branchHead, currentBranch } from '../git/repository.ts';
 import { Refusal } from '../refusal.ts';
 import { TaskNotFoundError } from '../tasks/task-errors.ts';
@@ -109,7 +110,20 @@ function verifyOf(run: AttemptRecord): VerifySummary | null {
 
 /** The requested target, else the branch the task started from (its base ref, or HEAD's branch). */
 export async function targetBranchOf(task: TaskRecord, requested: string | undefined): Promise<string> {
-  if (requested) return requested;
+  const target = requested || (await defaultTargetOf(task));
+  // An attempt's branch is that attempt's result: merging into it would change another task's (or this one's) attempt.
+  if (isServiceBranch(target)) {
+    throw new Refusal(
+      'invalid',
+      'target_is_attempt_branch',
+      `'${target}' is an attempt branch of Kage Bunshin (kage/…), which no merge or pull request may change; ${requested ? 'name' : 'give targetBranch,'} a branch of your own`,
+      { targetBranch: target },
+    );
+  }
+  return target;
+}
+
+async function defaultTargetOf(task: TaskRecord): Promise<string> {
   const baseRef = task.baseRef.replace(/^refs\/heads\//, '');
   if (baseRef !== 'HEAD' && (await branchHead(task.repositoryPath, baseRef)) !== null) return baseRef;
   const current = baseRef === 'HEAD' ? await currentBranch(task.repositoryPath) : null;

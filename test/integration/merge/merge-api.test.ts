@@ -195,6 +195,19 @@ describe.each(driverKinds)('merge API on %s', (kind) => {
     expect(badTarget.body.error.code).toBe('branch_not_found');
   });
 
+  it("refuses an attempt branch as the target (this task's or another's): it is that attempt's result", async () => {
+    const short = taskId.replaceAll('-', '').slice(0, 12);
+    const before = await repo.head(`kage/${short}/command-2`);
+    for (const targetBranch of [`kage/${short}/command-2`, 'kage/0123456789ab/claude-1']) {
+      const merge = await call(`/tasks/${taskId}/merge`, { method: 'POST', json: { agent: 'command-1', strategy: 'theirs', targetBranch } });
+      expect(merge.status, JSON.stringify(merge.body)).toBe(400);
+      expect(merge.body.error).toMatchObject({ code: 'target_is_attempt_branch', details: { targetBranch } });
+      const conflicts = await call(`/tasks/${taskId}/conflicts?agent=command-1&target=${encodeURIComponent(targetBranch)}`);
+      expect(conflicts.status).toBe(400);
+    }
+    expect(await repo.head(`kage/${short}/command-2`)).toBe(before);
+  });
+
   it("discards the task's branches, review branch included", async () => {
     const discarded = await call(`/tasks/${taskId}/discard`, { method: 'POST' });
     expect(discarded.status).toBe(200);
