@@ -9,6 +9,7 @@ import type { TaskRepository } from '../db/task-repository.ts';
 import type { ApiEnv } from './context-variables.ts';
 import { apiKeyAuth } from './middleware/api-key-auth.ts';
 import { jsonBodyOnly } from './middleware/json-body.ts';
+import { storableQuery } from './middleware/storable-text.ts';
 import { authFailureLimit, rateLimit } from './middleware/rate-limit.ts';
 import { scopeCheck } from './middleware/scope-check.ts';
 import { taskVisibility } from './middleware/task-visibility.ts';
@@ -38,6 +39,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   api.use(scopeCheck());
   api.use(taskVisibility(API_PREFIX, deps.tasks));
   api.use(jsonBodyOnly());
+  api.use(storableQuery());
   deps.routes(api);
   assertEveryRouteDeclaresScope(api);
   return api;

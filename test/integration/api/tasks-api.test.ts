@@ -192,6 +192,12 @@ describe.each(driverKinds)('task API on %s', (kind) => {
         json: { message: 'bad \u0000 message' },
       });
       expect(merge.status).toBe(400);
+      // In a query string too, which goes to the database as it is (agents/stats answered 500 before).
+      for (const path of ['/api/v1/agents/stats?repository=%00', '/api/v1/agents/stats?repository=/tmp/a%00b', '/api/v1/tasks?status=running&x%00=1']) {
+        const response = await fixture.service.request(path);
+        expect(response.status, path).toBe(400);
+        expect((await response.json()).error.code, path).toBe('invalid_text');
+      }
     });
     it('keeps its data folder private to its user', async () => {
       expect(statSync(fixture.service.dataDir).mode & 0o777).toBe(0o700);

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HttpError } from '../http-error.ts';
+import { unstorableText } from './storable-text.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Arrays and objects nested deeper than this are refused: walking them (here, in zod) would exhaust the stack. */
@@ -62,18 +63,4 @@ function nestsDeeperThan(text: string, limit: number): boolean {
     }
   }
   return false;
-}
-
-/** The path of the first string (or key) PostgreSQL cannot store: a NUL, or broken UTF-16. */
-function unstorableText(value: unknown, path: string): string | undefined {
-  const bad = (text: string) => text.includes('\0') || !text.isWellFormed();
-  if (typeof value === 'string') return bad(value) ? path : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = path ? `${path}.${key}` : key;
-    if (bad(key)) return itemPath;
-    const found = unstorableText(item, itemPath);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
