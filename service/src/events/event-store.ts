@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.ts';
-import { type EventType, type TaskEvent, terminalEventTypes } from './event-types.ts';
+import { type EventType, reopeningEventType, type TaskEvent, terminalEventTypes } from './event-types.ts';
 
 /**
  * NOTIFY channel carrying `{"taskId":…,"seq":…}` for every stored event (ids only: payloads are
@@ -85,13 +85,21 @@ export class EventStore {
     return rows.map(toEvent);
   }
 
-  /** Seq of the task's terminal event (completed, failed, cancelled), if it was stored. */
-  async terminalSeq(taskId: string): Promise<number | undefined> {
-    const [row] = await this.db.query<{ seq: number }>(
-      `SELECT min(seq) AS seq FROM progress_events WHERE task_id = $1 AND type = ANY($2::text[]) HAVING count(*) > 0`,
-      [taskId, [...terminalEventTypes]],
+  /**
+   * Where the task's current run ended: `endSeq`, the seq of its latest terminal event (completed,
+   * failed, cancelled), unless a follow-up reopened the task after it (then the task runs: none);
+   * `reopenedSeq`, the seq of its latest follow-up (0 without one). A terminal event before a
+   * follow-up ended an earlier run, not the task.
+   */
+  async runEnd(taskId: string): Promise<{ endSeq: number | undefined; reopenedSeq: number }> {
+    const [row] = await this.db.query<{ ended: number | null; reopened: number | null }>(
+      `SELECT max(seq) FILTER (WHERE type = ANY($2::text[])) AS ended, max(seq) FILTER (WHERE type = $3) AS reopened
+         FROM progress_events WHERE task_id = $1`,
+      [taskId, [...terminalEventTypes], reopeningEventType],
     );
-    return row?.seq;
+    const reopenedSeq = row?.reopened ?? 0;
+    const ended = row?.ended ?? undefined;
+    return { endSeq: ended !== undefined && ended > reopenedSeq ? ended : undefined, reopenedSeq };
   }
 
   async lastSeq(taskId: string): Promise<number> {

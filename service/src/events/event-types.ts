@@ -24,6 +24,8 @@ export const eventTypes = [
 export type EventType = (typeof eventTypes)[number];
 
 export const terminalEventTypes: ReadonlySet<EventType> = new Set(['task.completed', 'task.failed', 'task.cancelled']);
+/** The event that starts a finished task running again (a follow-up): a terminal event before it ended an earlier run. */
+export const reopeningEventType: EventType = 'attempt.follow_up';
 
 export interface TaskEvent {
   taskId: string;

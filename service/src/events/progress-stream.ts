@@ -9,14 +9,15 @@ const PAGE = 500;
 
 export interface ProgressStreamDeps extends LiveStreamOptions {
   /** Reads of the store; shared between streams (SharedEventReads) in the service. */
-  events: Pick<EventStore, 'listAfter' | 'terminalSeq'>;
+  events: Pick<EventStore, 'listAfter' | 'runEnd'>;
   feed: EventFeed;
 }
 
 /**
  * Writes a task's progress as SSE: `connected`, every stored event after `afterSeq`, then each
  * new event as NOTIFY announces it (the rows are read again, so nothing is lost or repeated:
- * `lastSent` only moves forward). Ends after the terminal event, when the client leaves, or
+ * `lastSent` only moves forward). Ends after the task's terminal event (past the ends of runs a
+ * follow-up reopened), when the client leaves, or
  * when the feed closes on shutdown. SSE `id` = seq, so a reconnecting client's Last-Event-ID
  * resumes exactly where it left off.
  */
@@ -33,9 +34,9 @@ export async function streamProgress(sse: SSEStreamingApi, deps: ProgressStreamD
   );
   try {
     await sse.writeSSE({ event: 'connected', data: JSON.stringify({ taskId, after: afterSeq }) });
-    const terminal = await deps.events.terminalSeq(taskId);
-    // A client resuming after the terminal event has seen everything the stream will ever send.
-    if (terminal !== undefined && terminal <= lastSent) return;
+    const { endSeq, reopenedSeq } = await deps.events.runEnd(taskId);
+    // A client resuming after the task's end has seen everything the stream will ever send.
+    if (endSeq !== undefined && endSeq <= lastSent) return;
     while (!stream.finished) {
       if (!dirty) {
         await stream.sleep();
@@ -48,7 +49,8 @@ export async function streamProgress(sse: SSEStreamingApi, deps: ProgressStreamD
         if (stream.finished) break;
         await sse.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
         lastSent = event.seq;
-        if (terminalEventTypes.has(event.type)) return;
+        // The end of an earlier run (a follow-up came after it) is passed; the task's end ends the stream.
+        if (terminalEventTypes.has(event.type) && event.seq > reopenedSeq) return;
       }
     }
     await stream.whyEnded();

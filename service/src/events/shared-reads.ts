@@ -7,10 +7,10 @@ import type { TaskEvent } from './event-types.ts';
  * instead of one per open stream.
  */
 export class SharedEventReads {
-  private readonly store: Pick<EventStore, 'listAfter' | 'terminalSeq'>;
+  private readonly store: Pick<EventStore, 'listAfter' | 'runEnd'>;
   private readonly inFlight = new Map<string, Promise<TaskEvent[]>>();
 
-  constructor(store: Pick<EventStore, 'listAfter' | 'terminalSeq'>) {
+  constructor(store: Pick<EventStore, 'listAfter' | 'runEnd'>) {
     this.store = store;
   }
 
@@ -24,7 +24,7 @@ export class SharedEventReads {
     return read;
   }
 
-  terminalSeq(taskId: string): Promise<number | undefined> {
-    return this.store.terminalSeq(taskId);
+  runEnd(taskId: string): ReturnType<EventStore['runEnd']> {
+    return this.store.runEnd(taskId);
   }
 }

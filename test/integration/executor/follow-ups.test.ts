@@ -37,9 +37,15 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
     const [attempt] = first.agents;
     const firstHead = attempt.headCommit;
 
+    const firstEvents = (await (await fixture.service.request(`/api/v1/tasks/${id}/events?limit=200`)).json()).items as Array<{ seq: number }>;
+    const firstEnd = firstEvents.at(-1)!.seq;
     const response = await followUp(id, attempt.label, 'also note the date');
     expect(response.status).toBe(202);
     expect((await response.json()).status).toBe('running');
+    // A progress stream opened after the first end follows the new run to its end (it used to close at once).
+    const followed = await (await fixture.service.request(`/api/v1/tasks/${id}/progress?after=${firstEnd}`)).text();
+    expect(followed).toContain('event: attempt.follow_up');
+    expect(followed.match(/event: task\.completed/g)).toHaveLength(1);
     const second = await waitForTaskEnd(fixture.service, id);
     expect(second.status).toBe('completed');
     const continued = second.agents.find((run: { label: string }) => run.label === attempt.label);
@@ -55,6 +61,10 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
     const followUpAt = types.indexOf('attempt.follow_up');
     expect(followUpAt).toBeGreaterThan(types.indexOf('task.completed'));
     expect(events.slice(followUpAt).filter((event) => event.type === 'agent.started').map((event) => event.agentLabel)).toEqual([attempt.label]);
+    // Replayed from the start, the stream passes the first run's end and stops at the task's.
+    const replayed = await (await fixture.service.request(`/api/v1/tasks/${id}/progress`)).text();
+    expect(replayed.match(/event: task\.completed/g)).toHaveLength(2);
+    expect(replayed.trimEnd().split('\n\n').at(-1)).toMatch(/event: task\.completed/);
   });
 
   it('refuses a follow-up while the task runs, for an unknown attempt, and with no prompt', async () => {
