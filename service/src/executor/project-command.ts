@@ -3,6 +3,7 @@ import { wellFormed } from '../agents/bounded-lines.ts';
 import { type Confinement, startProcess } from '../agents/process-launch.ts';
 import { killTagged, tagEnvironment } from '../agents/process-tag.ts';
 import { ErrorLines } from './error-lines.ts';
+import { plainText } from './terminal-text.ts';
 import { pinnedNodeBin } from './pinned-node.ts';
 
 /** How a project command (verify, setup) went; only the tail of its output is kept. */
@@ -50,14 +51,16 @@ export async function runProjectCommand(command: readonly string[], worktree: st
       execa: { all: true, timeout: options.timeoutSeconds * 1000, cancelSignal: options.signal, forceKillAfterDelay: 2000 },
     },
   );
-  let tail = '';
+  let rawTail = '';
   const errors = new ErrorLines();
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-OUTPUT_TAIL_BYTES);
+    // Twice the tail, raw: once its terminal codes are gone (terminal-text.ts) a full tail of text is left.
+    rawTail = (rawTail + chunk).slice(-2 * OUTPUT_TAIL_BYTES);
     errors.push(chunk);
   });
   const result = await subprocess;
+  const tail = plainText(rawTail).slice(-OUTPUT_TAIL_BYTES);
   // Confined, nothing outlives the sandbox's process namespace; unconfined, leftovers are found by their tag.
   if (tag && !options.confinement) await killTagged((candidate) => candidate === tag);
   const sandboxError = await confinementError;
