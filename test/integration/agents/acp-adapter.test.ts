@@ -1,7 +1,8 @@
 /**
  * The acp adapter: its bridge drives an ACP agent over stdio in the attempt's sandbox. A
  * scripted agent probes the permission policy and the cancellation; the real Gemini CLI in ACP
- * mode (`gemini --acp`) writes its file through the scripted model server.
+ * mode (`gemini --acp`) writes its file through the scripted model server. An agent that cannot
+ * start, or dies before its session ends, ends the attempt at once (not at its timeout).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,7 @@ describe('ACP agents through the acp adapter, sandboxed', () => {
     return path;
   }
 
-  async function run(name: string, command: string[], prompt: string, options: { env?: Record<string, string>; signal?: AbortSignal } = {}) {
+  async function run(name: string, command: string[], prompt: string, options: { env?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {}) {
     const cwd = await worktree(name);
     const confinement = await attempts.forAttempt({ name, agent: 'acp', worktree: cwd, limits: undefined });
     const invocation = acp.invocation({ prompt, worktree: cwd, extraArgs: [], command, confined: true }, '');
@@ -69,7 +70,7 @@ describe('ACP agents through the acp adapter, sandboxed', () => {
         cwd,
         confinement,
         parser: acp.createParser(),
-        timeoutMs: 120_000,
+        timeoutMs: options.timeoutMs ?? 120_000,
         signal: options.signal,
         onProgress: (item) => {
           progress.push(item);
@@ -103,6 +104,29 @@ describe('ACP agents through the acp adapter, sandboxed', () => {
     const { result, cwd } = await running;
     expect(result.outcome.succeeded).toBe(false);
     expect(await readFile(join(cwd, 'cancelled.txt'), 'utf8')).toBe('cancelled through the protocol\n');
+  });
+
+  // A hang would reach this timeout: the attempt must end with the agent, not time out.
+  const ending = { timeoutMs: 20_000 };
+
+  it('fails at once, naming the program, when the agent cannot be started', async () => {
+    const { result } = await run('missing', ['nosuchbinary', '--acp'], 'never read', { timeoutMs: ending.timeoutMs });
+    expect(result.timedOut).toBe(false);
+    expect(result.outcome).toMatchObject({ succeeded: false, error: "program nosuchbinary not found (give its absolute path, or install it on the service's PATH)" });
+  });
+
+  it.each([
+    { how: 'exits before answering', script: 'process.exit(3)', error: 'node exited with code 3 before its ACP session ended (ACP connection closed)' },
+    {
+      how: 'exits, leaving a process that holds its output open',
+      script: "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: ['ignore', 'inherit', 'ignore'] }); process.exit(0)",
+      error: 'node exited with code 0 before its ACP session ended (its output was held open by a process it left behind)',
+    },
+    { how: 'closes its output and ignores SIGTERM', script: "process.on('SIGTERM', () => {}); require('node:fs').closeSync(1); setInterval(() => {}, 1000)", error: 'ACP connection closed' },
+  ])('ends the attempt at once when the agent $how', async ({ how, script, error }) => {
+    const { result } = await run(how.replaceAll(/\W+/g, '-'), ['node', '-e', script], 'never answered', { timeoutMs: ending.timeoutMs });
+    expect(result.timedOut).toBe(false);
+    expect(result.outcome).toMatchObject({ succeeded: false, error });
   });
 
   it('runs the real Gemini CLI in ACP mode: it asks to write its file, is allowed, and writes it', async () => {

@@ -9,13 +9,16 @@
  * attempt is cancelled), or SIGTERM, cancels the prompt through the protocol (session/cancel);
  * the agent is signalled only if it has not ended its turn a few seconds later.
  */
-import { spawn } from 'node:child_process';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { client, methods, ndJsonStream, PROTOCOL_VERSION, type RequestPermissionRequest, type RequestPermissionResponse } from '@agentclientprotocol/sdk';
+import { startAgentChild } from './agent-child.ts';
 import { CANCEL_LINE, type BridgeLine } from './bridge-lines.ts';
 
 const CANCEL_GRACE_MS = 3_000;
+/** How long a failed session waits for the agent's exit, which then says why it failed. */
+const EXIT_WAIT_MS = 500;
 
 const print = (line: BridgeLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -61,9 +64,8 @@ function answer(request: RequestPermissionRequest, allow: boolean): RequestPermi
 
 async function main(): Promise<number> {
   const { cwd, prompt, agent } = parseArgs(process.argv.slice(2));
-  const child = spawn(agent[0]!, agent.slice(1), { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<number>((done) => child.once('exit', (code, signal) => done(code ?? (signal ? 128 : 1))));
-  child.once('error', (error) => print({ type: 'error', message: `could not start ${agent[0]}: ${error.message}` }));
+  const agentChild = await startAgentChild(agent, cwd);
+  const child = agentChild.process;
   const stream = ndJsonStream(Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>);
 
   let cancel: (() => Promise<void>) | undefined;
@@ -73,7 +75,7 @@ async function main(): Promise<number> {
     cancelling = true;
     // Cancel through the protocol first; the agent gets a moment to end its turn.
     void cancel?.().catch(() => {});
-    setTimeout(() => child.kill('SIGTERM'), CANCEL_GRACE_MS).unref();
+    void agentChild.stop(CANCEL_GRACE_MS);
   };
   process.once('SIGTERM', cancelPrompt);
   process.stdin.setEncoding('utf8');
@@ -107,15 +109,15 @@ async function main(): Promise<number> {
       print({ type: 'result', stopReason: result.stopReason, usage: (result as { usage?: Record<string, unknown> }).usage ?? null });
     });
   } catch (error) {
-    print({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    child.kill('SIGTERM');
-    await exited;
+    const reason = error instanceof Error ? error.message : String(error);
+    // The connection closes when the agent dies: then its exit says more than the protocol can.
+    const exitCode = await Promise.race([agentChild.exited, delay(EXIT_WAIT_MS, undefined)]);
+    print({ type: 'error', message: exitCode === undefined ? reason : `${agent[0]} exited with code ${exitCode} before its ACP session ended (${reason})` });
+    await agentChild.stop();
     return 1;
   }
   child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGTERM'), CANCEL_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
+  await agentChild.stop(CANCEL_GRACE_MS);
   process.stdin.destroy();
   return 0;
 }
