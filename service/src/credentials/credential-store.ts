@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.ts';
 import type { RemoteAuth } from '../git/remote-auth.ts';
 import { NotFoundError, Refusal } from '../refusal.ts';
-import { defaultApiUrl, detectForge, type ForgeKind } from './forges.ts';
+import { defaultApiUrl, detectForge, type ForgeKind, refusedApiUrl } from './forges.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export type CredentialKind = 'token' | 'ssh_key';
@@ -76,6 +76,8 @@ export class CredentialStore {
     const host = input.host.toLowerCase();
     const forge = input.forge ?? detectForge(host) ?? null;
     const apiUrl = input.apiUrl ?? (forge ? defaultApiUrl(forge, host) : null);
+    const refused = apiUrl === null ? undefined : refusedApiUrl(apiUrl);
+    if (refused) throw new Refusal('invalid', 'api_url_not_allowed', `apiUrl ${apiUrl}: ${refused}`, { field: input.apiUrl ? 'apiUrl' : 'host' });
     const kind: CredentialKind = input.sshKey !== undefined ? 'ssh_key' : 'token';
     const secret = input.sshKey ?? input.token ?? '';
     const [row] = await this.db.query<CredentialRow>(

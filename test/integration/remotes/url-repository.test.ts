@@ -59,6 +59,26 @@ describe('a task on a remote repository (git smart HTTP, pglite)', () => {
     expect((await submit({ url, credential: 'gh' })).body.error.code).toBe('credential_host_mismatch');
   });
 
+  it("refuses a credential whose forge API would send its token to a metadata address or over plain HTTP, or whose token holds a line break", async () => {
+    const create = (json: Record<string, unknown>) => call('/git-credentials', { method: 'POST', json: { name: 'probe', host: 'git.example.org', forge: 'gitea', token: 'tok', ...json } });
+    for (const [json, code] of [
+      [{ apiUrl: 'http://169.254.169.254/' }, 'api_url_not_allowed'],
+      [{ apiUrl: 'https://[fd00:ec2::254]/api/v1' }, 'api_url_not_allowed'],
+      [{ apiUrl: 'http://git.example.org/api/v1' }, 'api_url_not_allowed'],
+      [{ host: 'metadata.google.internal' }, 'api_url_not_allowed'],
+      [{ token: 'tok\nhost=evil.example' }, 'validation_failed'],
+      [{ username: 'alice\r\n' }, 'validation_failed'],
+    ] as const) {
+      const { status, body } = await create(json);
+      expect(status, JSON.stringify(json)).toBe(400);
+      expect(body.error.code, JSON.stringify(json)).toBe(code);
+    }
+    // A self-hosted forge on this machine or the network is fine.
+    const local = await create({ name: 'probe-local', apiUrl: 'http://127.0.0.1:3000/api/v1' });
+    expect(local.status).toBe(201);
+    expect((await call('/git-credentials/probe-local', { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('runs attempts from a mirror, pushes their branches, merges into the remote branch, and discards there too', async () => {
     const base = await remoteHead('main');
     const submitted = await submit({ url, credential: 'local' }, [writer('a.txt', '2'), writer('b.txt', '5')]);

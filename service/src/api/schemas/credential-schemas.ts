@@ -6,6 +6,9 @@ const CredentialName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be letters, digits, . _ - (at most 100), e.g. github-bot')
   .openapi({ example: 'github-bot' });
 
+// A token or user name goes into git's credential answers and HTTP headers, which a line break would split.
+const noControls = /^[^\u0000-\u001f\u007f]*$/;
+
 export const CreateCredentialBody = z
   .strictObject({
     name: CredentialName,
@@ -14,10 +17,10 @@ export const CreateCredentialBody = z
       .regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name such as github.com')
       .max(253)
       .openapi({ description: 'The host of the repository URLs this credential is for', example: 'github.com' }),
-    username: z.string().min(1).max(200).default('x-access-token').openapi({
+    username: z.string().min(1).max(200).regex(noControls, 'must not contain line breaks or other control characters').default('x-access-token').openapi({
       description: 'GitHub: any (x-access-token); GitLab: oauth2 or the token name; Gitea/Forgejo: the account name',
     }),
-    token: z.string().min(1).max(4096).optional().openapi({ description: 'A personal access or app token with repository write and pull-request access. Never returned.' }),
+    token: z.string().min(1).max(4096).regex(noControls, 'must not contain line breaks or other control characters (copy the token alone)').optional().openapi({ description: 'A personal access or app token with repository write and pull-request access. Never returned.' }),
     sshKey: z
       .string()
       .min(1)
