@@ -2,7 +2,7 @@ import type { Db, Queryable } from './db.ts';
 import { AttemptStore } from './attempt-store.ts';
 import { taskColumns, type TaskRow, toTask } from './task-rows.ts';
 import type { PullRequestRecord, PushMode, TaskConfig, TaskRecord } from '../model/task.ts';
-import type { TaskStatus } from '../model/statuses.ts';
+import { finishedTaskStatuses, type TaskStatus } from '../model/statuses.ts';
 
 export interface NewTask {
   id: string;
@@ -164,8 +164,23 @@ export class TaskRepository {
   }
 
   /** Whether an attempt of the task has been merged (its merge history has a `merged`). */
-  async wasMerged(id: string): Promise<boolean> {
-    const [row] = await this.db.query<{ merged: boolean }>("SELECT EXISTS (SELECT 1 FROM merges WHERE task_id = $1 AND status = 'merged') AS merged", [id]);
+  /**
+   * Marks a finished task's attempts discarded (see migration 015): nothing of them is pushed or
+   * continued after. False when the task is not finished (a follow-up reopened it meanwhile: the
+   * row's lock orders the two).
+   */
+  async markDiscarded(id: string): Promise<boolean> {
+    const rows = await this.db.query('UPDATE tasks SET discarded_at = coalesce(discarded_at, now()) WHERE id = $1 AND status = ANY($2::text[]) RETURNING id', [id, [...finishedTaskStatuses]]);
+    return rows.length > 0;
+  }
+
+  async wasDiscarded(id: string, tx: Queryable = this.db): Promise<boolean> {
+    const [row] = await tx.query<{ discarded: boolean }>('SELECT discarded_at IS NOT NULL AS discarded FROM tasks WHERE id = $1', [id]);
+    return row?.discarded ?? false;
+  }
+
+  async wasMerged(id: string, tx: Queryable = this.db): Promise<boolean> {
+    const [row] = await tx.query<{ merged: boolean }>("SELECT EXISTS (SELECT 1 FROM merges WHERE task_id = $1 AND status = 'merged') AS merged", [id]);
     return row?.merged ?? false;
   }
 

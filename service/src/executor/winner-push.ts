@@ -37,9 +37,13 @@ export class WinnerPush {
       'winner_push',
       { [TASK_ID]: task.id, [ATTEMPT]: winner.label, 'kage.git.branch': winner.branch, 'kage.push.last_try': job.lastTry },
       async (span) => {
-        const push = await remotes.pushAttemptBranch(task, winner.branch);
+        // Discarded (on any instance) since the push was asked for: pushing would bring the branch back to the remote.
+        const gone = await tasks.wasDiscarded(task.id);
+        const push: PushOutcome = gone
+          ? { pushed: false, message: `${winner.branch} was not pushed: the task's attempts were discarded` }
+          : await remotes.pushAttemptBranch(task, winner.branch);
         if (!push.pushed) failSpan(span, push.message, 'push_failed');
-        if (!push.pushed && !job.lastTry) {
+        if (!push.pushed && !gone && !job.lastTry) {
           await events.appendMany(task.id, [{ type: 'agent.progress', agentLabel: winner.label, data: { kind: 'error', message: `${push.message}; trying again` } }]);
           throw new Error(push.message);
         }

@@ -50,6 +50,10 @@ export async function discardTask(
   if (isUnfinished(task)) {
     throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}; cancel it before discarding its attempts`);
   }
+  // Marked first: a push or follow-up asked meanwhile, here or on another instance, is refused.
+  if (!(await deps.tasks.markDiscarded(task.id))) {
+    throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is running again (a follow-up); discard it once it has ended`);
+  }
   const worktrees = [...new Set(runs.flatMap((run) => (run.worktreePath ? [run.worktreePath] : [])))];
   const branches = runs.flatMap((run) => [run.branch, mergeReviewBranch(task.id, run.label)]);
   const result = await discardAttempts(deps.worktrees, { repoPath: task.repositoryPath, worktrees, branches });

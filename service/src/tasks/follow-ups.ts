@@ -34,7 +34,7 @@ export class FollowUps {
     if (await tasks.wasMerged(taskId)) {
       throw new Refusal('conflict', 'task_merged', `Task ${taskId} was merged already: start a new task to change its result further`);
     }
-    if ((await branchHead(task.repositoryPath, run.branch)) === null) {
+    if ((await tasks.wasDiscarded(taskId)) || (await branchHead(task.repositoryPath, run.branch)) === null) {
       throw new Refusal('conflict', 'attempt_discarded', `Attempt ${label}'s branch ${run.branch} is gone (the task was discarded): there is nothing to continue`, { branch: run.branch });
     }
     // Traced (tracing on) in the task's trace, so the follow-up's attempt joins it too.
@@ -51,6 +51,9 @@ export class FollowUps {
       if (current?.status !== 'completed' && current?.status !== 'failed') {
         throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${current?.status}: a follow-up continues an attempt of a finished task`);
       }
+      // Asked again under the task's lock: a merge or discard may have landed since the checks above.
+      if (await tasks.wasMerged(taskId, tx)) throw new Refusal('conflict', 'task_merged', `Task ${taskId} was merged meanwhile: start a new task to change its result further`);
+      if (await tasks.wasDiscarded(taskId, tx)) throw new Refusal('conflict', 'attempt_discarded', `Task ${taskId}'s attempts were discarded meanwhile: there is nothing to continue`);
       await tasks.reopenForFollowUp(tx, taskId, label, prompt);
       await record([{ type: 'attempt.follow_up', agentLabel: label, data: { prompt: prompt.slice(0, 2000) } }]);
       await queue.enqueueAttempts(tx, task.attemptQueue, taskId, [label], `follow-up-${randomUUID()}`);

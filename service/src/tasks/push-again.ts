@@ -33,6 +33,9 @@ export class PushAgain {
     if (task.status !== 'completed' || !winner?.worker) {
       throw new Refusal('conflict', 'no_winner_to_push', `Task ${taskId} is ${task.status}${task.status === 'completed' ? ' without a winner' : ''}: only a completed task's winner is pushed`, { status: task.status });
     }
+    if (await tasks.wasDiscarded(taskId)) {
+      throw new Refusal('conflict', 'attempt_discarded', `Task ${taskId}'s attempts were discarded: ${winner.branch} is gone, there is nothing to push`, { branch: winner.branch });
+    }
     const queued = await queue.enqueuePush(undefined, winner.worker, taskId);
     if (queued === 'no_queue') {
       throw new Refusal('conflict', 'winner_instance_takes_no_pushes', `The instance that ran ${winner.label} (${winner.worker}) takes no pushes: its mirror holds the branch; upgrade it, then ask again`, { worker: winner.worker });

@@ -105,4 +105,16 @@ describe.each(driverKinds)('follow-up prompts on %s', (kind) => {
     expect(afterDiscard.status).toBe(409);
     expect((await afterDiscard.json()).error.code).toBe('attempt_discarded');
   });
+
+  it('lets one of a discard and a follow-up sent together win, and refuses the other', async () => {
+    for (let round = 0; round < 3; round++) {
+      const id = await submit({ agents: [noter] });
+      await waitForTaskEnd(fixture.service, id);
+      const [discard, continued] = await Promise.all([fixture.service.request(`/api/v1/tasks/${id}/discard`, { method: 'POST' }), followUp(id, 'command-1', 'more')]);
+      const outcome = `discard ${discard.status} ${await discard.text()}; follow-up ${continued.status} ${await continued.text()}`;
+      // Before, the discard answered 500 half the time, or both went through and the follow-up ran on a discarded task.
+      expect([discard.status, continued.status].sort(), outcome).toSatisfy((statuses: number[]) => ['200,409', '202,409'].includes(statuses.join(',')));
+      await waitForTaskEnd(fixture.service, id);
+    }
+  });
 });

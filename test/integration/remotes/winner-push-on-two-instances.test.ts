@@ -115,5 +115,15 @@ describe('the winner pushed by the instance that ran it (postgres, git http-back
     const merged = await merge();
     expect(merged.status, await merged.clone().text()).toBe(200);
     expect(await runGitIn(forge.bare, ['show', 'main:right.txt'])).toBeDefined();
+
+    // Discarded on this instance, the branch is still in the other's mirror: a push, asked of
+    // either, is refused rather than bringing it back to the remote.
+    expect((await elsewhere.request(`/api/v1/tasks/${id}/discard`, { method: 'POST' })).status).toBe(200);
+    for (const instance of instances) {
+      const again = await instance.request(`/api/v1/tasks/${id}/push`, { method: 'POST' });
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { code: string } }).error.code).toBe('attempt_discarded');
+    }
+    await expect(runGitIn(forge.bare, ['rev-parse', '--verify', '--quiet', `refs/heads/${winner.branch}`])).rejects.toThrow();
   }, 240_000);
 });
