@@ -153,7 +153,9 @@ function unreachable(url: string, error: unknown): Refusal {
     });
   }
   if (/timed out/i.test(stderr)) return new Refusal('invalid', 'repository_unreachable', `${url} did not answer in time`, { field: 'repository.url' });
-  const reason = stderr.trim().split('\n').slice(-1)[0]?.replace(/^fatal: /, '') ?? 'no answer';
+  // git's first fatal line says what went wrong; its last is often advice ("…and the repository exists.").
+  const lines = stderr.trim().split('\n');
+  const reason = (lines.find((line) => line.startsWith('fatal: ')) ?? lines.at(-1) ?? '').replace(/^fatal: /, '') || 'no answer';
   return new Refusal('invalid', 'repository_unreachable', `${url} cannot be reached: ${reason}`, { field: 'repository.url' });
 }
 
