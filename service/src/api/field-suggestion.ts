@@ -27,7 +27,9 @@ export function closestField(unknown: string, known: readonly string[]): string 
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const candidate = name.toLowerCase();
-    const distance = candidate.startsWith(lower) || lower.startsWith(candidate) ? 1 : editDistance(lower, candidate);
+    // A prefix counts as close (`budget` → `budgetUsd`), but not a letter or two: `a` is no typo of `agents`.
+    const prefix = Math.min(lower.length, candidate.length) >= 3 && (candidate.startsWith(lower) || lower.startsWith(candidate));
+    const distance = prefix ? 1 : editDistance(lower, candidate);
     if (!best || distance < best.distance) best = { name, distance };
   }
   return best && best.distance <= Math.max(2, Math.floor(unknown.length / 3)) ? best.name : undefined;
