@@ -45,7 +45,8 @@ export async function selectAttempt(
   }
   const label = agent && agent !== 'best' ? agent : task.winnerLabel;
   if (!label && runs.every((r) => r.status !== 'succeeded')) {
-    throw new Refusal('conflict', 'no_attempt_succeeded', `Task ${taskId}: no attempt succeeded; nothing to merge`, {
+    const why = isUnfinished(task) ? ` yet (the task is ${task.status}): wait for one, or name an attempt's label` : '; nothing to merge';
+    throw new Refusal('conflict', 'no_attempt_succeeded', `Task ${taskId}: no attempt succeeded${why}`, {
       attempts: runs.map((r) => ({ label: r.label, status: r.status, error: r.error })),
     });
   }
