@@ -156,8 +156,8 @@ export async function runAgentProcess(options: RunAgentProcessOptions): Promise<
   const cancelled = result.isCanceled || (options.signal?.aborted ?? false);
   const notStarted = result.failed && exitCode === null && !result.isTerminated;
   if (stderrTail === '' && notStarted) stderrTail = result.shortMessage ?? '';
-  // An agent started through a shim the sandbox hides exits 127 before doing anything: say what was hidden.
-  const hidden = exitCode === null ? undefined : options.confinement?.explainNotRunnable(invocation.file, exitCode, stderrTail);
+  // An agent started through a shim the sandbox hides exits 127 before doing anything, one whose script it hides fails: say what was hidden.
+  const hidden = exitCode === null ? undefined : options.confinement?.explainNotRunnable(invocation.file, exitCode, stderrTail, invocation.args);
   const startError = (await confinementError) ?? (notStarted ? describeStartFailure(invocation.file, (result.cause as { code?: unknown } | undefined)?.code) : hidden);
   return {
     exitCode,

@@ -34,8 +34,8 @@ export interface Confinement {
   wrap(launch: ProcessLaunch, cwd: string, options: { network: boolean; packageCaches?: boolean | undefined }): ConfinedLaunch;
   /** Runs a setup with the repository's shared package caches (one at a time while they are empty). */
   withPackageCaches<T extends { passed: boolean }>(setup: () => Promise<T>): Promise<T>;
-  /** Why a program exited 126 or 127 inside, in words (what the confinement hid), if it can tell. */
-  explainNotRunnable(program: string, exitCode: number, output: string): string | undefined;
+  /** Why a program failed inside, in words (what the confinement hid: the program, or a file its arguments name), if it can tell. */
+  explainNotRunnable(program: string, exitCode: number, output: string, args?: readonly string[]): string | undefined;
 }
 
 export interface ConfinedLaunch extends ProcessLaunch {

@@ -66,7 +66,7 @@ export async function runProjectCommand(command: readonly string[], worktree: st
   const sandboxError = await confinementError;
   // A command that could not start has no output; its error message says why.
   // A program the sandbox hides exits 126/127 with words about something else: say what it hid.
-  const hint = result.exitCode === undefined ? undefined : options.confinement?.explainNotRunnable(file!, result.exitCode, tail);
+  const hint = result.exitCode === undefined ? undefined : options.confinement?.explainNotRunnable(file!, result.exitCode, tail, args);
   const output = sandboxError ? `${tail}\n${sandboxError}` : result.exitCode === undefined ? `${tail}\n${result.shortMessage}` : hint ? `${tail.trimEnd()}\n${hint}\n` : tail;
   return {
     passed: result.exitCode === 0 && !result.timedOut && !result.isCanceled,

@@ -182,8 +182,8 @@ export class AttemptSandbox implements Confinement {
     return this.caches ? withPackageCaches(this.caches, setup) : setup();
   }
 
-  explainNotRunnable(program: string, exitCode: number, output: string): string | undefined {
-    return hiddenProgramHint({ program, exitCode, output, home: this.host.home, shows: (path) => this.shows(path) });
+  explainNotRunnable(program: string, exitCode: number, output: string, args?: readonly string[]): string | undefined {
+    return hiddenProgramHint({ program, args, exitCode, output, home: this.host.home, shows: (path) => this.shows(path) });
   }
 
   /** Whether a host path is visible inside (by the same path): the system, the read-only folders, the home binds, the worktree. */

@@ -1,8 +1,9 @@
 /**
- * Why a program exited 126 or 127 in an attempt's sandbox, in words: exit 127 from a shim whose
+ * Why a program failed in an attempt's sandbox, in words: exit 127 from a shim whose
  * version manager the sandbox does not show reads "line 12: …/libexec/pyenv: No such file or
- * directory", which says nothing about the sandbox. The host still has the file: that is the
- * folder to show.
+ * directory", which says nothing about the sandbox; a script named by absolute path that the
+ * sandbox hides fails with the interpreter's "not found". The host still has the file: that is
+ * the folder to show.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
@@ -12,6 +13,8 @@ import { tildePath } from './home-toolchains.ts';
 
 export interface HiddenProgramInput {
   program: string;
+  /** The program's arguments: a path among them may be what the sandbox hid. */
+  args?: readonly string[] | undefined;
   exitCode: number;
   output: string;
   home: string;
@@ -23,7 +26,8 @@ export interface HiddenProgramInput {
 
 /** One line for the attempt (or undefined when the exit was not about running a program). */
 export function hiddenProgramHint(input: HiddenProgramInput): string | undefined {
-  if (input.exitCode !== 126 && input.exitCode !== 127) return undefined;
+  if (input.exitCode === 0) return undefined;
+  if (input.exitCode !== 126 && input.exitCode !== 127) return hiddenArgumentHint(input);
   const named = [...input.output.matchAll(/(?<![\w.~-])\/[\w.@+~/-]+/g)].map((match) => match[0].replace(/[.:]+$/, ''));
   const found = findExecutable(input.program, input.servicePath);
   const hidden = [...new Set([...(found ? [found] : []), ...named])].filter((path) => isAbsolute(path) && existsSync(path) && !input.shows(path));
@@ -31,6 +35,19 @@ export function hiddenProgramHint(input: HiddenProgramInput): string | undefined
   if (hidden.length === 0) return `sandbox: \`${input.program}\` ${what} in the attempt's sandbox (exit ${input.exitCode}); if it is installed outside the system folders, add its folder to KAGE_SANDBOX_READ_PATHS`;
   const needs = hidden.map((path) => tildePath(path, input.home)).join(', ');
   return `sandbox: \`${input.program}\` ${what} in the attempt's sandbox (exit ${input.exitCode}): it needs ${needs}, which the sandbox does not show; add ${folderToShow(hidden, input.home)} to KAGE_SANDBOX_READ_PATHS`;
+}
+
+/**
+ * Any other failure of a command whose output names a file from its arguments that the sandbox
+ * hides (a script kept outside the repository: `node /srv/agents/fix.mjs` exits 1 with "Cannot
+ * find module '/srv/agents/fix.mjs'"): that file is the cause. Named in the output, or an
+ * argument (a config in the data folder, say) would be blamed for an unrelated failure.
+ */
+function hiddenArgumentHint(input: HiddenProgramInput): string | undefined {
+  const hidden = [...new Set(input.args ?? [])].filter((arg) => isAbsolute(arg) && input.output.includes(arg) && existsSync(arg) && !input.shows(arg));
+  if (hidden.length === 0) return undefined;
+  const named = hidden.map((path) => tildePath(path, input.home)).join(', ');
+  return `sandbox: \`${input.program}\` exited ${input.exitCode}; its command names ${named}, which the attempt's sandbox does not show; add ${folderToShow(hidden, input.home)} to KAGE_SANDBOX_READ_PATHS`;
 }
 
 /** One folder holding every hidden file (a shim and the manager it runs: the manager's root), else each one's. */

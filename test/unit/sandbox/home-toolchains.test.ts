@@ -70,4 +70,13 @@ describe('why a program exited 127 in the sandbox', () => {
       /`no-such-tool` was not found .* add its folder to KAGE_SANDBOX_READ_PATHS/,
     );
   });
+
+  it('names a script from the arguments that the sandbox hid, when the failure names it (a new user kept agent scripts in /tmp)', () => {
+    const script = join(outside, 'shims', 'python3');
+    const failed = { program: 'node', exitCode: 1, home: '/h', shows: (path: string) => !isInside(path, outside) };
+    const hint = hiddenProgramHint({ ...failed, args: [script], output: `Error: Cannot find module '${script}'\n` });
+    expect(hint).toBe(`sandbox: \`node\` exited 1; its command names ${script}, which the attempt's sandbox does not show; add ${join(outside, 'shims')} to KAGE_SANDBOX_READ_PATHS`);
+    // An argument the failure does not mention is not blamed for it.
+    expect(hiddenProgramHint({ ...failed, args: [script], output: 'Error: rate limited\n' })).toBeUndefined();
+  });
 });
