@@ -38,6 +38,11 @@ const nat64 = v6('64:ff9b::', 96);
 const nat64Local = v6('64:ff9b:1::', 48);
 const teredo = v6('2001::', 32);
 
+/** Host names (as URL parsing gives them) that reach this machine: the only ones plain http:// may carry a token to. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+}
+
 /** Names of cloud metadata services, compared without a trailing dot. */
 const metadataHosts = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 

@@ -1,5 +1,5 @@
 /** The forges whose pull-request APIs the service speaks, and where their APIs are by default. */
-import { literalHostClass } from '../net-address.ts';
+import { isLoopbackHost, literalHostClass } from '../net-address.ts';
 
 export const forgeKinds = ['github', 'gitlab', 'gitea'] as const;
 export type ForgeKind = (typeof forgeKinds)[number];
@@ -23,8 +23,6 @@ export function defaultApiUrl(forge: ForgeKind, host: string): string {
   return `https://${host}/api/v1`;
 }
 
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * Why the service may not send a forge token to `apiUrl`, or undefined when it may. As for
  * repository URLs (git/remote-url.ts): never a link-local, cloud metadata or reserved address
@@ -33,7 +31,7 @@ const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 export function refusedApiUrl(apiUrl: string): string | undefined {
   const url = new URL(apiUrl);
   const host = url.hostname.toLowerCase();
-  if (url.protocol === 'http:' && !loopbackHosts.has(host)) return 'http:// is allowed only to a loopback host; use https://';
+  if (url.protocol === 'http:' && !isLoopbackHost(host)) return 'http:// is allowed only to a loopback host; use https://';
   const found = literalHostClass(host);
   return found?.kind === 'never' ? `${found.reason}; a forge API may not be there` : undefined;
 }

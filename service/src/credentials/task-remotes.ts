@@ -3,6 +3,7 @@
  * fetching the mirror when the task starts, pushing attempt branches, deleting them on discard.
  * Local-path tasks have no remote, and every call is then a no-op.
  */
+import { isServiceBranch } from '../git/attempt-branch.ts';
 import type { RemoteMirrors, Remote } from '../git/remote-mirrors.ts';
 import { type CredentialStore, remoteAuthOf } from './credential-store.ts';
 import { failSpan, inSpan, SpanKind } from '../tracing/spans.ts';
@@ -71,7 +72,7 @@ export class TaskRemotes {
    */
   async pushAttemptBranch(task: RemoteTask, branch: string, resolved?: Remote): Promise<PushOutcome> {
     // Forcing is only ever for the service's own branches, never a user's.
-    if (!branch.startsWith('kage/')) throw new Error(`refusing to force-push ${branch}: not an attempt branch`);
+    if (!isServiceBranch(branch)) throw new Error(`refusing to force-push ${branch}: not an attempt branch`);
     try {
       const remote = resolved ?? (await this.remoteOf(task));
       if (!remote) return { pushed: false, message: 'not a remote repository: nothing to push' };

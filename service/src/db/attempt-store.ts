@@ -10,6 +10,12 @@ export class AttemptStore {
     this.db = db;
   }
 
+  /** One attempt of a task, by its label. */
+  async one(taskId: string, label: string, db: Queryable = this.db): Promise<AttemptRecord | undefined> {
+    const [row] = await db.query<AttemptRow>('SELECT * FROM agent_runs WHERE task_id = $1 AND label = $2', [taskId, label]);
+    return row ? toAttempt(row) : undefined;
+  }
+
   /** Each task's attempts, in their order. */
   async ofTasks(taskIds: readonly string[], db: Queryable = this.db): Promise<Map<string, AttemptRecord[]>> {
     const byTask = new Map<string, AttemptRecord[]>(taskIds.map((id) => [id, []]));

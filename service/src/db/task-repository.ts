@@ -163,7 +163,6 @@ export class TaskRepository {
     await this.db.query('UPDATE tasks SET judging_since = NULL WHERE id = $1', [id]);
   }
 
-  /** Whether an attempt of the task has been merged (its merge history has a `merged`). */
   /**
    * Marks a finished task's attempts discarded (see migration 015): nothing of them is pushed or
    * continued after. False when the task is not finished (a follow-up reopened it meanwhile: the
@@ -179,6 +178,7 @@ export class TaskRepository {
     return row?.discarded ?? false;
   }
 
+  /** Whether an attempt of the task has been merged (its merge history has a `merged`). */
   async wasMerged(id: string, tx: Queryable = this.db): Promise<boolean> {
     const [row] = await tx.query<{ merged: boolean }>("SELECT EXISTS (SELECT 1 FROM merges WHERE task_id = $1 AND status = 'merged') AS merged", [id]);
     return row?.merged ?? false;

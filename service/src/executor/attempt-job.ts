@@ -38,7 +38,7 @@ export class AttemptJobHandler {
   async handle(job: AttemptJob, stop: AbortController): Promise<void> {
     const stored = await this.tasks.get(job.taskId);
     if (stored?.status !== 'running') return;
-    const run = (await this.tasks.attempts.ofTasks([job.taskId])).get(job.taskId)?.find((candidate) => candidate.label === job.label);
+    const run = await this.tasks.attempts.one(job.taskId, job.label);
     const spec = stored.config.agents.find((agent) => agent.label === job.label);
     if (!run || !spec) return;
     // Ended already (a job run twice, or one whose instance died while judging): the judge may still be due.

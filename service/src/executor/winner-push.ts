@@ -28,7 +28,7 @@ export class WinnerPush {
   async push(job: PushJob & { lastTry: boolean }): Promise<void> {
     const { tasks, events, remotes } = this.deps;
     const stored = await tasks.get(job.taskId);
-    const winner = stored?.winnerLabel ? (await tasks.attempts.ofTasks([stored.id])).get(stored.id)?.find((run) => run.label === stored.winnerLabel) : undefined;
+    const winner = stored?.winnerLabel ? await tasks.attempts.one(stored.id, stored.winnerLabel) : undefined;
     if (!stored || !winner) return;
     // This instance's mirror, where the winner ran (the stored path is that of the instance that accepted the task).
     const task = remotes.onThisMachine(stored);

@@ -6,7 +6,7 @@
  * link-local, cloud metadata or reserved address (net-address.ts, as for webhooks); loopback and
  * private addresses are fine (a git server on this host or network).
  */
-import { literalHostClass } from '../net-address.ts';
+import { isLoopbackHost, literalHostClass } from '../net-address.ts';
 import { Refusal } from '../refusal.ts';
 
 export type RemoteProtocol = 'https' | 'http' | 'ssh' | 'file';
@@ -22,7 +22,6 @@ export interface RemoteUrl {
 }
 
 const scpLike = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[A-Za-z0-9._~/-]+)$/;
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function parseRemoteUrl(raw: string, options: { allowFileUrls: boolean }, field = 'repository.url'): RemoteUrl {
   const invalid = (reason: string) => new Refusal('invalid', 'invalid_repository_url', `${field}: ${reason}`, { field });
@@ -55,7 +54,7 @@ export function parseRemoteUrl(raw: string, options: { allowFileUrls: boolean },
     case 'ssh:':
       break;
     case 'http:':
-      if (!loopbackHosts.has(host)) throw invalid('http:// is allowed only to a loopback host; use https://');
+      if (!isLoopbackHost(host)) throw invalid('http:// is allowed only to a loopback host; use https://');
       break;
     case 'file:':
       if (!options.allowFileUrls) throw invalid('file:// URLs are allowed only when KAGE_ALLOW_FILE_URLS=true');

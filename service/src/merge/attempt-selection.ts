@@ -80,7 +80,7 @@ async function fetchedFromRemote(source: TaskSource, task: TaskRecord, run: Atte
       { worker: run.worker },
     );
   }
-  if (task.pushMode === 'none' || (task.pushMode === 'winner' && task.winnerLabel !== run.label)) {
+  if (task.pushMode === 'none' || task.pushMode === 'winner') {
     throw new Refusal(
       'conflict',
       'attempt_on_other_worker',

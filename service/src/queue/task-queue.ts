@@ -13,7 +13,7 @@ export const SHARED_ATTEMPT_QUEUE = 'kage-attempts';
  * instance on that host takes them from this queue.
  */
 export function hostAttemptQueue(host: string): string {
-  return `kage-attempts-on-${host.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 60)}`;
+  return `kage-attempts-on-${queueNamePart(host)}`;
 }
 
 /**
@@ -21,7 +21,12 @@ export function hostAttemptQueue(host: string): string {
  * it, which takes the push from its own queue (after a restart too, its name being stable).
  */
 export function instancePushQueue(workerName: string): string {
-  return `kage-pushes-on-${workerName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 60)}`;
+  return `kage-pushes-on-${queueNamePart(workerName)}`;
+}
+
+/** A host or worker name as pg-boss takes it in a queue's name. */
+function queueNamePart(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 60);
 }
 
 // A push that fails is tried again after 5 s, then 10 s; the third failure is the push's outcome.

@@ -29,7 +29,7 @@ export class FollowUps {
     if (task.status !== 'completed' && task.status !== 'failed') {
       throw new Refusal('conflict', 'task_not_finished', `Task ${taskId} is ${task.status}: a follow-up continues an attempt of a finished task`, { status: task.status });
     }
-    const run = (await tasks.attempts.ofTasks([taskId])).get(taskId)?.find((candidate) => candidate.label === label);
+    const run = await tasks.attempts.one(taskId, label);
     if (!run) throw new Refusal('not_found', 'attempt_not_found', `Task ${taskId} has no attempt ${label}`, { agent: label });
     if (await tasks.wasMerged(taskId)) {
       throw new Refusal('conflict', 'task_merged', `Task ${taskId} was merged already: start a new task to change its result further`);

@@ -29,7 +29,7 @@ export class PushAgain {
     if (!task.repositoryUrl) {
       throw new Refusal('conflict', 'not_a_remote_repository', `Task ${taskId} works on a local repository: there is no remote to push to`);
     }
-    const winner = task.winnerLabel ? (await tasks.attempts.ofTasks([taskId])).get(taskId)?.find((run) => run.label === task.winnerLabel) : undefined;
+    const winner = task.winnerLabel ? await tasks.attempts.one(taskId, task.winnerLabel) : undefined;
     if (task.status !== 'completed' || !winner?.worker) {
       throw new Refusal('conflict', 'no_winner_to_push', `Task ${taskId} is ${task.status}${task.status === 'completed' ? ' without a winner' : ''}: only a completed task's winner is pushed`, { status: task.status });
     }
